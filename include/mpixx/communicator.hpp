@@ -1,0 +1,89 @@
+// mpixx/communicator.hpp - the communicator value type: world/self, dup, split, compare, wrapping of
+// an existing MPI_Comm, and (through its layers) every communication operation.
+//
+// The operations live in layers, one header each, stacked by inheritance:
+//   comm_base -> p2p_layer (point_to_point.hpp) -> nonblocking_layer (nonblocking.hpp)
+//   -> collective_layer (collectives.hpp) -> object_layer (object_messaging.hpp) -> communicator
+#pragma once
+
+#include <mpixx/object_messaging.hpp>
+
+namespace mpixx {
+
+/// Result of comparing two communicators (MPI_Comm_compare).
+enum class comparison : int {
+    identical = MPI_IDENT,
+    congruent = MPI_CONGRUENT,
+    similar = MPI_SIMILAR,
+    unequal = MPI_UNEQUAL,
+};
+
+/// Pass as split's color to leave this process out of every new communicator.
+inline constexpr int undefined = MPI_UNDEFINED;
+
+/// A communicator. Cheap to copy: copies share the handle; one mpixx created is freed with the last copy.
+class communicator : public detail::object_layer {
+public:
+    /// A null communicator.
+    communicator() = default;
+
+    /// Wraps an existing handle without owning it (interop with code that calls MPI directly).
+    [[nodiscard]] static communicator wrap(MPI_Comm comm) { return communicator(comm, false); }
+    /// Takes ownership of a handle: it is freed (MPI_Comm_free) with the last copy.
+    [[nodiscard]] static communicator adopt(MPI_Comm comm) { return communicator(comm, true); }
+
+    /// A new communicator with the same group and its own message space (MPI_Comm_dup).
+    [[nodiscard]] communicator dup() const {
+        MPI_Comm c = MPI_COMM_NULL;
+        MPIXX_CALL(MPI_Comm_dup, comm_, &c);
+        return created(c);
+    }
+
+    /// Partitions by color, ordering by key then old rank (MPI_Comm_split); color `undefined` gives null.
+    [[nodiscard]] communicator split(int color, int key = 0) const {
+        MPI_Comm c = MPI_COMM_NULL;
+        MPIXX_CALL(MPI_Comm_split, comm_, color, key, &c);
+        return created(c);
+    }
+
+    /// One communicator per shared-memory node (MPI_Comm_split_type with MPI_COMM_TYPE_SHARED).
+    [[nodiscard]] communicator split_shared(int key = 0) const {
+        MPI_Comm c = MPI_COMM_NULL;
+        MPIXX_CALL(MPI_Comm_split_type, comm_, MPI_COMM_TYPE_SHARED, key, MPI_INFO_NULL, &c);
+        return created(c);
+    }
+
+    /// How this communicator relates to another (MPI_Comm_compare).
+    [[nodiscard]] comparison compare(const communicator& other) const {
+        int result = MPI_UNEQUAL;
+        MPIXX_CALL(MPI_Comm_compare, comm_, other.comm_, &result);
+        return static_cast<comparison>(result);
+    }
+
+    /// Aborts every process of the communicator (MPI_Abort).
+    [[noreturn]] void abort(int errorcode = 1) const {
+        MPI_Abort(comm_, errorcode);
+        std::abort();
+    }
+
+    /// True when both wrap the same handle.
+    friend bool operator==(const communicator& a, const communicator& b) noexcept { return a.comm_ == b.comm_; }
+
+private:
+    communicator(MPI_Comm comm, bool owned) : object_layer(comm, owned) {}
+
+    /// Owns a communicator mpixx created and makes it report errors as exceptions too.
+    static communicator created(MPI_Comm c) {
+        if (c == MPI_COMM_NULL) return communicator();
+        communicator result(c, true);
+        MPIXX_CALL(MPI_Comm_set_errhandler, c, MPI_ERRORS_RETURN);
+        return result;
+    }
+};
+
+/// MPI_COMM_WORLD (not owned).
+[[nodiscard]] inline communicator world() { return communicator::wrap(MPI_COMM_WORLD); }
+/// MPI_COMM_SELF (not owned).
+[[nodiscard]] inline communicator self() { return communicator::wrap(MPI_COMM_SELF); }
+
+} // namespace mpixx

@@ -1,0 +1,107 @@
+// mpixx/detail/comm_base.hpp - the communicator handle that every communication layer builds on:
+// the MPI_Comm, its cached rank and size, shared ownership of handles mpixx created, argument checks.
+#pragma once
+
+#include <mpixx/error.hpp>
+
+#include <climits>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace mpixx::detail {
+
+/// Throws MPI_ERR_RANK for a rank outside [0, size) (cold path).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_bad_rank(const char* routine, int rank, int size) {
+    throw_usage(routine, MPI_ERR_RANK,
+                "rank " + std::to_string(rank) + " is out of range for a communicator of size " +
+                    std::to_string(size));
+}
+
+/// Throws MPI_ERR_TAG for a negative tag (cold path).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_bad_tag(const char* routine, int tag) {
+    throw_usage(routine, MPI_ERR_TAG, "tag " + std::to_string(tag) + " is invalid (tags must be >= 0)");
+}
+
+/// Throws MPI_ERR_COUNT when a count above INT_MAX meets an MPI without large-count calls.
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_large_count(const char* routine, std::size_t n) {
+    throw_usage(routine, MPI_ERR_COUNT,
+                "count " + std::to_string(n) + " exceeds INT_MAX and this MPI has no MPI-4 large-count calls");
+}
+
+/// The handle, cached rank/size and ownership; copies share an owned handle, freed with the last copy.
+class comm_base {
+public:
+    /// The underlying MPI_Comm, for interoperation with code that calls MPI directly.
+    [[nodiscard]] MPI_Comm native() const noexcept { return comm_; }
+    /// This process's rank in the communicator.
+    [[nodiscard]] int rank() const noexcept { return rank_; }
+    /// Number of processes in the communicator.
+    [[nodiscard]] int size() const noexcept { return size_; }
+    /// Whether this is a null communicator (e.g. the result of split with an undefined color).
+    [[nodiscard]] bool is_null() const noexcept { return comm_ == MPI_COMM_NULL; }
+
+protected:
+    comm_base() = default;
+
+    /// Wraps `comm`; frees it with the last copy when `owned`.
+    comm_base(MPI_Comm comm, bool owned) : comm_(comm) {
+        if (comm == MPI_COMM_NULL) return;
+        MPIXX_CALL(MPI_Comm_rank, comm, &rank_);
+        MPIXX_CALL(MPI_Comm_size, comm, &size_);
+        if (owned) owner_ = std::shared_ptr<void>(nullptr, [comm](void*) mutable { free_comm(comm); });
+    }
+
+    static void free_comm(MPI_Comm comm) noexcept {
+        int finalized = 0;
+        MPI_Finalized(&finalized);
+        if (!finalized) MPI_Comm_free(&comm);
+    }
+
+    /// A destination (or root) must be a valid rank or proc_null.
+    void check_dest(int dest, const char* routine) const {
+        if ((static_cast<unsigned>(dest) >= static_cast<unsigned>(size_)) && dest != MPI_PROC_NULL) [[unlikely]]
+            throw_bad_rank(routine, dest, size_);
+    }
+    /// A source may also be any_source.
+    void check_source(int source, const char* routine) const {
+        if ((static_cast<unsigned>(source) >= static_cast<unsigned>(size_)) && source != MPI_PROC_NULL &&
+            source != MPI_ANY_SOURCE) [[unlikely]]
+            throw_bad_rank(routine, source, size_);
+    }
+    /// A root of a collective must be a rank of the communicator.
+    void check_root(int root, const char* routine) const {
+        if (static_cast<unsigned>(root) >= static_cast<unsigned>(size_)) [[unlikely]]
+            throw_bad_rank(routine, root, size_);
+    }
+    /// Tags for sends are >= 0 (MPI checks the upper bound MPI_TAG_UB).
+    static void check_send_tag(int tag, const char* routine) {
+        if (tag < 0) [[unlikely]]
+            throw_bad_tag(routine, tag);
+    }
+    /// Tags for receives are >= 0 or any_tag.
+    static void check_recv_tag(int tag, const char* routine) {
+        if (tag < 0 && tag != MPI_ANY_TAG) [[unlikely]]
+            throw_bad_tag(routine, tag);
+    }
+
+    MPI_Comm comm_ = MPI_COMM_NULL;
+    int rank_ = MPI_UNDEFINED;
+    int size_ = 0;
+    std::shared_ptr<void> owner_; // empty for handles mpixx does not own (world, self, wrapped)
+};
+
+} // namespace mpixx::detail
+
+/// Calls `fn(buf, count, ...)`, or its MPI-4 large-count twin `fn_c` when count exceeds INT_MAX.
+#if MPI_VERSION >= 4
+#define MPIXX_CALL_COUNT(fn, buf, count, ...)                                                              \
+    ((count) <= static_cast<std::size_t>(INT_MAX)                                                          \
+         ? ::mpixx::detail::check(fn(buf, static_cast<int>(count), __VA_ARGS__), #fn)                      \
+         : ::mpixx::detail::check(fn##_c(buf, static_cast<MPI_Count>(count), __VA_ARGS__), #fn "_c"))
+#else
+#define MPIXX_CALL_COUNT(fn, buf, count, ...)                                                              \
+    ((count) <= static_cast<std::size_t>(INT_MAX)                                                          \
+         ? ::mpixx::detail::check(fn(buf, static_cast<int>(count), __VA_ARGS__), #fn)                      \
+         : ::mpixx::detail::throw_large_count(#fn, count))
+#endif

@@ -1,0 +1,60 @@
+// mpixx/status.hpp - what a receive or probe learned about a message.
+#pragma once
+
+#include <mpixx/datatype.hpp>
+#include <mpixx/error.hpp>
+
+#include <cstddef>
+
+namespace mpixx {
+
+/// Wildcards for receives and probes.
+inline constexpr int any_source = MPI_ANY_SOURCE;
+inline constexpr int any_tag = MPI_ANY_TAG;
+/// The null process: communication with it completes at once and moves nothing.
+inline constexpr int proc_null = MPI_PROC_NULL;
+
+/// Source, tag and size of a received or probed message (wraps MPI_Status).
+class status {
+public:
+    status() noexcept : s_{} {}
+    explicit status(const MPI_Status& s) noexcept : s_(s) {}
+
+    /// Rank that sent the message.
+    [[nodiscard]] int source() const noexcept { return s_.MPI_SOURCE; }
+    /// Tag of the message.
+    [[nodiscard]] int tag() const noexcept { return s_.MPI_TAG; }
+    /// Number of T elements in the message; throws if the byte size is not a multiple of T's.
+    template <mpi_type T>
+    [[nodiscard]] std::size_t count() const {
+        return count(datatype<T>());
+    }
+    /// Number of elements of MPI datatype `type` in the message.
+    [[nodiscard]] std::size_t count(MPI_Datatype type) const {
+#if MPI_VERSION >= 4
+        MPI_Count n = 0;
+        MPIXX_CALL(MPI_Get_count_c, &s_, type, &n);
+#else
+        int n = 0;
+        MPIXX_CALL(MPI_Get_count, &s_, type, &n);
+#endif
+        if (n == MPI_UNDEFINED) [[unlikely]]
+            detail::throw_usage("mpixx::status::count", MPI_ERR_TYPE,
+                                "message size is not a whole number of elements of the requested type");
+        return static_cast<std::size_t>(n);
+    }
+    /// Whether the operation was cancelled.
+    [[nodiscard]] bool cancelled() const {
+        int flag = 0;
+        MPIXX_CALL(MPI_Test_cancelled, &s_, &flag);
+        return flag != 0;
+    }
+    /// The underlying MPI_Status.
+    [[nodiscard]] MPI_Status& native() noexcept { return s_; }
+    [[nodiscard]] const MPI_Status& native() const noexcept { return s_; }
+
+private:
+    MPI_Status s_;
+};
+
+} // namespace mpixx
