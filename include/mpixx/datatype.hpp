@@ -65,9 +65,9 @@ template <class T>
 concept user_mpi_type = requires { { datatype_traits<T>::create() } -> std::same_as<MPI_Datatype>; };
 
 template <class T>
-struct is_std_array : std::false_type {};
+struct datatype_is_std_array : std::false_type {};
 template <class T, std::size_t N>
-struct is_std_array<std::array<T, N>> : std::true_type {};
+struct datatype_is_std_array<std::array<T, N>> : std::true_type {};
 
 template <class T>
 struct is_pair_or_tuple : std::false_type {};
@@ -93,7 +93,7 @@ constexpr bool mappable() {
     else if constexpr (user_mpi_type<T> || builtin_mpi_type<T>) return true;
     else if constexpr (std::is_enum_v<T>) return builtin_mpi_type<std::underlying_type_t<T>>;
     else if constexpr (std::is_bounded_array_v<T>) return mappable<std::remove_extent_t<T>>();
-    else if constexpr (is_std_array<T>::value) return std::tuple_size_v<T> > 0 && mappable<typename T::value_type>();
+    else if constexpr (datatype_is_std_array<T>::value) return std::tuple_size_v<T> > 0 && mappable<typename T::value_type>();
     else if constexpr (is_pair_or_tuple<T>::value) return std::tuple_size_v<T> > 0 && all_mappable<T>();
     else if constexpr (reflectable<T>) {
         if constexpr (std::is_trivially_copy_constructible_v<T> && std::is_trivially_destructible_v<T> &&
@@ -144,7 +144,7 @@ template <class T>
 MPI_Datatype build_datatype() {
     if constexpr (user_mpi_type<T>) {
         return datatype_traits<T>::create();
-    } else if constexpr (std::is_bounded_array_v<T> || is_std_array<T>::value) {
+    } else if constexpr (std::is_bounded_array_v<T> || datatype_is_std_array<T>::value) {
         using E = std::remove_cvref_t<decltype(std::declval<T&>()[0])>;
         constexpr std::size_t n = sizeof(T) / sizeof(E);
         MPI_Datatype t = MPI_DATATYPE_NULL;

@@ -1,0 +1,1 @@
+mpixx_unit_test(test_object_messaging test_object_messaging.cpp)
