@@ -118,6 +118,11 @@ inline std::pair<std::vector<vcount>, std::vector<vdispl>> v_args(const byte_lay
     return {std::move(c), std::move(d)};
 }
 
+/// A trailing defaulted parameter of the object overloads. clang 14 lets a member template hide a
+/// base-class one brought in by a using-declaration when only their constraints differ; a different
+/// parameter list keeps both visible. Callers never pass it.
+struct object_overload {};
+
 /// Messaging of serialized objects, the top layer of the communicator.
 class object_layer : public collective_layer {
 public:
@@ -128,19 +133,19 @@ public:
 
     /// Sends any serializable object (one stream message, plus one zero-copy message per large bulk run).
     template <object_or_wrapped T>
-    void send(const T& value, int dest, int tag = 0) const {
+    void send(const T& value, int dest, int tag = 0, object_overload = {}) const {
         send_object(unwrap(value), dest, tag, false);
     }
 
     /// Like send, but returns only once the receiver has started receiving the stream (MPI_Ssend).
     template <object_or_wrapped T>
-    void ssend(const T& value, int dest, int tag = 0) const {
+    void ssend(const T& value, int dest, int tag = 0, object_overload = {}) const {
         send_object(unwrap(value), dest, tag, true);
     }
 
     /// Receives an object of any size (matched probe; works with any_source/any_tag).
     template <object T>
-    [[nodiscard]] T recv(int source = any_source, int tag = any_tag) const {
+    [[nodiscard]] T recv(int source = any_source, int tag = any_tag, object_overload = {}) const {
         T out{};
         recv_object_into(out, source, tag);
         return out;
@@ -148,7 +153,7 @@ public:
 
     /// Receives an object into `out`, reusing its storage (e.g. a large vector member of the same size).
     template <object T>
-    status recv(T& out, int source = any_source, int tag = any_tag) const {
+    status recv(T& out, int source = any_source, int tag = any_tag, object_overload = {}) const {
         return recv_object_into(out, source, tag);
     }
 
@@ -163,7 +168,7 @@ public:
     /// Sends an object and receives one, without deadlock when two ranks exchange (mpi4py's sendrecv).
     template <object R, object_or_wrapped S>
     [[nodiscard]] R sendrecv(const S& value, int dest, int sendtag = 0, int source = any_source,
-                             int recvtag = any_tag) const {
+                             int recvtag = any_tag, object_overload = {}) const {
         // Encode first, then post the stream non-blocking so that both sides can reach their receive.
         check_dest(dest, "mpixx::sendrecv");
         check_send_tag(sendtag, "mpixx::sendrecv");

@@ -1,0 +1,138 @@
+// mpixx/partition.hpp - block partition of n items over p parts, correct for every n >= 0 and p >= 1.
+//
+// The guide's `local_N = N // size` drops the remainder (or piles it on the last rank). Here the first
+// n % p blocks get one extra item, so block sizes differ by at most one and every index has one owner:
+//
+//   auto [begin, end] = mpixx::block_range(N, comm);   // this rank's half-open share of [0, N)
+//   auto counts = mpixx::block_counts(N, comm.size()); // for scatterv/gatherv
+//   auto displs = mpixx::block_displs(N, comm.size());
+//
+// Pure arithmetic, constexpr, no MPI call (except the communicator convenience) and no overflow for
+// any n up to SIZE_MAX.
+#pragma once
+
+#include <mpixx/detail/comm_base.hpp>
+#include <mpixx/error.hpp>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace mpixx {
+
+/// A half-open index range [begin, end).
+struct index_range {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+
+    /// Number of indices in the range.
+    [[nodiscard]] constexpr std::size_t size() const noexcept { return end - begin; }
+    /// Whether the range holds no index.
+    [[nodiscard]] constexpr bool empty() const noexcept { return begin == end; }
+    /// Whether `i` lies in [begin, end).
+    [[nodiscard]] constexpr bool contains(std::size_t i) const noexcept { return begin <= i && i < end; }
+
+    friend constexpr bool operator==(const index_range&, const index_range&) = default;
+};
+
+namespace detail {
+
+/// Throws MPI_ERR_ARG for zero parts (cold path).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_no_parts(const char* routine) {
+    throw_usage(routine, MPI_ERR_ARG, "cannot partition into 0 parts (parts must be >= 1)");
+}
+
+/// Throws MPI_ERR_ARG for a part index outside [0, parts) (cold path).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_bad_part(const char* routine, std::size_t index,
+                                                                   std::size_t parts) {
+    throw_usage(routine, MPI_ERR_ARG,
+                "part " + std::to_string(index) + " is out of range for " + std::to_string(parts) + " part(s)");
+}
+
+/// Throws MPI_ERR_ARG for a global index outside [0, n) (cold path).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_bad_index(const char* routine, std::size_t i,
+                                                                    std::size_t n) {
+    throw_usage(routine, MPI_ERR_ARG,
+                "index " + std::to_string(i) + " is out of range for " + std::to_string(n) + " item(s)");
+}
+
+constexpr void check_parts(std::size_t parts, const char* routine) {
+    if (parts == 0) [[unlikely]]
+        throw_no_parts(routine);
+}
+
+/// The communicator's size as a part count; a null communicator cannot own a share.
+inline std::size_t comm_parts(const comm_base& comm, const char* routine) {
+    if (comm.is_null()) [[unlikely]]
+        throw_usage(routine, MPI_ERR_COMM, "the communicator is null");
+    return static_cast<std::size_t>(comm.size());
+}
+
+} // namespace detail
+
+/// Number of items in part `index` of n items split into `parts` blocks: n / parts, plus one for the
+/// first n % parts parts.
+[[nodiscard]] constexpr std::size_t block_count(std::size_t n, std::size_t parts, std::size_t index) {
+    detail::check_parts(parts, "mpixx::block_count");
+    if (index >= parts) [[unlikely]]
+        detail::throw_bad_part("mpixx::block_count", index, parts);
+    return n / parts + (index < n % parts ? 1 : 0);
+}
+
+/// The half-open range [begin, end) of part `index` of n items split into `parts` blocks.
+[[nodiscard]] constexpr index_range block_range(std::size_t n, std::size_t parts, std::size_t index) {
+    detail::check_parts(parts, "mpixx::block_range");
+    if (index >= parts) [[unlikely]]
+        detail::throw_bad_part("mpixx::block_range", index, parts);
+    const std::size_t q = n / parts, r = n % parts;
+    // index * q <= n, so nothing here can overflow.
+    const std::size_t begin = index * q + (index < r ? index : r);
+    return {begin, begin + q + (index < r ? 1 : 0)};
+}
+
+/// The part that owns global index `i` of n items split into `parts` blocks (the inverse of block_range).
+[[nodiscard]] constexpr std::size_t block_owner(std::size_t n, std::size_t parts, std::size_t i) {
+    detail::check_parts(parts, "mpixx::block_owner");
+    if (i >= n) [[unlikely]]
+        detail::throw_bad_index("mpixx::block_owner", i, n);
+    const std::size_t q = n / parts, r = n % parts;
+    const std::size_t big = r * (q + 1); // the first r parts hold q + 1 items each
+    // When q == 0 every index lies below `big`, so the second branch never divides by zero.
+    return i < big ? i / (q + 1) : r + (i - big) / q;
+}
+
+/// Items per part, in part order (the counts of a scatterv/gatherv of n items over `parts` ranks).
+[[nodiscard]] constexpr std::vector<std::size_t> block_counts(std::size_t n, std::size_t parts) {
+    detail::check_parts(parts, "mpixx::block_counts");
+    std::vector<std::size_t> counts(parts, n / parts);
+    for (std::size_t i = 0; i < n % parts; ++i) ++counts[i];
+    return counts;
+}
+
+/// Offset of each part's first item (the displacements of a scatterv/gatherv of n items).
+[[nodiscard]] constexpr std::vector<std::size_t> block_displs(std::size_t n, std::size_t parts) {
+    detail::check_parts(parts, "mpixx::block_displs");
+    std::vector<std::size_t> displs(parts, 0); // (parts, 0): clang 14 rejects the (parts) form in constexpr
+    for (std::size_t i = 0; i < parts; ++i) displs[i] = block_range(n, parts, i).begin;
+    return displs;
+}
+
+/// This rank's share of n items block-partitioned over the communicator (collective-free).
+[[nodiscard]] inline index_range block_range(std::size_t n, const detail::comm_base& comm) {
+    const std::size_t parts = detail::comm_parts(comm, "mpixx::block_range");
+    return block_range(n, parts, static_cast<std::size_t>(comm.rank()));
+}
+
+/// Number of items this rank owns of n items block-partitioned over the communicator.
+[[nodiscard]] inline std::size_t block_count(std::size_t n, const detail::comm_base& comm) {
+    const std::size_t parts = detail::comm_parts(comm, "mpixx::block_count");
+    return block_count(n, parts, static_cast<std::size_t>(comm.rank()));
+}
+
+/// The rank that owns global index `i` of n items block-partitioned over the communicator.
+[[nodiscard]] inline int block_owner(std::size_t n, const detail::comm_base& comm, std::size_t i) {
+    const std::size_t parts = detail::comm_parts(comm, "mpixx::block_owner");
+    return static_cast<int>(block_owner(n, parts, i));
+}
+
+} // namespace mpixx

@@ -1,0 +1,173 @@
+// mpixx/print.hpp - debugging output that does not interleave: the guide's
+//   def debug_print(msg): print(f"[Rank {rank}] {msg}", flush=True)
+// as `mpixx::print("x = {}", x)`, and `mpixx::print_ordered(comm, ...)`, which prints one line per rank
+// in rank order.
+//
+// Each call formats its whole text into one buffer and hands it to the kernel in one write(2) on
+// stdout's file descriptor, after flushing stdio (so it stays in order with earlier printf/std::cout
+// output), so lines of different ranks never mix mid-line. Formatting is fmt's (compile-time checked
+// format strings); <mpixx/format.hpp> makes mpixx's own types printable.
+#pragma once
+
+#include <mpixx/communicator.hpp>
+#include <mpixx/detail/finalize_hooks.hpp>
+#include <mpixx/environment.hpp>
+#include <mpixx/format.hpp>
+
+#include <fmt/core.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <unistd.h>
+
+namespace mpixx {
+
+namespace detail {
+
+/// Writes all of `s` to stdout with as few write(2) calls as the kernel allows (one, normally).
+inline void write_stdout(std::string_view s) noexcept {
+    std::fflush(stdout); // earlier stdio output first
+    const int fd = fileno(stdout);
+    while (!s.empty()) {
+        const ssize_t n = ::write(fd, s.data(), s.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return; // a debugging print never throws (e.g. a closed pipe)
+        }
+        s.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+/// Appends `text` as whole lines: every line prefixed (when asked) and the last one ended by '\n'.
+inline void append_lines(std::string& out, std::string_view text, int rank, bool prefixed) {
+    do {
+        const std::size_t nl = text.find('\n');
+        const std::string_view line = text.substr(0, nl);
+        if (prefixed) {
+            out += "[Rank ";
+            out += std::to_string(rank);
+            out += "] ";
+        }
+        out.append(line);
+        out.push_back('\n');
+        text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    } while (!text.empty());
+}
+
+/// This process's rank in MPI_COMM_WORLD, or -1 outside MPI_Init..MPI_Finalize.
+inline int world_rank() noexcept {
+    int rank = -1;
+    if (initialized()) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    return rank;
+}
+
+/// One prefixed block of lines in one write.
+inline void print_prefixed(int rank, std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 16);
+    append_lines(out, text, rank, true);
+    write_stdout(out);
+}
+
+/// A duplicate of `comm` private to mpixx (print_ordered's messages can never match a user's receive,
+/// nor a user's message one of mpixx's). Made collectively on first use and cached on `comm` as an
+/// attribute, so it is freed with `comm`; the one of MPI_COMM_WORLD is freed at MPI_Finalize.
+class private_comm {
+public:
+    /// The cached duplicate of `comm`, created (collectively) by the first call on that communicator.
+    static MPI_Comm get(MPI_Comm comm) {
+        const int key = keyval();
+        void* value = nullptr;
+        int found = 0;
+        MPIXX_CALL(MPI_Comm_get_attr, comm, key, &value, &found);
+        if (found) return *static_cast<MPI_Comm*>(value);
+        auto stored = std::make_unique<MPI_Comm>(MPI_COMM_NULL);
+        MPIXX_CALL(MPI_Comm_dup, comm, stored.get());
+        int rc = MPI_Comm_set_errhandler(*stored, MPI_ERRORS_RETURN);
+        if (rc == MPI_SUCCESS) rc = MPI_Comm_set_attr(comm, key, stored.get());
+        if (rc != MPI_SUCCESS) [[unlikely]] {
+            MPI_Comm_free(stored.get());
+            throw_mpi_error(rc, "MPI_Comm_set_attr");
+        }
+        const MPI_Comm dup = *stored;
+        static_cast<void>(stored.release()); // owned by the attribute now: on_delete frees it
+        return dup;
+    }
+
+private:
+    static int keyval() {
+        static const int key = [] {
+            int k = MPI_KEYVAL_INVALID;
+            // NULL_COPY: a dup of the user's communicator gets a private duplicate of its own.
+            MPIXX_CALL(MPI_Comm_create_keyval, MPI_COMM_NULL_COPY_FN, &on_delete, &k, nullptr);
+            // MPI_COMM_WORLD is never freed; release its duplicate while MPI is still fully usable.
+            at_finalize([k]() mutable {
+                MPI_Comm_delete_attr(MPI_COMM_WORLD, k);
+                MPI_Comm_free_keyval(&k);
+            });
+            return k;
+        }();
+        return key;
+    }
+
+    static int on_delete(MPI_Comm, int, void* value, void*) {
+        auto* stored = static_cast<MPI_Comm*>(value);
+        MPI_Comm_free(stored);
+        delete stored;
+        return MPI_SUCCESS;
+    }
+};
+
+/// Rank 0 of `comm` prints every rank's text in rank order (collective; point-to-point on a private
+/// duplicate of `comm`, each message sized by a matched probe).
+inline void print_ordered_text(const communicator& comm, const std::string& text, bool prefixed) {
+    if (comm.is_null()) [[unlikely]]
+        throw_usage("mpixx::print_ordered", MPI_ERR_COMM, "the communicator is null");
+    const communicator dup = communicator::wrap(private_comm::get(comm.native()));
+    const p2p_layer& inner = dup; // the typed buffer path: one message of chars, never serialization
+    if (inner.rank() != 0) {
+        inner.send(text, 0, 0);
+        return;
+    }
+    std::string out;
+    append_lines(out, text, 0, prefixed);
+    for (int r = 1; r < inner.size(); ++r) append_lines(out, inner.recv<std::string>(r, 0), r, prefixed);
+    write_stdout(out); // the whole block in one write: nothing of other output lands inside it
+}
+
+} // namespace detail
+
+/// Prints one line "[Rank r] text" (r: the rank in MPI_COMM_WORLD) in one write and flushes; every
+/// line of a multi-line text gets the prefix. Outside MPI_Init..MPI_Finalize r is -1.
+template <class... Args>
+void print(fmt::format_string<Args...> format, Args&&... args) {
+    detail::print_prefixed(detail::world_rank(), fmt::format(format, std::forward<Args>(args)...));
+}
+
+/// Prints one line "[Rank r] text" with this process's rank in `comm`, in one write, and flushes.
+template <class... Args>
+void print(const communicator& comm, fmt::format_string<Args...> format, Args&&... args) {
+    if (comm.is_null()) [[unlikely]]
+        detail::throw_usage("mpixx::print", MPI_ERR_COMM, "the communicator is null");
+    detail::print_prefixed(comm.rank(), fmt::format(format, std::forward<Args>(args)...));
+}
+
+/// Collective: every rank formats its text; rank 0 prints them as lines in rank order (no prefix),
+/// all in one write, and flushes. Safe alongside user messages: it talks on a private duplicate.
+template <class... Args>
+void print_ordered(const communicator& comm, fmt::format_string<Args...> format, Args&&... args) {
+    detail::print_ordered_text(comm, fmt::format(format, std::forward<Args>(args)...), false);
+}
+
+/// Like print_ordered, each line prefixed "[Rank r] " with its rank in `comm`.
+template <class... Args>
+void print_ordered_prefixed(const communicator& comm, fmt::format_string<Args...> format, Args&&... args) {
+    detail::print_ordered_text(comm, fmt::format(format, std::forward<Args>(args)...), true);
+}
+
+} // namespace mpixx

@@ -1,0 +1,153 @@
+// Tests of mpixx/partition.hpp: the block partition, exhaustively for small n and part counts (coverage,
+// contiguity, balance, owner), at compile time, at the extremes of std::size_t, and per rank of a
+// communicator (every index of 0..n-1 owned by exactly one rank, checked with MPI_Allreduce).
+#include "mpixx_test.hpp"
+
+#include <mpixx/communicator.hpp>
+#include <mpixx/partition.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+// Compile-time: the partition is usable in constant expressions.
+static_assert(mpixx::block_range(10, 3, 0) == mpixx::index_range{0, 4});
+static_assert(mpixx::block_range(10, 3, 1) == mpixx::index_range{4, 7});
+static_assert(mpixx::block_range(10, 3, 2) == mpixx::index_range{7, 10});
+static_assert(mpixx::block_count(10, 3, 0) == 4 && mpixx::block_count(10, 3, 2) == 3);
+static_assert(mpixx::block_owner(10, 3, 3) == 0 && mpixx::block_owner(10, 3, 4) == 1);
+static_assert(mpixx::block_owner(10, 3, 9) == 2);
+static_assert(mpixx::block_counts(10, 3).size() == 3 && mpixx::block_counts(10, 3)[0] == 4);
+static_assert(mpixx::block_displs(10, 3)[2] == 7);
+static_assert(mpixx::block_range(2, 5, 4).empty() && mpixx::block_range(2, 5, 1).size() == 1);
+
+TEST_CASE("partition: exhaustive n in 0..50, parts in 1..9") {
+    auto comm = mpixx::world().dup(); // convention: a private message space per test case
+    for (std::size_t n = 0; n <= 50; ++n) {
+        for (std::size_t parts = 1; parts <= 9; ++parts) {
+            INFO("n = " << n << ", parts = " << parts);
+            const auto counts = mpixx::block_counts(n, parts);
+            const auto displs = mpixx::block_displs(n, parts);
+            REQUIRE(counts.size() == parts);
+            REQUIRE(displs.size() == parts);
+            std::vector<int> hits(n, 0);
+            std::size_t expected_begin = 0, smallest = n, largest = 0;
+            for (std::size_t p = 0; p < parts; ++p) {
+                const mpixx::index_range r = mpixx::block_range(n, parts, p);
+                // contiguous: each block starts where the previous one ended
+                REQUIRE(r.begin == expected_begin);
+                REQUIRE(r.begin <= r.end);
+                expected_begin = r.end;
+                REQUIRE(r.size() == mpixx::block_count(n, parts, p));
+                REQUIRE(counts[p] == r.size());
+                REQUIRE(displs[p] == r.begin);
+                // the first n % parts blocks are the bigger ones
+                REQUIRE(r.size() == n / parts + (p < n % parts ? 1 : 0));
+                smallest = std::min(smallest, r.size());
+                largest = std::max(largest, r.size());
+                for (std::size_t i = r.begin; i < r.end; ++i) {
+                    ++hits[i];
+                    REQUIRE(r.contains(i));
+                    REQUIRE(mpixx::block_owner(n, parts, i) == p); // owner consistent with the ranges
+                }
+                REQUIRE(r.empty() == (r.size() == 0));
+            }
+            REQUIRE(expected_begin == n);                                         // covers all of [0, n)
+            REQUIRE(std::all_of(hits.begin(), hits.end(), [](int h) { return h == 1; })); // exactly once
+            REQUIRE(largest - std::min(smallest, largest) <= 1);                   // balanced
+        }
+    }
+}
+
+TEST_CASE("partition: the guide's N = 1000 and the remainder it drops") {
+    auto comm = mpixx::world().dup(); // convention: a private message space per test case
+    // N // size with N = 1000, size = 3 gives 333 each; the block partition hands out all 1000.
+    CHECK(mpixx::block_counts(1000, 3) == std::vector<std::size_t>{334, 333, 333});
+    CHECK(mpixx::block_displs(1000, 3) == std::vector<std::size_t>{0, 334, 667});
+    // more parts than items: the first n get one, the rest none
+    CHECK(mpixx::block_counts(3, 5) == std::vector<std::size_t>{1, 1, 1, 0, 0});
+    CHECK(mpixx::block_range(3, 5, 4) == mpixx::index_range{3, 3});
+    CHECK(mpixx::block_counts(0, 4) == std::vector<std::size_t>{0, 0, 0, 0});
+}
+
+TEST_CASE("partition: no overflow at the top of std::size_t") {
+    auto comm = mpixx::world().dup(); // convention: a private message space per test case
+    constexpr std::size_t big = std::numeric_limits<std::size_t>::max();
+    for (std::size_t parts : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{7}, big - 1, big}) {
+        INFO("parts = " << parts);
+        const auto last = mpixx::block_range(big, parts, parts - 1);
+        CHECK(last.end == big);
+        const auto first = mpixx::block_range(big, parts, 0);
+        CHECK(first.begin == 0);
+        CHECK(first.size() == big / parts + (big % parts ? 1 : 0));
+        CHECK(mpixx::block_owner(big, parts, big - 1) == parts - 1);
+        CHECK(mpixx::block_owner(big, parts, 0) == 0);
+        if (parts > 1) {
+            const auto second = mpixx::block_range(big, parts, 1);
+            CHECK(second.begin == first.end);
+            CHECK(mpixx::block_owner(big, parts, first.end - 1) == 0);
+            CHECK(mpixx::block_owner(big, parts, second.begin) == 1);
+        }
+    }
+}
+
+TEST_CASE("partition: misuse throws mpixx::error with MPI_ERR_ARG") {
+    auto comm = mpixx::world().dup(); // convention: a private message space per test case
+    auto error_class = [](auto&& f) {
+        try {
+            f();
+        } catch (const mpixx::error& e) {
+            return e.error_class();
+        }
+        return MPI_SUCCESS;
+    };
+    CHECK(error_class([] { (void)mpixx::block_range(10, 0, 0); }) == MPI_ERR_ARG);
+    CHECK(error_class([] { (void)mpixx::block_range(10, 3, 3); }) == MPI_ERR_ARG);
+    CHECK(error_class([] { (void)mpixx::block_count(10, 0, 0); }) == MPI_ERR_ARG);
+    CHECK(error_class([] { (void)mpixx::block_count(10, 2, 5); }) == MPI_ERR_ARG);
+    CHECK(error_class([] { (void)mpixx::block_counts(10, 0); }) == MPI_ERR_ARG);
+    CHECK(error_class([] { (void)mpixx::block_displs(10, 0); }) == MPI_ERR_ARG);
+    CHECK(error_class([] { (void)mpixx::block_owner(10, 3, 10); }) == MPI_ERR_ARG);
+    CHECK(error_class([] { (void)mpixx::block_owner(0, 3, 0); }) == MPI_ERR_ARG);
+    CHECK(error_class([] { (void)mpixx::block_owner(10, 0, 1); }) == MPI_ERR_ARG);
+    CHECK(error_class([] { (void)mpixx::block_range(10, mpixx::communicator()); }) == MPI_ERR_COMM);
+    CHECK(error_class([] { (void)mpixx::block_count(10, mpixx::communicator()); }) == MPI_ERR_COMM);
+    CHECK(error_class([] { (void)mpixx::block_owner(10, mpixx::communicator(), 0); }) == MPI_ERR_COMM);
+    try {
+        (void)mpixx::block_range(10, 3, 7);
+        FAIL("no exception");
+    } catch (const mpixx::error& e) {
+        CHECK(e.routine() == "mpixx::block_range");
+        CHECK(std::string(e.what()).find("part 7 is out of range for 3 part(s)") != std::string::npos);
+    }
+}
+
+TEST_CASE("partition: every rank's range, summed over the communicator, covers 0..n-1 exactly once") {
+    auto comm = mpixx::world().dup(); // a private message space per test case
+    const std::size_t size = static_cast<std::size_t>(comm.size());
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, size - 1, size, size + 1, std::size_t{10}, std::size_t{37}}) {
+        INFO("n = " << n << ", ranks = " << size);
+        const mpixx::index_range mine = mpixx::block_range(n, comm);
+        CHECK(mine == mpixx::block_range(n, size, static_cast<std::size_t>(comm.rank())));
+        CHECK(mpixx::block_count(n, comm) == mine.size());
+        std::vector<int> hits(n, 0);
+        for (std::size_t i = mine.begin; i < mine.end; ++i) {
+            hits[i] = 1;
+            CHECK(mpixx::block_owner(n, comm, i) == comm.rank());
+        }
+        std::vector<int> total(n, 0);
+        REQUIRE(MPI_Allreduce(hits.data(), total.data(), static_cast<int>(n), MPI_INT, MPI_SUM, comm.native()) ==
+                MPI_SUCCESS);
+        CHECK(std::all_of(total.begin(), total.end(), [](int t) { return t == 1; }));
+        // and the sizes add up to n, differing by at most one between ranks
+        unsigned long long count = mine.size(), sum = 0, lo = 0, hi = 0;
+        MPI_Allreduce(&count, &sum, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm.native());
+        MPI_Allreduce(&count, &lo, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, comm.native());
+        MPI_Allreduce(&count, &hi, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm.native());
+        CHECK(sum == n);
+        CHECK(hi - lo <= 1);
+    }
+}
