@@ -1,1 +1,2 @@
 mpixx_unit_test(test_object_messaging test_object_messaging.cpp)
+mpixx_unit_test(test_serialize test_serialize.cpp)
