@@ -1,14 +1,266 @@
-// mpixx/nonblocking.hpp - RAII requests and non-blocking point-to-point (isend, irecv, ...).
+// mpixx/nonblocking.hpp - non-blocking and persistent point-to-point returning RAII requests.
+//
+//   auto r = comm.isend(buf, 1);               // borrowed lvalue: request<>, no allocation; keep buf alive
+//   auto r = comm.isend(std::move(vec), 1);    // moved in: request<std::vector<int>>, wait() hands it back
+//   auto r = comm.irecv(buf, 0);               // into the caller's buffer: request<>
+//   auto r = comm.irecv<std::string>(0);       // size from a matched probe: wait() returns the string
+//   auto p = comm.send_init(buf, 1); p.start(); p.wait(); p.start(); ...
+//
+// A buffer is borrowed when it is an lvalue or a view (std::span); any other rvalue is moved into the
+// request. Every request is [[nodiscard]] and waits in its destructor, so a buffer is never freed (or
+// reused) while MPI may still touch it. Probe-sized receives are matched through detail::progress, so a
+// peer's large send to them completes even while this process blocks elsewhere in mpixx.
 #pragma once
 
+#include <mpixx/detail/progress.hpp>
 #include <mpixx/point_to_point.hpp>
+#include <mpixx/request.hpp>
+#include <mpixx/request_pool.hpp>
 
-namespace mpixx::detail {
+#include <memory>
+#include <ranges>
+#include <type_traits>
+#include <utility>
 
-/// Layer of the communicator: RAII requests and non-blocking point-to-point (isend, irecv, ...).
-class nonblocking_layer : public p2p_layer {
-protected:
-    using p2p_layer::p2p_layer;
+namespace mpixx {
+
+namespace detail {
+
+/// A buffer the caller keeps alive (an lvalue, or a view such as std::span): an operation borrows it.
+template <class B>
+concept borrowed_buffer = std::is_lvalue_reference_v<B> || std::ranges::view<std::remove_cvref_t<B>>;
+
+/// A container moved into a receive: received into at its current size, handed back by wait().
+template <class B>
+concept owned_recv_buffer = !std::is_reference_v<B> && !std::is_const_v<B> && !std::ranges::view<B> &&
+                            contiguous_buffer<B&> && recv_buffer<B&>;
+
+/// Owns a buffer (or value) for the duration of an operation and hands it back from wait().
+template <class B>
+struct owned_payload final : request_payload<B> {
+    B buf{};
+    owned_payload() = default;
+    template <class U>
+    explicit owned_payload(U&& u) : buf(std::forward<U>(u)) {}
+    B finish(const MPI_Status&) override { return std::move(buf); }
 };
 
-} // namespace mpixx::detail
+/// A receive of unknown size: the matched probe's size resizes the container, then MPI_Imrecv.
+template <resizable_buffer C>
+class probed_recv final : public deferred_recv<C> {
+public:
+    using deferred_recv<C>::deferred_recv;
+    ~probed_recv() override { this->settle(); }
+    C finish(const MPI_Status&) override { return std::move(out_); }
+
+private:
+    void on_match(message& m, MPI_Request& r) override {
+        using E = std::remove_cv_t<std::ranges::range_value_t<C&>>;
+        const MPI_Datatype type = datatype<E>();
+        out_.resize(m.status().count(type));
+        MPIXX_CALL_COUNT(MPI_Imrecv, std::ranges::data(out_), std::ranges::size(out_), type, &m.native(), &r);
+    }
+    C out_;
+};
+
+/// Layer of the communicator: non-blocking and persistent point-to-point returning RAII requests.
+/// (Template heads start with `int&...` so that explicit template arguments, as in irecv<int>(0, 1),
+/// can only name the value-returning overloads.)
+class nonblocking_layer : public p2p_layer {
+public:
+    /// Starts a standard-mode send (MPI_Isend). A borrowed buffer (lvalue, view) must outlive the
+    /// request<>; an rvalue is moved into the request, and wait() hands it back.
+    template <int&..., class B>
+        requires send_buffer<B>
+    auto isend(B&& buf, int dest, int tag = 0) const {
+        return start_send<false>(std::forward<B>(buf), dest, tag, "mpixx::isend");
+    }
+
+    /// Starts a synchronous send (MPI_Issend): completes once the receive has started. Buffers as isend.
+    template <int&..., class B>
+        requires send_buffer<B>
+    auto issend(B&& buf, int dest, int tag = 0) const {
+        return start_send<true>(std::forward<B>(buf), dest, tag, "mpixx::issend");
+    }
+
+    /// Starts a receive into the caller's buffer (MPI_Irecv); the buffer must outlive the request.
+    template <int&..., class B>
+        requires recv_target<B&&>
+    request<> irecv(B&& buf, int source = any_source, int tag = any_tag) const {
+        check_source(source, "mpixx::irecv");
+        check_recv_tag(tag, "mpixx::irecv");
+        auto v = view(buf);
+        MPI_Request r = MPI_REQUEST_NULL;
+        MPIXX_CALL_COUNT(MPI_Irecv, v.ptr, v.count, v.type, source, tag, comm_, &r);
+        return request<>(r);
+    }
+
+    /// Starts a receive into a container moved in (received at its current size; a larger message
+    /// raises MPI_ERR_TRUNCATE at wait()); wait() hands the container back.
+    template <int&..., class B>
+        requires owned_recv_buffer<B>
+    request<B> irecv(B&& buf, int source = any_source, int tag = any_tag) const {
+        check_source(source, "mpixx::irecv");
+        check_recv_tag(tag, "mpixx::irecv");
+        auto payload = std::make_unique<owned_payload<B>>(std::move(buf));
+        auto v = view(payload->buf);
+        MPI_Request r = MPI_REQUEST_NULL;
+        MPIXX_CALL_COUNT(MPI_Irecv, v.ptr, v.count, v.type, source, tag, comm_, &r);
+        return request<B>(r, std::move(payload));
+    }
+
+    /// Starts a receive whose wait() returns a T: one value, or a container sized to the message by a
+    /// matched probe (MPI_Improbe, then MPI_Imrecv; matched as soon as the message is there).
+    template <typed_recv_value T>
+    request<T> irecv(int source = any_source, int tag = any_tag) const {
+        check_source(source, "mpixx::irecv");
+        check_recv_tag(tag, "mpixx::irecv");
+        if constexpr (resizable_buffer<T>) {
+            return start_deferred<T>(std::make_unique<probed_recv<T>>(comm_, source, tag, owner_));
+        } else {
+            auto payload = std::make_unique<owned_payload<T>>();
+            auto v = view(payload->buf);
+            MPI_Request r = MPI_REQUEST_NULL;
+            MPIXX_CALL_COUNT(MPI_Irecv, v.ptr, v.count, v.type, source, tag, comm_, &r);
+            return request<T>(r, std::move(payload));
+        }
+    }
+
+#if MPI_VERSION >= 4
+    /// Starts a send and a receive in one deadlock-free operation (MPI-4 MPI_Isendrecv); both buffers
+    /// are borrowed and must outlive the request. (MPICH 4.0 leaves its status's source and tag empty.)
+    template <int&..., class S, class R>
+        requires send_buffer<S> && recv_target<R&&>
+    request<> isendrecv(S&& sendbuf, int dest, int sendtag, R&& recvbuf, int source = any_source,
+                        int recvtag = any_tag) const {
+        static_assert(borrowed_buffer<S&&>, "mpixx::isendrecv borrows its send buffer: pass an lvalue or a view, "
+                                            "not a temporary that dies before the operation completes");
+        check_dest(dest, "mpixx::isendrecv");
+        check_send_tag(sendtag, "mpixx::isendrecv");
+        check_source(source, "mpixx::isendrecv");
+        check_recv_tag(recvtag, "mpixx::isendrecv");
+        auto s = view(std::as_const(sendbuf));
+        auto v = view(recvbuf);
+        MPI_Request r = MPI_REQUEST_NULL;
+        post_sendrecv(s.ptr, s.count, s.type, dest, sendtag, v.ptr, v.count, v.type, source, recvtag, &r);
+        return request<>(r);
+    }
+
+    /// Starts a send of a borrowed buffer and the receive of one value (MPI_Isendrecv); wait() returns it.
+    template <mpi_type R, int&..., class S>
+        requires send_buffer<S>
+    request<R> isendrecv(S&& sendbuf, int dest, int sendtag = 0, int source = any_source, int recvtag = any_tag) const {
+        static_assert(borrowed_buffer<S&&>, "mpixx::isendrecv borrows its send buffer: pass an lvalue or a view, "
+                                            "not a temporary that dies before the operation completes");
+        check_dest(dest, "mpixx::isendrecv");
+        check_send_tag(sendtag, "mpixx::isendrecv");
+        check_source(source, "mpixx::isendrecv");
+        check_recv_tag(recvtag, "mpixx::isendrecv");
+        auto payload = std::make_unique<owned_payload<R>>();
+        auto s = view(std::as_const(sendbuf));
+        auto v = view(payload->buf);
+        MPI_Request r = MPI_REQUEST_NULL;
+        post_sendrecv(s.ptr, s.count, s.type, dest, sendtag, v.ptr, v.count, v.type, source, recvtag, &r);
+        return request<R>(r, std::move(payload));
+    }
+
+    /// Starts sending the buffer's contents and replacing them with what arrives (MPI_Isendrecv_replace).
+    template <int&..., class B>
+        requires recv_target<B&&>
+    request<> isendrecv_replace(B&& buf, int dest, int sendtag, int source = any_source, int recvtag = any_tag) const {
+        check_dest(dest, "mpixx::isendrecv_replace");
+        check_send_tag(sendtag, "mpixx::isendrecv_replace");
+        check_source(source, "mpixx::isendrecv_replace");
+        check_recv_tag(recvtag, "mpixx::isendrecv_replace");
+        auto v = view(buf);
+        MPI_Request r = MPI_REQUEST_NULL;
+        MPIXX_CALL_COUNT(MPI_Isendrecv_replace, v.ptr, v.count, v.type, dest, sendtag, source, recvtag, comm_, &r);
+        return request<>(r);
+    }
+#endif
+
+    /// A persistent standard-mode send of a borrowed buffer (MPI_Send_init): start() sends its current
+    /// contents, as many times as needed.
+    template <int&..., class B>
+        requires send_buffer<B>
+    persistent_request send_init(B&& buf, int dest, int tag = 0) const {
+        static_assert(borrowed_buffer<B&&>, "mpixx::send_init: every start() reads the buffer: pass an lvalue or "
+                                            "a view, not a temporary");
+        check_dest(dest, "mpixx::send_init");
+        check_send_tag(tag, "mpixx::send_init");
+        auto v = view(std::as_const(buf));
+        MPI_Request r = MPI_REQUEST_NULL;
+        MPIXX_CALL_COUNT(MPI_Send_init, v.ptr, v.count, v.type, dest, tag, comm_, &r);
+        return persistent_request(r);
+    }
+
+    /// A persistent synchronous send of a borrowed buffer (MPI_Ssend_init).
+    template <int&..., class B>
+        requires send_buffer<B>
+    persistent_request ssend_init(B&& buf, int dest, int tag = 0) const {
+        static_assert(borrowed_buffer<B&&>, "mpixx::ssend_init: every start() reads the buffer: pass an lvalue or "
+                                            "a view, not a temporary");
+        check_dest(dest, "mpixx::ssend_init");
+        check_send_tag(tag, "mpixx::ssend_init");
+        auto v = view(std::as_const(buf));
+        MPI_Request r = MPI_REQUEST_NULL;
+        MPIXX_CALL_COUNT(MPI_Ssend_init, v.ptr, v.count, v.type, dest, tag, comm_, &r);
+        return persistent_request(r);
+    }
+
+    /// A persistent receive into a borrowed buffer (MPI_Recv_init).
+    template <int&..., class B>
+        requires recv_target<B&&>
+    persistent_request recv_init(B&& buf, int source = any_source, int tag = any_tag) const {
+        check_source(source, "mpixx::recv_init");
+        check_recv_tag(tag, "mpixx::recv_init");
+        auto v = view(buf);
+        MPI_Request r = MPI_REQUEST_NULL;
+        MPIXX_CALL_COUNT(MPI_Recv_init, v.ptr, v.count, v.type, source, tag, comm_, &r);
+        return persistent_request(r);
+    }
+
+protected:
+    using p2p_layer::p2p_layer;
+
+private:
+    template <bool Sync>
+    void post_send(const void* p, std::size_t n, MPI_Datatype t, int dest, int tag, MPI_Request* r) const {
+        if constexpr (Sync) MPIXX_CALL_COUNT(MPI_Issend, p, n, t, dest, tag, comm_, r);
+        else MPIXX_CALL_COUNT(MPI_Isend, p, n, t, dest, tag, comm_, r);
+    }
+
+    template <bool Sync, class B>
+    auto start_send(B&& buf, int dest, int tag, const char* routine) const {
+        check_dest(dest, routine);
+        check_send_tag(tag, routine);
+        if constexpr (borrowed_buffer<B&&>) {
+            auto v = view(std::as_const(buf));
+            MPI_Request r = MPI_REQUEST_NULL;
+            post_send<Sync>(v.ptr, v.count, v.type, dest, tag, &r);
+            return request<>(r);
+        } else {
+            using O = std::remove_cvref_t<B>;
+            auto payload = std::make_unique<owned_payload<O>>(std::forward<B>(buf));
+            auto v = view(std::as_const(payload->buf));
+            MPI_Request r = MPI_REQUEST_NULL;
+            post_send<Sync>(v.ptr, v.count, v.type, dest, tag, &r);
+            return request<O>(r, std::move(payload));
+        }
+    }
+
+#if MPI_VERSION >= 4
+    void post_sendrecv(const void* sp, std::size_t sn, MPI_Datatype stype, int dest, int sendtag, void* rp,
+                       std::size_t rn, MPI_Datatype rtype, int source, int recvtag, MPI_Request* r) const {
+        if (sn <= static_cast<std::size_t>(INT_MAX) && rn <= static_cast<std::size_t>(INT_MAX)) [[likely]]
+            MPIXX_CALL(MPI_Isendrecv, sp, static_cast<int>(sn), stype, dest, sendtag, rp, static_cast<int>(rn), rtype,
+                       source, recvtag, comm_, r);
+        else
+            MPIXX_CALL(MPI_Isendrecv_c, sp, static_cast<MPI_Count>(sn), stype, dest, sendtag, rp,
+                       static_cast<MPI_Count>(rn), rtype, source, recvtag, comm_, r);
+    }
+#endif
+};
+
+} // namespace detail
+} // namespace mpixx

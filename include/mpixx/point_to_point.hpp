@@ -6,6 +6,7 @@
 
 #include <mpixx/buffer.hpp>
 #include <mpixx/detail/comm_base.hpp>
+#include <mpixx/detail/progress.hpp>
 #include <mpixx/message.hpp>
 #include <mpixx/status.hpp>
 
@@ -26,6 +27,8 @@ public:
         check_dest(dest, "mpixx::send");
         check_send_tag(tag, "mpixx::send");
         auto v = view(buf);
+        if (progress::active()) [[unlikely]]
+            return progress_send<false>(v.ptr, v.count, v.type, dest, tag);
         MPIXX_CALL_COUNT(MPI_Send, v.ptr, v.count, v.type, dest, tag, comm_);
     }
 
@@ -35,6 +38,8 @@ public:
         check_dest(dest, "mpixx::ssend");
         check_send_tag(tag, "mpixx::ssend");
         auto v = view(buf);
+        if (progress::active()) [[unlikely]]
+            return progress_send<true>(v.ptr, v.count, v.type, dest, tag);
         MPIXX_CALL_COUNT(MPI_Ssend, v.ptr, v.count, v.type, dest, tag, comm_);
     }
 
@@ -181,6 +186,16 @@ protected:
     using comm_base::comm_base;
 
 private:
+    /// A blocking send while probe-sized receives wait to be matched (detail/progress.hpp): posted
+    /// non-blocking, then waited for while matching them, so that a peer's send to them can complete.
+    template <bool Sync>
+    [[gnu::noinline, gnu::cold]] void progress_send(const void* p, std::size_t n, MPI_Datatype t, int dest, int tag) const {
+        MPI_Request r = MPI_REQUEST_NULL;
+        if constexpr (Sync) MPIXX_CALL_COUNT(MPI_Issend, p, n, t, dest, tag, comm_, &r);
+        else MPIXX_CALL_COUNT(MPI_Isend, p, n, t, dest, tag, comm_, &r);
+        check(progress::wait(r, MPI_STATUS_IGNORE), Sync ? "MPI_Ssend" : "MPI_Send");
+    }
+
     int large_recv(void* p, std::size_t n, MPI_Datatype t, int source, int tag, MPI_Status* st) const {
 #if MPI_VERSION >= 4
         return MPI_Recv_c(p, static_cast<MPI_Count>(n), t, source, tag, comm_, st);

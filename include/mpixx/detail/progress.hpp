@@ -1,0 +1,286 @@
+// mpixx/detail/progress.hpp - matching of probe-sized receives while this process waits on something else.
+//
+// A receive of unknown size (irecv<std::vector<T>>, irecv<std::string>, object receives) cannot be posted
+// to MPI before its message is matched: MPI_Improbe finds the message and its size, MPI_Imrecv then posts
+// the receive into a buffer of that size. Until then MPI does not know about the receive, so a peer's
+// rendezvous send to it (a large MPI_Send) cannot complete: "both ranks irecv<string>, then a blocking
+// send of 1 MB, then wait" deadlocks (Boost.MPI does, issue #72). mpixx keeps every such receive that could
+// not be matched at once in this process-wide registry, in posting order. A blocking mpixx operation that
+// may wait on a peer checks active() - one relaxed atomic load - and only when something is registered
+// waits by polling: it posts its non-blocking twin and calls wait(), which tests that request and lets
+// poll() match the registered receives. With nothing registered it stays one plain blocking MPI call.
+// Done so far by send/ssend and by every wait/test of requests, pools and persistent requests; another
+// blocking operation adopts it with
+//     if (detail::progress::active()) [[unlikely]] { MPI_Ixxx(..., &r); check(progress::wait(r, &st), ...); }
+//
+// Matching order follows MPI's rule that a message goes to the earliest posted receive it matches:
+// receives are probed in posting order; a later receive may probe only when every earlier unmatched one
+// whose envelope overlaps its own is contained in it (then a message it finds that an earlier one also
+// matches is handed to the earliest such receive). So receives with equal envelopes complete in posting
+// order, and (0, 5) then (any, any) cannot deadlock. Limits: a receive whose envelope only partly overlaps
+// an earlier pending one ((0, any) then (any, 5)) is matched after it; and MPI itself matches receives
+// posted later by other means (a borrowed-buffer irecv, a blocking recv) without seeing the pending ones.
+//
+// Threads: the registry is guarded by a mutex, taken only on the registered path (never by active()).
+// Matching order between receives posted by different threads is unspecified, as in MPI.
+#pragma once
+
+#include <mpixx/error.hpp>
+#include <mpixx/message.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace mpixx::detail {
+
+/// A receive matched by mpixx rather than by MPI (its size comes from a probe). Lives on the heap so
+/// that the registry can refer to it while the request that owns it is moved around.
+class progress_item {
+public:
+    /// A receive for (source, tag) on `comm`; `keep_alive` keeps the communicator alive meanwhile.
+    progress_item(MPI_Comm comm, int source, int tag, std::shared_ptr<void> keep_alive = nullptr) noexcept
+        : comm_(comm), source_(source), tag_(tag), keep_alive_(std::move(keep_alive)) {}
+    progress_item(const progress_item&) = delete;
+    progress_item& operator=(const progress_item&) = delete;
+    virtual ~progress_item() { settle(); }
+
+protected:
+    /// Posts the receive of the matched message `m` (MPI_Imrecv on m.native()) into storage the item
+    /// owns, storing the request in `r`. May throw; then the message is discarded and wait() rethrows.
+    virtual void on_match(message& m, MPI_Request& r) = 0;
+
+    /// Unregisters and completes a receive in flight: call it first in the destructor of a derived
+    /// class that owns the receive buffer (a safety net; the owning request normally did it).
+    void settle() noexcept;
+
+private:
+    friend class progress;
+    enum class state : unsigned char { waiting, matched, taken, cancelled };
+
+    MPI_Comm comm_;
+    int source_;
+    int tag_;
+    std::shared_ptr<void> keep_alive_;
+    state state_ = state::waiting;
+    bool registered_ = false;
+    MPI_Request request_ = MPI_REQUEST_NULL; // the posted MPI_Imrecv, until taken
+    std::exception_ptr error_;               // a failure while matching, rethrown by take()
+};
+
+/// The process-wide registry of unmatched probe-sized receives, and waiting that drives it.
+class progress {
+public:
+    /// Whether any receive is waiting to be matched: one relaxed atomic load, the whole cost of the check.
+    [[nodiscard]] static bool active() noexcept { return count_.load(std::memory_order_relaxed) != 0; }
+
+    /// Matches `item` now if it can, registers it otherwise.
+    static void start(progress_item& item) {
+        if (!active()) {
+            // Nothing earlier to respect: try directly, without the lock.
+            if (probe_one(item)) return;
+            std::lock_guard lock(mutex_);
+            add_locked(item);
+            return;
+        }
+        std::lock_guard lock(mutex_);
+        add_locked(item);
+        poll_locked();
+    }
+
+    /// Once `item` is matched, moves its posted MPI request into `r` and returns true (rethrowing a
+    /// matching failure); returns true with `r` untouched when it was cancelled; false while unmatched.
+    static bool take(progress_item& item, MPI_Request& r) {
+        std::lock_guard lock(mutex_);
+        if (item.state_ == progress_item::state::waiting) poll_locked();
+        switch (item.state_) {
+        case progress_item::state::waiting: return false;
+        case progress_item::state::matched:
+            item.state_ = progress_item::state::taken;
+            if (item.error_) std::rethrow_exception(std::exchange(item.error_, nullptr));
+            r = std::exchange(item.request_, MPI_REQUEST_NULL);
+            return true;
+        default: return true;
+        }
+    }
+
+    /// Withdraws an unmatched receive; false when it was already matched (then it must be waited for).
+    static bool cancel(progress_item& item) noexcept {
+        std::lock_guard lock(mutex_);
+        if (item.state_ != progress_item::state::waiting) return false;
+        remove_locked(item);
+        item.state_ = progress_item::state::cancelled;
+        return true;
+    }
+
+    /// Drops `item` from the registry (no-op when it is not registered).
+    static void remove(progress_item& item) noexcept {
+        std::lock_guard lock(mutex_);
+        remove_locked(item);
+    }
+
+    /// Tries once to match every registered receive, in posting order.
+    static void poll() {
+        if (!active()) return;
+        std::lock_guard lock(mutex_);
+        poll_locked();
+    }
+
+    /// Waits for `r` while matching registered receives; plain MPI_Wait once none is left. Returns the
+    /// MPI return code (the caller turns it into an error, knowing what the request was).
+    [[nodiscard]] static int wait(MPI_Request& r, MPI_Status* st) {
+        backoff b;
+        for (;;) {
+            int flag = 0;
+            if (int rc = MPI_Test(&r, &flag, st); rc != MPI_SUCCESS || flag) return rc;
+            if (!active()) return MPI_Wait(&r, st);
+            poll();
+            b.pause();
+        }
+    }
+
+    /// Paces a polling loop: it spins at first (latency), then yields on every round, so that ranks
+    /// sharing a core (oversubscribed runs) are not starved by a rank that polls.
+    class backoff {
+    public:
+        void pause() noexcept {
+            if (spins_ < 64) ++spins_;
+            else std::this_thread::yield();
+        }
+
+    private:
+        unsigned spins_ = 0;
+    };
+
+private:
+    static void add_locked(progress_item& item) {
+        items_.push_back(&item);
+        item.registered_ = true;
+        count_.store(items_.size(), std::memory_order_relaxed);
+    }
+
+    static void remove_locked(progress_item& item) noexcept {
+        if (!item.registered_) return;
+        items_.erase(std::find(items_.begin(), items_.end(), &item));
+        item.registered_ = false;
+        count_.store(items_.size(), std::memory_order_relaxed);
+    }
+
+    /// Can one message match both envelopes?
+    static bool overlap(const progress_item& a, const progress_item& b) noexcept {
+        auto src = [](int x, int y) {
+            return x == y || (x == MPI_ANY_SOURCE && y != MPI_PROC_NULL) || (y == MPI_ANY_SOURCE && x != MPI_PROC_NULL);
+        };
+        return a.comm_ == b.comm_ && src(a.source_, b.source_) &&
+               (a.tag_ == b.tag_ || a.tag_ == MPI_ANY_TAG || b.tag_ == MPI_ANY_TAG);
+    }
+    /// Does every message that matches `a` also match `b`?
+    static bool contained(const progress_item& a, const progress_item& b) noexcept {
+        return (b.source_ == a.source_ || (b.source_ == MPI_ANY_SOURCE && a.source_ != MPI_PROC_NULL)) &&
+               (b.tag_ == a.tag_ || b.tag_ == MPI_ANY_TAG);
+    }
+    /// Does `item` accept the message described by `st` (same communicator assumed)?
+    static bool accepts(const progress_item& item, const MPI_Status& st) noexcept {
+        return (item.source_ == st.MPI_SOURCE || (item.source_ == MPI_ANY_SOURCE && st.MPI_SOURCE != MPI_PROC_NULL)) &&
+               (item.tag_ == st.MPI_TAG || item.tag_ == MPI_ANY_TAG);
+    }
+
+    /// Hands the matched message to `item` and posts its receive; failures are kept for take().
+    static void match(progress_item& item, MPI_Message m, const MPI_Status& st) noexcept {
+        try {
+            message msg(m, st); // discards the message if on_match does not receive it
+            item.on_match(msg, item.request_);
+        } catch (...) {
+            item.error_ = std::current_exception();
+        }
+        item.state_ = progress_item::state::matched;
+    }
+
+    static void fail(progress_item& item, int rc) noexcept {
+        try {
+            throw_mpi_error(rc, "MPI_Improbe");
+        } catch (...) {
+            item.error_ = std::current_exception();
+        }
+        item.state_ = progress_item::state::matched;
+    }
+
+    /// One MPI_Improbe for an item nobody precedes; true when it was matched (or failed).
+    static bool probe_one(progress_item& item) noexcept {
+        int flag = 0;
+        MPI_Message m = MPI_MESSAGE_NULL;
+        MPI_Status st;
+        if (int rc = MPI_Improbe(item.source_, item.tag_, item.comm_, &flag, &m, &st); rc != MPI_SUCCESS) {
+            fail(item, rc);
+            return true;
+        }
+        if (flag) match(item, m, st);
+        return flag != 0;
+    }
+
+    static void poll_locked() noexcept {
+        const std::size_t n = items_.size();
+        for (std::size_t k = 0; k < n; ++k) {
+            progress_item& item = *items_[k];
+            if (item.state_ != progress_item::state::waiting) continue;
+            bool blocked = false;
+            for (std::size_t j = 0; j < k && !blocked; ++j) {
+                const progress_item& earlier = *items_[j];
+                blocked = earlier.state_ == progress_item::state::waiting && overlap(earlier, item) &&
+                          !contained(earlier, item);
+            }
+            if (blocked) continue;
+            for (;;) {
+                int flag = 0;
+                MPI_Message m = MPI_MESSAGE_NULL;
+                MPI_Status st;
+                if (int rc = MPI_Improbe(item.source_, item.tag_, item.comm_, &flag, &m, &st); rc != MPI_SUCCESS) {
+                    fail(item, rc);
+                    break;
+                }
+                if (!flag) break;
+                // The message belongs to the earliest unmatched receive that accepts it.
+                progress_item* target = &item;
+                if (st.MPI_SOURCE != MPI_PROC_NULL) {
+                    for (std::size_t j = 0; j < k; ++j) {
+                        progress_item& earlier = *items_[j];
+                        if (earlier.state_ == progress_item::state::waiting && earlier.comm_ == item.comm_ &&
+                            accepts(earlier, st)) {
+                            target = &earlier;
+                            break;
+                        }
+                    }
+                }
+                match(*target, m, st);
+                if (target == &item) break;
+            }
+        }
+        std::erase_if(items_, [](progress_item* p) {
+            if (p->state_ == progress_item::state::waiting) return false;
+            p->registered_ = false;
+            return true;
+        });
+        count_.store(items_.size(), std::memory_order_relaxed);
+    }
+
+    static inline std::atomic<std::size_t> count_{0};
+    static inline std::mutex mutex_;
+    static inline std::vector<progress_item*> items_; // unmatched receives, in posting order
+};
+
+inline void progress_item::settle() noexcept {
+    progress::remove(*this);
+    if (request_ == MPI_REQUEST_NULL) return;
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (!finalized) MPI_Wait(&request_, MPI_STATUS_IGNORE);
+    request_ = MPI_REQUEST_NULL;
+}
+
+} // namespace mpixx::detail

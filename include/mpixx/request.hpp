@@ -1,0 +1,504 @@
+// mpixx/request.hpp - RAII handles of pending MPI operations: request<T> and persistent_request.
+//
+// Contract (library code that starts non-blocking operations builds on this):
+//
+//   namespace detail {
+//   template <class T> struct request_payload {            // owns what must outlive the operation
+//       virtual ~request_payload() = default;                // (buffers moved in, results) and
+//       virtual T finish(const MPI_Status&) = 0;            // produces wait()'s result once it completed
+//       virtual bool post(MPI_Request& r);  // operations posted late (probe-sized receives): stores the
+//                                           // MPI request in r once it exists; false while it cannot
+//       virtual bool cancel();              // withdraws an operation not yet posted to MPI
+//   };
+//   }
+//   template <class T = void> class [[nodiscard]] request {  // move-only
+//       request() noexcept;                                             // null: nothing pending
+//       explicit request(MPI_Request r, std::unique_ptr<detail::request_payload<T>> payload = nullptr) noexcept;
+//       T wait();                  // completes and returns the result (void: nothing; see status())
+//       std::optional<T> test();   // (T = void: bool) completes if done, else nothing happens
+//       bool pending() const noexcept;   void cancel();   MPI_Request native() const noexcept;
+//       mpixx::status status() const;    // of the completed operation
+//   };
+//
+// - A request is pending from construction (with a non-null handle or a payload) until wait() or a
+//   successful test() completes it; wait/test/cancel on a request that is not pending (null, completed,
+//   moved from) throw mpixx::error with MPI_ERR_REQUEST.
+// - A payload is needed for T != void (it produces the T); for T = void it is optional (e.g. to keep a
+//   buffer alive). A request built from MPI_REQUEST_NULL and a payload is pending: its first wait calls
+//   payload->post() until it returns true (an operation whose handle then stays null completes at once).
+// - The destructor of a pending request WAITS for it (it never frees a buffer in flight and never calls
+//   MPI_Request_free); it is noexcept: an error there is printed to stderr, never thrown (so it is safe
+//   during stack unwinding). Assigning to a pending request waits for it first.
+// - Waiting drives detail::progress when probe-sized receives are registered (see detail/progress.hpp),
+//   so a pending request never stops a peer's send to this process from completing.
+//
+// - detail::deferred_recv<T> + detail::start_deferred<T>(payload) build a receive whose MPI request
+//   exists only once its message is matched (probe-sized receives; object receives can do the same).
+// - Threads: a request is used by one thread at a time; the progress registry has its own lock.
+//
+// persistent_request: any inactive persistent handle (MPI_Send_init, MPI_Recv_init, MPI_Bcast_init, ...);
+// start(), wait(), test(), restartable; start_all(p...) is MPI_Startall. The destructor waits for an
+// active one and then frees it (MPI_Request_free only when inactive).
+#pragma once
+
+#include <mpixx/detail/progress.hpp>
+#include <mpixx/error.hpp>
+#include <mpixx/status.hpp>
+
+#include <concepts>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+namespace mpixx {
+
+class persistent_request;
+
+namespace detail {
+
+/// Owns what must outlive an operation (buffers moved in, results) and produces wait()'s result.
+template <class T>
+struct request_payload {
+    virtual ~request_payload() = default;
+    /// The result, once the operation completed with status `st` (called at most once).
+    virtual T finish(const MPI_Status& st) = 0;
+    /// For an operation posted late (a probe-sized receive): stores its MPI request in `r` once it
+    /// exists and returns true; false while it cannot yet. Must make progress itself (it is polled).
+    virtual bool post(MPI_Request& r) {
+        (void)r;
+        return true;
+    }
+    /// Withdraws an operation not yet posted to MPI; true when it did (post() then returns true).
+    virtual bool cancel() { return false; }
+};
+
+/// What completing a request<T> yields in generic code: T, or the status for T = void.
+template <class T>
+using request_result_t = std::conditional_t<std::is_void_v<T>, mpixx::status, T>;
+
+struct request_access;
+
+/// Throws MPI_ERR_REQUEST for an operation on a request that is not pending (cold path).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_not_pending(const char* routine) {
+    throw_usage(routine, MPI_ERR_REQUEST, "the request is not pending (it is null, moved from, or already completed)");
+}
+
+/// Prints an error that a destructor cannot throw (with the rank), so that it is not lost.
+inline void report_destructor_error(const char* what) noexcept {
+    int initialized = 0, finalized = 0, rank = -1;
+    MPI_Initialized(&initialized);
+    MPI_Finalized(&finalized);
+    if (initialized && !finalized) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    std::fprintf(stderr, "mpixx: rank %d: error while completing a pending request in its destructor: %s\n", rank,
+                 what);
+    std::fflush(stderr);
+}
+
+/// Whether MPI can still be called (a request outliving MPI_Finalize is not waited for).
+inline bool mpi_usable() noexcept {
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    return !finalized;
+}
+
+} // namespace detail
+
+/// A pending MPI operation. Move-only; the destructor waits for a pending operation. T is what wait()
+/// returns: a buffer moved into the operation, a received value or container; void for none.
+template <class T = void>
+class [[nodiscard]] request {
+public:
+    using value_type = T;
+
+    /// A null request: nothing pending.
+    request() noexcept = default;
+    /// Takes a started operation (library code): its handle and what must outlive it.
+    explicit request(MPI_Request r, std::unique_ptr<detail::request_payload<T>> payload = nullptr) noexcept
+        : req_(r), state_(r != MPI_REQUEST_NULL || payload ? state::pending : state::null),
+          payload_(std::move(payload)) {}
+
+    request(request&& o) noexcept
+        : req_(std::exchange(o.req_, MPI_REQUEST_NULL)), st_(o.st_), state_(std::exchange(o.state_, state::null)),
+          cancelled_(o.cancelled_), payload_(std::move(o.payload_)) {}
+    request& operator=(request&& o) noexcept {
+        if (this != &o) {
+            settle();
+            req_ = std::exchange(o.req_, MPI_REQUEST_NULL);
+            st_ = o.st_;
+            state_ = std::exchange(o.state_, state::null);
+            cancelled_ = o.cancelled_;
+            payload_ = std::move(o.payload_);
+        }
+        return *this;
+    }
+    request(const request&) = delete;
+    request& operator=(const request&) = delete;
+    /// Waits for a pending operation (errors are printed, never thrown).
+    ~request() { settle(); }
+
+    /// Blocks until the operation completes and returns its result (MPI_Wait).
+    T wait() {
+        if (state_ != state::pending) [[unlikely]]
+            detail::throw_not_pending("mpixx::request::wait");
+        if (req_ == MPI_REQUEST_NULL && payload_) [[unlikely]]
+            post_blocking();
+        MPI_Status st;
+        int rc;
+        if (detail::progress::active()) [[unlikely]]
+            rc = detail::progress::wait(req_, &st);
+        else
+            rc = MPI_Wait(&req_, &st);
+        if (rc != MPI_SUCCESS) [[unlikely]]
+            fail(rc, "MPI_Wait");
+        if constexpr (std::is_void_v<T>) complete(st);
+        else return complete(st);
+    }
+
+    /// Completes the operation if it is done (MPI_Test): its result (T = void: true), or nothing.
+    [[nodiscard]] std::conditional_t<std::is_void_v<T>, bool, std::optional<T>> test() {
+        if (state_ != state::pending) [[unlikely]]
+            detail::throw_not_pending("mpixx::request::test");
+        if (req_ == MPI_REQUEST_NULL && payload_) [[unlikely]] {
+            if (!try_post()) return {};
+        } else if (detail::progress::active()) [[unlikely]] {
+            detail::progress::poll();
+        }
+        int flag = 0;
+        MPI_Status st;
+        if (int rc = MPI_Test(&req_, &flag, &st); rc != MPI_SUCCESS) [[unlikely]]
+            fail(rc, "MPI_Test");
+        if (!flag) return {};
+        if constexpr (std::is_void_v<T>) {
+            complete(st);
+            return true;
+        } else {
+            return complete(st);
+        }
+    }
+
+    /// Whether the operation has been started and not yet completed by wait() or test().
+    [[nodiscard]] bool pending() const noexcept { return state_ == state::pending; }
+
+    /// Asks MPI to cancel the operation (MPI_Cancel); it must still be completed with wait() or test(),
+    /// after which status().cancelled() tells whether it was cancelled. A probe-sized receive not yet
+    /// matched is withdrawn at once and its wait() returns an empty container.
+    void cancel() {
+        if (state_ != state::pending) [[unlikely]]
+            detail::throw_not_pending("mpixx::request::cancel");
+        if (req_ == MPI_REQUEST_NULL) {
+            if (payload_ && payload_->cancel()) cancelled_ = true;
+            return;
+        }
+        MPIXX_CALL(MPI_Cancel, &req_);
+    }
+
+    /// The underlying handle (MPI_REQUEST_NULL once completed, or while a probe-sized receive is unmatched).
+    [[nodiscard]] MPI_Request native() const noexcept { return req_; }
+
+    /// Status of the completed operation (source, tag, count, cancelled); throws unless it completed.
+    [[nodiscard]] mpixx::status status() const {
+        if (state_ != state::done) [[unlikely]]
+            detail::throw_usage("mpixx::request::status", MPI_ERR_REQUEST,
+                                "the request has not completed (wait() or test() it first)");
+        return st_;
+    }
+
+private:
+    friend struct detail::request_access;
+    enum class state : unsigned char { null, pending, done };
+
+    /// Posts a late operation, polling until it can (its failure completes the request).
+    void post_blocking() {
+        detail::progress::backoff b;
+        while (!try_post()) b.pause();
+    }
+    bool try_post() {
+        try {
+            return payload_->post(req_);
+        } catch (...) {
+            abandon();
+            throw;
+        }
+    }
+
+    /// The request completed with status `st`: record it and produce the result.
+    detail::request_result_t<T> complete(MPI_Status& st) {
+        if (cancelled_) [[unlikely]]
+            MPI_Status_set_cancelled(&st, 1);
+        st_ = mpixx::status(st);
+        state_ = state::done;
+        auto payload = std::move(payload_);
+        if constexpr (std::is_void_v<T>) {
+            if (payload) payload->finish(st);
+            return st_;
+        } else {
+            if (!payload) [[unlikely]]
+                detail::throw_usage("mpixx::request::wait", MPI_ERR_REQUEST,
+                                    "a request<T> was built without a payload");
+            return payload->finish(st);
+        }
+    }
+
+    /// MPI reported an error: a request MPI has freed is complete (its payload goes); then throw.
+    [[noreturn]] void fail(int rc, const char* routine) {
+        if (req_ == MPI_REQUEST_NULL) abandon();
+        detail::throw_mpi_error(rc, routine);
+    }
+    void abandon() noexcept {
+        state_ = state::done;
+        payload_.reset();
+    }
+
+    void settle() noexcept {
+        if (state_ != state::pending) return;
+        if (!detail::mpi_usable()) {
+            detail::report_destructor_error("MPI was finalized while the request was pending");
+            abandon();
+            return;
+        }
+        try {
+            if constexpr (std::is_void_v<T>) wait();
+            else (void)wait();
+        } catch (const std::exception& e) {
+            detail::report_destructor_error(e.what());
+        } catch (...) {
+            detail::report_destructor_error("unknown exception");
+        }
+        abandon();
+    }
+
+    MPI_Request req_ = MPI_REQUEST_NULL;
+    mpixx::status st_;
+    state state_ = state::null;
+    bool cancelled_ = false; // an unposted operation was withdrawn
+    std::unique_ptr<detail::request_payload<T>> payload_;
+};
+
+/// A persistent operation (MPI_Send_init, MPI_Recv_init): start() it, wait() for it, start it again.
+/// Move-only; the destructor waits for an active operation, then frees the handle (MPI_Request_free).
+class [[nodiscard]] persistent_request {
+public:
+    /// A null persistent request.
+    persistent_request() noexcept = default;
+    /// Takes an inactive persistent handle (library code).
+    explicit persistent_request(MPI_Request r) noexcept : req_(r) {}
+    persistent_request(persistent_request&& o) noexcept
+        : req_(std::exchange(o.req_, MPI_REQUEST_NULL)), st_(o.st_), active_(std::exchange(o.active_, false)),
+          completed_(o.completed_) {}
+    persistent_request& operator=(persistent_request&& o) noexcept {
+        if (this != &o) {
+            release();
+            req_ = std::exchange(o.req_, MPI_REQUEST_NULL);
+            st_ = o.st_;
+            active_ = std::exchange(o.active_, false);
+            completed_ = o.completed_;
+        }
+        return *this;
+    }
+    persistent_request(const persistent_request&) = delete;
+    persistent_request& operator=(const persistent_request&) = delete;
+    /// Waits for an active operation, then frees the handle.
+    ~persistent_request() { release(); }
+
+    /// Starts the operation (MPI_Start); throws MPI_ERR_REQUEST if it is null or already active.
+    void start() {
+        check_startable("mpixx::persistent_request::start");
+        MPIXX_CALL(MPI_Start, &req_);
+        active_ = true;
+    }
+
+    /// Blocks until the started operation completes (MPI_Wait); the request can then be started again.
+    void wait() {
+        if (!active_) [[unlikely]]
+            throw_inactive("mpixx::persistent_request::wait");
+        MPI_Status st;
+        int rc;
+        if (detail::progress::active()) [[unlikely]]
+            rc = detail::progress::wait(req_, &st);
+        else
+            rc = MPI_Wait(&req_, &st);
+        active_ = false; // complete (or failed): inactive either way
+        detail::check(rc, "MPI_Wait");
+        complete(st);
+    }
+
+    /// Completes the started operation if it is done (MPI_Test).
+    [[nodiscard]] bool test() {
+        if (!active_) [[unlikely]]
+            throw_inactive("mpixx::persistent_request::test");
+        detail::progress::poll();
+        int flag = 0;
+        MPI_Status st;
+        if (int rc = MPI_Test(&req_, &flag, &st); rc != MPI_SUCCESS) [[unlikely]] {
+            active_ = false;
+            detail::throw_mpi_error(rc, "MPI_Test");
+        }
+        if (flag) complete(st);
+        return flag != 0;
+    }
+
+    /// Asks MPI to cancel the started operation (MPI_Cancel); wait() for it afterwards.
+    void cancel() {
+        if (!active_) [[unlikely]]
+            throw_inactive("mpixx::persistent_request::cancel");
+        MPIXX_CALL(MPI_Cancel, &req_);
+    }
+
+    /// Whether the operation was started and has not completed yet.
+    [[nodiscard]] bool active() const noexcept { return active_; }
+    /// Whether this holds no persistent operation.
+    [[nodiscard]] bool is_null() const noexcept { return req_ == MPI_REQUEST_NULL; }
+    /// The underlying handle.
+    [[nodiscard]] MPI_Request native() const noexcept { return req_; }
+
+    /// Status of the last completed run; throws while active or before the first completion.
+    [[nodiscard]] mpixx::status status() const {
+        if (active_ || !completed_) [[unlikely]]
+            detail::throw_usage("mpixx::persistent_request::status", MPI_ERR_REQUEST,
+                                "the persistent request has not completed a run (start() then wait() it)");
+        return st_;
+    }
+
+private:
+    friend struct detail::request_access;
+
+    void check_startable(const char* routine) const {
+        if (req_ == MPI_REQUEST_NULL) [[unlikely]]
+            detail::throw_usage(routine, MPI_ERR_REQUEST, "the persistent request is null (or moved from)");
+        if (active_) [[unlikely]]
+            detail::throw_usage(routine, MPI_ERR_REQUEST,
+                                "the persistent request is already active (wait() for it first)");
+    }
+    [[noreturn, gnu::noinline, gnu::cold]] static void throw_inactive(const char* routine) {
+        detail::throw_usage(routine, MPI_ERR_REQUEST, "the persistent request is not active (start() it first)");
+    }
+
+    mpixx::status complete(const MPI_Status& st) {
+        st_ = mpixx::status(st);
+        active_ = false;
+        completed_ = true;
+        return st_;
+    }
+
+    void release() noexcept {
+        if (req_ == MPI_REQUEST_NULL) return;
+        if (!detail::mpi_usable()) return;
+        if (active_) {
+            try {
+                wait();
+            } catch (const std::exception& e) {
+                detail::report_destructor_error(e.what());
+            } catch (...) {
+                detail::report_destructor_error("unknown exception");
+            }
+        }
+        if (active_) return; // could not complete: freeing an active request could free a buffer in use
+        MPI_Request_free(&req_);
+        req_ = MPI_REQUEST_NULL;
+    }
+
+    MPI_Request req_ = MPI_REQUEST_NULL;
+    mpixx::status st_;
+    bool active_ = false;
+    bool completed_ = false;
+};
+
+namespace detail {
+
+/// Payload of a receive posted late: its message is matched through detail::progress (MPI_Improbe),
+/// then received by on_match (MPI_Imrecv into storage the derived class owns). Derived classes must
+/// call settle() first in their destructor. Used by probe-sized and object receives.
+template <class T>
+class deferred_recv : public request_payload<T>, public progress_item {
+public:
+    using progress_item::progress_item;
+    bool post(MPI_Request& r) override { return progress::take(*this, r); }
+    bool cancel() override { return progress::cancel(*this); }
+};
+
+/// Starts a deferred receive: it is matched now if its message is there, registered otherwise. Returns
+/// the request that owns it.
+template <class T, class Payload>
+request<T> start_deferred(std::unique_ptr<Payload> payload) {
+    Payload& item = *payload;
+    request<T> r(MPI_REQUEST_NULL, std::move(payload));
+    try {
+        progress::start(item);
+    } catch (...) {
+        progress::cancel(item); // not registered: the request's destructor then completes at once
+        throw;
+    }
+    return r;
+}
+
+/// Internal access to requests for the multi-request waits (request_pool.hpp).
+struct request_access {
+    template <class T>
+    static bool pending(const request<T>& r) noexcept {
+        return r.pending();
+    }
+    static bool pending(const persistent_request& p) noexcept { return p.active_; }
+
+    /// Makes sure a pending request's operation exists in MPI; false while it is not posted yet.
+    template <class T>
+    static bool prepare(request<T>& r) {
+        return r.req_ != MPI_REQUEST_NULL || !r.payload_ || r.try_post();
+    }
+    static bool prepare(persistent_request&) noexcept { return true; }
+
+    template <class T>
+    static MPI_Request& handle(request<T>& r) noexcept {
+        return r.req_;
+    }
+    static MPI_Request& handle(persistent_request& p) noexcept { return p.req_; }
+
+    /// Records completion with status `st` (MPI already completed the handle) and yields the result.
+    template <class T>
+    static request_result_t<T> complete(request<T>& r, const MPI_Status& st) {
+        MPI_Status copy = st;
+        return r.complete(copy);
+    }
+    static mpixx::status complete(persistent_request& p, const MPI_Status& st) { return p.complete(st); }
+
+    /// After MPI reported an error for this request: it is complete when MPI freed it (or inactive).
+    template <class T>
+    static void failed(request<T>& r) noexcept {
+        if (r.req_ == MPI_REQUEST_NULL) r.abandon();
+    }
+    static void failed(persistent_request& p) noexcept { p.active_ = false; }
+
+    static void set_active(persistent_request& p) noexcept { p.active_ = true; }
+    static void check_startable(const persistent_request& p, const char* routine) { p.check_startable(routine); }
+};
+
+/// The result of completing R (a request<T> or persistent_request) in the multi-request waits.
+template <class R>
+using completion_result_t =
+    decltype(request_access::complete(std::declval<R&>(), std::declval<const MPI_Status&>()));
+
+template <class R>
+struct is_request : std::false_type {};
+template <class T>
+struct is_request<request<T>> : std::true_type {};
+
+} // namespace detail
+
+/// A request<T> or a persistent_request: what the multi-request waits accept.
+template <class R>
+concept waitable =
+    detail::is_request<std::remove_cvref_t<R>>::value || std::same_as<std::remove_cvref_t<R>, persistent_request>;
+
+/// Starts several persistent requests in one call (MPI_Startall).
+template <class... P>
+    requires(sizeof...(P) > 0 && (std::same_as<std::remove_cvref_t<P>, persistent_request> && ...))
+void start_all(P&&... ps) {
+    (detail::request_access::check_startable(ps, "mpixx::start_all"), ...);
+    MPI_Request handles[sizeof...(P)] = {detail::request_access::handle(ps)...};
+    MPIXX_CALL(MPI_Startall, static_cast<int>(sizeof...(P)), handles);
+    (detail::request_access::set_active(ps), ...);
+}
+
+} // namespace mpixx
