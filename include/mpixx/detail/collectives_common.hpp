@@ -1,0 +1,286 @@
+// mpixx/detail/collectives_common.hpp - what the blocking and non-blocking collectives share: the
+// in_place tag, the owned result type of value-returning forms, size checks with their (cold) errors,
+// the int/large-count call dispatch and per-rank count/displacement arrays.
+#pragma once
+
+#include <mpixx/buffer.hpp>
+#include <mpixx/detail/comm_base.hpp>
+#include <mpixx/ops.hpp>
+
+#include <algorithm>
+#include <array>
+#include <climits>
+#include <concepts>
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace mpixx {
+
+/// Tag type of mpixx::in_place.
+struct in_place_t {
+    explicit in_place_t() = default;
+};
+/// Pass instead of the send buffer: the other buffer is both input and output (MPI_IN_PLACE).
+inline constexpr in_place_t in_place{};
+
+namespace detail {
+
+template <class B, bool = contiguous_buffer<B&>>
+struct buffer_element {
+    using type = std::remove_cvref_t<B>;
+};
+template <class B>
+struct buffer_element<B, true> {
+    using type = std::remove_cv_t<std::ranges::range_value_t<B&>>;
+};
+/// The element type of a buffer: the range's value type, or the value's own type.
+template <class B>
+using elem_t = typename buffer_element<B>::type;
+
+/// A send buffer a pending operation may keep referring to: an lvalue, or a view such as std::span
+/// (never a temporary, which would die while the operation still reads it).
+template <class S>
+concept send_target = send_buffer<S> && (std::is_lvalue_reference_v<S> || std::ranges::view<std::remove_cvref_t<S>>);
+
+/// Per-rank counts or displacements a pending operation may keep referring to: a contiguous range of
+/// int that is an lvalue or a view (never a temporary container).
+template <class C>
+concept count_target = std::ranges::contiguous_range<C> && std::ranges::sized_range<C> &&
+                       std::same_as<std::ranges::range_value_t<C>, int> &&
+                       (std::is_lvalue_reference_v<C> || std::ranges::view<std::remove_cvref_t<C>>);
+
+/// Send and receive buffers hold the same element type (MPI needs matching type signatures).
+template <class S, class R>
+concept same_element = std::same_as<elem_t<S>, elem_t<R>>;
+
+template <class T>
+struct is_array_class : std::false_type {};
+template <class T, std::size_t N>
+struct is_array_class<std::array<T, N>> : std::true_type {};
+
+template <class S>
+consteval auto owned_type() {
+    using D = std::remove_cvref_t<S>;
+    if constexpr (!contiguous_buffer<const D&>) return std::type_identity<D>{}; // one mpi_type value
+    else if constexpr (is_array_class<D>::value) return std::type_identity<D>{};
+    else if constexpr (resizable_buffer<D> && std::copy_constructible<D> && std::default_initializable<D>)
+        return std::type_identity<D>{};
+    else return std::type_identity<std::vector<elem_t<D>>>{}; // spans, C arrays, views
+}
+
+/// What a value-returning collective gives back for input S: S itself for values, std::array, vector
+/// and string; a std::vector of the elements for views and C arrays.
+template <class S>
+using owned_t = typename decltype(owned_type<S>())::type;
+
+/// A copy of `s` as owned_t<S>.
+template <class S>
+owned_t<S> make_owned(const S& s) {
+    if constexpr (std::is_same_v<owned_t<S>, std::remove_cvref_t<S>>) {
+        return s;
+    } else {
+        using E = elem_t<S>;
+        auto v = view(s);
+        const E* p = static_cast<const E*>(v.ptr);
+        return owned_t<S>(p, p + v.count);
+    }
+}
+
+/// Fills `out` with value-initialised elements (exscan's undefined result on rank 0).
+template <class B>
+void value_initialise(B& out) {
+    if constexpr (contiguous_buffer<B&>) std::ranges::fill(out, elem_t<B>{});
+    else out = B{};
+}
+
+// ---- errors (cold: the success path builds no string) ----------------------------------------------
+
+/// A receive buffer too small for what the collective delivers: MPI_ERR_TRUNCATE naming both sizes.
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_coll_truncate(const char* routine, std::size_t needed,
+                                                                        std::size_t capacity, MPI_Datatype type) {
+    throw error(routine, MPI_ERR_TRUNCATE,
+                "the receive buffer holds " + describe_count(capacity, type) + " but the collective delivers " +
+                    describe_count(needed, type));
+}
+
+/// A buffer whose size does not fit the collective: MPI_ERR_COUNT naming both sizes.
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_coll_count(const char* routine, const char* what,
+                                                                     std::size_t have, std::size_t needed,
+                                                                     MPI_Datatype type) {
+    throw error(routine, MPI_ERR_COUNT,
+                std::string(what) + " holds " + describe_count(have, type) + " but " + describe_count(needed, type) +
+                    " are needed");
+}
+
+/// A buffer that must split into one equal block per rank but does not: MPI_ERR_COUNT.
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_not_divisible(const char* routine, const char* what,
+                                                                        std::size_t have, int size, MPI_Datatype type) {
+    throw error(routine, MPI_ERR_COUNT,
+                std::string(what) + " holds " + describe_count(have, type) +
+                    ", which does not split into equal blocks for a communicator of size " + std::to_string(size));
+}
+
+/// A per-rank count or displacement array of the wrong length: MPI_ERR_COUNT.
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_counts_size(const char* routine, const char* what,
+                                                                      std::size_t have, int size) {
+    throw error(routine, MPI_ERR_COUNT,
+                std::string(what) + " has " + std::to_string(have) + " entries but the communicator has " +
+                    std::to_string(size) + " ranks");
+}
+
+/// A negative count or displacement: MPI_ERR_COUNT.
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_negative(const char* routine, const char* what, int rank,
+                                                                   int value) {
+    throw error(routine, MPI_ERR_COUNT,
+                std::string(what) + "[" + std::to_string(rank) + "] is negative (" + std::to_string(value) + ")");
+}
+
+/// A v-collective whose int counts/displacements cannot describe a buffer above INT_MAX elements.
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_v_large(const char* routine, std::size_t n) {
+    throw error(routine, MPI_ERR_COUNT,
+                "a buffer of " + std::to_string(n) +
+                    " elements exceeds the int counts/displacements of this form; use the value-returning form, "
+                    "which switches to the MPI-4 large-count call");
+}
+
+/// Throws MPI_ERR_COUNT when a count given as int counts/displacements would not fit.
+inline void check_int_count(const char* routine, std::size_t n) {
+    if (n > static_cast<std::size_t>(INT_MAX)) [[unlikely]]
+        throw_v_large(routine, n);
+}
+
+/// Checks per-rank counts/displacements against the buffer they address (length `size`, no negative
+/// entry, every block inside `capacity`); a receive buffer that is too small is MPI_ERR_TRUNCATE, a
+/// send buffer MPI_ERR_COUNT.
+inline void check_v_layout(const char* routine, std::span<const int> counts, std::span<const int> displs, int size,
+                           std::size_t capacity, MPI_Datatype type, bool receive) {
+    if (counts.size() != static_cast<std::size_t>(size)) [[unlikely]]
+        throw_counts_size(routine, "counts", counts.size(), size);
+    if (displs.size() != static_cast<std::size_t>(size)) [[unlikely]]
+        throw_counts_size(routine, "displs", displs.size(), size);
+    std::size_t extent = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        if (counts[i] < 0) [[unlikely]]
+            throw_negative(routine, "counts", static_cast<int>(i), counts[i]);
+        if (displs[i] < 0) [[unlikely]]
+            throw_negative(routine, "displs", static_cast<int>(i), displs[i]);
+        extent = std::max(extent, static_cast<std::size_t>(displs[i]) + static_cast<std::size_t>(counts[i]));
+    }
+    if (extent > capacity) [[unlikely]] {
+        if (receive) throw_coll_truncate(routine, extent, capacity, type);
+        throw_coll_count(routine, "the send buffer", capacity, extent, type);
+    }
+}
+
+/// Checks that `counts` has one non-negative entry per rank.
+inline void check_counts(const char* routine, std::span<const int> counts, int size) {
+    if (counts.size() != static_cast<std::size_t>(size)) [[unlikely]]
+        throw_counts_size(routine, "counts", counts.size(), size);
+    for (std::size_t i = 0; i < counts.size(); ++i)
+        if (counts[i] < 0) [[unlikely]]
+            throw_negative(routine, "counts", static_cast<int>(i), counts[i]);
+}
+
+/// Up to 64 ints inline, more on the heap: per-rank displacements without allocating at usual sizes.
+class int_scratch {
+public:
+    explicit int_scratch(std::size_t n) {
+        if (n > inline_size) {
+            heap_ = std::make_unique_for_overwrite<int[]>(n);
+            p_ = heap_.get();
+        }
+    }
+    int_scratch(const int_scratch&) = delete;
+    int_scratch& operator=(const int_scratch&) = delete;
+    [[nodiscard]] int* data() noexcept { return p_; }
+
+private:
+    static constexpr std::size_t inline_size = 64;
+    int local_[inline_size];
+    std::unique_ptr<int[]> heap_;
+    int* p_ = local_;
+};
+
+/// Writes the exclusive prefix sum of `counts` (the packed displacements) into `out`.
+inline std::span<const int> packed_displs(const char* routine, std::span<const int> counts, int_scratch& out) {
+    long long at = 0;
+    int* d = out.data();
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        if (at > INT_MAX) [[unlikely]]
+            throw_v_large(routine, static_cast<std::size_t>(at));
+        d[i] = static_cast<int>(at);
+        at += counts[i];
+    }
+    return {d, counts.size()};
+}
+
+/// Per-rank counts learned at run time (value-returning v-collectives), as int arrays when everything
+/// fits and as MPI-4 MPI_Count/MPI_Aint arrays when the total exceeds INT_MAX.
+struct v_layout {
+    std::size_t total = 0;
+    bool large = false;
+    std::vector<int> counts, displs;
+#if MPI_VERSION >= 4
+    std::vector<MPI_Count> lcounts;
+    std::vector<MPI_Aint> ldispls;
+#endif
+
+    v_layout() = default;
+    /// Packed layout of `c` (one count per rank).
+    v_layout(const char* routine, std::span<const long long> c) {
+        for (long long x : c) total += static_cast<std::size_t>(x);
+        large = total > static_cast<std::size_t>(INT_MAX);
+        if (!large) {
+            counts.resize(c.size());
+            displs.resize(c.size());
+            int at = 0;
+            for (std::size_t i = 0; i < c.size(); ++i) {
+                counts[i] = static_cast<int>(c[i]);
+                displs[i] = at;
+                at += counts[i];
+            }
+        } else {
+#if MPI_VERSION >= 4
+            lcounts.resize(c.size());
+            ldispls.resize(c.size());
+            MPI_Aint at = 0;
+            for (std::size_t i = 0; i < c.size(); ++i) {
+                lcounts[i] = static_cast<MPI_Count>(c[i]);
+                ldispls[i] = at;
+                at += static_cast<MPI_Aint>(c[i]);
+            }
+#else
+            throw_large_count(routine, total);
+#endif
+        }
+        (void)routine;
+    }
+};
+
+} // namespace detail
+} // namespace mpixx
+
+#if MPI_VERSION >= 4
+#define MPIXX_COLL_LARGE_(n, fn, ...)                                                                      \
+    {                                                                                                      \
+        using count_t = MPI_Count;                                                                         \
+        ::mpixx::detail::check(fn##_c(__VA_ARGS__), #fn "_c");                                             \
+    }
+#else
+#define MPIXX_COLL_LARGE_(n, fn, ...) ::mpixx::detail::throw_large_count(#fn, n);
+#endif
+
+/// Calls a collective `fn(...)` whose count arguments are written `count_t(x)`: with count_t = int, or,
+/// when the count `n` exceeds INT_MAX, its MPI-4 large-count twin `fn_c` with count_t = MPI_Count.
+#define MPIXX_COLL(n, fn, ...)                                                                             \
+    do {                                                                                                   \
+        if ((n) <= static_cast<std::size_t>(INT_MAX)) [[likely]] {                                         \
+            using count_t = int;                                                                           \
+            ::mpixx::detail::check(fn(__VA_ARGS__), #fn);                                                  \
+        } else                                                                                             \
+            MPIXX_COLL_LARGE_(n, fn, __VA_ARGS__)                                                          \
+    } while (0)

@@ -1,0 +1,225 @@
+// mpixx/detail/collectives_vector.hpp - the blocking v-collectives (gatherv, scatterv, allgatherv,
+// alltoallv): per-rank counts and displacements given by the caller (std::span<const int>, checked
+// against the buffers before MPI is called), packed displacements computed from the counts (no
+// allocation up to 64 ranks), or, in the value-returning forms, counts exchanged by one extra collective
+// and a result vector sized to fit (switching to the MPI-4 large-count call when the total exceeds
+// INT_MAX; each rank picks the int or large-count call from what it knows).
+#pragma once
+
+#include <mpixx/detail/collectives_blocking.hpp>
+
+namespace mpixx::detail {
+
+/// Blocking v-collectives; the next layer (collectives.hpp) adds the non-blocking collectives.
+class vector_collective_layer : public blocking_collective_layer {
+public:
+    // ---- gatherv -----------------------------------------------------------------------------------
+
+    /// Gathers rank i's `sendbuf` (counts[i] elements) to recvbuf + displs[i] at the root (MPI_Gatherv);
+    /// `recvbuf`, `counts` and `displs` are used at the root only.
+    template <send_buffer S, class R>
+        requires recv_target<R&&> && same_element<S, R>
+    void gatherv(const S& sendbuf, R&& recvbuf, std::span<const int> counts, std::span<const int> displs,
+                 int root) const {
+        check_root(root, "mpixx::gatherv");
+        auto s = view(sendbuf);
+        check_int_count("mpixx::gatherv", s.count);
+        if (rank_ == root) {
+            auto r = view(recvbuf);
+            check_v_layout("mpixx::gatherv", counts, displs, size_, r.count, r.type, true);
+            check_own_count("mpixx::gatherv", counts, s.count, s.type);
+            MPIXX_CALL(MPI_Gatherv, s.ptr, static_cast<int>(s.count), s.type, r.ptr, counts.data(), displs.data(),
+                       r.type, root, comm_);
+        } else {
+            MPIXX_CALL(MPI_Gatherv, s.ptr, static_cast<int>(s.count), s.type, nullptr, nullptr, nullptr, s.type, root,
+                       comm_);
+        }
+    }
+    /// gatherv with the blocks packed in rank order (displacements computed from `counts`).
+    template <send_buffer S, class R>
+        requires recv_target<R&&> && same_element<S, R>
+    void gatherv(const S& sendbuf, R&& recvbuf, std::span<const int> counts, int root) const {
+        check_root(root, "mpixx::gatherv");
+        if (rank_ != root) return gatherv(sendbuf, recvbuf, counts, counts, root);
+        check_counts("mpixx::gatherv", counts, size_);
+        int_scratch d(counts.size());
+        gatherv(sendbuf, recvbuf, counts, packed_displs("mpixx::gatherv", counts, d), root);
+    }
+    /// Returns every rank's `sendbuf` (any sizes) concatenated in rank order at the root, an empty
+    /// vector elsewhere. Costs one extra collective: an MPI_Gather of the counts.
+    template <send_buffer S>
+    [[nodiscard]] std::vector<elem_t<S>> gatherv(const S& sendbuf, int root) const {
+        check_root(root, "mpixx::gatherv");
+        auto s = view(sendbuf);
+        const long long mine = static_cast<long long>(s.count);
+        std::vector<long long> counts(rank_ == root ? static_cast<std::size_t>(size_) : 0);
+        MPIXX_CALL(MPI_Gather, &mine, 1, MPI_LONG_LONG, counts.data(), 1, MPI_LONG_LONG, root, comm_);
+        std::vector<elem_t<S>> out;
+        if (rank_ != root) {
+            MPIXX_COLL(s.count, MPI_Gatherv, s.ptr, count_t(s.count), s.type, nullptr, nullptr, nullptr, s.type, root,
+                       comm_);
+            return out;
+        }
+        v_layout l("mpixx::gatherv", counts);
+        out.resize(l.total);
+        if (!l.large) {
+            MPIXX_CALL(MPI_Gatherv, s.ptr, static_cast<int>(s.count), s.type, out.data(), l.counts.data(),
+                       l.displs.data(), s.type, root, comm_);
+        } else {
+#if MPI_VERSION >= 4
+            MPIXX_CALL(MPI_Gatherv_c, s.ptr, static_cast<MPI_Count>(s.count), s.type, out.data(), l.lcounts.data(),
+                       l.ldispls.data(), s.type, root, comm_);
+#endif
+        }
+        return out;
+    }
+
+    // ---- scatterv ----------------------------------------------------------------------------------
+
+    /// Sends counts[i] elements at sendbuf + displs[i] from the root to rank i (MPI_Scatterv); `sendbuf`,
+    /// `counts` and `displs` are used at the root only.
+    template <send_buffer S, class R>
+        requires recv_target<R&&> && same_element<S, R>
+    void scatterv(const S& sendbuf, std::span<const int> counts, std::span<const int> displs, R&& recvbuf,
+                  int root) const {
+        check_root(root, "mpixx::scatterv");
+        auto r = view(recvbuf);
+        if (rank_ == root) {
+            auto s = view(sendbuf);
+            check_v_layout("mpixx::scatterv", counts, displs, size_, s.count, s.type, false);
+            const auto mine = static_cast<std::size_t>(counts[rank_]);
+            if (r.count < mine) [[unlikely]]
+                throw_coll_truncate("mpixx::scatterv", mine, r.count, r.type);
+            MPIXX_CALL(MPI_Scatterv, s.ptr, counts.data(), displs.data(), s.type, r.ptr, counts[rank_], r.type, root,
+                       comm_);
+        } else {
+            check_int_count("mpixx::scatterv", r.count);
+            MPIXX_CALL(MPI_Scatterv, nullptr, nullptr, nullptr, r.type, r.ptr, static_cast<int>(r.count), r.type, root,
+                       comm_);
+        }
+    }
+    /// scatterv of blocks packed in rank order (displacements computed from `counts`).
+    template <send_buffer S, class R>
+        requires recv_target<R&&> && same_element<S, R>
+    void scatterv(const S& sendbuf, std::span<const int> counts, R&& recvbuf, int root) const {
+        check_root(root, "mpixx::scatterv");
+        if (rank_ != root) return scatterv(sendbuf, counts, counts, recvbuf, root);
+        check_counts("mpixx::scatterv", counts, size_);
+        int_scratch d(counts.size());
+        scatterv(sendbuf, counts, packed_displs("mpixx::scatterv", counts, d), recvbuf, root);
+    }
+    /// Returns this rank's counts[rank()] elements of the root's `sendbuf`, split in rank order.
+    /// `counts` must be given on every rank (no extra communication); `sendbuf` is read at the root only.
+    template <send_buffer S>
+    [[nodiscard]] std::vector<elem_t<S>> scatterv(const S& sendbuf, std::span<const int> counts, int root) const {
+        check_root(root, "mpixx::scatterv");
+        check_counts("mpixx::scatterv", counts, size_);
+        std::vector<elem_t<S>> out(static_cast<std::size_t>(counts[rank_]));
+        scatterv(sendbuf, counts, out, root);
+        return out;
+    }
+
+    // ---- allgatherv --------------------------------------------------------------------------------
+
+    /// Every rank receives rank i's `sendbuf` (counts[i] elements) at recvbuf + displs[i] (MPI_Allgatherv).
+    template <send_buffer S, class R>
+        requires recv_target<R&&> && same_element<S, R>
+    void allgatherv(const S& sendbuf, R&& recvbuf, std::span<const int> counts, std::span<const int> displs) const {
+        auto s = view(sendbuf);
+        auto r = view(recvbuf);
+        check_v_layout("mpixx::allgatherv", counts, displs, size_, r.count, r.type, true);
+        check_own_count("mpixx::allgatherv", counts, s.count, s.type);
+        MPIXX_CALL(MPI_Allgatherv, s.ptr, counts[rank_], s.type, r.ptr, counts.data(), displs.data(), r.type, comm_);
+    }
+    /// allgatherv with the blocks packed in rank order (displacements computed from `counts`).
+    template <send_buffer S, class R>
+        requires recv_target<R&&> && same_element<S, R>
+    void allgatherv(const S& sendbuf, R&& recvbuf, std::span<const int> counts) const {
+        check_counts("mpixx::allgatherv", counts, size_);
+        int_scratch d(counts.size());
+        allgatherv(sendbuf, recvbuf, counts, packed_displs("mpixx::allgatherv", counts, d));
+    }
+    /// In-place allgatherv: this rank's block is already at buf + displs[rank()].
+    template <class R>
+        requires recv_target<R&&>
+    void allgatherv(in_place_t, R&& buf, std::span<const int> counts, std::span<const int> displs) const {
+        auto b = view(buf);
+        check_v_layout("mpixx::allgatherv", counts, displs, size_, b.count, b.type, true);
+        MPIXX_CALL(MPI_Allgatherv, MPI_IN_PLACE, 0, b.type, b.ptr, counts.data(), displs.data(), b.type, comm_);
+    }
+    /// In-place allgatherv with the blocks packed in rank order.
+    template <class R>
+        requires recv_target<R&&>
+    void allgatherv(in_place_t, R&& buf, std::span<const int> counts) const {
+        check_counts("mpixx::allgatherv", counts, size_);
+        int_scratch d(counts.size());
+        allgatherv(in_place, buf, counts, packed_displs("mpixx::allgatherv", counts, d));
+    }
+    /// Returns every rank's `sendbuf` (any sizes) concatenated in rank order, on every rank. Costs one
+    /// extra collective: an MPI_Allgather of the counts.
+    template <send_buffer S>
+    [[nodiscard]] std::vector<elem_t<S>> allgatherv(const S& sendbuf) const {
+        auto s = view(sendbuf);
+        const long long mine = static_cast<long long>(s.count);
+        std::vector<long long> counts(static_cast<std::size_t>(size_));
+        MPIXX_CALL(MPI_Allgather, &mine, 1, MPI_LONG_LONG, counts.data(), 1, MPI_LONG_LONG, comm_);
+        v_layout l("mpixx::allgatherv", counts);
+        std::vector<elem_t<S>> out(l.total);
+        if (!l.large) {
+            MPIXX_CALL(MPI_Allgatherv, s.ptr, static_cast<int>(s.count), s.type, out.data(), l.counts.data(),
+                       l.displs.data(), s.type, comm_);
+        } else {
+#if MPI_VERSION >= 4
+            MPIXX_CALL(MPI_Allgatherv_c, s.ptr, static_cast<MPI_Count>(s.count), s.type, out.data(), l.lcounts.data(),
+                       l.ldispls.data(), s.type, comm_);
+#endif
+        }
+        return out;
+    }
+
+    // ---- alltoallv ---------------------------------------------------------------------------------
+
+    /// Rank i's sendcounts[j] elements at sendbuf + sdispls[j] go to rank j, arriving at recvbuf +
+    /// rdispls[i] there (MPI_Alltoallv).
+    template <send_buffer S, class R>
+        requires recv_target<R&&> && same_element<S, R>
+    void alltoallv(const S& sendbuf, std::span<const int> sendcounts, std::span<const int> sdispls, R&& recvbuf,
+                   std::span<const int> recvcounts, std::span<const int> rdispls) const {
+        auto s = view(sendbuf);
+        auto r = view(recvbuf);
+        check_v_layout("mpixx::alltoallv", sendcounts, sdispls, size_, s.count, s.type, false);
+        check_v_layout("mpixx::alltoallv", recvcounts, rdispls, size_, r.count, r.type, true);
+        MPIXX_CALL(MPI_Alltoallv, s.ptr, sendcounts.data(), sdispls.data(), s.type, r.ptr, recvcounts.data(),
+                   rdispls.data(), r.type, comm_);
+    }
+    /// alltoallv with both sides packed in rank order (displacements computed from the counts).
+    template <send_buffer S, class R>
+        requires recv_target<R&&> && same_element<S, R>
+    void alltoallv(const S& sendbuf, std::span<const int> sendcounts, R&& recvbuf,
+                   std::span<const int> recvcounts) const {
+        check_counts("mpixx::alltoallv", sendcounts, size_);
+        check_counts("mpixx::alltoallv", recvcounts, size_);
+        int_scratch sd(sendcounts.size()), rd(recvcounts.size());
+        alltoallv(sendbuf, sendcounts, packed_displs("mpixx::alltoallv", sendcounts, sd), recvbuf, recvcounts,
+                  packed_displs("mpixx::alltoallv", recvcounts, rd));
+    }
+    /// Sends sendcounts[j] elements (packed in rank order) to rank j and returns what every rank sent
+    /// here, in rank order. Costs one extra collective: an MPI_Alltoall of the counts.
+    template <send_buffer S>
+    [[nodiscard]] std::vector<elem_t<S>> alltoallv(const S& sendbuf, std::span<const int> sendcounts) const {
+        check_counts("mpixx::alltoallv", sendcounts, size_);
+        std::vector<int> recvcounts(static_cast<std::size_t>(size_));
+        MPIXX_CALL(MPI_Alltoall, sendcounts.data(), 1, MPI_INT, recvcounts.data(), 1, MPI_INT, comm_);
+        std::size_t total = 0;
+        for (int c : recvcounts) total += static_cast<std::size_t>(c);
+        check_int_count("mpixx::alltoallv", total);
+        std::vector<elem_t<S>> out(total);
+        alltoallv(sendbuf, sendcounts, out, recvcounts);
+        return out;
+    }
+
+protected:
+    using blocking_collective_layer::blocking_collective_layer;
+};
+
+} // namespace mpixx::detail
