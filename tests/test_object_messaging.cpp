@@ -244,3 +244,37 @@ TEST_CASE("objects: misuse is reported") {
     }
     CHECK_THROWS_AS(comm.send(m, 0, -1), mpixx::error);
 }
+
+TEST_CASE("objects: isend and irecv of objects, owned and borrowed") {
+    auto comm = mpixx::world().dup();
+    const int r = comm.rank(), right = right_of(comm), left = left_of(comm);
+    auto in = comm.irecv<record>(left, 30);
+    auto in2 = comm.irecv<std::vector<std::string>>(left, 31);
+    const record mine = make_record(r);
+    auto out = comm.isend(mine, right, 30);                                       // borrowed
+    auto out2 = comm.isend(std::vector<std::string>{"moved", std::to_string(r)}, right, 31); // owned
+    check_record(in.wait(), left);
+    CHECK(in2.wait() == std::vector<std::string>{"moved", std::to_string(left)});
+    out.wait();
+    auto back = out2.wait(); // a moved-in object is handed back
+    CHECK(back.back() == std::to_string(r));
+    CHECK_THROWS_AS(out.wait(), mpixx::error); // a request completes once
+}
+
+TEST_CASE("objects: irecv, then a blocking send of a large object, then wait: no deadlock") {
+    // Boost.MPI deadlocks here (it matches the receive only inside wait, and a large send is rendezvous).
+    auto comm = mpixx::world().dup();
+    const int right = right_of(comm), left = left_of(comm);
+    for (std::size_t bytes : {std::size_t(1) << 20, std::size_t(4) << 20}) {
+        auto in = comm.irecv<field>(left, 50);
+        auto in_str = comm.irecv<std::vector<std::string>>(left, 51);
+        field f{"from " + std::to_string(comm.rank()), std::vector<double>(bytes / sizeof(double), 1.0 * comm.rank())};
+        comm.send(f, right, 50);                                                   // out-of-band bulk run
+        comm.send(std::vector<std::string>{std::string(bytes, 'x')}, right, 51);   // one big inline stream
+        auto got = in.wait();
+        CHECK(got.label == "from " + std::to_string(left));
+        REQUIRE(got.data.size() == bytes / sizeof(double));
+        CHECK(got.data.back() == 1.0 * left);
+        CHECK(in_str.wait().front().size() == bytes);
+    }
+}

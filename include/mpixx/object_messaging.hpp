@@ -15,6 +15,7 @@
 #include <mpixx/serialize.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <type_traits>
@@ -49,6 +50,21 @@ struct is_serialized_ref<serialized_ref<T>> : std::true_type {};
 /// Anything the object layer sends: an object, or a value wrapped by serialized().
 template <class T>
 concept object_or_wrapped = object<T> || is_serialized_ref<std::remove_cvref_t<T>>::value;
+
+template <class T, class Op>
+constexpr bool typed_reduction() {
+    if constexpr (send_buffer<T>) return reduction_op<Op, elem_t<T>>;
+    else return false;
+}
+
+/// A reduction of whole objects: `op` combines two T's into a T, and the typed (element-wise) path
+/// does not apply. So std::string with a concatenating lambda is reduced as a whole, while
+/// std::string with mpixx::max is reduced element-wise like any buffer.
+template <class T, class Op>
+concept object_reduction = serializable<std::remove_cvref_t<T>> &&
+                           std::is_invocable_r_v<std::remove_cvref_t<T>, Op&, const std::remove_cvref_t<T>&,
+                                                 const std::remove_cvref_t<T>&> &&
+                           !typed_reduction<std::remove_cvref_t<T>, std::remove_cvref_t<Op>>();
 
 template <class T>
 const auto& unwrap(const T& v) noexcept {
@@ -118,6 +134,75 @@ inline std::pair<std::vector<vcount>, std::vector<vdispl>> v_args(const byte_lay
     return {std::move(c), std::move(d)};
 }
 
+/// The receive of an object of unknown size. When its stream message is matched (at once, or later by
+/// detail::progress while this process waits elsewhere), the stream is received and decoded and the
+/// receives of its out-of-band runs are posted right away: the sender never waits for this process to
+/// call wait(), so "both ranks irecv, then a blocking send, then wait" cannot deadlock.
+template <class T>
+class object_recv final : public deferred_recv<T> {
+public:
+    object_recv(MPI_Comm comm, int source, int tag, std::shared_ptr<void> keep_alive)
+        : deferred_recv<T>(comm, source, tag, std::move(keep_alive)), comm_(comm) {}
+    ~object_recv() override {
+        this->settle();
+        wait_segments_noexcept();
+    }
+    T finish(const MPI_Status&) override {
+        for (auto& r : segments_) check(progress::wait(r, MPI_STATUS_IGNORE), "MPI_Wait");
+        segments_.clear();
+        return std::move(out_);
+    }
+
+private:
+    void on_match(message& m, MPI_Request& r) override {
+        const status st = m.status();
+        std::vector<std::byte> bytes(st.count(MPI_BYTE));
+        m.recv(std::span<std::byte>(bytes)); // matched: the sender is already sending it
+        std::vector<oob_in> in;
+        decode_into(std::span<const std::byte>(bytes), out_, in);
+        for (const auto& seg : in) {
+            segments_.push_back(MPI_REQUEST_NULL);
+            MPIXX_CALL_COUNT(MPI_Irecv, seg.data, seg.bytes, MPI_BYTE, st.source(), st.tag(), comm_,
+                             &segments_.back());
+        }
+        if (!segments_.empty()) { // the last run completes last: it is the request's own handle
+            r = segments_.back();
+            segments_.pop_back();
+        }
+    }
+    void wait_segments_noexcept() noexcept {
+        for (auto& r : segments_)
+            if (r != MPI_REQUEST_NULL) MPI_Wait(&r, MPI_STATUS_IGNORE);
+        segments_.clear();
+    }
+
+    MPI_Comm comm_;
+    T out_{};
+    std::vector<MPI_Request> segments_;
+};
+
+/// The send of an object: owns the encoded stream (and the object itself when it was moved in); the
+/// stream's request is the request's handle, the out-of-band runs' requests are finished here.
+template <class T>
+class object_send final : public request_payload<T> {
+public:
+    object_send() = default;
+    ~object_send() override {
+        for (auto& r : segments_)
+            if (r != MPI_REQUEST_NULL) MPI_Wait(&r, MPI_STATUS_IGNORE);
+    }
+    T finish(const MPI_Status&) override {
+        for (auto& r : segments_) check(progress::wait(r, MPI_STATUS_IGNORE), "MPI_Wait");
+        segments_.clear();
+        if constexpr (!std::is_void_v<T>) return std::move(*owned_);
+    }
+
+    std::optional<std::conditional_t<std::is_void_v<T>, char, T>> owned_;
+    std::vector<std::byte> bytes;
+    std::vector<oob_out> out;
+    std::vector<MPI_Request> segments_;
+};
+
 /// A trailing defaulted parameter of the object overloads. clang 14 lets a member template hide a
 /// base-class one brought in by a using-declaration when only their constraints differ; a different
 /// parameter list keeps both visible. Callers never pass it.
@@ -130,6 +215,17 @@ public:
     using collective_layer::send;
     using collective_layer::sendrecv;
     using collective_layer::ssend;
+    using collective_layer::irecv;
+    using collective_layer::isend;
+    using collective_layer::allgather;
+    using collective_layer::allreduce;
+    using collective_layer::alltoall;
+    using collective_layer::bcast;
+    using collective_layer::exscan;
+    using collective_layer::gather;
+    using collective_layer::reduce;
+    using collective_layer::scan;
+    using collective_layer::scatter;
 
     /// Sends any serializable object (one stream message, plus one zero-copy message per large bulk run).
     template <object_or_wrapped T>
@@ -192,8 +288,222 @@ public:
         return out;
     }
 
+    /// Starts the send of an object. An lvalue is borrowed (keep it alive and unchanged until wait());
+    /// an rvalue is moved into the request and handed back by wait(). The stream is encoded at once.
+    template <class T>
+        requires object_or_wrapped<T>
+    auto isend(T&& value, int dest, int tag = 0, object_overload = {}) const {
+        return start_object_send(std::forward<T>(value), dest, tag, "mpixx::isend");
+    }
+
+    /// Starts the receive of an object of unknown size; wait() returns it. Matched through
+    /// detail::progress, so a peer's send to it completes while this process blocks elsewhere in mpixx.
+    template <object T>
+    [[nodiscard]] request<T> irecv(int source = any_source, int tag = any_tag, object_overload = {}) const {
+        return irecv_object<T>(source, tag);
+    }
+
+    /// Starts the receive of a value sent with serialized(...) (any serializable type).
+    template <serializable T>
+    [[nodiscard]] request<T> irecv_object(int source = any_source, int tag = any_tag) const {
+        check_source(source, "mpixx::irecv");
+        check_recv_tag(tag, "mpixx::irecv");
+        return start_deferred<T>(std::make_unique<object_recv<T>>(comm_, source, tag, owner_));
+    }
+
+    // ---- collectives of objects ----
+
+    /// Broadcasts root's object and returns it on every rank (mpi4py: data = comm.bcast(data, root)).
+    template <object T>
+    [[nodiscard]] std::remove_cvref_t<T> bcast(const T& value, int root = 0, object_overload = {}) const {
+        check_root(root, "mpixx::bcast");
+        std::remove_cvref_t<T> out{};
+        if (rank_ == root) {
+            bcast_object_root(value, root);
+            out = value;
+        } else {
+            bcast_object_into(out, root);
+        }
+        return out;
+    }
+
+    /// Broadcasts root's object into `value` on every other rank, reusing its storage.
+    template <object T>
+        requires(!std::is_const_v<T>)
+    T& bcast(T& value, int root = 0, object_overload = {}) const {
+        check_root(root, "mpixx::bcast");
+        if (rank_ == root) bcast_object_root(value, root);
+        else bcast_object_into(value, root);
+        return value;
+    }
+
+    /// Gathers one object per rank on root, in rank order; other ranks get an empty vector.
+    template <object T>
+    [[nodiscard]] std::vector<std::remove_cvref_t<T>> gather(const T& value, int root = 0, object_overload = {}) const {
+        return gather_objects(value, root);
+    }
+
+    /// Gathers one object per rank on every rank, in rank order.
+    template <object T>
+    [[nodiscard]] std::vector<std::remove_cvref_t<T>> allgather(const T& value, object_overload = {}) const {
+        return allgather_objects(value);
+    }
+
+    /// Root hands element i of `values` (size() == comm size) to rank i; other ranks' `values` are ignored.
+    template <object T>
+    [[nodiscard]] T scatter(const std::vector<T>& values, int root = 0, object_overload = {}) const {
+        check_root(root, "mpixx::scatter");
+        std::vector<std::byte> all;
+        std::vector<wire_size> sizes;
+        if (rank_ == root) {
+            if (values.size() != static_cast<std::size_t>(size_)) [[unlikely]]
+                throw_usage("mpixx::scatter", MPI_ERR_COUNT,
+                            "root has " + std::to_string(values.size()) + " objects for " + std::to_string(size_) +
+                                " ranks");
+            for (const auto& v : values) {
+                auto b = serialize(v);
+                sizes.push_back(b.size());
+                all.insert(all.end(), b.begin(), b.end());
+            }
+        }
+        wire_size n = 0;
+        MPIXX_CALL(MPI_Scatter, sizes.data(), 1, wire_size_type(), &n, 1, wire_size_type(), root, comm_);
+        std::vector<std::byte> mine(n);
+        if (rank_ == root) {
+            byte_layout layout(std::move(sizes));
+            auto [counts, displs] = v_args(layout, "MPI_Scatterv");
+            MPIXX_CALL(MPIXX_V(MPI_Scatterv), all.data(), counts.data(), displs.data(), MPI_BYTE, mine.data(),
+                       static_cast<vcount>(n), MPI_BYTE, root, comm_);
+        } else {
+            MPIXX_CALL(MPIXX_V(MPI_Scatterv), nullptr, nullptr, nullptr, MPI_BYTE, mine.data(),
+                       static_cast<vcount>(n), MPI_BYTE, root, comm_);
+        }
+        return deserialize<T>(mine);
+    }
+
+    /// Every rank sends values[i] to rank i and returns what each rank sent it, in rank order.
+    template <object T>
+    [[nodiscard]] std::vector<T> alltoall(const std::vector<T>& values, object_overload = {}) const {
+        if (values.size() != static_cast<std::size_t>(size_)) [[unlikely]]
+            throw_usage("mpixx::alltoall", MPI_ERR_COUNT,
+                        "got " + std::to_string(values.size()) + " objects for " + std::to_string(size_) + " ranks");
+        std::vector<std::byte> out_bytes;
+        std::vector<wire_size> out_sizes;
+        for (const auto& v : values) {
+            auto b = serialize(v);
+            out_sizes.push_back(b.size());
+            out_bytes.insert(out_bytes.end(), b.begin(), b.end());
+        }
+        std::vector<wire_size> in_sizes(values.size());
+        MPIXX_CALL(MPI_Alltoall, out_sizes.data(), 1, wire_size_type(), in_sizes.data(), 1, wire_size_type(), comm_);
+        byte_layout out_layout(std::move(out_sizes)), in_layout(std::move(in_sizes));
+        auto [sc, sd] = v_args(out_layout, "MPI_Alltoallv");
+        auto [rc, rd] = v_args(in_layout, "MPI_Alltoallv");
+        std::vector<std::byte> in_bytes(in_layout.total);
+        MPIXX_CALL(MPIXX_V(MPI_Alltoallv), out_bytes.data(), sc.data(), sd.data(), MPI_BYTE, in_bytes.data(),
+                   rc.data(), rd.data(), MPI_BYTE, comm_);
+        return decode_all<T>(in_bytes, in_layout);
+    }
+
+    /// Combines every rank's object with `op` in rank order ((x0 op x1) op x2 ...): the result on root,
+    /// a value-initialised T elsewhere (as the typed reduce). `op` may be any binary callable, also
+    /// non-commutative or stateful (it is called on root only, with its current state).
+    template <class T, class Op>
+        requires object_reduction<T, Op>
+    [[nodiscard]] std::remove_cvref_t<T> reduce(const T& value, Op op, int root = 0, object_overload = {}) const {
+        auto all = gather_objects(value, root);
+        if (rank_ != root) return {};
+        return fold(all, op, all.size());
+    }
+
+    /// Like reduce, with the result on every rank.
+    template <class T, class Op>
+        requires object_reduction<T, Op>
+    [[nodiscard]] std::remove_cvref_t<T> allreduce(const T& value, Op op, object_overload = {}) const {
+        auto out = reduce(value, op, 0);
+        if (rank_ == 0) bcast_object_root(out, 0);
+        else bcast_object_into(out, 0);
+        return out;
+    }
+
+    /// Inclusive prefix: rank r gets x0 op x1 op ... op xr.
+    template <class T, class Op>
+        requires object_reduction<T, Op>
+    [[nodiscard]] std::remove_cvref_t<T> scan(const T& value, Op op, object_overload = {}) const {
+        auto all = allgather_objects(value);
+        return fold(all, op, static_cast<std::size_t>(rank_) + 1);
+    }
+
+    /// Exclusive prefix: rank r > 0 gets x0 op ... op x(r-1); rank 0 gets a value-initialised T.
+    template <class T, class Op>
+        requires object_reduction<T, Op>
+    [[nodiscard]] std::remove_cvref_t<T> exscan(const T& value, Op op, object_overload = {}) const {
+        auto all = allgather_objects(value);
+        if (rank_ == 0) return {};
+        return fold(all, op, static_cast<std::size_t>(rank_));
+    }
+
 protected:
     using collective_layer::collective_layer;
+
+    /// Gathers the serialized form of every rank's value on root (any serializable T).
+    template <class T>
+    std::vector<std::remove_cvref_t<T>> gather_objects(const T& value, int root) const {
+        check_root(root, "mpixx::gather");
+        const auto mine = serialize(value);
+        wire_size n = mine.size();
+        std::vector<wire_size> sizes(rank_ == root ? static_cast<std::size_t>(size_) : 0);
+        MPIXX_CALL(MPI_Gather, &n, 1, wire_size_type(), sizes.data(), 1, wire_size_type(), root, comm_);
+        if (rank_ != root) {
+            MPIXX_CALL(MPIXX_V(MPI_Gatherv), mine.data(), static_cast<vcount>(n), MPI_BYTE, nullptr, nullptr,
+                       nullptr, MPI_BYTE, root, comm_);
+            return {};
+        }
+        byte_layout layout(std::move(sizes));
+        auto [counts, displs] = v_args(layout, "MPI_Gatherv");
+        std::vector<std::byte> all(layout.total);
+        MPIXX_CALL(MPIXX_V(MPI_Gatherv), mine.data(), static_cast<vcount>(n), MPI_BYTE, all.data(), counts.data(),
+                   displs.data(), MPI_BYTE, root, comm_);
+        return decode_all<std::remove_cvref_t<T>>(all, layout);
+    }
+
+    /// Gathers the serialized form of every rank's value on every rank (any serializable T).
+    template <class T>
+    std::vector<std::remove_cvref_t<T>> allgather_objects(const T& value) const {
+        const auto mine = serialize(value);
+        wire_size n = mine.size();
+        std::vector<wire_size> sizes(static_cast<std::size_t>(size_));
+        MPIXX_CALL(MPI_Allgather, &n, 1, wire_size_type(), sizes.data(), 1, wire_size_type(), comm_);
+        byte_layout layout(std::move(sizes));
+        auto [counts, displs] = v_args(layout, "MPI_Allgatherv");
+        std::vector<std::byte> all(layout.total);
+        MPIXX_CALL(MPIXX_V(MPI_Allgatherv), mine.data(), static_cast<vcount>(n), MPI_BYTE, all.data(),
+                   counts.data(), displs.data(), MPI_BYTE, comm_);
+        return decode_all<std::remove_cvref_t<T>>(all, layout);
+    }
+
+    /// Encodes `value` (moved into the payload first when it is an rvalue) and posts the sends.
+    template <class V>
+    auto start_object_send(V&& value, int dest, int tag, const char* routine) const {
+        check_dest(dest, routine);
+        check_send_tag(tag, routine);
+        using U = std::remove_cvref_t<V>;
+        constexpr bool owned = !std::is_lvalue_reference_v<V> && !is_serialized_ref<U>::value;
+        using R = std::conditional_t<owned, U, void>;
+        auto p = std::make_unique<object_send<R>>();
+        if constexpr (owned) {
+            p->owned_.emplace(std::move(value));
+            encode_into(p->bytes, p->out, *p->owned_);
+        } else {
+            encode_into(p->bytes, p->out, unwrap(value));
+        }
+        std::vector<MPI_Request> reqs;
+        reqs.reserve(1 + p->out.size());
+        post_sends(p->bytes, p->out, dest, tag, reqs);
+        MPI_Request main = reqs.front();
+        p->segments_.assign(reqs.begin() + 1, reqs.end());
+        return request<R>(main, std::move(p));
+    }
 
     /// Encodes into this thread's scratch buffers and sends the stream, then each out-of-band run.
     template <class T>
@@ -243,6 +553,42 @@ protected:
         }
     }
 
+    /// Root side of an object broadcast: stream size, stream, then each out-of-band run in place.
+    template <class T>
+    void bcast_object_root(const T& value, int root) const {
+        std::vector<std::byte> bytes;
+        std::vector<oob_out> segments;
+        encode_into(bytes, segments, value);
+        wire_size header[2] = {bytes.size(), segments.size()};
+        MPIXX_CALL(MPI_Bcast, header, 2, wire_size_type(), root, comm_);
+        MPIXX_CALL_COUNT(MPI_Bcast, bytes.data(), bytes.size(), MPI_BYTE, root, comm_);
+        for (const auto& seg : segments)
+            MPIXX_CALL_COUNT(MPI_Bcast, const_cast<std::byte*>(seg.data), seg.bytes, MPI_BYTE, root, comm_);
+    }
+
+    /// Receiving side of an object broadcast.
+    template <class T>
+    void bcast_object_into(T& out, int root) const {
+        wire_size header[2] = {0, 0};
+        MPIXX_CALL(MPI_Bcast, header, 2, wire_size_type(), root, comm_);
+        std::vector<std::byte> bytes(header[0]);
+        MPIXX_CALL_COUNT(MPI_Bcast, bytes.data(), bytes.size(), MPI_BYTE, root, comm_);
+        std::vector<oob_in> segments;
+        decode_into(std::span<const std::byte>(bytes), out, segments);
+        // A mismatch here means root and this rank broadcast different types: MPI cannot recover from a
+        // collective with diverging calls, so stop loudly rather than hang.
+        if (segments.size() != header[1]) [[unlikely]]
+            throw_usage("mpixx::bcast", MPI_ERR_TYPE, "root and this rank disagree on the broadcast type");
+        for (const auto& seg : segments) MPIXX_CALL_COUNT(MPI_Bcast, seg.data, seg.bytes, MPI_BYTE, root, comm_);
+    }
+
+    /// (v0 op v1) op v2 ... over the first n values.
+    template <class T, class Op>
+    static T fold(std::vector<T>& values, Op& op, std::size_t n) {
+        T acc = std::move(values[0]);
+        for (std::size_t i = 1; i < n; ++i) acc = op(std::as_const(acc), std::as_const(values[i]));
+        return acc;
+    }
 };
 
 } // namespace detail

@@ -1,2 +1,3 @@
 mpixx_unit_test(test_object_messaging test_object_messaging.cpp)
 mpixx_unit_test(test_serialize test_serialize.cpp)
+mpixx_unit_test(test_object_collectives test_object_collectives.cpp)
