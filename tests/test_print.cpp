@@ -10,6 +10,7 @@
 
 #include <fmt/core.h>
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -274,4 +275,15 @@ TEST_CASE("format: status, communicator, error, comparison and thread_level") {
     mpixx::print("{} {}", st, mpixx::comparison::identical);
     CHECK(cap.text() == "[Rank " + std::to_string(world_rank()) + "] status(source=" + std::to_string(r) +
                             ", tag=13, bytes=16) identical\n");
+}
+
+TEST_CASE("print: numpy-style arrays and require_ranks") {
+    CHECK(fmt::format("{}", mpixx::numpy(std::vector<int>{8, 9, 10, 11})) == "[ 8  9 10 11]");
+    CHECK(fmt::format("{}", mpixx::numpy(std::array<long, 3>{-5, 0, 123})) == "[ -5   0 123]");
+    CHECK(fmt::format("{}", mpixx::numpy(std::vector<int>{})) == "[]");
+    CHECK(fmt::format("{:>8}", mpixx::numpy(std::vector<int>{1, 2})) == "   [1 2]");
+    auto comm = mpixx::world().dup();
+    CHECK(mpixx::require_ranks(comm, 1, "t"));
+    CHECK(mpixx::require_ranks(comm, comm.size(), "t"));
+    CHECK_FALSE(mpixx::require_ranks(comm, comm.size() + 1, "t"));
 }

@@ -17,8 +17,12 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <concepts>
+#include <ranges>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mpixx {
 
@@ -114,8 +118,51 @@ private:
     }
 };
 
+/// "[ 8  9 10 11]": integers right-aligned to the widest, as numpy prints an int array.
+template <class R>
+std::string numpy_text(const R& values) {
+    // fmt::format only (not formatted_size/format_to): see text_formatter on clang and libfmt 9.
+    std::vector<std::string> items;
+    std::size_t width = 0;
+    for (const auto& v : values) {
+        items.push_back(fmt::format("{}", v));
+        width = std::max(width, items.back().size());
+    }
+    std::string out = "[";
+    for (const auto& item : items) {
+        if (out.size() > 1) out += ' ';
+        out.append(width - item.size(), ' ');
+        out += item;
+    }
+    out += ']';
+    return out;
+}
+
 } // namespace detail
+
+/// A range of integers that fmt prints the way numpy prints an int array ("[ 8  9 10 11]").
+template <std::ranges::input_range R>
+    requires std::integral<std::ranges::range_value_t<R>>
+struct numpy_array {
+    const R& values;
+};
+
+/// Wraps a range for printing like numpy: fmt::print("Rank 1 received: {}", mpixx::numpy(data)).
+template <std::ranges::input_range R>
+    requires std::integral<std::ranges::range_value_t<R>>
+[[nodiscard]] numpy_array<R> numpy(const R& values) noexcept {
+    return {values};
+}
+
 } // namespace mpixx
+
+template <class R>
+struct fmt::formatter<mpixx::numpy_array<R>> : mpixx::detail::text_formatter {
+    template <class FormatContext>
+    auto format(const mpixx::numpy_array<R>& a, FormatContext& ctx) const -> decltype(ctx.out()) {
+        return write(mpixx::detail::numpy_text(a.values), ctx);
+    }
+};
 
 /// status(source=1, tag=13, bytes=16)
 template <>

@@ -9,3 +9,8 @@
 #include <mpixx/status.hpp>
 #include <mpixx/message.hpp>
 #include <mpixx/communicator.hpp>
+#include <mpixx/partition.hpp>
+#include <mpixx/format.hpp>
+#include <mpixx/print.hpp>
+#include <mpixx/debug.hpp>
+#include <mpixx/task_farm.hpp>

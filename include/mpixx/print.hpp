@@ -142,6 +142,19 @@ inline void print_ordered_text(const communicator& comm, const std::string& text
 
 } // namespace detail
 
+/// For programs that need several ranks: false (after saying "<program> needs at least <n> ranks" on
+/// stderr, from rank 0) when `comm` is smaller. Usage: if (!mpixx::require_ranks(comm, 2, "app")) return 1;
+[[nodiscard]] inline bool require_ranks(const communicator& comm, int n, std::string_view program) {
+    if (comm.size() >= n) return true;
+    if (comm.rank() == 0) {
+        const std::string text = fmt::format("{} needs at least {} ranks\n", program, n);
+        std::fflush(stdout);
+        std::fputs(text.c_str(), stderr);
+        std::fflush(stderr);
+    }
+    return false;
+}
+
 /// Prints one line "[Rank r] text" (r: the rank in MPI_COMM_WORLD) in one write and flushes; every
 /// line of a multi-line text gets the prefix. Outside MPI_Init..MPI_Finalize r is -1.
 template <class... Args>
