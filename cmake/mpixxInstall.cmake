@@ -6,7 +6,9 @@ include(CMakePackageConfigHelpers)
 set(MPIXX_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/mpixx)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/mpixx DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS mpixx EXPORT mpixxTargets)
+# INCLUDES gives the exported target its include dir (CMakeLists.txt expands CMAKE_INSTALL_INCLUDEDIR before
+# GNUInstallDirs sets it, so its INSTALL_INTERFACE is empty).
+install(TARGETS mpixx EXPORT mpixxTargets INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT mpixxTargets NAMESPACE mpixx:: DESTINATION ${MPIXX_CMAKE_DIR})
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/mpixxConfig.cmake.in

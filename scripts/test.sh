@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# scripts/test.sh - THE test command (CI runs it, three times, from .ci/run).
+#
+# On a fresh Debian 12 machine, as root, it installs whatever build dependency is missing, then
+# configures, builds everything (library tests, examples, benchmarks) and runs ctest.
+#
+# Environment (all optional):
+#   MPIXX_BUILD_DIR   build directory, relative to the repository root (default: build)
+#   MPIXX_BUILD_TYPE  CMAKE_BUILD_TYPE (default: RelWithDebInfo)
+#   CXX               C++ compiler, e.g. clang++ (default: CMake's choice, g++ on Debian)
+#   MPIXX_SANITIZE    sanitizers, e.g. address,undefined (default: none)
+#   MPIXX_CTEST_ARGS  extra ctest arguments, e.g. "-LE large" or "-R test_datatype"
+#   MPIXX_CMAKE_ARGS  extra CMake configure arguments
+#
+#   scripts/test.sh --deps-only   only installs the missing packages (scripts/run-examples.sh uses it)
+set -euo pipefail
+
+readonly packages=(build-essential cmake libmpich-dev mpich catch2 libfmt-dev clang libclang-rt-14-dev
+                   pkg-config libcereal-dev python3)
+
+say() { printf '\n== %s\n' "$*"; }
+
+install_deps() {
+  if ! command -v dpkg >/dev/null 2>&1; then
+    echo "scripts/test.sh: no dpkg (not Debian): assuming the dependencies are installed" >&2
+    return 0
+  fi
+  local missing=() p
+  for p in "${packages[@]}"; do
+    dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "scripts/test.sh: missing packages: ${missing[*]}" >&2
+    echo "scripts/test.sh: run as root, or install them first: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  say "installing missing packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+}
+
+install_deps
+[[ ${1:-} == --deps-only ]] && exit 0
+if (($# > 0)); then
+  echo "usage: scripts/test.sh [--deps-only]   (configuration through MPIXX_* variables, see the header)" >&2
+  exit 2
+fi
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+build=${MPIXX_BUILD_DIR:-build}
+build_type=${MPIXX_BUILD_TYPE:-RelWithDebInfo}
+sanitize=${MPIXX_SANITIZE:-}
+
+# MPICH's transport (UCX) and topology library (hwloc) may warn about containers and oversubscribed
+# cores; those warnings say nothing about mpixx and would bury the test output.
+export UCX_LOG_LEVEL=${UCX_LOG_LEVEL:-error}
+export HWLOC_HIDE_ERRORS=${HWLOC_HIDE_ERRORS:-2}
+
+cmake_args=(-DCMAKE_BUILD_TYPE="$build_type" -DMPIXX_WERROR=ON -DMPIXX_SANITIZE="$sanitize"
+            -DMPIXX_BUILD_TESTS=ON)
+compiler_label=default
+if [[ -n ${CXX:-} ]]; then
+  cxx_path=$(command -v "$CXX") || { echo "scripts/test.sh: compiler '$CXX' (from CXX) not found" >&2; exit 1; }
+  compiler_label="$CXX"
+  cmake_args+=(-DCMAKE_CXX_COMPILER="$cxx_path")
+  # A build directory configured with another compiler starts afresh (CMake ignores CXX after the first
+  # configure and would keep the old one).
+  if [[ -f $build/CMakeCache.txt ]]; then
+    old=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
+    if [[ -n $old && $(readlink -f "$old") != $(readlink -f "$cxx_path") ]]; then
+      echo "note: $build was configured with $old; reconfiguring from scratch for $cxx_path"
+      rm -rf "$build/CMakeCache.txt" "$build/CMakeFiles"
+    fi
+  fi
+fi
+# Examples and benchmarks are built whenever their directories exist (they are written separately).
+for part in examples benchmarks; do
+  flag=$(tr '[:lower:]' '[:upper:]' <<<"$part")
+  if [[ -f $part/CMakeLists.txt ]]; then
+    cmake_args+=("-DMPIXX_BUILD_${flag}=ON")
+  else
+    echo "note: $part/CMakeLists.txt does not exist yet: $part not built"
+    cmake_args+=("-DMPIXX_BUILD_${flag}=OFF")
+  fi
+done
+# Intentionally split: MPIXX_CMAKE_ARGS holds several arguments.
+# shellcheck disable=SC2206
+extra_cmake=(${MPIXX_CMAKE_ARGS:-})
+# shellcheck disable=SC2206
+extra_ctest=(${MPIXX_CTEST_ARGS:-})
+
+config="build dir $build, compiler $compiler_label, $build_type, sanitize ${sanitize:-none}"
+[[ -n ${MPIXX_CTEST_ARGS:-} ]] && config+=", ctest args: $MPIXX_CTEST_ARGS"
+start=$SECONDS
+trap 'rc=$?; if ((rc != 0)); then printf "\n== scripts/test.sh: FAILED (%s) after %d s\n" "$config" $((SECONDS - start)) >&2; fi' EXIT
+
+say "mpixx test: $config"
+cmake -S . -B "$build" --log-level=WARNING "${cmake_args[@]}" "${extra_cmake[@]}"
+compiler=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
+echo "compiler: $compiler ($("$compiler" --version | head -n1))"
+configured=$SECONDS
+
+say "building ($build, -j$(nproc))"
+cmake --build "$build" -j"$(nproc)"
+built=$SECONDS
+
+say "testing ($build)"
+ctest --test-dir "$build" --output-on-failure -j2 "${extra_ctest[@]}"
+
+say "scripts/test.sh: PASSED ($config) in $((SECONDS - start)) s" \
+  "(configure $((configured - start)) s, build $((built - configured)) s, tests $((SECONDS - built)) s)"
