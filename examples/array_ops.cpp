@@ -6,7 +6,6 @@
 // compute it. mpixx::block_range gives every rank its block, the remainder of N / size included.
 #include <fmt/core.h>
 #include <mpixx/mpixx.hpp>
-#include <mpixx/partition.hpp>
 
 #include <cmath>
 #include <numeric>

@@ -9,7 +9,6 @@
 //   (gdb) continue
 // (MPIXX_DEBUG_RANK also takes "all", "0,2" or "1-3"; MPIXX_DEBUG_TIMEOUT=S makes it go on after S s.)
 #include <mpixx/mpixx.hpp>
-#include <mpixx/debug.hpp>
 
 int main(int argc, char** argv) {
     mpixx::environment env(argc, argv);

@@ -4,7 +4,6 @@
 // kept in integers, so it prints exactly "Total sum: 332833500" at every rank count.
 #include <fmt/core.h>
 #include <mpixx/mpixx.hpp>
-#include <mpixx/partition.hpp>
 
 int main(int argc, char** argv) {
     mpixx::environment env(argc, argv);

@@ -6,7 +6,6 @@
 // of its squares) can be verified. Run e.g.: OMP_NUM_THREADS=4 mpiexec -n 2 ./hybrid
 #include <fmt/core.h>
 #include <mpixx/mpixx.hpp>
-#include <mpixx/format.hpp>
 
 #include <numeric>
 #include <vector>

@@ -7,7 +7,6 @@
 //     the second line, the sum of y, can be checked: every entry of y is an integer, printed exactly.
 #include <fmt/core.h>
 #include <mpixx/mpixx.hpp>
-#include <mpixx/partition.hpp>
 
 #include <numeric>
 #include <vector>

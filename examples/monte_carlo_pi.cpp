@@ -6,7 +6,6 @@
 // the result is deterministic for a given N and number of ranks.
 #include <fmt/core.h>
 #include <mpixx/mpixx.hpp>
-#include <mpixx/partition.hpp>
 
 #include <cmath>
 #include <numbers>

@@ -5,7 +5,7 @@
 # shellcheck shell=bash disable=SC2154 # out, np, errout: set by check_example.sh
 
 # Fails unless the output has exactly $1 lines.
-expect_line_count() {
+patterns_line_count() {
     local got
     got=$(printf '%s\n' "$out" | grep -c '')
     [ -n "$out" ] || got=0
@@ -13,7 +13,7 @@ expect_line_count() {
 }
 
 # Fails unless |$1 - $2| <= $3 (decimal numbers; awk's doubles).
-expect_close() {
+patterns_close() {
     awk -v a="$1" -v b="$2" -v tol="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= tol) }' ||
         fail "$4: got $1, expected $2 (tolerance $3)"
 }
@@ -22,7 +22,7 @@ expect_close() {
 check_embarrassingly_parallel() {
     local sum=0 i
     for ((i = 0; i < 1000; i++)); do sum=$((sum + i * i)); done
-    expect_line_count 1
+    patterns_line_count 1
     expect_line 1 "Total sum: $sum"
 }
 
@@ -32,10 +32,10 @@ check_array_ops() {
     local want got
     want=$(awk 'BEGIN { s = 0; for (i = 0; i < 1000; i++) { x = 0.6180339887498949 * i; x -= int(x); s += x * x }
                        printf "%.10f", s }')
-    expect_line_count 1
+    patterns_line_count 1
     got=$(printf '%s\n' "$out" | sed -n 's/^Global sum: \([0-9][0-9]*\.[0-9]\{10\}\)$/\1/p')
     [ -n "$got" ] || fail "expected 'Global sum: X' with 10 decimals"
-    expect_close "$got" "$want" 1.5e-10 "global sum" # 10 decimals, each side rounded
+    patterns_close "$got" "$want" 1.5e-10 "global sum" # 10 decimals, each side rounded
 }
 
 # y = A x with A[i][j] = (i + 2j) % 7, x[j] = j % 5, N = 100: the shape and the exact sum of y.
@@ -43,7 +43,7 @@ check_matvec() {
     local sum
     sum=$(awk 'BEGIN { s = 0; for (i = 0; i < 100; i++) for (j = 0; j < 100; j++) s += ((i + 2 * j) % 7) * (j % 5)
                        printf "%d", s }')
-    expect_line_count 2
+    patterns_line_count 2
     expect_line 1 "Result shape: (100,)"
     expect_line 2 "Checksum: $sum"
 }
@@ -52,18 +52,18 @@ check_matvec() {
 # the error line is |estimate - π|.
 check_monte_carlo_pi() {
     local n=${MPIXX_PI_SAMPLES:?the test sets MPIXX_PI_SAMPLES to the N it passes} estimate error
-    expect_line_count 2
+    patterns_line_count 2
     estimate=$(printf '%s\n' "$out" | sed -n '1s/^Estimated π = \(.*\)$/\1/p')
     error=$(printf '%s\n' "$out" | sed -n '2s/^Error = \(.*\)$/\1/p')
     [ -n "$estimate" ] || fail "line 1: expected 'Estimated π = X'"
     [ -n "$error" ] || fail "line 2: expected 'Error = X'"
     local pi=3.14159265358979323846
-    expect_close "$estimate" "$pi" 0.05 "estimate of π from $n samples"
+    patterns_close "$estimate" "$pi" 0.05 "estimate of π from $n samples"
     awk -v e="$estimate" -v n="$n" 'BEGIN { k = e * n / 4; r = k - int(k + 0.5); exit !(r < 1e-6 && r > -1e-6) }' ||
         fail "the estimate $estimate is not 4k/$n for an integer k (not all $n samples counted?)"
     local want_error
     want_error=$(awk -v e="$estimate" -v pi="$pi" 'BEGIN { d = e - pi; if (d < 0) d = -d; printf "%.17g", d }')
-    expect_close "$error" "$want_error" 1e-15 "error line"
+    patterns_close "$error" "$want_error" 1e-15 "error line"
 }
 
 # One line per rank, in rank order: a thread level of at least funneled, the OpenMP thread count the
@@ -71,7 +71,7 @@ check_monte_carlo_pi() {
 # sum of the squares of rank + i % 100 for i < 10**6 (each residue 10**4 times).
 check_hybrid() {
     local threads=${MPIXX_EXPECT_OMP_THREADS:?the test sets MPIXX_EXPECT_OMP_THREADS} r k sq line
-    expect_line_count "$np"
+    patterns_line_count "$np"
     for ((r = 0; r < np; r++)); do
         sq=0
         for ((k = 0; k < 100; k++)); do sq=$((sq + (r + k) * (r + k))); done
@@ -109,6 +109,6 @@ check_pipeline() {
         for ((k = 0; k < np; k++)); do v=$((2 * v + k)); done
         results+=("$v")
     done
-    expect_line_count 1
+    patterns_line_count 1
     expect_line 1 "Results after $np stage(s): [${results[*]}]"
 }
