@@ -35,5 +35,7 @@ for src in benchmarks/*.cpp; do
 done 2>&1
 
 printf '\n######## summary: ratio = mpixx / raw (same run, medians) ########\n'
-awk -F': ' '{ printf "%-28s %-44s %s\n", $1, $2, $3 }' "$summary"
+# "bench: case (may itself hold ': '): ratio R (target ...)" -> three columns
+awk '{ i = index($0, ": "); rest = substr($0, i + 2); j = index(rest, ": ratio ");
+       printf "%-14s %-62s %s\n", substr($0, 1, i - 1), substr(rest, 1, j - 1), substr(rest, j + 2) }' "$summary"
 exit "$failed"
