@@ -96,10 +96,15 @@ public:
     /// idle_barrier(), which sleeps instead of spinning on a core rank 0 could use.
     void rank0_only(bool on) { alone_ = on; }
 
+    /// The medians of one row, in us (zero on ranks other than 0).
+    struct medians {
+        double base = 0, mpixx = 0;
+    };
+
     /// Times `base` and `mpixx` alternated and prints the row of medians.
     template <class Base, class Mpixx>
-    void run(const std::string& name, const spec& s, Base&& base, Mpixx&& mpixx) {
-        if (alone_ && rank_ != 0) return;
+    medians run(const std::string& name, const spec& s, Base&& base, Mpixx&& mpixx) {
+        if (alone_ && rank_ != 0) return {};
         const int iters = opt_.iters(s.iters);
         const int rounds = s.max_rounds > 0 ? std::min(opt_.rounds, s.max_rounds) : opt_.rounds;
         auto block = [&](auto& f) { return alone_ ? cpu_time_block(iters, f) : bench::time_block(comm_, iters, f); };
@@ -110,20 +115,21 @@ public:
             base_us.push_back(block(base));
             mpixx_us.push_back(block(mpixx));
         }
-        if (rank_ != 0) return;
+        if (rank_ != 0) return {};
         const double a = bench::median(base_us), b = bench::median(mpixx_us);
         const std::string full = title_ + ": " + name;
         rows_.push_back({full, b / a, s.target});
         std::printf("| %-52s | %11.3f | %11.3f | %7.3f | %11s | %11s |\n", name.c_str(), a, b, b / a,
                     rate(s.base_bytes, a).c_str(), rate(s.mpixx_bytes, b).c_str());
         std::fflush(stdout);
+        return {a, b};
     }
 
     /// Times f alone (median, same blocks as run) and prints it under the table: the floor that no
     /// codec can beat, e.g. walking the container being encoded.
     template <class F>
-    void floor(const std::string& what, const spec& s, F&& f) {
-        if (alone_ && rank_ != 0) return;
+    double floor(const std::string& what, const spec& s, F&& f) {
+        if (alone_ && rank_ != 0) return 0;
         const int iters = opt_.iters(s.iters);
         const int rounds = s.max_rounds > 0 ? std::min(opt_.rounds, s.max_rounds) : opt_.rounds;
         std::vector<double> us;
@@ -134,6 +140,7 @@ public:
         char buf[64];
         std::snprintf(buf, sizeof buf, ": %.3f us", bench::median(us));
         note("floor, " + what + buf);
+        return bench::median(us);
     }
 
     /// A line under the current table (rank 0 only).
@@ -267,8 +274,9 @@ void cereal_decode(const std::vector<char>& in, T& value) {
 
 // ---- 1. encode/decode against cereal, rank 0 only ----
 
+/// Encode, decode into an existing object and decode fresh; returns the fresh decode's medians.
 template <class T>
-void codec_rows(report& rep, const char* label, const T& value, int iters) {
+report::medians codec_rows(report& rep, const char* label, const T& value, int iters) {
     std::vector<std::byte> bytes;
     std::vector<mpixx::detail::oob_out> segments;
     mpixx::detail::encode_into(bytes, segments, value);
@@ -299,7 +307,7 @@ void codec_rows(report& rep, const char* label, const T& value, int iters) {
         std::string(label) + " decode into existing", with_bytes(common),
         [&] { cereal_decode(cbytes, into); },
         [&] { mpixx::deserialize_into(std::span<const std::byte>(bytes), into); });
-    rep.run(
+    const report::medians fresh = rep.run(
         std::string(label) + " decode fresh", with_bytes(common),
         [&] {
             T out;
@@ -307,6 +315,7 @@ void codec_rows(report& rep, const char* label, const T& value, int iters) {
         },
         [&] { auto out = mpixx::deserialize<T>(bytes); });
     require(into == value, "decode into existing");
+    return fresh;
 }
 
 /// Encode only, informational: for objects whose layout rather than the codec sets the time.
@@ -409,19 +418,29 @@ int main(int argc, char** argv) {
         std::map<std::string, int> dict;
         for (const auto& key : sorted_keys) dict.emplace_hint(dict.end(), key, static_cast<int>(dict.size()));
         const std::string k = std::to_string(entries / 1000) + "k";
-        codec_rows(rep, ("map<string,int> " + k).c_str(), dict, 1);
+        const report::medians fresh = codec_rows(rep, ("map<string,int> " + k).c_str(), dict, 1);
         // What every codec pays for this map whatever its format: walking the nodes (encode), and
         // allocating, linking and freeing them (fresh decode).
         std::size_t sink = 0;
         rep.floor("walk the map (no encoding)", {.iters = 1, .max_rounds = 51}, [&] {
             for (const auto& [key, value] : dict) sink += key.size() + static_cast<std::size_t>(value);
         });
-        rep.floor("build a new map from a vector of its keys + destroy it (no decoding)",
-                  {.iters = 1, .max_rounds = 51}, [&] {
-                      std::map<std::string, int> fresh;
-                      for (const auto& key : sorted_keys) fresh.emplace_hint(fresh.end(), key, 0);
-                      sink += fresh.size();
-                  });
+        const double build = rep.floor("build a new map from a vector of its keys + destroy it (no decoding)",
+                                       {.iters = 1, .max_rounds = 51}, [&] {
+                                           std::map<std::string, int> m;
+                                           for (const auto& key : sorted_keys) m.emplace_hint(m.end(), key, 0);
+                                           sink += m.size();
+                                       });
+        // A fresh map costs every decoder this floor (a node allocated, linked and freed per entry):
+        // when it alone exceeds half of cereal's time, no codec can be 2x cereal on that row.
+        if (build > 0 && fresh.base > 0) {
+            char buf[200];
+            std::snprintf(buf, sizeof buf,
+                          "decode fresh against that floor: cereal %.2fx, mpixx %.2fx; the floor alone is %.2f "
+                          "of cereal's time",
+                          fresh.base / build, fresh.mpixx / build, build / fresh.base);
+            rep.note(buf);
+        }
         require(sink != 0, "floor");
         codec_rows(rep, ("vector<string> " + k).c_str(), words, 2);
         // The same map built in scattered key order: its nodes lie in insertion order, so an in-order

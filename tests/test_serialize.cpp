@@ -368,6 +368,95 @@ TEST_CASE("serialize: deserialize_into reuses existing storage", "[serialize]") 
     CHECK(!o.has_value());
 }
 
+TEST_CASE("serialize: maps and sets decoded over the same keys keep their nodes", "[serialize]") {
+    using map_t = std::map<std::string, std::vector<int>>;
+    const auto addresses = [](const map_t& m) {
+        std::vector<const void*> a;
+        for (const auto& kv : m) a.push_back(&kv);
+        return a;
+    };
+    map_t m{{"a", {1}}, {"b", {2, 2}}, {"c", {3, 3, 3}}};
+    const auto nodes = addresses(m);
+
+    SECTION("same keys, new values: every node and value kept in place") {
+        const map_t src{{"a", {10}}, {"b", {20, 20}}, {"c", {30, 30, 30}}};
+        const int* b_storage = m.at("b").data();
+        mpixx::deserialize_into(mpixx::serialize(src), m);
+        CHECK(m == src);
+        CHECK(addresses(m) == nodes);
+        CHECK(m.at("b").data() == b_storage);
+    }
+    SECTION("fewer entries: the tail is dropped") {
+        const map_t src{{"a", {7}}, {"b", {8}}};
+        mpixx::deserialize_into(mpixx::serialize(src), m);
+        CHECK(m == src);
+        CHECK(addresses(m) == std::vector<const void*>(nodes.begin(), nodes.begin() + 2));
+    }
+    SECTION("more entries: the matched prefix stays, the rest is built") {
+        const map_t src{{"a", {}}, {"b", {}}, {"c", {}}, {"d", {4}}, {"e", {5}}};
+        mpixx::deserialize_into(mpixx::serialize(src), m);
+        CHECK(m == src);
+        const auto after = addresses(m);
+        CHECK(std::vector<const void*>(after.begin(), after.begin() + 3) == nodes);
+    }
+    SECTION("a different key after a matched prefix: the remaining nodes are recycled") {
+        const map_t src{{"a", {1}}, {"x", {9}}, {"y", {8}}, {"z", {7}}};
+        mpixx::deserialize_into(mpixx::serialize(src), m);
+        CHECK(m == src);
+        CHECK(addresses(m).front() == nodes.front());
+    }
+    SECTION("no key in common") {
+        const map_t src{{"p", {1}}};
+        mpixx::deserialize_into(mpixx::serialize(src), m);
+        CHECK(m == src);
+    }
+    SECTION("an empty stream empties the map") {
+        mpixx::deserialize_into(mpixx::serialize(map_t{}), m);
+        CHECK(m.empty());
+    }
+    SECTION("a duplicate after a matched prefix is still rejected") {
+        CHECK(error_class_of([&] {
+                  mpixx::deserialize_into(untyped(std::multimap<std::string, std::vector<int>>{
+                                              {"a", {1}}, {"b", {2}}, {"b", {3}}}),
+                                          m);
+              }) == MPI_ERR_OTHER);
+        CHECK(error_class_of([&] {
+                  mpixx::deserialize_into(untyped(std::multimap<std::string, std::vector<int>>{
+                                              {"a", {1}}, {"a", {2}}}),
+                                          m);
+              }) == MPI_ERR_OTHER);
+    }
+    SECTION("non-string keys, sets, unordered and multi containers") {
+        std::map<int, double> mi{{1, 1.0}, {2, 2.0}};
+        const std::map<int, double> mi_src{{1, 5.0}, {2, 6.0}, {3, 7.0}};
+        mpixx::deserialize_into(mpixx::serialize(mi_src), mi);
+        CHECK(mi == mi_src);
+
+        std::set<std::string> st{"a", "b", "c"};
+        const void* first = &*st.begin();
+        mpixx::deserialize_into(mpixx::serialize(std::set<std::string>{"a", "b", "c"}), st);
+        CHECK(st == std::set<std::string>{"a", "b", "c"});
+        CHECK(&*st.begin() == first);
+        mpixx::deserialize_into(mpixx::serialize(std::set<std::string>{"a", "c"}), st);
+        CHECK(st == std::set<std::string>{"a", "c"});
+
+        std::unordered_map<std::string, int> um{{"one", 1}, {"two", 2}, {"three", 3}};
+        auto um_src = um;
+        for (auto& kv : um_src) kv.second *= 10;
+        mpixx::deserialize_into(mpixx::serialize(um_src), um);
+        CHECK(um == um_src);
+        um_src.erase("two");
+        um_src.emplace("four", 40);
+        mpixx::deserialize_into(mpixx::serialize(um_src), um);
+        CHECK(um == um_src);
+
+        std::multimap<int, int> mm{{1, 1}, {1, 2}, {2, 3}};
+        const std::multimap<int, int> mm_src{{1, 5}, {1, 6}, {1, 7}, {2, 8}};
+        mpixx::deserialize_into(mpixx::serialize(mm_src), mm);
+        CHECK(mm == mm_src);
+    }
+}
+
 TEST_CASE("serialize: encode_into reuses its buffer", "[serialize]") {
     bytes_t buf;
     std::vector<oob_out> segs;

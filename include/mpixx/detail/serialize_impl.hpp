@@ -512,6 +512,9 @@ public:
     input_archive& operator=(const input_archive&) = delete;
 
     std::size_t remaining() const noexcept { return static_cast<std::size_t>(end_ - cur_); }
+    /// The read position, to come back to with rewind() after reading ahead (inline bytes only).
+    const std::byte* mark() const noexcept { return cur_; }
+    void rewind(const std::byte* m) noexcept { cur_ = m; }
 
     /// The next n bytes (throws MPI_ERR_TRUNCATE when fewer remain).
     const std::byte* read_bytes(std::size_t n) {

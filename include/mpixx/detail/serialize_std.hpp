@@ -130,8 +130,30 @@ typename T::iterator emplace_decoded_key(input_archive& ar, T& v, K& scratch) {
     }
 }
 
-/// Maps and sets: the old nodes are recycled (key and value overwritten in place), new nodes are
-/// built from the stream. Unique containers reject duplicate keys.
+/// Whether the next key in the stream equals `key`; reads it when it does, else leaves the stream
+/// where it was. Narrow strings are compared on the stream bytes, other keys decoded into `scratch`.
+template <class K>
+bool next_key_equals(input_archive& ar, const K& key, K& scratch) {
+    const std::byte* const start = ar.mark();
+    input_archive::inline_scope keys_inline(ar);
+    bool same;
+    if constexpr (is_narrow_string<K>) {
+        const input_archive::run r = ar.read_run<1>();
+        using C = typename K::value_type;
+        same = std::basic_string_view<C, typename K::traits_type>(reinterpret_cast<const C*>(r.data), r.count) ==
+               key;
+    } else {
+        detail::load(ar, scratch);
+        same = scratch == key;
+    }
+    if (!same) ar.rewind(start);
+    return same;
+}
+
+/// Maps and sets: entries whose keys repeat the existing ones in order keep their nodes, values loaded
+/// in place (the steady state of a loop receiving into one object); after the first difference the
+/// remaining old nodes are recycled (key and value overwritten) and new nodes built from the stream.
+/// Unique containers reject duplicate keys.
 template <class T>
 void load_associative(input_archive& ar, T& v) {
     constexpr family f = family_of<T>();
@@ -145,15 +167,35 @@ void load_associative(input_archive& ar, T& v) {
             return min_size_v<K>;
     }();
     const std::size_t n = ar.read_length<min_entry>();
-    T old(std::move(v)); // its nodes are reused below
-    v.clear();
-    if constexpr (is_unordered<T>) v.reserve(n);
     K scratch{};
-    for (std::size_t i = 0; i < n; ++i) {
+    std::size_t i = 0;
+    auto it = v.begin();
+    if constexpr (std::equality_comparable<K>) {
+        for (; i < n && it != v.end(); ++it, ++i) {
+            if constexpr (is_map) {
+                if (!detail::next_key_equals(ar, it->first, scratch)) break;
+                detail::load(ar, it->second);
+            } else {
+                if (!detail::next_key_equals(ar, *it, scratch)) break;
+            }
+        }
+    }
+    // Nodes past the matched prefix are recycled; a vector of handles keeps the container's comparator
+    // and hash out of it (a default-constructed one may not be usable).
+    std::vector<typename T::node_type> old;
+    if (i < n && it != v.end()) {
+        old.reserve(static_cast<std::size_t>(std::distance(it, v.end())));
+        while (it != v.end()) old.push_back(v.extract(it++));
+    } else {
+        v.erase(it, v.end()); // the stream holds fewer entries: drop the rest
+    }
+    if constexpr (is_unordered<T>) v.reserve(n);
+    std::size_t next_old = 0;
+    for (; i < n; ++i) {
         typename T::iterator at;
         const std::size_t before = v.size();
-        if (!old.empty()) {
-            auto node = old.extract(old.begin());
+        if (next_old < old.size()) {
+            auto& node = old[next_old++];
             {
                 input_archive::inline_scope keys_inline(ar);
                 if constexpr (is_map)
