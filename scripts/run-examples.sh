@@ -23,8 +23,8 @@ if [[ -n ${CXX:-} ]]; then
   cxx_path=$(command -v "$CXX") || { echo "scripts/run-examples.sh: compiler '$CXX' not found" >&2; exit 1; }
   cmake_args+=(-DCMAKE_CXX_COMPILER="$cxx_path")
 fi
-# shellcheck disable=SC2206 # MPIXX_CMAKE_ARGS holds several arguments
-cmake_args+=(${MPIXX_CMAKE_ARGS:-})
+read -ra extra_cmake <<<"${MPIXX_CMAKE_ARGS:-}" # several arguments, split on blanks
+cmake_args+=("${extra_cmake[@]}")
 
 printf '== configuring %s\n' "$build"
 cmake -S . -B "$build" --log-level=WARNING "${cmake_args[@]}"

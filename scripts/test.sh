@@ -85,11 +85,9 @@ for part in examples benchmarks; do
     cmake_args+=("-DMPIXX_BUILD_${flag}=OFF")
   fi
 done
-# Intentionally split: MPIXX_CMAKE_ARGS holds several arguments.
-# shellcheck disable=SC2206
-extra_cmake=(${MPIXX_CMAKE_ARGS:-})
-# shellcheck disable=SC2206
-extra_ctest=(${MPIXX_CTEST_ARGS:-})
+# Both hold several arguments: split on blanks (no globbing, so "-R test_*" reaches ctest intact).
+read -ra extra_cmake <<<"${MPIXX_CMAKE_ARGS:-}"
+read -ra extra_ctest <<<"${MPIXX_CTEST_ARGS:-}"
 
 config="build dir $build, compiler $compiler_label, $build_type, sanitize ${sanitize:-none}"
 [[ -n ${MPIXX_CTEST_ARGS:-} ]] && config+=", ctest args: $MPIXX_CTEST_ARGS"

@@ -2,6 +2,9 @@
 //
 // Every call is one MPI call on the user's buffer: no copy, no allocation, nothing built on success.
 // Receives of resizable containers (recv<std::vector<T>>) size themselves with a matched probe.
+// Every call that may wait on a peer (send, ssend, recv, sendrecv, sendrecv_replace, probe, mprobe)
+// keeps probe-sized receives matching while it waits (detail/progress.hpp), and iprobe/improbe match
+// them before they look, so a peer's send to a pending irecv<std::string> never deadlocks here.
 #pragma once
 
 #include <mpixx/buffer.hpp>
@@ -10,13 +13,54 @@
 #include <mpixx/message.hpp>
 #include <mpixx/status.hpp>
 
+#include <cstddef>
+#include <cstring>
 #include <optional>
 #include <ranges>
+#include <tuple>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace mpixx {
 
 namespace detail {
+
+// ---- blocking point-to-point that keeps probe-sized receives matching (detail/progress.hpp) ---------
+//
+// A blocking call that may wait on a peer checks progress::active() (one relaxed load) and is the plain
+// MPI call when nothing is registered. Otherwise it waits for its non-blocking twin while matching the
+// registered receives, so that a peer's send to one of them cannot deadlock it: blocking_call for
+// recv, progress_send / progress_sendrecv / progress_probe below. (Point-to-point only: blocking and
+// non-blocking point-to-point operations match each other, collectives do not; see
+// collectives_common.hpp.)
+
+/// The cold path of blocking_call: matches what has arrived (earlier receives come first, as in MPI),
+/// posts the twin `IFn` and waits for it while matching. `args` are the blocking call's, the last its
+/// MPI_Status*; IFn takes the others, then the request. Returns the MPI return code.
+template <auto IFn, class... A>
+[[gnu::noinline, gnu::cold]] int progress_call(A... args) {
+    constexpr std::size_t n = sizeof...(A) - 1;
+    const std::tuple<A...> all(args...);
+    progress::poll();
+    MPI_Request r = MPI_REQUEST_NULL;
+    const int rc = [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return IFn(std::get<I>(all)..., &r);
+    }(std::make_index_sequence<n>{});
+    if (rc != MPI_SUCCESS) return rc;
+    return progress::wait(r, std::get<n>(all));
+}
+
+/// `Fn(args...)`, a blocking MPI call whose last argument is its MPI_Status* (MPI_Recv); while
+/// probe-sized receives are registered, its non-blocking twin (same arguments, the request in place of
+/// the status) waited for by progress_call. Both take the same arguments in the same registers, so the
+/// common path is the plain call after one load and branch. Returns the MPI return code.
+template <auto Fn, auto IFn, class... A>
+[[gnu::always_inline]] inline int blocking_call(A... args) {
+    if (progress::active()) [[unlikely]]
+        return progress_call<IFn>(args...);
+    return Fn(args...);
+}
 
 /// Blocking typed point-to-point on top of the handle; the next layers add requests and collectives.
 class p2p_layer : public comm_base {
@@ -53,7 +97,7 @@ public:
         MPI_Status st;
         int rc;
         if (v.count <= static_cast<std::size_t>(INT_MAX)) [[likely]]
-            rc = MPI_Recv(v.ptr, static_cast<int>(v.count), v.type, source, tag, comm_, &st);
+            rc = blocking_call<MPI_Recv, MPI_Irecv>(v.ptr, static_cast<int>(v.count), v.type, source, tag, comm_, &st);
         else
             rc = large_recv(v.ptr, v.count, v.type, source, tag, &st);
         if (rc != MPI_SUCCESS) [[unlikely]]
@@ -86,9 +130,13 @@ public:
         check_recv_tag(recvtag, "mpixx::sendrecv");
         auto s = view(sendbuf);
         auto r = view(recvbuf);
+        constexpr auto int_max = static_cast<std::size_t>(INT_MAX);
         MPI_Status st;
         int rc;
-        if (s.count <= static_cast<std::size_t>(INT_MAX) && r.count <= static_cast<std::size_t>(INT_MAX)) [[likely]]
+        if (progress::active()) [[unlikely]]
+            rc = progress_sendrecv(comm_, s.ptr, s.count, s.type, dest, sendtag, r.ptr, r.count, r.type, source,
+                                   recvtag, &st);
+        else if (s.count <= int_max && r.count <= int_max) [[likely]]
             rc = MPI_Sendrecv(s.ptr, static_cast<int>(s.count), s.type, dest, sendtag, r.ptr,
                               static_cast<int>(r.count), r.type, source, recvtag, comm_, &st);
         else
@@ -117,7 +165,9 @@ public:
                 MPI_Wait(&req, MPI_STATUS_IGNORE);
                 throw;
             }
-            MPIXX_CALL(MPI_Wait, &req, MPI_STATUS_IGNORE);
+            // The peer may be sending to a registered receive of ours before it receives this.
+            check(progress::active() ? progress::wait(req, MPI_STATUS_IGNORE) : MPI_Wait(&req, MPI_STATUS_IGNORE),
+                  "MPI_Wait");
             return out;
         } else {
             R out;
@@ -136,7 +186,11 @@ public:
         check_recv_tag(recvtag, "mpixx::sendrecv_replace");
         auto v = view(buf);
         MPI_Status st;
-        MPIXX_CALL_COUNT(MPI_Sendrecv_replace, v.ptr, v.count, v.type, dest, sendtag, source, recvtag, comm_, &st);
+        if (progress::active()) [[unlikely]]
+            check(progress_sendrecv_replace(comm_, v.ptr, v.count, v.type, dest, sendtag, source, recvtag, &st),
+                  "MPI_Sendrecv_replace");
+        else
+            MPIXX_CALL_COUNT(MPI_Sendrecv_replace, v.ptr, v.count, v.type, dest, sendtag, source, recvtag, comm_, &st);
         return status(st);
     }
 
@@ -145,7 +199,10 @@ public:
         check_source(source, "mpixx::probe");
         check_recv_tag(tag, "mpixx::probe");
         MPI_Status st;
-        MPIXX_CALL(MPI_Probe, source, tag, comm_, &st);
+        if (progress::active()) [[unlikely]]
+            check(progress_probe(comm_, source, tag, &st, nullptr), "MPI_Probe");
+        else
+            MPIXX_CALL(MPI_Probe, source, tag, comm_, &st);
         return status(st);
     }
 
@@ -155,6 +212,8 @@ public:
         check_recv_tag(tag, "mpixx::iprobe");
         MPI_Status st;
         int flag = 0;
+        if (progress::active()) [[unlikely]]
+            progress::poll(); // a polling loop of iprobe must not starve the registered receives
         MPIXX_CALL(MPI_Iprobe, source, tag, comm_, &flag, &st);
         if (!flag) return std::nullopt;
         return status(st);
@@ -166,7 +225,10 @@ public:
         check_recv_tag(tag, "mpixx::mprobe");
         MPI_Message m = MPI_MESSAGE_NULL;
         MPI_Status st;
-        MPIXX_CALL(MPI_Mprobe, source, tag, comm_, &m, &st);
+        if (progress::active()) [[unlikely]]
+            check(progress_probe(comm_, source, tag, &st, &m), "MPI_Mprobe");
+        else
+            MPIXX_CALL(MPI_Mprobe, source, tag, comm_, &m, &st);
         return message(m, st);
     }
 
@@ -177,6 +239,8 @@ public:
         MPI_Message m = MPI_MESSAGE_NULL;
         MPI_Status st;
         int flag = 0;
+        if (progress::active()) [[unlikely]]
+            progress::poll();
         MPIXX_CALL(MPI_Improbe, source, tag, comm_, &flag, &m, &st);
         if (!flag) return std::nullopt;
         return message(m, st);
@@ -189,16 +253,34 @@ private:
     /// A blocking send while probe-sized receives wait to be matched (detail/progress.hpp): posted
     /// non-blocking, then waited for while matching them, so that a peer's send to them can complete.
     template <bool Sync>
-    [[gnu::noinline, gnu::cold]] void progress_send(const void* p, std::size_t n, MPI_Datatype t, int dest, int tag) const {
+    [[gnu::noinline, gnu::cold]] void progress_send(const void* p, std::size_t n, MPI_Datatype t, int dest,
+                                                    int tag) const {
         MPI_Request r = MPI_REQUEST_NULL;
         if constexpr (Sync) MPIXX_CALL_COUNT(MPI_Issend, p, n, t, dest, tag, comm_, &r);
         else MPIXX_CALL_COUNT(MPI_Isend, p, n, t, dest, tag, comm_, &r);
         check(progress::wait(r, MPI_STATUS_IGNORE), Sync ? "MPI_Ssend" : "MPI_Send");
     }
 
+    /// probe (m null) or mprobe while probe-sized receives are registered: polls MPI_Iprobe/MPI_Improbe,
+    /// matching the registered receives before each try, until a message is found or none is left
+    /// registered (then the blocking call). Returns the MPI return code.
+    [[gnu::noinline, gnu::cold]] static int progress_probe(MPI_Comm comm, int source, int tag, MPI_Status* st,
+                                                          MPI_Message* m) {
+        progress::backoff b;
+        for (;;) {
+            progress::poll();
+            int flag = 0;
+            int rc = m ? MPI_Improbe(source, tag, comm, &flag, m, st) : MPI_Iprobe(source, tag, comm, &flag, st);
+            if (rc != MPI_SUCCESS || flag) return rc;
+            if (!progress::active())
+                return m ? MPI_Mprobe(source, tag, comm, m, st) : MPI_Probe(source, tag, comm, st);
+            b.pause();
+        }
+    }
+
     int large_recv(void* p, std::size_t n, MPI_Datatype t, int source, int tag, MPI_Status* st) const {
 #if MPI_VERSION >= 4
-        return MPI_Recv_c(p, static_cast<MPI_Count>(n), t, source, tag, comm_, st);
+        return blocking_call<MPI_Recv_c, MPI_Irecv_c>(p, static_cast<MPI_Count>(n), t, source, tag, comm_, st);
 #else
         (void)p, (void)t, (void)source, (void)tag, (void)st;
         throw_large_count("MPI_Recv", n);
@@ -214,6 +296,55 @@ private:
         (void)sp, (void)st_, (void)dest, (void)sendtag, (void)rp, (void)rt, (void)source, (void)recvtag, (void)st;
         throw_large_count("MPI_Sendrecv", sn > rn ? sn : rn);
 #endif
+    }
+
+    /// sendrecv while probe-sized receives are registered: the receive and the send as two requests,
+    /// waited for while matching them. (Not MPI_Isendrecv: MPICH 4.0 leaves its status's source and tag
+    /// empty, and MPI-3 lacks it.) Returns the MPI return code.
+    [[gnu::noinline, gnu::cold]] static int progress_sendrecv(MPI_Comm comm, const void* sp, std::size_t sn,
+                                                              MPI_Datatype stype, int dest, int sendtag, void* rp,
+                                                              std::size_t rn, MPI_Datatype rtype, int source,
+                                                              int recvtag, MPI_Status* st) {
+        constexpr auto int_max = static_cast<std::size_t>(INT_MAX);
+#if MPI_VERSION < 4
+        if (sn > int_max || rn > int_max) throw_large_count("MPI_Sendrecv", sn > rn ? sn : rn);
+#endif
+        progress::poll();
+        MPI_Request r[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
+        int rc = rn <= int_max ? MPI_Irecv(rp, static_cast<int>(rn), rtype, source, recvtag, comm, &r[0])
+#if MPI_VERSION >= 4
+                               : MPI_Irecv_c(rp, static_cast<MPI_Count>(rn), rtype, source, recvtag, comm, &r[0]);
+#else
+                               : MPI_ERR_COUNT;
+#endif
+        if (rc != MPI_SUCCESS) return rc;
+        rc = sn <= int_max ? MPI_Isend(sp, static_cast<int>(sn), stype, dest, sendtag, comm, &r[1])
+#if MPI_VERSION >= 4
+                           : MPI_Isend_c(sp, static_cast<MPI_Count>(sn), stype, dest, sendtag, comm, &r[1]);
+#else
+                           : MPI_ERR_COUNT;
+#endif
+        if (rc != MPI_SUCCESS) {
+            MPI_Cancel(&r[0]);
+            MPI_Wait(&r[0], MPI_STATUS_IGNORE);
+            return rc;
+        }
+        rc = progress::wait(r[0], st);
+        const int rc_send = progress::wait(r[1], MPI_STATUS_IGNORE);
+        return rc != MPI_SUCCESS ? rc : rc_send;
+    }
+
+    /// sendrecv_replace while probe-sized receives are registered: sends a copy of the buffer and
+    /// receives in place (progress_sendrecv). Returns the MPI return code.
+    [[gnu::noinline, gnu::cold]] static int progress_sendrecv_replace(MPI_Comm comm, void* p, std::size_t n,
+                                                                      MPI_Datatype t, int dest, int sendtag,
+                                                                      int source, int recvtag, MPI_Status* st) {
+        MPI_Aint lb = 0, extent = 0;
+        if (int rc = MPI_Type_get_extent(t, &lb, &extent); rc != MPI_SUCCESS) return rc;
+        const std::size_t bytes = n * static_cast<std::size_t>(extent);
+        std::vector<std::byte> copy(bytes);
+        if (bytes != 0) std::memcpy(copy.data(), p, bytes);
+        return progress_sendrecv(comm, copy.data(), n, t, dest, sendtag, p, n, t, source, recvtag, st);
     }
 };
 

@@ -6,7 +6,9 @@
 // what arrives MPI_ERR_TRUNCATE, a send buffer that does not fit the layout MPI_ERR_COUNT, each naming
 // both sizes. Counts above INT_MAX use the MPI-4 large-count calls. Only typed buffers (send_buffer,
 // recv_target of mpi_type elements) are accepted, so the serialized-object layer can add overloads for
-// other types.
+// other types. Every MPI call names its non-blocking twin (MPIXX_COLL_BLOCKING / MPIXX_COLL_CALL): the
+// plain call by default, the twin waited for while matching probe-sized receives when the program is
+// built with MPIXX_COLLECTIVE_PROGRESS (see collectives_common.hpp for why it cannot be per call).
 #pragma once
 
 #include <mpixx/detail/collectives_common.hpp>
@@ -21,7 +23,7 @@ namespace mpixx::detail {
 class blocking_collective_layer : public nonblocking_layer {
 public:
     /// Blocks until every rank has entered the barrier (MPI_Barrier).
-    void barrier() const { MPIXX_CALL(MPI_Barrier, comm_); }
+    void barrier() const { MPIXX_COLL_CALL(MPI_Barrier, MPI_Ibarrier, comm_); }
 
     // ---- bcast -------------------------------------------------------------------------------------
 
@@ -31,7 +33,7 @@ public:
     void bcast(B&& buf, int root) const {
         check_root(root, "mpixx::bcast");
         auto v = view(buf);
-        MPIXX_CALL_COUNT(MPI_Bcast, v.ptr, v.count, v.type, root, comm_);
+        MPIXX_COLL_BLOCKING(v.count, MPI_Bcast, MPI_Ibcast, v.ptr, count_t(v.count), v.type, root, comm_);
     }
 
     /// Returns the root's value; a container is sized from the root first (one extra MPI_Bcast).
@@ -41,7 +43,7 @@ public:
         owned_t<S> out{};
         if constexpr (resizable_buffer<owned_t<S>>) {
             std::uint64_t n = rank_ == root ? view(value).count : 0;
-            MPIXX_CALL(MPI_Bcast, &n, 1, MPI_UINT64_T, root, comm_);
+            MPIXX_COLL_CALL(MPI_Bcast, MPI_Ibcast, &n, 1, MPI_UINT64_T, root, comm_);
             if (rank_ == root) out = make_owned(value);
             else out.resize(static_cast<std::size_t>(n));
         } else {
@@ -68,7 +70,8 @@ public:
                                  r.count * static_cast<std::size_t>(size_), s.type);
             sp = s.ptr;
         }
-        MPIXX_COLL(r.count, MPI_Scatter, sp, count_t(r.count), r.type, r.ptr, count_t(r.count), r.type, root, comm_);
+        MPIXX_COLL_BLOCKING(r.count, MPI_Scatter, MPI_Iscatter, sp, count_t(r.count), r.type, r.ptr, count_t(r.count),
+                            r.type, root, comm_);
     }
 
     /// In-place scatter: at the root `buf` is the whole send buffer (its own block stays in place);
@@ -82,10 +85,11 @@ public:
             if (b.count % static_cast<std::size_t>(size_) != 0) [[unlikely]]
                 throw_not_divisible("mpixx::scatter", "the root's buffer", b.count, size_, b.type);
             const std::size_t n = b.count / static_cast<std::size_t>(size_);
-            MPIXX_COLL(n, MPI_Scatter, b.ptr, count_t(n), b.type, MPI_IN_PLACE, count_t(n), b.type, root, comm_);
+            MPIXX_COLL_BLOCKING(n, MPI_Scatter, MPI_Iscatter, b.ptr, count_t(n), b.type, MPI_IN_PLACE, count_t(n),
+                                b.type, root, comm_);
         } else {
-            MPIXX_COLL(b.count, MPI_Scatter, nullptr, count_t(b.count), b.type, b.ptr, count_t(b.count), b.type, root,
-                       comm_);
+            MPIXX_COLL_BLOCKING(b.count, MPI_Scatter, MPI_Iscatter, nullptr, count_t(b.count), b.type, b.ptr,
+                                count_t(b.count), b.type, root, comm_);
         }
     }
 
@@ -104,7 +108,7 @@ public:
                                  type);
             sp = s.ptr;
         }
-        MPIXX_CALL(MPI_Scatter, sp, 1, type, &out, 1, type, root, comm_);
+        MPIXX_COLL_CALL(MPI_Scatter, MPI_Iscatter, sp, 1, type, &out, 1, type, root, comm_);
         return out;
     }
 
@@ -125,7 +129,8 @@ public:
                 throw_coll_truncate("mpixx::gather", need, r.count, r.type);
             rp = r.ptr;
         }
-        MPIXX_COLL(s.count, MPI_Gather, s.ptr, count_t(s.count), s.type, rp, count_t(s.count), s.type, root, comm_);
+        MPIXX_COLL_BLOCKING(s.count, MPI_Gather, MPI_Igather, s.ptr, count_t(s.count), s.type, rp, count_t(s.count),
+                            s.type, root, comm_);
     }
 
     /// In-place gather: at the root `buf` is the whole receive buffer with its own block already in
@@ -139,10 +144,11 @@ public:
             if (b.count % static_cast<std::size_t>(size_) != 0) [[unlikely]]
                 throw_not_divisible("mpixx::gather", "the root's buffer", b.count, size_, b.type);
             const std::size_t n = b.count / static_cast<std::size_t>(size_);
-            MPIXX_COLL(n, MPI_Gather, MPI_IN_PLACE, count_t(n), b.type, b.ptr, count_t(n), b.type, root, comm_);
+            MPIXX_COLL_BLOCKING(n, MPI_Gather, MPI_Igather, MPI_IN_PLACE, count_t(n), b.type, b.ptr, count_t(n), b.type,
+                                root, comm_);
         } else {
-            MPIXX_COLL(b.count, MPI_Gather, b.ptr, count_t(b.count), b.type, nullptr, count_t(b.count), b.type, root,
-                       comm_);
+            MPIXX_COLL_BLOCKING(b.count, MPI_Gather, MPI_Igather, b.ptr, count_t(b.count), b.type, nullptr,
+                                count_t(b.count), b.type, root, comm_);
         }
     }
 
@@ -166,7 +172,8 @@ public:
         const std::size_t need = s.count * static_cast<std::size_t>(size_);
         if (r.count < need) [[unlikely]]
             throw_coll_truncate("mpixx::allgather", need, r.count, r.type);
-        MPIXX_COLL(s.count, MPI_Allgather, s.ptr, count_t(s.count), s.type, r.ptr, count_t(s.count), r.type, comm_);
+        MPIXX_COLL_BLOCKING(s.count, MPI_Allgather, MPI_Iallgather, s.ptr, count_t(s.count), s.type, r.ptr,
+                            count_t(s.count), r.type, comm_);
     }
 
     /// In-place allgather: `buf` holds size() blocks and this rank's block is already in place.
@@ -177,7 +184,8 @@ public:
         if (b.count % static_cast<std::size_t>(size_) != 0) [[unlikely]]
             throw_not_divisible("mpixx::allgather", "the buffer", b.count, size_, b.type);
         const std::size_t n = b.count / static_cast<std::size_t>(size_);
-        MPIXX_COLL(n, MPI_Allgather, MPI_IN_PLACE, count_t(n), b.type, b.ptr, count_t(n), b.type, comm_);
+        MPIXX_COLL_BLOCKING(n, MPI_Allgather, MPI_Iallgather, MPI_IN_PLACE, count_t(n), b.type, b.ptr, count_t(n),
+                            b.type, comm_);
     }
 
     /// Returns every rank's `sendbuf` concatenated in rank order.
@@ -202,7 +210,8 @@ public:
         if (r.count < s.count) [[unlikely]]
             throw_coll_truncate("mpixx::alltoall", s.count, r.count, r.type);
         const std::size_t n = s.count / static_cast<std::size_t>(size_);
-        MPIXX_COLL(n, MPI_Alltoall, s.ptr, count_t(n), s.type, r.ptr, count_t(n), r.type, comm_);
+        MPIXX_COLL_BLOCKING(n, MPI_Alltoall, MPI_Ialltoall, s.ptr, count_t(n), s.type, r.ptr, count_t(n), r.type,
+                            comm_);
     }
 
     /// In-place alltoall: `buf` holds size() blocks, replaced by the blocks received.
@@ -213,7 +222,8 @@ public:
         if (b.count % static_cast<std::size_t>(size_) != 0) [[unlikely]]
             throw_not_divisible("mpixx::alltoall", "the buffer", b.count, size_, b.type);
         const std::size_t n = b.count / static_cast<std::size_t>(size_);
-        MPIXX_COLL(n, MPI_Alltoall, MPI_IN_PLACE, count_t(n), b.type, b.ptr, count_t(n), b.type, comm_);
+        MPIXX_COLL_BLOCKING(n, MPI_Alltoall, MPI_Ialltoall, MPI_IN_PLACE, count_t(n), b.type, b.ptr, count_t(n), b.type,
+                            comm_);
     }
 
     /// Returns the blocks received from every rank (block j from rank j).
@@ -241,7 +251,8 @@ public:
             rp = r.ptr;
         }
         op_binding<std::remove_reference_t<Op>, elem_t<S>> o(op, s.count);
-        MPIXX_COLL(s.count, MPI_Reduce, s.ptr, rp, count_t(s.count), o.type(), o.op(), root, comm_);
+        MPIXX_COLL_BLOCKING(s.count, MPI_Reduce, MPI_Ireduce, s.ptr, rp, count_t(s.count), o.type(), o.op(), root,
+                            comm_);
         o.rethrow();
     }
 
@@ -253,8 +264,12 @@ public:
         check_root(root, "mpixx::reduce");
         auto b = view(buf);
         op_binding<std::remove_reference_t<Op>, elem_t<R>> o(op, b.count);
-        if (rank_ == root) MPIXX_COLL(b.count, MPI_Reduce, MPI_IN_PLACE, b.ptr, count_t(b.count), o.type(), o.op(), root, comm_);
-        else MPIXX_COLL(b.count, MPI_Reduce, b.ptr, nullptr, count_t(b.count), o.type(), o.op(), root, comm_);
+        if (rank_ == root)
+            MPIXX_COLL_BLOCKING(b.count, MPI_Reduce, MPI_Ireduce, MPI_IN_PLACE, b.ptr, count_t(b.count), o.type(),
+                                o.op(), root, comm_);
+        else
+            MPIXX_COLL_BLOCKING(b.count, MPI_Reduce, MPI_Ireduce, b.ptr, nullptr, count_t(b.count), o.type(), o.op(),
+                                root, comm_);
         o.rethrow();
     }
 
@@ -353,7 +368,8 @@ public:
             throw_coll_count("mpixx::reduce_scatter_block", "the send buffer", s.count,
                              r.count * static_cast<std::size_t>(size_), s.type);
         op_binding<std::remove_reference_t<Op>, elem_t<S>> o(op, s.count);
-        MPIXX_COLL(r.count, MPI_Reduce_scatter_block, s.ptr, r.ptr, count_t(r.count), o.type(), o.op(), comm_);
+        MPIXX_COLL_BLOCKING(r.count, MPI_Reduce_scatter_block, MPI_Ireduce_scatter_block, s.ptr, r.ptr,
+                            count_t(r.count), o.type(), o.op(), comm_);
         o.rethrow();
     }
     /// In-place reduce_scatter_block: `buf` holds size() blocks; this rank's block lands at its front.
@@ -365,7 +381,8 @@ public:
             throw_not_divisible("mpixx::reduce_scatter_block", "the buffer", b.count, size_, b.type);
         const std::size_t n = b.count / static_cast<std::size_t>(size_);
         op_binding<std::remove_reference_t<Op>, elem_t<R>> o(op, b.count);
-        MPIXX_COLL(n, MPI_Reduce_scatter_block, MPI_IN_PLACE, b.ptr, count_t(n), o.type(), o.op(), comm_);
+        MPIXX_COLL_BLOCKING(n, MPI_Reduce_scatter_block, MPI_Ireduce_scatter_block, MPI_IN_PLACE, b.ptr, count_t(n),
+                            o.type(), o.op(), comm_);
         o.rethrow();
     }
     /// Returns this rank's block of the element-wise reduction of every rank's `sendbuf`.
@@ -391,7 +408,7 @@ public:
         if (r.count < static_cast<std::size_t>(counts[rank_])) [[unlikely]]
             throw_coll_truncate("mpixx::reduce_scatter", static_cast<std::size_t>(counts[rank_]), r.count, r.type);
         op_binding<std::remove_reference_t<Op>, elem_t<S>> o(op, total);
-        MPIXX_CALL(MPI_Reduce_scatter, s.ptr, r.ptr, counts.data(), o.type(), o.op(), comm_);
+        MPIXX_COLL_CALL(MPI_Reduce_scatter, MPI_Ireduce_scatter, s.ptr, r.ptr, counts.data(), o.type(), o.op(), comm_);
         o.rethrow();
     }
     /// In-place reduce_scatter: `buf` holds sum(counts) elements; this rank's part lands at its front.
@@ -401,7 +418,8 @@ public:
         auto b = view(buf);
         const std::size_t total = check_reduce_scatter_counts(counts, b.count, b.type);
         op_binding<std::remove_reference_t<Op>, elem_t<R>> o(op, total);
-        MPIXX_CALL(MPI_Reduce_scatter, MPI_IN_PLACE, b.ptr, counts.data(), o.type(), o.op(), comm_);
+        MPIXX_COLL_CALL(MPI_Reduce_scatter, MPI_Ireduce_scatter, MPI_IN_PLACE, b.ptr, counts.data(), o.type(), o.op(),
+                        comm_);
         o.rethrow();
     }
     /// Returns this rank's counts[rank()] elements of the element-wise reduction of every `sendbuf`.
@@ -423,9 +441,12 @@ protected:
     /// One MPI_Allreduce / MPI_Scan / MPI_Exscan (or its large-count twin).
     template <kind K>
     void call_reduce_all(const void* s, void* r, std::size_t n, MPI_Datatype t, MPI_Op op) const {
-        if constexpr (K == kind::allreduce) MPIXX_COLL(n, MPI_Allreduce, s, r, count_t(n), t, op, comm_);
-        else if constexpr (K == kind::scan) MPIXX_COLL(n, MPI_Scan, s, r, count_t(n), t, op, comm_);
-        else MPIXX_COLL(n, MPI_Exscan, s, r, count_t(n), t, op, comm_);
+        if constexpr (K == kind::allreduce)
+            MPIXX_COLL_BLOCKING(n, MPI_Allreduce, MPI_Iallreduce, s, r, count_t(n), t, op, comm_);
+        else if constexpr (K == kind::scan)
+            MPIXX_COLL_BLOCKING(n, MPI_Scan, MPI_Iscan, s, r, count_t(n), t, op, comm_);
+        else
+            MPIXX_COLL_BLOCKING(n, MPI_Exscan, MPI_Iexscan, s, r, count_t(n), t, op, comm_);
     }
 
     template <kind K>

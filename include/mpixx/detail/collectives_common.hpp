@@ -1,10 +1,22 @@
 // mpixx/detail/collectives_common.hpp - what the blocking and non-blocking collectives share: the
 // in_place tag, the owned result type of value-returning forms, size checks with their (cold) errors,
-// the int/large-count call dispatch and per-rank count/displacement arrays.
+// the int/large-count call dispatch (MPIXX_COLL; MPIXX_COLL_BLOCKING / MPIXX_COLL_CALL for a blocking
+// collective, see below) and per-rank count/displacement arrays.
+//
+// Blocking collectives and detail::progress: a blocking collective cannot keep probe-sized receives
+// matching while it waits the way a blocking send or recv does (by waiting for its non-blocking twin
+// instead), because MPI never matches a non-blocking collective with a blocking one: the choice must be
+// the same on every rank, and whether receives are registered is not. So by default a blocking
+// collective is the plain MPI call (a peer's rendezvous send to a pending irecv<std::string> that the
+// peer makes before entering the same collective then deadlocks, as in raw MPI). Building the whole
+// program (every translation unit, every rank) with MPIXX_COLLECTIVE_PROGRESS=1 makes every blocking
+// collective, on every rank, its non-blocking twin waited for while matching: deadlock-free, at the
+// cost of the twin (MPICH 4.0, 2 ranks: allreduce of an int 0.97 -> 1.42 us, bcast 0.44 -> 0.80 us).
 #pragma once
 
 #include <mpixx/buffer.hpp>
 #include <mpixx/detail/comm_base.hpp>
+#include <mpixx/detail/progress.hpp>
 #include <mpixx/ops.hpp>
 
 #include <algorithm>
@@ -283,4 +295,45 @@ struct v_layout {
             ::mpixx::detail::check(fn(__VA_ARGS__), #fn);                                                  \
         } else                                                                                             \
             MPIXX_COLL_LARGE_(n, fn, __VA_ARGS__)                                                          \
+    } while (0)
+
+namespace mpixx::detail {
+
+/// A blocking collective as its non-blocking twin `IFn(args..., &request)`, waited for while matching
+/// probe-sized receives (MPIXX_COLLECTIVE_PROGRESS). Returns the MPI return code.
+template <auto IFn, class... A>
+int collective_call(A... args) {
+    MPI_Request r = MPI_REQUEST_NULL;
+    if (int rc = IFn(args..., &r); rc != MPI_SUCCESS) return rc;
+    return progress::active() ? progress::wait(r, MPI_STATUS_IGNORE) : MPI_Wait(&r, MPI_STATUS_IGNORE);
+}
+
+} // namespace mpixx::detail
+
+/// Calls the blocking collective `fn(...)` (by default; with MPIXX_COLLECTIVE_PROGRESS its non-blocking
+/// twin `ifn(..., &request)` waited for while matching probe-sized receives); errors name `fn`.
+#if defined(MPIXX_COLLECTIVE_PROGRESS) && MPIXX_COLLECTIVE_PROGRESS
+#define MPIXX_COLL_CALL(fn, ifn, ...) ::mpixx::detail::check(::mpixx::detail::collective_call<ifn>(__VA_ARGS__), #fn)
+#else
+#define MPIXX_COLL_CALL(fn, ifn, ...) ::mpixx::detail::check(fn(__VA_ARGS__), #fn)
+#endif
+
+#if MPI_VERSION >= 4
+#define MPIXX_COLL_BLOCKING_LARGE_(n, fn, ifn, ...)                                                        \
+    {                                                                                                      \
+        using count_t = MPI_Count;                                                                         \
+        MPIXX_COLL_CALL(fn##_c, ifn##_c, __VA_ARGS__);                                                     \
+    }
+#else
+#define MPIXX_COLL_BLOCKING_LARGE_(n, fn, ifn, ...) ::mpixx::detail::throw_large_count(#fn, n);
+#endif
+
+/// MPIXX_COLL of a blocking collective `fn` with non-blocking twin `ifn` (MPIXX_COLL_CALL).
+#define MPIXX_COLL_BLOCKING(n, fn, ifn, ...)                                                               \
+    do {                                                                                                   \
+        if ((n) <= static_cast<std::size_t>(INT_MAX)) [[likely]] {                                         \
+            using count_t = int;                                                                           \
+            MPIXX_COLL_CALL(fn, ifn, __VA_ARGS__);                                                         \
+        } else                                                                                             \
+            MPIXX_COLL_BLOCKING_LARGE_(n, fn, ifn, __VA_ARGS__)                                            \
     } while (0)

@@ -28,11 +28,11 @@ public:
             auto r = view(recvbuf);
             check_v_layout("mpixx::gatherv", counts, displs, size_, r.count, r.type, true);
             check_own_count("mpixx::gatherv", counts, s.count, s.type);
-            MPIXX_CALL(MPI_Gatherv, s.ptr, static_cast<int>(s.count), s.type, r.ptr, counts.data(), displs.data(),
-                       r.type, root, comm_);
+            MPIXX_COLL_CALL(MPI_Gatherv, MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, r.ptr, counts.data(),
+                            displs.data(), r.type, root, comm_);
         } else {
-            MPIXX_CALL(MPI_Gatherv, s.ptr, static_cast<int>(s.count), s.type, nullptr, nullptr, nullptr, s.type, root,
-                       comm_);
+            MPIXX_COLL_CALL(MPI_Gatherv, MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, nullptr, nullptr,
+                            nullptr, s.type, root, comm_);
         }
     }
     /// gatherv with the blocks packed in rank order (displacements computed from `counts`).
@@ -53,22 +53,22 @@ public:
         auto s = view(sendbuf);
         const long long mine = static_cast<long long>(s.count);
         std::vector<long long> counts(rank_ == root ? static_cast<std::size_t>(size_) : 0);
-        MPIXX_CALL(MPI_Gather, &mine, 1, MPI_LONG_LONG, counts.data(), 1, MPI_LONG_LONG, root, comm_);
+        MPIXX_COLL_CALL(MPI_Gather, MPI_Igather, &mine, 1, MPI_LONG_LONG, counts.data(), 1, MPI_LONG_LONG, root, comm_);
         std::vector<elem_t<S>> out;
         if (rank_ != root) {
-            MPIXX_COLL(s.count, MPI_Gatherv, s.ptr, count_t(s.count), s.type, nullptr, nullptr, nullptr, s.type, root,
-                       comm_);
+            MPIXX_COLL_BLOCKING(s.count, MPI_Gatherv, MPI_Igatherv, s.ptr, count_t(s.count), s.type, nullptr, nullptr,
+                                nullptr, s.type, root, comm_);
             return out;
         }
         v_layout l("mpixx::gatherv", counts);
         out.resize(l.total);
         if (!l.large) {
-            MPIXX_CALL(MPI_Gatherv, s.ptr, static_cast<int>(s.count), s.type, out.data(), l.counts.data(),
-                       l.displs.data(), s.type, root, comm_);
+            MPIXX_COLL_CALL(MPI_Gatherv, MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, out.data(),
+                            l.counts.data(), l.displs.data(), s.type, root, comm_);
         } else {
 #if MPI_VERSION >= 4
-            MPIXX_CALL(MPI_Gatherv_c, s.ptr, static_cast<MPI_Count>(s.count), s.type, out.data(), l.lcounts.data(),
-                       l.ldispls.data(), s.type, root, comm_);
+            MPIXX_COLL_CALL(MPI_Gatherv_c, MPI_Igatherv_c, s.ptr, static_cast<MPI_Count>(s.count), s.type, out.data(),
+                            l.lcounts.data(), l.ldispls.data(), s.type, root, comm_);
 #endif
         }
         return out;
@@ -90,12 +90,12 @@ public:
             const auto mine = static_cast<std::size_t>(counts[rank_]);
             if (r.count < mine) [[unlikely]]
                 throw_coll_truncate("mpixx::scatterv", mine, r.count, r.type);
-            MPIXX_CALL(MPI_Scatterv, s.ptr, counts.data(), displs.data(), s.type, r.ptr, counts[rank_], r.type, root,
-                       comm_);
+            MPIXX_COLL_CALL(MPI_Scatterv, MPI_Iscatterv, s.ptr, counts.data(), displs.data(), s.type, r.ptr,
+                            counts[rank_], r.type, root, comm_);
         } else {
             check_int_count("mpixx::scatterv", r.count);
-            MPIXX_CALL(MPI_Scatterv, nullptr, nullptr, nullptr, r.type, r.ptr, static_cast<int>(r.count), r.type, root,
-                       comm_);
+            MPIXX_COLL_CALL(MPI_Scatterv, MPI_Iscatterv, nullptr, nullptr, nullptr, r.type, r.ptr,
+                            static_cast<int>(r.count), r.type, root, comm_);
         }
     }
     /// scatterv of blocks packed in rank order (displacements computed from `counts`).
@@ -129,7 +129,8 @@ public:
         auto r = view(recvbuf);
         check_v_layout("mpixx::allgatherv", counts, displs, size_, r.count, r.type, true);
         check_own_count("mpixx::allgatherv", counts, s.count, s.type);
-        MPIXX_CALL(MPI_Allgatherv, s.ptr, counts[rank_], s.type, r.ptr, counts.data(), displs.data(), r.type, comm_);
+        MPIXX_COLL_CALL(MPI_Allgatherv, MPI_Iallgatherv, s.ptr, counts[rank_], s.type, r.ptr, counts.data(),
+                        displs.data(), r.type, comm_);
     }
     /// allgatherv with the blocks packed in rank order (displacements computed from `counts`).
     template <send_buffer S, class R>
@@ -145,7 +146,8 @@ public:
     void allgatherv(in_place_t, R&& buf, std::span<const int> counts, std::span<const int> displs) const {
         auto b = view(buf);
         check_v_layout("mpixx::allgatherv", counts, displs, size_, b.count, b.type, true);
-        MPIXX_CALL(MPI_Allgatherv, MPI_IN_PLACE, 0, b.type, b.ptr, counts.data(), displs.data(), b.type, comm_);
+        MPIXX_COLL_CALL(MPI_Allgatherv, MPI_Iallgatherv, MPI_IN_PLACE, 0, b.type, b.ptr, counts.data(), displs.data(),
+                        b.type, comm_);
     }
     /// In-place allgatherv with the blocks packed in rank order.
     template <class R>
@@ -162,16 +164,16 @@ public:
         auto s = view(sendbuf);
         const long long mine = static_cast<long long>(s.count);
         std::vector<long long> counts(static_cast<std::size_t>(size_));
-        MPIXX_CALL(MPI_Allgather, &mine, 1, MPI_LONG_LONG, counts.data(), 1, MPI_LONG_LONG, comm_);
+        MPIXX_COLL_CALL(MPI_Allgather, MPI_Iallgather, &mine, 1, MPI_LONG_LONG, counts.data(), 1, MPI_LONG_LONG, comm_);
         v_layout l("mpixx::allgatherv", counts);
         std::vector<elem_t<S>> out(l.total);
         if (!l.large) {
-            MPIXX_CALL(MPI_Allgatherv, s.ptr, static_cast<int>(s.count), s.type, out.data(), l.counts.data(),
-                       l.displs.data(), s.type, comm_);
+            MPIXX_COLL_CALL(MPI_Allgatherv, MPI_Iallgatherv, s.ptr, static_cast<int>(s.count), s.type, out.data(),
+                            l.counts.data(), l.displs.data(), s.type, comm_);
         } else {
 #if MPI_VERSION >= 4
-            MPIXX_CALL(MPI_Allgatherv_c, s.ptr, static_cast<MPI_Count>(s.count), s.type, out.data(), l.lcounts.data(),
-                       l.ldispls.data(), s.type, comm_);
+            MPIXX_COLL_CALL(MPI_Allgatherv_c, MPI_Iallgatherv_c, s.ptr, static_cast<MPI_Count>(s.count), s.type,
+                            out.data(), l.lcounts.data(), l.ldispls.data(), s.type, comm_);
 #endif
         }
         return out;
@@ -189,8 +191,8 @@ public:
         auto r = view(recvbuf);
         check_v_layout("mpixx::alltoallv", sendcounts, sdispls, size_, s.count, s.type, false);
         check_v_layout("mpixx::alltoallv", recvcounts, rdispls, size_, r.count, r.type, true);
-        MPIXX_CALL(MPI_Alltoallv, s.ptr, sendcounts.data(), sdispls.data(), s.type, r.ptr, recvcounts.data(),
-                   rdispls.data(), r.type, comm_);
+        MPIXX_COLL_CALL(MPI_Alltoallv, MPI_Ialltoallv, s.ptr, sendcounts.data(), sdispls.data(), s.type, r.ptr,
+                        recvcounts.data(), rdispls.data(), r.type, comm_);
     }
     /// alltoallv with both sides packed in rank order (displacements computed from the counts).
     template <send_buffer S, class R>
@@ -209,7 +211,8 @@ public:
     [[nodiscard]] std::vector<elem_t<S>> alltoallv(const S& sendbuf, std::span<const int> sendcounts) const {
         check_counts("mpixx::alltoallv", sendcounts, size_);
         std::vector<int> recvcounts(static_cast<std::size_t>(size_));
-        MPIXX_CALL(MPI_Alltoall, sendcounts.data(), 1, MPI_INT, recvcounts.data(), 1, MPI_INT, comm_);
+        MPIXX_COLL_CALL(MPI_Alltoall, MPI_Ialltoall, sendcounts.data(), 1, MPI_INT, recvcounts.data(), 1, MPI_INT,
+                        comm_);
         std::size_t total = 0;
         for (int c : recvcounts) total += static_cast<std::size_t>(c);
         check_int_count("mpixx::alltoallv", total);

@@ -9,9 +9,10 @@
 // may wait on a peer checks active() - one relaxed atomic load - and only when something is registered
 // waits by polling: it posts its non-blocking twin and calls wait(), which tests that request and lets
 // poll() match the registered receives. With nothing registered it stays one plain blocking MPI call.
-// Done so far by send/ssend and by every wait/test of requests, pools and persistent requests; another
-// blocking operation adopts it with
-//     if (detail::progress::active()) [[unlikely]] { MPI_Ixxx(..., &r); check(progress::wait(r, &st), ...); }
+// Done by every blocking point-to-point call (send, ssend, recv, sendrecv, sendrecv_replace, probe,
+// mprobe; iprobe/improbe poll once) and by every wait/test of requests, pools and persistent requests.
+// Blocking collectives do it only when built with MPIXX_COLLECTIVE_PROGRESS=1 (collectives_common.hpp):
+// a blocking and a non-blocking collective never match, so that choice must be the same on every rank.
 //
 // Matching order follows MPI's rule that a message goes to the earliest posted receive it matches:
 // receives are probed in posting order; a later receive may probe only when every earlier unmatched one
