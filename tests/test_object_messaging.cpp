@@ -278,3 +278,45 @@ TEST_CASE("objects: irecv, then a blocking send of a large object, then wait: no
         CHECK(in_str.wait().front().size() == bytes);
     }
 }
+
+TEST_CASE("objects: an object over 2 GiB moves with its bulk out of band", "[.large]") {
+    // 2^28 + 2 doubles: 2 GiB + 16 bytes in one bulk run, a count no int can hold. Ranks 0 and 1.
+    auto comm = mpixx::world().dup();
+    if (comm.size() < 2) {
+        WARN("needs 2 ranks");
+        return;
+    }
+    struct big {
+        std::string name;
+        std::vector<double> data;
+    };
+    const std::size_t n = (std::size_t(1) << 28) + 2;
+    const auto check_big = [n](const big& b, double offset) {
+        CHECK(b.name == "big");
+        REQUIRE(b.data.size() == n);
+        CHECK(b.data[0] == offset);
+        CHECK(b.data[n / 2] == offset + static_cast<double>(n / 2));
+        CHECK(b.data[n - 1] == offset + static_cast<double>(n - 1));
+    };
+    big b;
+    if (comm.rank() == 0) {
+        b.name = "big";
+        b.data.resize(n);
+        for (std::size_t i = 0; i < n; ++i) b.data[i] = static_cast<double>(i);
+        comm.send(b, 1, 5);
+        for (double& x : b.data) x += 1.0;
+        comm.send(b, 1, 6);
+    } else if (comm.rank() == 1) {
+        b = comm.recv<big>(0, 5); // fresh
+        check_big(b, 0.0);
+        const double* storage = b.data.data();
+        comm.recv(b, 0, 6); // into the same object: received in place
+        CHECK(b.data.data() == storage);
+        check_big(b, 1.0);
+    }
+    // bcast from rank 1 into rank 0's object of the same size (other ranks build their own)
+    if (comm.rank() == 1)
+        for (double& x : b.data) x += 1.0;
+    comm.bcast(b, 1);
+    check_big(b, 2.0);
+}
