@@ -52,6 +52,13 @@ inline options parse(int argc, char** argv) {
     return o;
 }
 
+/// Whether `comm` has the 2 ranks a benchmark needs; says so on stderr when not (then return 1 from main).
+inline bool has_two_ranks(const mpixx::communicator& comm, const char* name) {
+    if (comm.size() >= 2) return true;
+    std::fprintf(stderr, "%s: needs 2 ranks (mpiexec -n 2)\n", name);
+    return false;
+}
+
 /// Microseconds per call of f over `iters` calls, timed after a barrier.
 template <class F>
 double time_block(MPI_Comm comm, int iters, F& f) {

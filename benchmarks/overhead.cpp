@@ -26,10 +26,7 @@ int main(int argc, char** argv) {
     mpixx::environment env(argc, argv);
     const bench::options opt = bench::parse(argc, argv);
     const auto comm = mpixx::world().dup();
-    if (comm.size() < 2) {
-        std::fprintf(stderr, "overhead: needs 2 ranks (mpiexec -n 2)\n");
-        return 1;
-    }
+    if (!bench::has_two_ranks(comm, "overhead")) return 1;
     const MPI_Comm raw = comm.native();
     const int me = comm.rank();
     bench::table table(raw, opt, "overhead");

@@ -389,10 +389,7 @@ int main(int argc, char** argv) {
     mpixx::environment env(argc, argv);
     const bench::options opt = bench::parse(argc, argv);
     const auto comm = mpixx::world().dup();
-    if (comm.size() < 2) {
-        std::fprintf(stderr, "serialization: needs 2 ranks (mpiexec -n 2)\n");
-        return 1;
-    }
+    if (!bench::has_two_ranks(comm, "serialization")) return 1;
     const MPI_Comm raw = comm.native();
     const int me = comm.rank();
     report rep(raw, opt);
@@ -477,7 +474,8 @@ int main(int argc, char** argv) {
         };
         for (const auto& [bytes, iters, rounds] :
              {size_case{8, 200, 0}, size_case{64, 200, 0}, size_case{512, 200, 0}, size_case{4 << 10, 100, 0},
-              size_case{32 << 10, 20, 0}, size_case{256 << 10, 4, 0}, size_case{2 << 20, 1, 101},
+              size_case{8 << 10, 50, 0}, size_case{16 << 10, 40, 0}, size_case{32 << 10, 20, 0},
+              size_case{64 << 10, 10, 0}, size_case{256 << 10, 4, 0}, size_case{2 << 20, 1, 101},
               size_case{16 << 20, 1, 51}}) {
             if (bytes > max_bytes) break;
             std::vector<double> v(bytes / sizeof(double), 1.5);

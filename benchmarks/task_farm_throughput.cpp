@@ -89,10 +89,7 @@ int main(int argc, char** argv) {
     mpixx::environment env(argc, argv);
     const bench::options opt = bench::parse(argc, argv);
     const auto comm = mpixx::world().dup();
-    if (comm.size() < 2) {
-        std::fprintf(stderr, "task_farm_throughput: needs at least 2 ranks (mpiexec -n 2)\n");
-        return 1;
-    }
+    if (!bench::has_two_ranks(comm, "task_farm_throughput")) return 1;
     const MPI_Comm raw = comm.native();
     const int ntasks = opt.smoke ? 200 : 20000;
     std::vector<int> tasks(static_cast<std::size_t>(ntasks));

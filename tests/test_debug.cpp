@@ -2,6 +2,7 @@
 // announces itself (pid, host) on stderr and times out after MPIXX_DEBUG_TIMEOUT; the barrier option
 // holds every rank; the rank list parser; and a real gdb attach that releases a waiting rank.
 #include "mpixx_test.hpp"
+#include "fd_capture.hpp"
 
 #include <mpixx/communicator.hpp>
 #include <mpixx/debug.hpp>
@@ -21,46 +22,7 @@ extern char** environ;
 
 namespace {
 
-/// Points file descriptor `fd` at a fresh temporary file until text() is called (or destruction).
-class fd_capture {
-public:
-    explicit fd_capture(int fd) : fd_(fd) {
-        std::fflush(nullptr);
-        char name[] = "/tmp/mpixx_test_debug_XXXXXX";
-        file_ = mkstemp(name);
-        REQUIRE(file_ >= 0);
-        unlink(name);
-        saved_ = dup(fd_);
-        REQUIRE(saved_ >= 0);
-        REQUIRE(dup2(file_, fd_) == fd_);
-    }
-    fd_capture(const fd_capture&) = delete;
-    fd_capture& operator=(const fd_capture&) = delete;
-    ~fd_capture() { restore(); }
-
-    /// Restores the descriptor and returns everything written to it meanwhile.
-    std::string text() {
-        restore();
-        std::string out;
-        char buf[4096];
-        lseek(file_, 0, SEEK_SET);
-        for (ssize_t n; (n = read(file_, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
-        return out;
-    }
-
-private:
-    void restore() {
-        if (saved_ < 0) return;
-        std::fflush(nullptr);
-        dup2(saved_, fd_);
-        close(saved_);
-        saved_ = -1;
-    }
-
-    int fd_;
-    int file_ = -1;
-    int saved_ = -1;
-};
+using mpixx_test::fd_capture;
 
 /// Sets (or unsets, for nullptr) an environment variable for the scope, then restores it.
 class scoped_env {

@@ -7,7 +7,7 @@
 // in mpixx::serialized(x) to force this path (recv_object<T> is the receiving side).
 //
 // Wire protocol (point-to-point): one message with the encoded stream (received with a matched probe,
-// so no size is agreed beforehand), then, for each bulk run of >= 64 KiB (e.g. a large std::vector
+// so no size is agreed beforehand), then, for each bulk run of >= 8 KiB (e.g. a large std::vector
 // inside the object), one message straight from/into the object's own memory: no copy.
 #pragma once
 

@@ -60,8 +60,13 @@ inline constexpr std::uint8_t flag_type_name = 0x01; ///< header carries the sen
 inline constexpr std::uint8_t flag_oob = 0x02;       ///< some runs travel out of band
 inline constexpr std::uint8_t known_flags = flag_type_name | flag_oob;
 
-/// Bulk runs of at least this many bytes travel out of band by default (MPI layer).
-inline constexpr std::size_t default_oob_threshold = 64 * 1024;
+/// Bulk runs of at least this many bytes travel out of band (MPI layer): below it copying the run into
+/// the stream costs less than a message of its own. Each run is flagged in the stream, so translation
+/// units (or ranks) built with different values still understand each other.
+#ifndef MPIXX_OOB_THRESHOLD
+#define MPIXX_OOB_THRESHOLD (8 * 1024)
+#endif
+inline constexpr std::size_t default_oob_threshold = MPIXX_OOB_THRESHOLD;
 /// Threshold meaning "everything inline".
 inline constexpr std::size_t never_oob = std::numeric_limits<std::size_t>::max();
 /// Containers of elements whose encoding may be empty (std::monostate, user hooks, ...) cannot be
