@@ -28,7 +28,7 @@ failed=0
 for src in benchmarks/*.cpp; do
   name=$(basename "$src" .cpp)
   printf '\n######## %s (%d ranks) ########\n' "$name" "$ranks"
-  if ! mpiexec -n "$ranks" "$build/benchmarks/$name" "$@" | tee /dev/stderr | grep -E ': ratio [0-9.]+' >>"$summary"; then
+  if ! mpiexec -n "$ranks" "$build/benchmarks/$name" "$@" | tee -a /dev/stderr | grep -E ': ratio [0-9.]+' >>"$summary"; then
     echo "run-benchmarks: $name failed" >&2
     failed=1
   fi

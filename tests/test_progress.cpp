@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <stdexcept>
@@ -170,6 +171,13 @@ TEST_CASE("progress: sendrecv and its value form and sendrecv_replace match whil
         exercise(comm, 0, [&] {
             CHECK(comm.sendrecv<std::string>(std::string(3, char('a' + me)), right, 2, left, 2) ==
                   std::string(3, char('a' + left)));
+        });
+    }
+    SECTION("sendrecv of objects") {
+        exercise(comm, 0, [&] {
+            using dict = std::map<std::string, std::vector<int>>;
+            const auto got = comm.sendrecv<dict>(dict{{"from", {me, 2 * me}}}, right, 4, left, 4);
+            CHECK(got == dict{{"from", {left, 2 * left}}});
         });
     }
     SECTION("sendrecv_replace") {
@@ -384,6 +392,58 @@ TEST_CASE("progress: scan and exscan and reduce_scatter and the v-collectives ma
             for (int r = 0; r < p; ++r) counts[static_cast<std::size_t>(r)] = r + 1;
             const int root = last(comm);
             CHECK(comm.scatterv(me == root ? expected : std::vector<int>{}, counts, root) == mine);
+        });
+    }
+}
+
+TEST_CASE("progress: collectives of objects match while they wait") {
+    auto comm = mpixx::world().dup();
+    using dict = std::map<std::string, std::vector<int>>;
+    const int me = comm.rank(), n = comm.size(), root = last(comm);
+    const auto of = [](int r) { return dict{{"rank", {r, r + 1}}, {"big", std::vector<int>(5000, r)}}; };
+    SECTION("bcast") { // 20 KB of ints: out of band, a third MPI_Bcast
+        exercise(comm, 0, [&] {
+            dict d = me == root ? of(root) : dict{};
+            comm.bcast(d, root);
+            CHECK(d == of(root));
+        });
+    }
+    SECTION("gather") {
+        exercise(comm, 0, [&] {
+            const auto all = comm.gather(of(me), 0);
+            if (me == 0) {
+                REQUIRE(all.size() == static_cast<std::size_t>(n));
+                for (int r = 0; r < n; ++r) CHECK(all[static_cast<std::size_t>(r)] == of(r));
+            }
+        });
+    }
+    SECTION("allgather") {
+        exercise(comm, 0, [&] { CHECK(comm.allgather(of(me)).back() == of(n - 1)); });
+    }
+    SECTION("scatter") {
+        exercise(comm, 0, [&] {
+            std::vector<dict> parts;
+            if (me == root)
+                for (int r = 0; r < n; ++r) parts.push_back(of(r));
+            CHECK(comm.scatter(parts, root) == of(me));
+        });
+    }
+    SECTION("alltoall") {
+        exercise(comm, 0, [&] {
+            std::vector<dict> out(static_cast<std::size_t>(n), of(me));
+            const auto in = comm.alltoall(out);
+            REQUIRE(in.size() == static_cast<std::size_t>(n));
+            CHECK(in.front() == of(0));
+        });
+    }
+    SECTION("allreduce with a lambda") {
+        exercise(comm, 0, [&] {
+            const auto merged = comm.allreduce(dict{{std::to_string(me), {me}}}, [](dict a, const dict& b) {
+                a.insert(b.begin(), b.end());
+                return a;
+            });
+            CHECK(merged.size() == static_cast<std::size_t>(n));
+            CHECK(merged.at(std::to_string(n - 1)) == std::vector<int>{n - 1});
         });
     }
 }

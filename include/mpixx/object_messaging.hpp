@@ -284,7 +284,12 @@ public:
             }
             throw;
         }
-        MPIXX_CALL(MPI_Waitall, static_cast<int>(reqs.size()), reqs.data(), MPI_STATUSES_IGNORE);
+        // Every send completes before `bytes` goes (an error is reported after), and probe-sized receives
+        // keep matching meanwhile (detail/progress.hpp).
+        int rc = MPI_SUCCESS;
+        for (auto& r : reqs)
+            if (const int e = progress::wait(r, MPI_STATUS_IGNORE); rc == MPI_SUCCESS) rc = e;
+        check(rc, "MPI_Wait");
         return out;
     }
 
@@ -367,16 +372,17 @@ public:
             }
         }
         wire_size n = 0;
-        MPIXX_CALL(MPI_Scatter, sizes.data(), 1, wire_size_type(), &n, 1, wire_size_type(), root, comm_);
+        MPIXX_COLL_CALL(MPI_Scatter, MPI_Iscatter, sizes.data(), 1, wire_size_type(), &n, 1, wire_size_type(), root,
+                        comm_);
         std::vector<std::byte> mine(n);
         if (rank_ == root) {
             byte_layout layout(std::move(sizes));
             auto [counts, displs] = v_args(layout, "MPI_Scatterv");
-            MPIXX_CALL(MPIXX_V(MPI_Scatterv), all.data(), counts.data(), displs.data(), MPI_BYTE, mine.data(),
-                       static_cast<vcount>(n), MPI_BYTE, root, comm_);
+            MPIXX_COLL_CALL(MPIXX_V(MPI_Scatterv), MPIXX_V(MPI_Iscatterv), all.data(), counts.data(), displs.data(),
+                            MPI_BYTE, mine.data(), static_cast<vcount>(n), MPI_BYTE, root, comm_);
         } else {
-            MPIXX_CALL(MPIXX_V(MPI_Scatterv), nullptr, nullptr, nullptr, MPI_BYTE, mine.data(),
-                       static_cast<vcount>(n), MPI_BYTE, root, comm_);
+            MPIXX_COLL_CALL(MPIXX_V(MPI_Scatterv), MPIXX_V(MPI_Iscatterv), nullptr, nullptr, nullptr, MPI_BYTE,
+                            mine.data(), static_cast<vcount>(n), MPI_BYTE, root, comm_);
         }
         return deserialize<T>(mine);
     }
@@ -395,13 +401,14 @@ public:
             out_bytes.insert(out_bytes.end(), b.begin(), b.end());
         }
         std::vector<wire_size> in_sizes(values.size());
-        MPIXX_CALL(MPI_Alltoall, out_sizes.data(), 1, wire_size_type(), in_sizes.data(), 1, wire_size_type(), comm_);
+        MPIXX_COLL_CALL(MPI_Alltoall, MPI_Ialltoall, out_sizes.data(), 1, wire_size_type(), in_sizes.data(), 1,
+                        wire_size_type(), comm_);
         byte_layout out_layout(std::move(out_sizes)), in_layout(std::move(in_sizes));
         auto [sc, sd] = v_args(out_layout, "MPI_Alltoallv");
         auto [rc, rd] = v_args(in_layout, "MPI_Alltoallv");
         std::vector<std::byte> in_bytes(in_layout.total);
-        MPIXX_CALL(MPIXX_V(MPI_Alltoallv), out_bytes.data(), sc.data(), sd.data(), MPI_BYTE, in_bytes.data(),
-                   rc.data(), rd.data(), MPI_BYTE, comm_);
+        MPIXX_COLL_CALL(MPIXX_V(MPI_Alltoallv), MPIXX_V(MPI_Ialltoallv), out_bytes.data(), sc.data(), sd.data(),
+                        MPI_BYTE, in_bytes.data(), rc.data(), rd.data(), MPI_BYTE, comm_);
         return decode_all<T>(in_bytes, in_layout);
     }
 
@@ -453,17 +460,18 @@ protected:
         const auto mine = serialize(value);
         wire_size n = mine.size();
         std::vector<wire_size> sizes(rank_ == root ? static_cast<std::size_t>(size_) : 0);
-        MPIXX_CALL(MPI_Gather, &n, 1, wire_size_type(), sizes.data(), 1, wire_size_type(), root, comm_);
+        MPIXX_COLL_CALL(MPI_Gather, MPI_Igather, &n, 1, wire_size_type(), sizes.data(), 1, wire_size_type(), root,
+                        comm_);
         if (rank_ != root) {
-            MPIXX_CALL(MPIXX_V(MPI_Gatherv), mine.data(), static_cast<vcount>(n), MPI_BYTE, nullptr, nullptr,
-                       nullptr, MPI_BYTE, root, comm_);
+            MPIXX_COLL_CALL(MPIXX_V(MPI_Gatherv), MPIXX_V(MPI_Igatherv), mine.data(), static_cast<vcount>(n), MPI_BYTE,
+                            nullptr, nullptr, nullptr, MPI_BYTE, root, comm_);
             return {};
         }
         byte_layout layout(std::move(sizes));
         auto [counts, displs] = v_args(layout, "MPI_Gatherv");
         std::vector<std::byte> all(layout.total);
-        MPIXX_CALL(MPIXX_V(MPI_Gatherv), mine.data(), static_cast<vcount>(n), MPI_BYTE, all.data(), counts.data(),
-                   displs.data(), MPI_BYTE, root, comm_);
+        MPIXX_COLL_CALL(MPIXX_V(MPI_Gatherv), MPIXX_V(MPI_Igatherv), mine.data(), static_cast<vcount>(n), MPI_BYTE,
+                        all.data(), counts.data(), displs.data(), MPI_BYTE, root, comm_);
         return decode_all<std::remove_cvref_t<T>>(all, layout);
     }
 
@@ -473,12 +481,13 @@ protected:
         const auto mine = serialize(value);
         wire_size n = mine.size();
         std::vector<wire_size> sizes(static_cast<std::size_t>(size_));
-        MPIXX_CALL(MPI_Allgather, &n, 1, wire_size_type(), sizes.data(), 1, wire_size_type(), comm_);
+        MPIXX_COLL_CALL(MPI_Allgather, MPI_Iallgather, &n, 1, wire_size_type(), sizes.data(), 1, wire_size_type(),
+                        comm_);
         byte_layout layout(std::move(sizes));
         auto [counts, displs] = v_args(layout, "MPI_Allgatherv");
         std::vector<std::byte> all(layout.total);
-        MPIXX_CALL(MPIXX_V(MPI_Allgatherv), mine.data(), static_cast<vcount>(n), MPI_BYTE, all.data(),
-                   counts.data(), displs.data(), MPI_BYTE, comm_);
+        MPIXX_COLL_CALL(MPIXX_V(MPI_Allgatherv), MPIXX_V(MPI_Iallgatherv), mine.data(), static_cast<vcount>(n),
+                        MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, comm_);
         return decode_all<std::remove_cvref_t<T>>(all, layout);
     }
 
@@ -560,26 +569,30 @@ protected:
         std::vector<oob_out> segments;
         encode_into(bytes, segments, value);
         wire_size header[2] = {bytes.size(), segments.size()};
-        MPIXX_CALL(MPI_Bcast, header, 2, wire_size_type(), root, comm_);
-        MPIXX_CALL_COUNT(MPI_Bcast, bytes.data(), bytes.size(), MPI_BYTE, root, comm_);
+        MPIXX_COLL_CALL(MPI_Bcast, MPI_Ibcast, header, 2, wire_size_type(), root, comm_);
+        MPIXX_COLL_BLOCKING(bytes.size(), MPI_Bcast, MPI_Ibcast, bytes.data(), count_t(bytes.size()), MPI_BYTE, root,
+                            comm_);
         for (const auto& seg : segments)
-            MPIXX_CALL_COUNT(MPI_Bcast, const_cast<std::byte*>(seg.data), seg.bytes, MPI_BYTE, root, comm_);
+            MPIXX_COLL_BLOCKING(seg.bytes, MPI_Bcast, MPI_Ibcast, const_cast<std::byte*>(seg.data), count_t(seg.bytes),
+                                MPI_BYTE, root, comm_);
     }
 
     /// Receiving side of an object broadcast.
     template <class T>
     void bcast_object_into(T& out, int root) const {
         wire_size header[2] = {0, 0};
-        MPIXX_CALL(MPI_Bcast, header, 2, wire_size_type(), root, comm_);
+        MPIXX_COLL_CALL(MPI_Bcast, MPI_Ibcast, header, 2, wire_size_type(), root, comm_);
         std::vector<std::byte> bytes(header[0]);
-        MPIXX_CALL_COUNT(MPI_Bcast, bytes.data(), bytes.size(), MPI_BYTE, root, comm_);
+        MPIXX_COLL_BLOCKING(bytes.size(), MPI_Bcast, MPI_Ibcast, bytes.data(), count_t(bytes.size()), MPI_BYTE, root,
+                            comm_);
         std::vector<oob_in> segments;
         decode_into(std::span<const std::byte>(bytes), out, segments);
         // A mismatch here means root and this rank broadcast different types: MPI cannot recover from a
         // collective with diverging calls, so stop loudly rather than hang.
         if (segments.size() != header[1]) [[unlikely]]
             throw_usage("mpixx::bcast", MPI_ERR_TYPE, "root and this rank disagree on the broadcast type");
-        for (const auto& seg : segments) MPIXX_CALL_COUNT(MPI_Bcast, seg.data, seg.bytes, MPI_BYTE, root, comm_);
+        for (const auto& seg : segments)
+            MPIXX_COLL_BLOCKING(seg.bytes, MPI_Bcast, MPI_Ibcast, seg.data, count_t(seg.bytes), MPI_BYTE, root, comm_);
     }
 
     /// (v0 op v1) op v2 ... over the first n values.
