@@ -386,7 +386,9 @@ public:
     /// Writes into `buf` (its capacity is reused); runs of >= threshold bytes go to `segs` when non-null.
     output_archive(std::vector<std::byte>& buf, std::vector<detail::oob_out>* segs, std::size_t threshold)
         : buf_(&buf), segs_(segs), threshold_(threshold == 0 ? 1 : threshold) {
-        buf.resize(std::min(std::max(buf.capacity(), std::size_t{256}), std::size_t{64} * 1024));
+        // Writes go over the bytes the vector already holds, then grow() resizes it by steps: resizing
+        // straight to its capacity would zero-fill bytes most small encodes never touch (measured: a
+        // third of encoding a 2-entry map).
         cur_ = buf.data();
         end_ = buf.data() + buf.size();
     }
@@ -481,7 +483,12 @@ private:
         const std::size_t used = static_cast<std::size_t>(cur_ - b.data());
         if (n > b.max_size() - used)
             detail::throw_usage("mpixx::serialize", MPI_ERR_NO_MEM, "object too large to serialize");
-        b.resize(std::max({used + n, std::min(2 * b.size(), b.max_size()), std::size_t{256}}));
+        const std::size_t need = used + n;
+        // Geometric steps (few calls), but within the capacity already there no more than twice what is
+        // written so far: the zero-filling resize then costs about as much as the writes.
+        std::size_t size = std::max({need, std::min(2 * used, b.max_size()), std::size_t{64}});
+        if (need <= b.capacity()) size = std::min(size, b.capacity());
+        b.resize(size);
         cur_ = b.data() + used;
         end_ = b.data() + b.size();
     }
