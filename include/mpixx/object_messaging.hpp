@@ -156,8 +156,8 @@ public:
 private:
     void on_match(message& m, MPI_Request& r) override {
         const status st = m.status();
-        std::vector<std::byte> bytes(st.count(MPI_BYTE));
-        m.recv(std::span<std::byte>(bytes)); // matched: the sender is already sending it
+        std::vector<std::byte> bytes;
+        m.recv_resize(bytes); // matched: the sender is already sending it
         std::vector<oob_in> in;
         decode_into(std::span<const std::byte>(bytes), out_, in);
         for (const auto& seg : in) {
@@ -544,8 +544,7 @@ protected:
         message m = mprobe(source, tag);
         const status st = m.status();
         auto& s = scratch();
-        s.bytes.resize(st.count(MPI_BYTE));
-        m.recv(std::span<std::byte>(s.bytes));
+        m.recv_resize(s.bytes); // one MPI_Get_count, one MPI_Mrecv
         decode_into(std::span<const std::byte>(s.bytes), out, s.in);
         receive_segments(s.in, st.source(), st.tag());
         return st;

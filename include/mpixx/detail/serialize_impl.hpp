@@ -436,7 +436,7 @@ public:
             segs_->push_back({static_cast<const std::byte*>(data), bytes});
         } else {
             std::byte* at = put_varint(reserve(10 + bytes), std::uint64_t{count} << 1);
-            if (bytes != 0) std::memcpy(at, data, bytes);
+            copy_bytes(at, static_cast<const std::byte*>(data), bytes);
             cur_ = at + bytes;
         }
     }
@@ -475,6 +475,21 @@ public:
     }
 
 private:
+    /// memcpy, with runs of up to 16 bytes (map keys, short strings) copied inline: a call to the
+    /// library's memcpy would cost more than the copy.
+    static void copy_bytes(std::byte* to, const std::byte* from, std::size_t n) noexcept {
+        if (n >= 8 && n <= 16) { // two overlapping 8-byte moves
+            std::memcpy(to, from, 8);
+            std::memcpy(to + n - 8, from + n - 8, 8);
+        } else if (n >= 4 && n < 8) {
+            std::memcpy(to, from, 4);
+            std::memcpy(to + n - 4, from + n - 4, 4);
+        } else if (n < 4) {
+            for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+        } else {
+            std::memcpy(to, from, n);
+        }
+    }
     bool goes_oob(std::size_t bytes) const noexcept {
         return segs_ != nullptr && bytes >= threshold_ && inline_depth_ == 0;
     }
