@@ -10,8 +10,22 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <string>
 #include <vector>
+
+namespace {
+/// The MPI error class of the mpixx::error that f throws (MPI_SUCCESS when it does not throw).
+template <class F>
+int error_class(F&& f) {
+    try {
+        f();
+    } catch (const mpixx::error& e) {
+        return e.error_class();
+    }
+    return MPI_SUCCESS;
+}
+} // namespace
 
 // Compile-time: the partition is usable in constant expressions.
 static_assert(mpixx::block_range(10, 3, 0) == mpixx::index_range{0, 4});
@@ -73,6 +87,32 @@ TEST_CASE("partition: the guide's N = 1000 and the remainder it drops") {
     CHECK(mpixx::block_counts(0, 4) == std::vector<std::size_t>{0, 0, 0, 0});
 }
 
+TEST_CASE("partition: block_counts<int> and block_displs<int> feed the v-collectives") {
+    auto comm = mpixx::world().dup();
+    const int size = comm.size(), me = comm.rank();
+    static_assert(std::is_same_v<decltype(mpixx::block_counts<int>(10, 3)), std::vector<int>>);
+    CHECK(mpixx::block_counts<int>(1000, 3) == std::vector<int>{334, 333, 333});
+    CHECK(mpixx::block_displs<int>(1000, 3) == std::vector<int>{0, 334, 667});
+    CHECK(mpixx::block_counts<long>(7, 7) == std::vector<long>(7, 1));
+    // 10 + size items gathered at rank 0 with the block counts, each rank sending its share of indices
+    const std::size_t n = 10 + static_cast<std::size_t>(size);
+    const auto counts = mpixx::block_counts<int>(n, comm.size());
+    const auto displs = mpixx::block_displs<int>(n, comm.size());
+    const auto [begin, end] = mpixx::block_range(n, comm);
+    std::vector<double> mine;
+    for (std::size_t i = begin; i < end; ++i) mine.push_back(static_cast<double>(i));
+    std::vector<double> all(me == 0 ? n : 0);
+    comm.gatherv(mine, all, counts, displs, 0);
+    if (me == 0)
+        for (std::size_t i = 0; i < n; ++i) CHECK(all[i] == static_cast<double>(i));
+    // counts that do not fit the requested type are refused, not wrapped
+    const std::size_t too_many = std::size_t(std::numeric_limits<int>::max()) * 2 + 2;
+    CHECK(error_class([&] { (void)mpixx::block_counts<int>(too_many, 2); }) == MPI_ERR_COUNT);
+    CHECK(error_class([&] { (void)mpixx::block_displs<int>(too_many, 2); }) == MPI_ERR_COUNT);
+    CHECK(mpixx::block_counts<int>(too_many, 4) ==
+          std::vector<int>(4, static_cast<int>(too_many / 4))); // fits once divided
+}
+
 TEST_CASE("partition: no overflow at the top of std::size_t") {
     auto comm = mpixx::world().dup(); // convention: a private message space per test case
     constexpr std::size_t big = std::numeric_limits<std::size_t>::max();
@@ -96,14 +136,6 @@ TEST_CASE("partition: no overflow at the top of std::size_t") {
 
 TEST_CASE("partition: misuse throws mpixx::error with MPI_ERR_ARG") {
     auto comm = mpixx::world().dup(); // convention: a private message space per test case
-    auto error_class = [](auto&& f) {
-        try {
-            f();
-        } catch (const mpixx::error& e) {
-            return e.error_class();
-        }
-        return MPI_SUCCESS;
-    };
     CHECK(error_class([] { (void)mpixx::block_range(10, 0, 0); }) == MPI_ERR_ARG);
     CHECK(error_class([] { (void)mpixx::block_range(10, 3, 3); }) == MPI_ERR_ARG);
     CHECK(error_class([] { (void)mpixx::block_count(10, 0, 0); }) == MPI_ERR_ARG);

@@ -4,8 +4,8 @@
 // n % p blocks get one extra item, so block sizes differ by at most one and every index has one owner:
 //
 //   auto [begin, end] = mpixx::block_range(N, comm);   // this rank's half-open share of [0, N)
-//   auto counts = mpixx::block_counts(N, comm.size()); // for scatterv/gatherv
-//   auto displs = mpixx::block_displs(N, comm.size());
+//   auto counts = mpixx::block_counts<int>(N, comm.size()); // int: what scatterv/gatherv take
+//   auto displs = mpixx::block_displs<int>(N, comm.size());
 //
 // Pure arithmetic, constexpr, no MPI call (except the communicator convenience) and no overflow for
 // any n up to SIZE_MAX.
@@ -14,8 +14,11 @@
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/error.hpp>
 
+#include <concepts>
 #include <cstddef>
+#include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace mpixx {
@@ -101,19 +104,40 @@ inline std::size_t comm_parts(const comm_base& comm, const char* routine) {
     return i < big ? i / (q + 1) : r + (i - big) / q;
 }
 
+namespace detail {
+/// `v` as an I; MPI_ERR_COUNT when it does not fit (e.g. block_counts<int> of more than INT_MAX items).
+template <std::integral I>
+constexpr I narrow_count(std::size_t v, const char* routine) {
+    static_assert(!std::is_same_v<I, bool>, "mpixx: counts of type bool");
+    if (v > static_cast<std::make_unsigned_t<I>>(std::numeric_limits<I>::max())) [[unlikely]]
+        throw_usage(routine, MPI_ERR_COUNT, std::to_string(v) + " does not fit the requested integer type");
+    return static_cast<I>(v);
+}
+} // namespace detail
+
 /// Items per part, in part order (the counts of a scatterv/gatherv of n items over `parts` ranks).
-[[nodiscard]] constexpr std::vector<std::size_t> block_counts(std::size_t n, std::size_t parts) {
+/// `block_counts<int>` gives what the v-collectives take (std::span<const int>); values that do not fit
+/// I throw MPI_ERR_COUNT.
+template <std::integral I = std::size_t>
+[[nodiscard]] constexpr std::vector<I> block_counts(std::size_t n, std::size_t parts) {
     detail::check_parts(parts, "mpixx::block_counts");
-    std::vector<std::size_t> counts(parts, n / parts);
-    for (std::size_t i = 0; i < n % parts; ++i) ++counts[i];
+    const std::size_t q = n / parts, r = n % parts; // the first r parts get q + 1
+    std::vector<I> counts(parts, detail::narrow_count<I>(q, "mpixx::block_counts"));
+    if (r != 0) {
+        const I bigger = detail::narrow_count<I>(q + 1, "mpixx::block_counts");
+        for (std::size_t i = 0; i < r; ++i) counts[i] = bigger;
+    }
     return counts;
 }
 
-/// Offset of each part's first item (the displacements of a scatterv/gatherv of n items).
-[[nodiscard]] constexpr std::vector<std::size_t> block_displs(std::size_t n, std::size_t parts) {
+/// Offset of each part's first item (the displacements of a scatterv/gatherv of n items); I as in
+/// block_counts.
+template <std::integral I = std::size_t>
+[[nodiscard]] constexpr std::vector<I> block_displs(std::size_t n, std::size_t parts) {
     detail::check_parts(parts, "mpixx::block_displs");
-    std::vector<std::size_t> displs(parts, 0); // (parts, 0): clang 14 rejects the (parts) form in constexpr
-    for (std::size_t i = 0; i < parts; ++i) displs[i] = block_range(n, parts, i).begin;
+    std::vector<I> displs(parts, 0); // (parts, 0): clang 14 rejects the (parts) form in constexpr
+    for (std::size_t i = 0; i < parts; ++i)
+        displs[i] = detail::narrow_count<I>(block_range(n, parts, i).begin, "mpixx::block_displs");
     return displs;
 }
 
