@@ -84,6 +84,14 @@ TEST_CASE("collectives: bcast in place (the guide's Bcast), by value, sized from
         int n = r == root ? 42 : 0;
         comm.bcast(n, root);
         CHECK(n == 42);
+        // the mpi4py spelling on a variable: `x = comm.bcast(x, root)` (in place, returns x)
+        int x = r == root ? 7 : -1;
+        x = comm.bcast(x, root);
+        CHECK(x == 7);
+        std::array<int, 2> pair{r, r};
+        const auto copy = comm.bcast(pair, root);
+        CHECK(copy == std::array<int, 2>{root, root});
+        CHECK(pair == copy);
         // value forms
         CHECK(comm.bcast(r * 10 + 7, root) == root * 10 + 7);
         const auto v = comm.bcast(r == root ? iota(5, 3) : std::vector<int>{}, root); // sized from the root

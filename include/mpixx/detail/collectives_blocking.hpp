@@ -15,6 +15,7 @@
 #include <mpixx/nonblocking.hpp>
 
 #include <cstdint>
+#include <utility>
 
 namespace mpixx::detail {
 
@@ -28,12 +29,14 @@ public:
     // ---- bcast -------------------------------------------------------------------------------------
 
     /// Broadcasts the root's buffer into every rank's buffer, in place (MPI_Bcast); sizes must match.
+    /// Returns `buf`, so that the mpi4py spelling `x = comm.bcast(x, root)` works too.
     template <class B>
         requires recv_target<B&&>
-    void bcast(B&& buf, int root) const {
+    B&& bcast(B&& buf, int root) const {
         check_root(root, "mpixx::bcast");
         auto v = view(buf);
         MPIXX_COLL_BLOCKING(v.count, MPI_Bcast, MPI_Ibcast, v.ptr, count_t(v.count), v.type, root, comm_);
+        return std::forward<B>(buf);
     }
 
     /// Returns the root's value; a container is sized from the root first (one extra MPI_Bcast).
