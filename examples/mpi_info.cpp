@@ -6,11 +6,9 @@
 int main(int argc, char** argv) {
     mpixx::environment env(argc, argv);
     if (mpixx::world().rank() != 0) return 0;
-    auto [major, minor] = mpixx::mpi_version();
-    auto [name, x, y, z] = mpixx::vendor();
-    auto lib = mpixx::library_version();
-    fmt::print("MPI version: ({}, {})\n", major, minor);
+    fmt::print("MPI version: {}\n", mpixx::mpi_version());
     fmt::print("Processor name: {}\n", mpixx::processor_name());
-    fmt::print("Vendor: ('{}', ({}, {}, {}))\n", name, x, y, z);
+    fmt::print("Vendor: {}\n", mpixx::vendor());
+    const auto lib = mpixx::library_version();
     fmt::print("Library version: {}\n", lib.substr(0, lib.find('\n'))); // the banner's first line
 }

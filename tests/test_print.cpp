@@ -230,6 +230,13 @@ TEST_CASE("format: status, communicator, error, comparison and thread_level") {
     CHECK(fmt::format("{}", static_cast<mpixx::thread_level>(provided)) ==
           mpixx::to_string(static_cast<mpixx::thread_level>(provided)));
     static_assert(mpixx::to_string(mpixx::thread_level::multiple) == "multiple");
+
+    // mpi4py's tuples for the version and the vendor
+    CHECK(fmt::format("{}", mpixx::mpi_version_t{4, 1}) == "(4, 1)");
+    CHECK(fmt::format("{}", mpixx::vendor_t{"MPICH", 4, 0, 2}) == "('MPICH', (4, 0, 2))");
+    CHECK(fmt::format("[{:>8}]", mpixx::mpi_version_t{3, 1}) == "[  (3, 1)]");
+    const auto v = mpixx::mpi_version();
+    CHECK(fmt::format("{}", v) == "(" + std::to_string(v.major) + ", " + std::to_string(v.minor) + ")");
     static_assert(mpixx::to_string(mpixx::comparison::congruent) == "congruent");
 
     // and through print

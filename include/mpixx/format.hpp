@@ -5,6 +5,7 @@
 //   error           its what()
 //   comparison      identical | congruent | similar | unequal
 //   thread_level    single | funneled | serialized | multiple
+//   mpi_version_t   (4, 0)                  vendor_t   ('MPICH', (4, 0, 2))    (mpi4py's tuples)
 // A string format spec applies to the whole text: fmt::format("{:>12}", mpixx::thread_level::single).
 //
 // Only <fmt/core.h> (the light fmt header) is included; nothing here runs on a communication path.
@@ -206,5 +207,23 @@ struct fmt::formatter<mpixx::thread_level> : mpixx::detail::text_formatter {
     template <class FormatContext>
     auto format(mpixx::thread_level t, FormatContext& ctx) const -> decltype(ctx.out()) {
         return write(mpixx::to_string(t), ctx);
+    }
+};
+
+/// (4, 0), as mpi4py prints MPI.Get_version()
+template <>
+struct fmt::formatter<mpixx::mpi_version_t> : mpixx::detail::text_formatter {
+    template <class FormatContext>
+    auto format(const mpixx::mpi_version_t& v, FormatContext& ctx) const -> decltype(ctx.out()) {
+        return write(fmt::format("({}, {})", v.major, v.minor), ctx);
+    }
+};
+
+/// ('MPICH', (4, 0, 2)), as mpi4py prints MPI.get_vendor()
+template <>
+struct fmt::formatter<mpixx::vendor_t> : mpixx::detail::text_formatter {
+    template <class FormatContext>
+    auto format(const mpixx::vendor_t& v, FormatContext& ctx) const -> decltype(ctx.out()) {
+        return write(fmt::format("('{}', ({}, {}, {}))", v.name, v.major, v.minor, v.patch), ctx);
     }
 };
