@@ -3,6 +3,7 @@
 // sizes (rank r contributes r + 1 elements), reduce_scatter, scan/exscan, and the misuse errors (bad root,
 // buffers of the wrong size) raised before MPI is called.
 #include "mpixx_test.hpp"
+#include "error_class.hpp"
 
 #include <mpixx/communicator.hpp>
 
@@ -54,15 +55,7 @@ std::vector<int> uneven_all(int p) {
     return all;
 }
 
-template <class F>
-int error_class_of(F&& f) {
-    try {
-        f();
-    } catch (const mpixx::error& e) {
-        return e.error_class();
-    }
-    return MPI_SUCCESS;
-}
+using mpixx_test::error_class_of;
 
 } // namespace
 

@@ -2,6 +2,7 @@
 // announces itself (pid, host) on stderr and times out after MPIXX_DEBUG_TIMEOUT; the barrier option
 // holds every rank; the rank list parser; and a real gdb attach that releases a waiting rank.
 #include "mpixx_test.hpp"
+#include "error_class.hpp"
 #include "fd_capture.hpp"
 
 #include <mpixx/communicator.hpp>
@@ -55,15 +56,7 @@ std::string host_name() {
     return host;
 }
 
-template <class F>
-int error_class_of(F&& f) {
-    try {
-        f();
-    } catch (const mpixx::error& e) {
-        return e.error_class();
-    }
-    return MPI_SUCCESS;
-}
+using mpixx_test::error_class_of;
 
 /// Runs a program (found on PATH) with its stdout and stderr going to `log`; returns its exit status,
 /// or -1 when it could not be started.

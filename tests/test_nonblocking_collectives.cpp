@@ -3,6 +3,7 @@
 // moved-in buffers (no copy), copies of lvalues given to value forms, requests dropped unwaited, user
 // ops in flight together, every into-buffer and value form, and the argument errors.
 #include "mpixx_test.hpp"
+#include "error_class.hpp"
 
 #include <mpixx/communicator.hpp>
 
@@ -22,15 +23,7 @@ std::vector<int> iota(std::size_t n, int start = 0) {
     return v;
 }
 
-template <class F>
-int error_class_of(F&& f) {
-    try {
-        f();
-    } catch (const mpixx::error& e) {
-        return e.error_class();
-    }
-    return MPI_SUCCESS;
-}
+using mpixx_test::error_class_of;
 
 // Into-buffer forms refer to the caller's buffers until completion: temporaries do not compile.
 template <class C>

@@ -2,6 +2,7 @@
 // contiguity, balance, owner), at compile time, at the extremes of std::size_t, and per rank of a
 // communicator (every index of 0..n-1 owned by exactly one rank, checked with MPI_Allreduce).
 #include "mpixx_test.hpp"
+#include "error_class.hpp"
 
 #include <mpixx/communicator.hpp>
 #include <mpixx/partition.hpp>
@@ -14,18 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace {
-/// The MPI error class of the mpixx::error that f throws (MPI_SUCCESS when it does not throw).
-template <class F>
-int error_class(F&& f) {
-    try {
-        f();
-    } catch (const mpixx::error& e) {
-        return e.error_class();
-    }
-    return MPI_SUCCESS;
-}
-} // namespace
+using mpixx_test::error_class_of;
 
 // Compile-time: the partition is usable in constant expressions.
 static_assert(mpixx::block_range(10, 3, 0) == mpixx::index_range{0, 4});
@@ -107,8 +97,8 @@ TEST_CASE("partition: block_counts<int> and block_displs<int> feed the v-collect
         for (std::size_t i = 0; i < n; ++i) CHECK(all[i] == static_cast<double>(i));
     // counts that do not fit the requested type are refused, not wrapped
     const std::size_t too_many = std::size_t(std::numeric_limits<int>::max()) * 2 + 2;
-    CHECK(error_class([&] { (void)mpixx::block_counts<int>(too_many, 2); }) == MPI_ERR_COUNT);
-    CHECK(error_class([&] { (void)mpixx::block_displs<int>(too_many, 2); }) == MPI_ERR_COUNT);
+    CHECK(error_class_of([&] { (void)mpixx::block_counts<int>(too_many, 2); }) == MPI_ERR_COUNT);
+    CHECK(error_class_of([&] { (void)mpixx::block_displs<int>(too_many, 2); }) == MPI_ERR_COUNT);
     CHECK(mpixx::block_counts<int>(too_many, 4) ==
           std::vector<int>(4, static_cast<int>(too_many / 4))); // fits once divided
 }
@@ -136,18 +126,18 @@ TEST_CASE("partition: no overflow at the top of std::size_t") {
 
 TEST_CASE("partition: misuse throws mpixx::error with MPI_ERR_ARG") {
     auto comm = mpixx::world().dup(); // convention: a private message space per test case
-    CHECK(error_class([] { (void)mpixx::block_range(10, 0, 0); }) == MPI_ERR_ARG);
-    CHECK(error_class([] { (void)mpixx::block_range(10, 3, 3); }) == MPI_ERR_ARG);
-    CHECK(error_class([] { (void)mpixx::block_count(10, 0, 0); }) == MPI_ERR_ARG);
-    CHECK(error_class([] { (void)mpixx::block_count(10, 2, 5); }) == MPI_ERR_ARG);
-    CHECK(error_class([] { (void)mpixx::block_counts(10, 0); }) == MPI_ERR_ARG);
-    CHECK(error_class([] { (void)mpixx::block_displs(10, 0); }) == MPI_ERR_ARG);
-    CHECK(error_class([] { (void)mpixx::block_owner(10, 3, 10); }) == MPI_ERR_ARG);
-    CHECK(error_class([] { (void)mpixx::block_owner(0, 3, 0); }) == MPI_ERR_ARG);
-    CHECK(error_class([] { (void)mpixx::block_owner(10, 0, 1); }) == MPI_ERR_ARG);
-    CHECK(error_class([] { (void)mpixx::block_range(10, mpixx::communicator()); }) == MPI_ERR_COMM);
-    CHECK(error_class([] { (void)mpixx::block_count(10, mpixx::communicator()); }) == MPI_ERR_COMM);
-    CHECK(error_class([] { (void)mpixx::block_owner(10, mpixx::communicator(), 0); }) == MPI_ERR_COMM);
+    CHECK(error_class_of([] { (void)mpixx::block_range(10, 0, 0); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { (void)mpixx::block_range(10, 3, 3); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { (void)mpixx::block_count(10, 0, 0); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { (void)mpixx::block_count(10, 2, 5); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { (void)mpixx::block_counts(10, 0); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { (void)mpixx::block_displs(10, 0); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { (void)mpixx::block_owner(10, 3, 10); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { (void)mpixx::block_owner(0, 3, 0); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { (void)mpixx::block_owner(10, 0, 1); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { (void)mpixx::block_range(10, mpixx::communicator()); }) == MPI_ERR_COMM);
+    CHECK(error_class_of([] { (void)mpixx::block_count(10, mpixx::communicator()); }) == MPI_ERR_COMM);
+    CHECK(error_class_of([] { (void)mpixx::block_owner(10, mpixx::communicator(), 0); }) == MPI_ERR_COMM);
     try {
         (void)mpixx::block_range(10, 3, 7);
         FAIL("no exception");

@@ -3,6 +3,7 @@
 // neither steals nor is stolen by user messages) and the fmt formatters of mpixx's types.
 // Output is checked by pointing this process's stdout (fd 1) at a temporary file for the duration.
 #include "mpixx_test.hpp"
+#include "error_class.hpp"
 #include "fd_capture.hpp"
 
 #include <mpixx/communicator.hpp>
@@ -30,15 +31,7 @@ int world_rank() {
     return r;
 }
 
-template <class F>
-int error_class_of(F&& f) {
-    try {
-        f();
-    } catch (const mpixx::error& e) {
-        return e.error_class();
-    }
-    return MPI_SUCCESS;
-}
+using mpixx_test::error_class_of;
 
 } // namespace
 
