@@ -270,13 +270,44 @@ TEST_CASE("objects: irecv, then a blocking send of a large object, then wait: no
         auto in_str = comm.irecv<std::vector<std::string>>(left, 51);
         field f{"from " + std::to_string(comm.rank()), std::vector<double>(bytes / sizeof(double), 1.0 * comm.rank())};
         comm.send(f, right, 50);                                                   // out-of-band bulk run
-        comm.send(std::vector<std::string>{std::string(bytes, 'x')}, right, 51);   // one big inline stream
+        // one big inline stream: strings below the out-of-band threshold stay in it
+        comm.send(std::vector<std::string>(bytes / 4096, std::string(4096, 'x')), right, 51);
         auto got = in.wait();
         CHECK(got.label == "from " + std::to_string(left));
         REQUIRE(got.data.size() == bytes / sizeof(double));
         CHECK(got.data.back() == 1.0 * left);
-        CHECK(in_str.wait().front().size() == bytes);
+        const auto strings = in_str.wait();
+        CHECK(strings.size() == bytes / 4096);
+        CHECK(strings.back() == std::string(4096, 'x'));
     }
+}
+
+TEST_CASE("objects: an object with many out-of-band runs, blocking and non-blocking") {
+    // 40 inner vectors of 16 KiB: 40 runs above the out-of-band threshold, each its own message.
+    auto comm = mpixx::world().dup();
+    const int r = comm.rank(), right = right_of(comm), left = left_of(comm);
+    using rows_t = std::vector<std::vector<double>>;
+    const auto rows_of = [](int rank) {
+        rows_t rows(40);
+        for (std::size_t i = 0; i < rows.size(); ++i) rows[i].assign(2048, rank * 100.0 + static_cast<double>(i));
+        return rows;
+    };
+    auto in = comm.irecv<rows_t>(left, 60);
+    auto out = comm.isend(rows_of(r), right, 60);
+    CHECK(in.wait() == rows_of(left));
+    out.wait();
+    // blocking, into an existing object of the same shape: every row received in place
+    rows_t into = rows_of(-1);
+    const double* row7 = into[7].data();
+    auto s = comm.isend(rows_of(r), right, 61);
+    comm.recv(into, left, 61);
+    s.wait();
+    CHECK(into == rows_of(left));
+    CHECK(into[7].data() == row7);
+    // broadcast from the last rank
+    rows_t b = r == comm.size() - 1 ? rows_of(r) : rows_t{};
+    comm.bcast(b, comm.size() - 1);
+    CHECK(b == rows_of(comm.size() - 1));
 }
 
 TEST_CASE("objects: an object over 2 GiB moves with its bulk out of band", "[.large]") {
