@@ -127,14 +127,7 @@ public:
     [[nodiscard]] request<> iscatter(S&& sendbuf, R&& recvbuf, int root) const {
         check_root(root, "mpixx::iscatter");
         auto r = view(recvbuf);
-        const void* sp = nullptr;
-        if (rank_ == root) {
-            auto s = view(sendbuf);
-            if (s.count != r.count * static_cast<std::size_t>(size_)) [[unlikely]]
-                throw_coll_count("mpixx::iscatter", "the root's send buffer", s.count,
-                                 r.count * static_cast<std::size_t>(size_), s.type);
-            sp = s.ptr;
-        }
+        const void* sp = scatter_source(sendbuf, r.count, root, "mpixx::iscatter");
         MPI_Request q = MPI_REQUEST_NULL;
         MPIXX_COLL(r.count, MPI_Iscatter, sp, count_t(r.count), r.type, r.ptr, count_t(r.count), r.type, root, comm_, &q);
         return request<>(q);
@@ -148,15 +141,8 @@ public:
         using E = elem_t<S>;
         auto p = std::make_unique<coll_payload<E, owned_t<S>>>();
         const MPI_Datatype type = datatype<E>();
-        const void* sp = nullptr;
-        if (rank_ == root) {
-            p->send = own(std::forward<S>(sendbuf));
-            auto s = view(p->send);
-            if (s.count != static_cast<std::size_t>(size_)) [[unlikely]]
-                throw_coll_count("mpixx::iscatter", "the root's send buffer", s.count, static_cast<std::size_t>(size_),
-                                 type);
-            sp = s.ptr;
-        }
+        if (rank_ == root) p->send = own(std::forward<S>(sendbuf));
+        const void* sp = scatter_source(p->send, 1, root, "mpixx::iscatter");
         MPI_Request q = MPI_REQUEST_NULL;
         MPIXX_CALL(MPI_Iscatter, sp, 1, type, &p->result, 1, type, root, comm_, &q);
         return request<E>(q, std::move(p));
@@ -168,14 +154,7 @@ public:
     [[nodiscard]] request<> igather(S&& sendbuf, R&& recvbuf, int root) const {
         check_root(root, "mpixx::igather");
         auto s = view(sendbuf);
-        void* rp = nullptr;
-        if (rank_ == root) {
-            auto r = view(recvbuf);
-            const std::size_t need = s.count * static_cast<std::size_t>(size_);
-            if (r.count < need) [[unlikely]]
-                throw_coll_truncate("mpixx::igather", need, r.count, r.type);
-            rp = r.ptr;
-        }
+        void* rp = gather_target(recvbuf, s.count, root, "mpixx::igather");
         MPI_Request q = MPI_REQUEST_NULL;
         MPIXX_COLL(s.count, MPI_Igather, s.ptr, count_t(s.count), s.type, rp, count_t(s.count), s.type, root, comm_, &q);
         return request<>(q);

@@ -65,14 +65,7 @@ public:
     void scatter(const S& sendbuf, R&& recvbuf, int root) const {
         check_root(root, "mpixx::scatter");
         auto r = view(recvbuf);
-        const void* sp = nullptr;
-        if (rank_ == root) {
-            auto s = view(sendbuf);
-            if (s.count != r.count * static_cast<std::size_t>(size_)) [[unlikely]]
-                throw_coll_count("mpixx::scatter", "the root's send buffer", s.count,
-                                 r.count * static_cast<std::size_t>(size_), s.type);
-            sp = s.ptr;
-        }
+        const void* sp = scatter_source(sendbuf, r.count, root, "mpixx::scatter");
         MPIXX_COLL_BLOCKING(r.count, MPI_Scatter, MPI_Iscatter, sp, count_t(r.count), r.type, r.ptr, count_t(r.count),
                             r.type, root, comm_);
     }
@@ -103,14 +96,7 @@ public:
         check_root(root, "mpixx::scatter");
         elem_t<S> out{};
         const MPI_Datatype type = datatype<elem_t<S>>();
-        const void* sp = nullptr;
-        if (rank_ == root) {
-            auto s = view(sendbuf);
-            if (s.count != static_cast<std::size_t>(size_)) [[unlikely]]
-                throw_coll_count("mpixx::scatter", "the root's send buffer", s.count, static_cast<std::size_t>(size_),
-                                 type);
-            sp = s.ptr;
-        }
+        const void* sp = scatter_source(sendbuf, 1, root, "mpixx::scatter");
         MPIXX_COLL_CALL(MPI_Scatter, MPI_Iscatter, sp, 1, type, &out, 1, type, root, comm_);
         return out;
     }
@@ -124,14 +110,7 @@ public:
     void gather(const S& sendbuf, R&& recvbuf, int root) const {
         check_root(root, "mpixx::gather");
         auto s = view(sendbuf);
-        void* rp = nullptr;
-        if (rank_ == root) {
-            auto r = view(recvbuf);
-            const std::size_t need = s.count * static_cast<std::size_t>(size_);
-            if (r.count < need) [[unlikely]]
-                throw_coll_truncate("mpixx::gather", need, r.count, r.type);
-            rp = r.ptr;
-        }
+        void* rp = gather_target(recvbuf, s.count, root, "mpixx::gather");
         MPIXX_COLL_BLOCKING(s.count, MPI_Gather, MPI_Igather, s.ptr, count_t(s.count), s.type, rp, count_t(s.count),
                             s.type, root, comm_);
     }
@@ -438,6 +417,30 @@ public:
 
 protected:
     using nonblocking_layer::nonblocking_layer;
+
+    /// The root's send buffer of a scatter of `block` elements per rank, checked to hold size() blocks;
+    /// null on the other ranks (MPI reads it at the root only). Shared with iscatter.
+    template <class S>
+    const void* scatter_source(const S& sendbuf, std::size_t block, int root, const char* routine) const {
+        if (rank_ != root) return nullptr;
+        auto s = view(sendbuf);
+        const std::size_t need = block * static_cast<std::size_t>(size_);
+        if (s.count != need) [[unlikely]]
+            throw_coll_count(routine, "the root's send buffer", s.count, need, s.type);
+        return s.ptr;
+    }
+
+    /// The root's receive buffer of a gather of `block` elements per rank, checked to hold size()
+    /// blocks; null on the other ranks (MPI writes it at the root only). Shared with igather.
+    template <class R>
+    void* gather_target(R& recvbuf, std::size_t block, int root, const char* routine) const {
+        if (rank_ != root) return nullptr;
+        auto r = view(recvbuf);
+        const std::size_t need = block * static_cast<std::size_t>(size_);
+        if (r.count < need) [[unlikely]]
+            throw_coll_truncate(routine, need, r.count, r.type);
+        return r.ptr;
+    }
 
     enum class kind { allreduce, scan, exscan };
 
