@@ -167,8 +167,7 @@ public:
                 throw;
             }
             // The peer may be sending to a registered receive of ours before it receives this.
-            check(progress::active() ? progress::wait(req, MPI_STATUS_IGNORE) : MPI_Wait(&req, MPI_STATUS_IGNORE),
-                  "MPI_Wait");
+            check(progress::wait(req, MPI_STATUS_IGNORE), "MPI_Wait");
             return out;
         } else {
             R out;

@@ -146,11 +146,7 @@ public:
         if (req_ == MPI_REQUEST_NULL && payload_) [[unlikely]]
             post_blocking();
         MPI_Status st;
-        int rc;
-        if (detail::progress::active()) [[unlikely]]
-            rc = detail::progress::wait(req_, &st);
-        else
-            rc = MPI_Wait(&req_, &st);
+        const int rc = detail::progress::wait(req_, &st);
         if (rc != MPI_SUCCESS) [[unlikely]]
             fail(rc, "MPI_Wait");
         if constexpr (std::is_void_v<T>) complete(st);
@@ -315,11 +311,7 @@ public:
         if (!active_) [[unlikely]]
             throw_inactive("mpixx::persistent_request::wait");
         MPI_Status st;
-        int rc;
-        if (detail::progress::active()) [[unlikely]]
-            rc = detail::progress::wait(req_, &st);
-        else
-            rc = MPI_Wait(&req_, &st);
+        const int rc = detail::progress::wait(req_, &st);
         active_ = false; // complete (or failed): inactive either way
         detail::check(rc, "MPI_Wait");
         complete(st);

@@ -305,7 +305,7 @@ template <auto IFn, class... A>
 int collective_call(A... args) {
     MPI_Request r = MPI_REQUEST_NULL;
     if (int rc = IFn(args..., &r); rc != MPI_SUCCESS) return rc;
-    return progress::active() ? progress::wait(r, MPI_STATUS_IGNORE) : MPI_Wait(&r, MPI_STATUS_IGNORE);
+    return progress::wait(r, MPI_STATUS_IGNORE);
 }
 
 } // namespace mpixx::detail

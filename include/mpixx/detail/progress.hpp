@@ -133,9 +133,18 @@ public:
         poll_locked();
     }
 
-    /// Waits for `r` while matching registered receives; plain MPI_Wait once none is left. Returns the
-    /// MPI return code (the caller turns it into an error, knowing what the request was).
-    [[nodiscard]] static int wait(MPI_Request& r, MPI_Status* st) {
+    /// MPI_Wait(r, st) that keeps registered receives matching while it waits; with none registered it is
+    /// the plain MPI_Wait after one relaxed load. Returns the MPI return code (the caller turns it into
+    /// an error, knowing what the request was).
+    [[nodiscard, gnu::always_inline]] static int wait(MPI_Request& r, MPI_Status* st) {
+        if (!active()) [[likely]]
+            return MPI_Wait(&r, st);
+        return wait_matching(r, st);
+    }
+
+    /// The slow path of wait(): polls `r`, matching registered receives, until it completes; plain
+    /// MPI_Wait once none is left.
+    [[gnu::noinline, gnu::cold]] static int wait_matching(MPI_Request& r, MPI_Status* st) {
         backoff b;
         for (;;) {
             int flag = 0;
