@@ -75,6 +75,24 @@ inline double median(std::vector<double> v) {
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/// The first line of a benchmark's output: what ran, at how many ranks and rounds (`up_to`: some cases
+/// run fewer), built by which compiler; plus a warning when the build is not optimised.
+inline void print_banner(const char* title, int ranks, const options& o, bool up_to = false) {
+#if defined(__clang__)
+    const char* compiler = "clang++ " __clang_version__;
+#elif defined(__GNUC__)
+    const char* compiler = "g++ " __VERSION__;
+#else
+    const char* compiler = "unknown compiler";
+#endif
+    std::printf("# %s: %d ranks, %s%d alternated rounds%s, median us per iteration; %s\n", title, ranks,
+                up_to ? "up to " : "", o.rounds, o.smoke ? " (smoke: tiny counts, numbers meaningless)" : "",
+                compiler);
+#ifndef __OPTIMIZE__
+    std::printf("# WARNING: built without optimisation; build Release or RelWithDebInfo to measure\n");
+#endif
+}
+
 /// Collects one row per case and prints the table (rank 0 only).
 class table {
 public:
@@ -85,18 +103,7 @@ public:
         int size = 0;
         MPI_Comm_size(comm, &size);
         if (rank_ != 0) return;
-#if defined(__clang__)
-        const char* compiler = "clang++ " __clang_version__;
-#elif defined(__GNUC__)
-        const char* compiler = "g++ " __VERSION__;
-#else
-        const char* compiler = "unknown compiler";
-#endif
-        std::printf("# %s: %d ranks, %d alternated rounds%s, median us per iteration; %s\n", title_.c_str(), size,
-                    opt_.rounds, opt_.smoke ? " (smoke: tiny counts, numbers meaningless)" : "", compiler);
-#ifndef __OPTIMIZE__
-        std::printf("# WARNING: built without optimisation; build Release or RelWithDebInfo to measure\n");
-#endif
+        print_banner(title_.c_str(), size, opt_);
         std::printf("| %-34s | %10s | %10s | %7s |\n", "case", "raw us", "mpixx us", "ratio");
         std::printf("|%s|%s|%s|%s|\n", std::string(36, '-').c_str(), std::string(12, '-').c_str(),
                     std::string(12, '-').c_str(), std::string(9, '-').c_str());

@@ -53,18 +53,7 @@ public:
         int size = 0;
         MPI_Comm_size(comm, &size);
         if (rank_ != 0) return;
-#if defined(__clang__)
-        const char* compiler = "clang++ " __clang_version__;
-#elif defined(__GNUC__)
-        const char* compiler = "g++ " __VERSION__;
-#else
-        const char* compiler = "unknown compiler";
-#endif
-        std::printf("# serialization: %d ranks, up to %d alternated rounds%s, median us per iteration; %s\n", size,
-                    opt_.rounds, opt_.smoke ? " (smoke: tiny counts, numbers meaningless)" : "", compiler);
-#ifndef __OPTIMIZE__
-        std::printf("# WARNING: built without optimisation; build Release or RelWithDebInfo to measure\n");
-#endif
+        bench::print_banner("serialization", size, opt_, true);
         std::fflush(stdout);
     }
 
