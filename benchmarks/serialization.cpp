@@ -126,10 +126,11 @@ public:
             const double t = alone_ ? cpu_time_block(iters, f) : bench::time_block(comm_, iters, f);
             if (r > 0) us.push_back(t);
         }
+        const double m = bench::median(us);
         char buf[64];
-        std::snprintf(buf, sizeof buf, ": %.3f us", bench::median(us));
+        std::snprintf(buf, sizeof buf, ": %.3f us", m);
         note("floor, " + what + buf);
-        return bench::median(us);
+        return m;
     }
 
     /// A line under the current table (rank 0 only).
