@@ -4,13 +4,15 @@
 // std::array, std::span, std::string, C arrays, ...). Ranges win: std::array<int, 4> is 4 MPI_INTs.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/datatype.hpp>
 
 #include <cstddef>
 #include <ranges>
 #include <type_traits>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// A contiguous sized range whose elements map to an MPI datatype.
 template <class R>

@@ -13,6 +13,8 @@
 // exception the op threw is rethrown by wait().
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/detail/collectives_vector.hpp>
 #include <mpixx/ops.hpp>
 #include <mpixx/request.hpp>
@@ -25,7 +27,7 @@
 #include <variant>
 #include <vector>
 
-namespace mpixx::detail {
+namespace mpixx::inline MPIXX_ABI::detail {
 
 /// A copy of a user callable and its MPI_Op, kept until a non-blocking reduction completes.
 template <class F, class T>

@@ -6,9 +6,11 @@
 //   -> collective_layer (collectives.hpp) -> object_layer (object_messaging.hpp) -> communicator
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/object_messaging.hpp>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// Result of comparing two communicators (MPI_Comm_compare).
 enum class comparison : int {

@@ -5,6 +5,8 @@
 // cached, and freed when MPI is finalized. Other types opt in by specialising mpixx::datatype_traits.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/detail/finalize_hooks.hpp>
 #include <mpixx/detail/reflect.hpp>
 #include <mpixx/error.hpp>
@@ -16,7 +18,7 @@
 #include <type_traits>
 #include <utility>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// Specialise for a type mpixx cannot map itself: provide `static MPI_Datatype create()` returning an
 /// uncommitted datatype (mpixx commits, caches and frees it). `make_struct_type` builds one from members.

@@ -21,6 +21,8 @@
 // attaching works under Yama's ptrace_scope=1; the permission is withdrawn when the wait ends.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/environment.hpp>
 #include <mpixx/error.hpp>
 
@@ -42,7 +44,7 @@
 /// Global and unmangled so that `set var mpixx_debugger_attached = 1` finds it.
 inline volatile int mpixx_debugger_attached = 0;
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// How a call of wait_for_debugger() ended on this rank.
 enum class debugger_status {

@@ -2,6 +2,8 @@
 // and queries about the MPI library and the machine.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/error.hpp>
 
 #include <cstdio>
@@ -11,7 +13,7 @@
 
 #include <time.h> // nanosleep
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// Thread support levels, in increasing order (MPI_THREAD_*).
 enum class thread_level : int {

@@ -1,14 +1,14 @@
 // mpixx/error.hpp - the one exception type, and the zero-cost check of MPI return codes.
 #pragma once
 
-#include <mpi.h>
+#include <mpixx/config.hpp>
 
 #include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// Thrown for every failed MPI call and every misuse mpixx detects.
 class error : public std::runtime_error {
@@ -80,7 +80,7 @@ inline void check(int code, const char* routine) {
 /// Calls an MPI function and throws mpixx::error, naming the function, when it fails.
 #define MPIXX_CALL(fn, ...) ::mpixx::detail::check(fn(__VA_ARGS__), #fn)
 
-namespace mpixx::detail {
+namespace mpixx::inline MPIXX_ABI::detail {
 
 /// "4 x MPI_INT (16 bytes)": a count of a datatype, for error messages (cold path only).
 inline std::string describe_count(std::size_t count, MPI_Datatype type) {

@@ -11,6 +11,8 @@
 // Only <fmt/core.h> (the light fmt header) is included; nothing here runs on a communication path.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/communicator.hpp>
 #include <mpixx/environment.hpp>
 #include <mpixx/error.hpp>
@@ -25,7 +27,7 @@
 #include <string_view>
 #include <vector>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// "identical", "congruent", "similar" or "unequal" ("unknown" for a value MPI never returns).
 [[nodiscard]] constexpr std::string_view to_string(comparison c) noexcept {

@@ -2,6 +2,8 @@
 // other receive can take it (the race-free way to size a receive; what mpi4py's recv() does).
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/buffer.hpp>
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/status.hpp>
@@ -10,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// A matched, not yet received message (MPI_Message). Move-only; one that is never received is
 /// received into scratch memory and dropped by the destructor, so it cannot leak.

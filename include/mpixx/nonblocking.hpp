@@ -12,6 +12,8 @@
 // peer's large send to them completes even while this process blocks elsewhere in mpixx.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/detail/progress.hpp>
 #include <mpixx/point_to_point.hpp>
 #include <mpixx/request.hpp>
@@ -22,7 +24,7 @@
 #include <type_traits>
 #include <utility>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 namespace detail {
 

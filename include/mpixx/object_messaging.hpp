@@ -11,6 +11,8 @@
 // inside the object), one message straight from/into the object's own memory: no copy.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/collectives.hpp>
 #include <mpixx/serialize.hpp>
 
@@ -22,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// A value marked to travel serialized even though it is a typed buffer (see serialized()).
 template <class T>

@@ -10,6 +10,8 @@
 // User callables are non-commutative unless wrapped with mpixx::commutative(f).
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/datatype.hpp>
 #include <mpixx/error.hpp>
 
@@ -25,7 +27,7 @@
 #include <type_traits>
 #include <utility>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// A value and the index (usually a rank) it came from: what minloc/maxloc reduce. Layout-compatible
 /// with MPI's pair types (MPI_DOUBLE_INT, MPI_2INT, ...), which are used for the built-in MINLOC/MAXLOC.

@@ -11,6 +11,8 @@
 // any n up to SIZE_MAX.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/error.hpp>
 
@@ -21,7 +23,7 @@
 #include <type_traits>
 #include <vector>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// A half-open index range [begin, end).
 struct index_range {

@@ -7,6 +7,8 @@
 // them before they look, so a peer's send to a pending irecv<std::string> never deadlocks here.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/buffer.hpp>
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/detail/progress.hpp>
@@ -22,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 namespace detail {
 

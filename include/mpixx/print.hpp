@@ -9,6 +9,8 @@
 // format strings); <mpixx/format.hpp> makes mpixx's own types printable.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/communicator.hpp>
 #include <mpixx/detail/finalize_hooks.hpp>
 #include <mpixx/environment.hpp>
@@ -25,7 +27,7 @@
 
 #include <unistd.h>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 namespace detail {
 

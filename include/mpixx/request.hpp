@@ -41,6 +41,8 @@
 // active one and then frees it (MPI_Request_free only when inactive).
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/detail/progress.hpp>
 #include <mpixx/error.hpp>
 #include <mpixx/status.hpp>
@@ -53,7 +55,7 @@
 #include <type_traits>
 #include <utility>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 class persistent_request;
 

@@ -10,6 +10,8 @@
 // A pool's wait_any/test_any return completed<T> {index, value} (request<void>: {index, status}).
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/request.hpp>
 
 #include <array>
@@ -24,7 +26,7 @@
 #include <variant>
 #include <vector>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// One completed request of a set: its index and its result.
 template <class T>

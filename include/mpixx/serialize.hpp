@@ -47,10 +47,12 @@
 // (type names differ). On failure the destination is valid but unspecified.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/detail/serialize_impl.hpp>
 #include <mpixx/detail/serialize_std.hpp>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// Encodes `value` into a new byte buffer (everything inline).
 template <serializable T>

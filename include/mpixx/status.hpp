@@ -1,12 +1,14 @@
 // mpixx/status.hpp - what a receive or probe learned about a message.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/datatype.hpp>
 #include <mpixx/error.hpp>
 
 #include <cstddef>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// Wildcards for receives and probes.
 inline constexpr int any_source = MPI_ANY_SOURCE;

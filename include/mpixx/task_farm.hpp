@@ -38,6 +38,8 @@
 // (typed tasks), else one. Every message is received before the call returns on any rank.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/communicator.hpp>
 #include <mpixx/print.hpp> // detail::private_comm
 #include <mpixx/serialize.hpp>
@@ -55,7 +57,7 @@
 #include <variant>
 #include <vector>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// A task of mpixx::task_farm failed: its index, the rank that ran it and the original what().
 class task_error : public error {

@@ -11,13 +11,15 @@
 // built with MPIXX_COLLECTIVE_PROGRESS (see collectives_common.hpp for why it cannot be per call).
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/detail/collectives_common.hpp>
 #include <mpixx/nonblocking.hpp>
 
 #include <cstdint>
 #include <utility>
 
-namespace mpixx::detail {
+namespace mpixx::inline MPIXX_ABI::detail {
 
 /// Blocking collectives; the next layers add the v-variants (collectives_vector.hpp) and the non-blocking
 /// collectives (collectives.hpp).

@@ -14,6 +14,8 @@
 // cost of the twin (MPICH 4.0, 2 ranks: allreduce of an int 0.97 -> 1.42 us, bcast 0.44 -> 0.80 us).
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/buffer.hpp>
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/detail/progress.hpp>
@@ -30,7 +32,7 @@
 #include <type_traits>
 #include <vector>
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// Tag type of mpixx::in_place.
 struct in_place_t {
@@ -297,7 +299,7 @@ struct v_layout {
             MPIXX_COLL_LARGE_(n, fn, __VA_ARGS__)                                                          \
     } while (0)
 
-namespace mpixx::detail {
+namespace mpixx::inline MPIXX_ABI::detail {
 
 /// A blocking collective as its non-blocking twin `IFn(args..., &request)`, waited for while matching
 /// probe-sized receives (MPIXX_COLLECTIVE_PROGRESS). Returns the MPI return code.
@@ -312,7 +314,7 @@ int collective_call(A... args) {
 
 /// Calls the blocking collective `fn(...)` (by default; with MPIXX_COLLECTIVE_PROGRESS its non-blocking
 /// twin `ifn(..., &request)` waited for while matching probe-sized receives); errors name `fn`.
-#if defined(MPIXX_COLLECTIVE_PROGRESS) && MPIXX_COLLECTIVE_PROGRESS
+#if MPIXX_COLLECTIVE_PROGRESS
 #define MPIXX_COLL_CALL(fn, ifn, ...) ::mpixx::detail::check(::mpixx::detail::collective_call<ifn>(__VA_ARGS__), #fn)
 #else
 #define MPIXX_COLL_CALL(fn, ifn, ...) ::mpixx::detail::check(fn(__VA_ARGS__), #fn)

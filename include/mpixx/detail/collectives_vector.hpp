@@ -6,9 +6,11 @@
 // INT_MAX; each rank picks the int or large-count call from what it knows).
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/detail/collectives_blocking.hpp>
 
-namespace mpixx::detail {
+namespace mpixx::inline MPIXX_ABI::detail {
 
 /// Blocking v-collectives; the next layer (collectives.hpp) adds the non-blocking collectives.
 class vector_collective_layer : public blocking_collective_layer {

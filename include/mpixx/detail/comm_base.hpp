@@ -2,6 +2,8 @@
 // the MPI_Comm, its cached rank and size, shared ownership of handles mpixx created, argument checks.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/error.hpp>
 
 #include <climits>
@@ -9,7 +11,7 @@
 #include <memory>
 #include <string>
 
-namespace mpixx::detail {
+namespace mpixx::inline MPIXX_ABI::detail {
 
 /// Throws MPI_ERR_RANK for a rank outside [0, size) (cold path).
 [[noreturn, gnu::noinline, gnu::cold]] inline void throw_bad_rank(const char* routine, int rank, int size) {

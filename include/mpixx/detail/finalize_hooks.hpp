@@ -4,14 +4,14 @@
 // a delete callback there frees what mpixx cached, even when the application, not mpixx, finalizes MPI.
 #pragma once
 
-#include <mpi.h>
+#include <mpixx/config.hpp>
 
 #include <functional>
 #include <mutex>
 #include <utility>
 #include <vector>
 
-namespace mpixx::detail {
+namespace mpixx::inline MPIXX_ABI::detail {
 
 struct finalize_registry {
     std::mutex mutex;

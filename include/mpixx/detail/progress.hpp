@@ -26,6 +26,8 @@
 // Matching order between receives posted by different threads is unspecified, as in MPI.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/error.hpp>
 #include <mpixx/message.hpp>
 
@@ -39,7 +41,7 @@
 #include <utility>
 #include <vector>
 
-namespace mpixx::detail {
+namespace mpixx::inline MPIXX_ABI::detail {
 
 /// A receive matched by mpixx rather than by MPI (its size comes from a probe). Lives on the heap so
 /// that the registry can refer to it while the request that owns it is moved around.

@@ -5,12 +5,14 @@
 // aggregates holding C arrays need std::array or the explicit customisation points instead.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 
-namespace mpixx::detail {
+namespace mpixx::inline MPIXX_ABI::detail {
 
 /// Converts to anything; used only in unevaluated brace-initialisation tests.
 struct any_field {

@@ -6,6 +6,8 @@
 // are written raw, in native byte order and layout. Only lengths are varints (unsigned LEB128).
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/detail/reflect.hpp>
 #include <mpixx/error.hpp>
 
@@ -36,22 +38,12 @@
 #include <variant>
 #include <vector>
 
-/// Type checking of streams: 1 embeds the sender's type name and checks it on receipt. Default: on
-/// unless NDEBUG is defined.
-#ifndef MPIXX_TYPE_CHECK
-#ifdef NDEBUG
-#define MPIXX_TYPE_CHECK 0
-#else
-#define MPIXX_TYPE_CHECK 1
-#endif
-#endif
-
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 class output_archive;
 class input_archive;
 } // namespace mpixx
 
-namespace mpixx::detail {
+namespace mpixx::inline MPIXX_ABI::detail {
 
 inline constexpr bool type_check_enabled = MPIXX_TYPE_CHECK != 0;
 
@@ -63,9 +55,6 @@ inline constexpr std::uint8_t known_flags = flag_type_name | flag_oob;
 /// Bulk runs of at least this many bytes travel out of band (MPI layer): below it copying the run into
 /// the stream costs less than a message of its own. Each run is flagged in the stream, so translation
 /// units (or ranks) built with different values still understand each other.
-#ifndef MPIXX_OOB_THRESHOLD
-#define MPIXX_OOB_THRESHOLD (8 * 1024)
-#endif
 inline constexpr std::size_t default_oob_threshold = MPIXX_OOB_THRESHOLD;
 /// Threshold meaning "everything inline".
 inline constexpr std::size_t never_oob = std::numeric_limits<std::size_t>::max();
@@ -363,7 +352,7 @@ void load(input_archive& ar, T& value);
 
 } // namespace mpixx::detail
 
-namespace mpixx {
+namespace mpixx::inline MPIXX_ABI {
 
 /// True exactly for the types mpixx can encode and decode (see mpixx/serialize.hpp).
 template <class T>

@@ -6,9 +6,11 @@
 // before insertion, are kept inline (inline_scope) on both sides.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <mpixx/detail/serialize_impl.hpp>
 
-namespace mpixx::detail {
+namespace mpixx::inline MPIXX_ABI::detail {
 
 template <class T>
 inline constexpr bool dependent_false = false;
