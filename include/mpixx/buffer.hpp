@@ -32,9 +32,16 @@ concept recv_buffer = (contiguous_buffer<B> && !std::is_const_v<std::remove_refe
 template <class C>
 concept resizable_buffer = contiguous_buffer<C> && requires(C& c, std::size_t n) { c.resize(n); };
 
-/// A place to receive into: an lvalue buffer, or a view such as std::span (never a temporary container).
+/// Memory an operation may keep using after the call returns without owning it: an lvalue, or a range
+/// whose iterators do not depend on the range object (std::ranges::borrowed_range: std::span,
+/// std::string_view, ref_view, ...). An owning view (std::views::all of a temporary) is not borrowable.
 template <class B>
-concept recv_target = recv_buffer<B> && (std::is_lvalue_reference_v<B> || std::ranges::view<std::remove_cvref_t<B>>);
+concept borrowable = std::is_lvalue_reference_v<B> || std::ranges::borrowed_range<B>;
+
+/// A place to receive into: an lvalue buffer, or a borrowed range such as std::span (never a temporary
+/// container nor an owning view).
+template <class B>
+concept recv_target = recv_buffer<B> && borrowable<B>;
 
 /// What a value-returning typed receive can produce: one mpi_type value or a container sized from the message.
 template <class T>

@@ -55,6 +55,32 @@ public:
         return created(c);
     }
 
+    /// An intercommunicator between this communicator's group and another group (MPI_Intercomm_create).
+    /// Collective over both groups: `local_leader` is a rank of this communicator, `remote_leader` the
+    /// other group's leader as a rank of `peer` (significant at the leaders only), `tag` unused elsewhere.
+    [[nodiscard]] communicator create_intercomm(int local_leader, const communicator& peer, int remote_leader,
+                                                int tag = 0) const {
+        check_intra("mpixx::create_intercomm");
+        check_root(local_leader, "mpixx::create_intercomm");
+        if (rank_ == local_leader) {
+            peer.check_dest(remote_leader, "mpixx::create_intercomm");
+            check_send_tag(tag, "mpixx::create_intercomm");
+        }
+        MPI_Comm c = MPI_COMM_NULL;
+        MPIXX_CALL(MPI_Intercomm_create, comm_, local_leader, peer.comm_, remote_leader, tag, &c);
+        return created(c);
+    }
+
+    /// The intracommunicator of both groups of an intercommunicator (MPI_Intercomm_merge); the group
+    /// passing `high` = true is ordered after the other.
+    [[nodiscard]] communicator merge(bool high = false) const {
+        if (!inter_) [[unlikely]]
+            detail::throw_usage("mpixx::merge", MPI_ERR_COMM, "merge() needs an intercommunicator");
+        MPI_Comm c = MPI_COMM_NULL;
+        MPIXX_CALL(MPI_Intercomm_merge, comm_, high ? 1 : 0, &c);
+        return created(c);
+    }
+
     /// How this communicator relates to another (MPI_Comm_compare).
     [[nodiscard]] comparison compare(const communicator& other) const {
         int result = MPI_UNEQUAL;
@@ -77,9 +103,13 @@ private:
     /// Owns a communicator mpixx created and makes it report errors as exceptions too.
     static communicator created(MPI_Comm c) {
         if (c == MPI_COMM_NULL) return communicator();
-        communicator result(c, true);
-        MPIXX_CALL(MPI_Comm_set_errhandler, c, MPI_ERRORS_RETURN);
-        return result;
+        try {
+            MPIXX_CALL(MPI_Comm_set_errhandler, c, MPI_ERRORS_RETURN);
+        } catch (...) {
+            free_comm(c);
+            throw;
+        }
+        return communicator(c, true); // frees c itself if it throws
     }
 };
 

@@ -15,6 +15,9 @@ inline constexpr int any_source = MPI_ANY_SOURCE;
 inline constexpr int any_tag = MPI_ANY_TAG;
 /// The null process: communication with it completes at once and moves nothing.
 inline constexpr int proc_null = MPI_PROC_NULL;
+/// The root argument of the root process in an intercommunicator collective (MPI_ROOT); the other
+/// processes of its group pass proc_null, the receiving group passes the root's rank.
+inline constexpr int root = MPI_ROOT;
 
 /// Source, tag and size of a received or probed message (wraps MPI_Status).
 class status {

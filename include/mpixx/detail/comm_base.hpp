@@ -20,6 +20,21 @@ namespace mpixx::inline MPIXX_ABI::detail {
                     std::to_string(size));
 }
 
+/// Throws MPI_ERR_ROOT for a root that is not a rank of the communicator (cold path).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_bad_root(const char* routine, int root, int size, bool inter) {
+    throw_usage(routine, MPI_ERR_ROOT,
+                "root " + std::to_string(root) + " is out of range for " +
+                    (inter ? "an intercommunicator whose remote group has size " + std::to_string(size) +
+                                 " (the root's own process passes mpixx::root, the others of its group proc_null)"
+                           : "a communicator of size " + std::to_string(size)));
+}
+
+/// Throws MPI_ERR_COMM for an operation mpixx does not offer on intercommunicators (cold path).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_intercomm(const char* routine) {
+    throw_usage(routine, MPI_ERR_COMM,
+                "not available on an intercommunicator (use merge() for an intracommunicator of both groups)");
+}
+
 /// Throws MPI_ERR_TAG for a negative tag (cold path).
 [[noreturn, gnu::noinline, gnu::cold]] inline void throw_bad_tag(const char* routine, int tag) {
     throw_usage(routine, MPI_ERR_TAG, "tag " + std::to_string(tag) + " is invalid (tags must be >= 0)");
@@ -42,6 +57,10 @@ public:
     [[nodiscard]] int size() const noexcept { return size_; }
     /// Whether this is a null communicator (e.g. the result of split with an undefined color).
     [[nodiscard]] bool is_null() const noexcept { return comm_ == MPI_COMM_NULL; }
+    /// Whether this is an intercommunicator (two groups: peers are ranks of the remote group).
+    [[nodiscard]] bool is_inter() const noexcept { return inter_; }
+    /// Size of the remote group of an intercommunicator; size() for an intracommunicator.
+    [[nodiscard]] int remote_size() const noexcept { return peers_; }
 
 protected:
     comm_base() = default;
@@ -49,9 +68,15 @@ protected:
     /// Wraps `comm`; frees it with the last copy when `owned`.
     comm_base(MPI_Comm comm, bool owned) : comm_(comm) {
         if (comm == MPI_COMM_NULL) return;
+        // Owned first: a throw below must still free the handle.
+        if (owned) owner_ = std::shared_ptr<void>(nullptr, [comm](void*) mutable { free_comm(comm); });
         MPIXX_CALL(MPI_Comm_rank, comm, &rank_);
         MPIXX_CALL(MPI_Comm_size, comm, &size_);
-        if (owned) owner_ = std::shared_ptr<void>(nullptr, [comm](void*) mutable { free_comm(comm); });
+        int inter = 0;
+        MPIXX_CALL(MPI_Comm_test_inter, comm, &inter);
+        inter_ = inter != 0;
+        peers_ = size_;
+        if (inter_) MPIXX_CALL(MPI_Comm_remote_size, comm, &peers_);
     }
 
     static void free_comm(MPI_Comm comm) noexcept {
@@ -60,22 +85,31 @@ protected:
         if (!finalized) MPI_Comm_free(&comm);
     }
 
-    /// A destination (or root) must be a valid rank or proc_null.
+    /// A destination must be a valid peer rank (of the remote group, on an intercommunicator) or proc_null.
     void check_dest(int dest, const char* routine) const {
-        if ((static_cast<unsigned>(dest) >= static_cast<unsigned>(size_)) && dest != MPI_PROC_NULL) [[unlikely]]
-            throw_bad_rank(routine, dest, size_);
+        if ((static_cast<unsigned>(dest) >= static_cast<unsigned>(peers_)) && dest != MPI_PROC_NULL) [[unlikely]]
+            throw_bad_rank(routine, dest, peers_);
     }
     /// A source may also be any_source.
     void check_source(int source, const char* routine) const {
-        if ((static_cast<unsigned>(source) >= static_cast<unsigned>(size_)) && source != MPI_PROC_NULL &&
+        if ((static_cast<unsigned>(source) >= static_cast<unsigned>(peers_)) && source != MPI_PROC_NULL &&
             source != MPI_ANY_SOURCE) [[unlikely]]
-            throw_bad_rank(routine, source, size_);
+            throw_bad_rank(routine, source, peers_);
     }
-    /// A root of a collective must be a rank of the communicator.
+    /// A root of a collective must be a rank of the communicator (MPI_ERR_ROOT otherwise). On an
+    /// intercommunicator: mpixx::root (the root itself), proc_null (the rest of its group), or a rank
+    /// of the remote group (the receiving group).
     void check_root(int root, const char* routine) const {
-        if (static_cast<unsigned>(root) >= static_cast<unsigned>(size_)) [[unlikely]]
-            throw_bad_rank(routine, root, size_);
+        if (static_cast<unsigned>(root) >= static_cast<unsigned>(peers_)) [[unlikely]]
+            if (!inter_ || (root != MPI_ROOT && root != MPI_PROC_NULL)) throw_bad_root(routine, root, peers_, inter_);
     }
+    /// For operations mpixx offers on intracommunicators only: MPI_ERR_COMM on an intercommunicator.
+    void check_intra(const char* routine) const {
+        if (inter_) [[unlikely]]
+            throw_intercomm(routine);
+    }
+    /// Whether this process is the root of a rooted collective (on an intercommunicator: passed mpixx::root).
+    [[nodiscard]] bool is_root(int root) const noexcept { return inter_ ? root == MPI_ROOT : root == rank_; }
     /// Tags for sends are >= 0 (MPI checks the upper bound MPI_TAG_UB).
     static void check_send_tag(int tag, const char* routine) {
         if (tag < 0) [[unlikely]]
@@ -90,6 +124,8 @@ protected:
     MPI_Comm comm_ = MPI_COMM_NULL;
     int rank_ = MPI_UNDEFINED;
     int size_ = 0;
+    int peers_ = 0;     // size of the group peers are ranked in: remote group of an intercommunicator
+    bool inter_ = false;
     std::shared_ptr<void> owner_; // empty for handles mpixx does not own (world, self, wrapped)
 };
 
