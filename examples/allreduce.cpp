@@ -1,6 +1,6 @@
 // The guide's "Allreduce": every rank receives the sum of rank + 1 over all ranks (one MPI_Allreduce
 // with MPI_SUM on MPI_INT) and prints it, in rank order.
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 int main(int argc, char** argv) {

@@ -4,7 +4,7 @@
 // element i is frac(i * golden ratio) (a well-spread sequence in [0, 1)): the array, and so the printed
 // sum, is the same at every rank count (up to the rounding of the summation order), and a test can
 // compute it. mpixx::block_range gives every rank its block, the remainder of N / size included.
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 #include <cmath>

@@ -1,6 +1,6 @@
 // The guide's "Broadcast": rank 0's four ints overwrite every rank's array (one MPI_Bcast, in place);
 // every rank prints what it has, in rank order.
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 #include <array>

@@ -2,7 +2,7 @@
 // block of i and rank 0 reducing. The guide's `local_N = N // size` piles the remainder on the last rank;
 // mpixx::block_range splits N over any number of ranks (block sizes differ by at most one). The sum is
 // kept in integers, so it prints exactly "Total sum: 332833500" at every rank count.
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 int main(int argc, char** argv) {

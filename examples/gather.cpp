@@ -1,6 +1,6 @@
 // The guide's "Gather": every rank contributes four copies of its rank; rank 0 receives all blocks in
 // rank order (one MPI_Gather into a vector sized for size() blocks; the other ranks get an empty one).
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 #include <vector>

@@ -1,5 +1,5 @@
 // The guide's "Communicator" example: every rank says hello (in whatever order the ranks print).
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 int main(int argc, char** argv) {

@@ -4,7 +4,7 @@
 // thread_level::funneled, and the level it granted is checked.
 // Instead of np.random.random, local element i is rank + i % 100, so that each rank's checksum (the sum
 // of its squares) can be verified. Run e.g.: OMP_NUM_THREADS=4 mpiexec -n 2 ./hybrid
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 #include <numeric>

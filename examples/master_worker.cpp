@@ -2,7 +2,7 @@
 // a worker squares each one and sends back {rank, result}; an empty optional (Python's None) tells a
 // worker to stop. Every worker gets exactly one stop, so it works with any number of workers, even
 // more than tasks. (examples/task_farm.cpp does the same job with mpixx::task_farm in one call.)
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 #include <optional>

@@ -5,7 +5,7 @@
 //     silently loses rows when size does not divide N), and gathered with gatherv (blocks of unequal size);
 //   - A and x are deterministic instead of np.random.random (A[i][j] = (i + 2j) % 7, x[j] = j % 5), so
 //     the second line, the sum of y, can be checked: every entry of y is an integer, printed exactly.
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 #include <numeric>

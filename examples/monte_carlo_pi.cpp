@@ -4,7 +4,7 @@
 // mpixx::block_count, so all N are thrown at any rank count (the guide's N // size drops the
 // remainder). As in the guide (np.random.seed(rank)) each rank seeds its generator with its rank, so
 // the result is deterministic for a given N and number of ranks.
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 #include <cmath>

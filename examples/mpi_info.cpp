@@ -1,6 +1,6 @@
 // The guide's "Verify Installation" and "Check MPI Configuration" examples, printed once (by rank 0),
 // in mpi4py's formats: MPI.Get_version() is a tuple, MPI.get_vendor() a (name, (major, minor, patch)).
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 int main(int argc, char** argv) {

@@ -2,7 +2,7 @@
 // receiving them into its array (MPI_Irecv); each could work in the meantime, then waits. The buffers
 // are borrowed: they must outlive the request (a request also waits in its destructor, so leaving the
 // scope early never frees a buffer MPI still uses). Needs 2 ranks; ranks above 1 idle.
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 #include <array>

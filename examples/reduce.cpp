@@ -1,6 +1,6 @@
 // The guide's "Reduce": the sum of rank + 1 over all ranks lands on rank 0 (one MPI_Reduce with MPI_SUM
 // on MPI_INT): size * (size + 1) / 2, so "Sum: 10" at 4 ranks.
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 int main(int argc, char** argv) {

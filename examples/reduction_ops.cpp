@@ -8,7 +8,7 @@
 //     printed like Python's f"{x:#b}": BAND keeps the high nibble (plus bit 0 at 1 rank), BOR adds the
 //     low bit of every rank.
 // Each call maps to the built-in MPI_Op on the value's MPI datatype: one MPI_Reduce, nothing else.
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 int main(int argc, char** argv) {

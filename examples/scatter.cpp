@@ -1,6 +1,6 @@
 // The guide's "Scatter": rank 0 holds 0, 1, ..., 4*size-1 and every rank receives its block of four
 // (rank r: 4r .. 4r+3; one MPI_Scatter); every rank prints its block, in rank order.
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 #include <array>

@@ -2,7 +2,7 @@
 // (one MPI_Send of 4 MPI_INT straight from the array, no serialization); rank 1 receives them into its
 // own array (one MPI_Recv, no probe: std::array's size is known) and prints it as numpy does. Needs 2
 // ranks; ranks above 1 idle.
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 #include <array>

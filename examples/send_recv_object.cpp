@@ -4,7 +4,7 @@
 // static types, and printing it takes one format string. (A std::map<std::string,
 // std::variant<std::string, int>> would also travel, but it needs a hand-written repr of the variant to
 // print the same line, and its reader must std::get every value.) Needs 2 ranks; ranks above 1 idle.
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 
 #include <string>

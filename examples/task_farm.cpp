@@ -1,7 +1,7 @@
 // The guide's "Master-Worker Pattern" job (square the tasks 0..99) with mpixx::task_farm: rank 0 hands
 // out the tasks with dynamic load balancing, the other ranks work, results come back in task order.
 // At 1 rank, rank 0 does all the work itself. (examples/master_worker.cpp spells out the loop.)
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <mpixx/mpixx.hpp>
 #include <mpixx/task_farm.hpp>
 

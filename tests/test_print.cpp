@@ -10,7 +10,7 @@
 #include <mpixx/format.hpp>
 #include <mpixx/print.hpp>
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <array>
 #include <cstdio>

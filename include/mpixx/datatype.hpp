@@ -118,8 +118,13 @@ namespace detail {
 
 /// Commits `t` and arranges for it to be freed at MPI_Finalize.
 inline MPI_Datatype commit_cached(MPI_Datatype t) {
-    MPIXX_CALL(MPI_Type_commit, &t);
-    at_finalize([t]() mutable { MPI_Type_free(&t); });
+    try {
+        MPIXX_CALL(MPI_Type_commit, &t);
+        at_finalize([t]() mutable { MPI_Type_free(&t); });
+    } catch (...) {
+        MPI_Type_free(&t); // not registered: nobody else frees it (the next datatype<T>() builds anew)
+        throw;
+    }
     return t;
 }
 

@@ -8,7 +8,9 @@
 #include <string>
 #include <string_view>
 
-namespace mpixx::inline MPIXX_ABI {
+// Outside the configuration-keyed namespace (config.hpp): it depends on no configuration, and code
+// built one way must catch what code built another way throws.
+namespace mpixx {
 
 /// Thrown for every failed MPI call and every misuse mpixx detects.
 class error : public std::runtime_error {
@@ -23,22 +25,78 @@ public:
     /// The MPI error class, e.g. MPI_ERR_TRUNCATE.
     [[nodiscard]] int error_class() const noexcept { return class_; }
 
-    /// The symbolic name of an MPI error class ("MPI_ERR_RANK"), or its number when unknown.
+    /// The symbolic name of an MPI error class ("MPI_ERR_RANK"), or its number when unknown. Knows every
+    /// class of MPI-3.1 and those of MPI-4 the MPI library defines. Cold path (builds a string).
     static std::string class_name(int cls) {
-        switch (cls) {
-#define MPIXX_CLASS_CASE(c) \
-    case c: return #c;
-            MPIXX_CLASS_CASE(MPI_SUCCESS) MPIXX_CLASS_CASE(MPI_ERR_BUFFER) MPIXX_CLASS_CASE(MPI_ERR_COUNT)
-            MPIXX_CLASS_CASE(MPI_ERR_TYPE) MPIXX_CLASS_CASE(MPI_ERR_TAG) MPIXX_CLASS_CASE(MPI_ERR_COMM)
-            MPIXX_CLASS_CASE(MPI_ERR_RANK) MPIXX_CLASS_CASE(MPI_ERR_REQUEST) MPIXX_CLASS_CASE(MPI_ERR_ROOT)
-            MPIXX_CLASS_CASE(MPI_ERR_GROUP) MPIXX_CLASS_CASE(MPI_ERR_OP) MPIXX_CLASS_CASE(MPI_ERR_TOPOLOGY)
-            MPIXX_CLASS_CASE(MPI_ERR_DIMS) MPIXX_CLASS_CASE(MPI_ERR_ARG) MPIXX_CLASS_CASE(MPI_ERR_UNKNOWN)
-            MPIXX_CLASS_CASE(MPI_ERR_TRUNCATE) MPIXX_CLASS_CASE(MPI_ERR_OTHER) MPIXX_CLASS_CASE(MPI_ERR_INTERN)
-            MPIXX_CLASS_CASE(MPI_ERR_IN_STATUS) MPIXX_CLASS_CASE(MPI_ERR_PENDING)
-            MPIXX_CLASS_CASE(MPI_ERR_NO_MEM)
-#undef MPIXX_CLASS_CASE
-        default: return "MPI error class " + std::to_string(cls);
-        }
+        struct entry {
+            int code;
+            const char* name;
+        };
+        // A table rather than a switch: an implementation giving two names one value must still compile.
+#define MPIXX_CLASS(c) entry{c, #c},
+        static constexpr entry names[] = {
+            MPIXX_CLASS(MPI_SUCCESS) MPIXX_CLASS(MPI_ERR_BUFFER) MPIXX_CLASS(MPI_ERR_COUNT) MPIXX_CLASS(MPI_ERR_TYPE)
+            MPIXX_CLASS(MPI_ERR_TAG) MPIXX_CLASS(MPI_ERR_COMM) MPIXX_CLASS(MPI_ERR_RANK) MPIXX_CLASS(MPI_ERR_REQUEST)
+            MPIXX_CLASS(MPI_ERR_ROOT) MPIXX_CLASS(MPI_ERR_GROUP) MPIXX_CLASS(MPI_ERR_OP) MPIXX_CLASS(MPI_ERR_TOPOLOGY)
+            MPIXX_CLASS(MPI_ERR_DIMS) MPIXX_CLASS(MPI_ERR_ARG) MPIXX_CLASS(MPI_ERR_UNKNOWN) MPIXX_CLASS(MPI_ERR_TRUNCATE)
+            MPIXX_CLASS(MPI_ERR_OTHER) MPIXX_CLASS(MPI_ERR_INTERN) MPIXX_CLASS(MPI_ERR_IN_STATUS)
+            MPIXX_CLASS(MPI_ERR_PENDING) MPIXX_CLASS(MPI_ERR_NO_MEM)
+            // files (MPI-IO)
+            MPIXX_CLASS(MPI_ERR_FILE) MPIXX_CLASS(MPI_ERR_ACCESS) MPIXX_CLASS(MPI_ERR_AMODE)
+            MPIXX_CLASS(MPI_ERR_BAD_FILE) MPIXX_CLASS(MPI_ERR_CONVERSION) MPIXX_CLASS(MPI_ERR_DUP_DATAREP)
+            MPIXX_CLASS(MPI_ERR_FILE_EXISTS) MPIXX_CLASS(MPI_ERR_FILE_IN_USE) MPIXX_CLASS(MPI_ERR_IO)
+            MPIXX_CLASS(MPI_ERR_NO_SPACE) MPIXX_CLASS(MPI_ERR_NO_SUCH_FILE) MPIXX_CLASS(MPI_ERR_QUOTA)
+            MPIXX_CLASS(MPI_ERR_READ_ONLY) MPIXX_CLASS(MPI_ERR_UNSUPPORTED_DATAREP)
+            // info, attributes, names, dynamic processes
+            MPIXX_CLASS(MPI_ERR_INFO) MPIXX_CLASS(MPI_ERR_INFO_KEY) MPIXX_CLASS(MPI_ERR_INFO_VALUE)
+            MPIXX_CLASS(MPI_ERR_INFO_NOKEY) MPIXX_CLASS(MPI_ERR_KEYVAL) MPIXX_CLASS(MPI_ERR_NAME)
+            MPIXX_CLASS(MPI_ERR_NOT_SAME) MPIXX_CLASS(MPI_ERR_PORT) MPIXX_CLASS(MPI_ERR_SERVICE)
+            MPIXX_CLASS(MPI_ERR_SPAWN) MPIXX_CLASS(MPI_ERR_UNSUPPORTED_OPERATION)
+            // one-sided (windows, RMA)
+            MPIXX_CLASS(MPI_ERR_WIN) MPIXX_CLASS(MPI_ERR_BASE) MPIXX_CLASS(MPI_ERR_LOCKTYPE) MPIXX_CLASS(MPI_ERR_SIZE)
+            MPIXX_CLASS(MPI_ERR_DISP) MPIXX_CLASS(MPI_ERR_ASSERT) MPIXX_CLASS(MPI_ERR_RMA_CONFLICT)
+            MPIXX_CLASS(MPI_ERR_RMA_SYNC) MPIXX_CLASS(MPI_ERR_RMA_RANGE) MPIXX_CLASS(MPI_ERR_RMA_ATTACH)
+            MPIXX_CLASS(MPI_ERR_RMA_SHARED) MPIXX_CLASS(MPI_ERR_RMA_FLAVOR)
+        // MPI-4 (absent from MPI-3.1 libraries such as Open MPI 4.1)
+#ifdef MPI_ERR_SESSION
+            MPIXX_CLASS(MPI_ERR_SESSION)
+#endif
+#ifdef MPI_ERR_PROC_ABORTED
+            MPIXX_CLASS(MPI_ERR_PROC_ABORTED)
+#endif
+#ifdef MPI_ERR_VALUE_TOO_LARGE
+            MPIXX_CLASS(MPI_ERR_VALUE_TOO_LARGE)
+#endif
+#ifdef MPI_ERR_ERRHANDLER
+            MPIXX_CLASS(MPI_ERR_ERRHANDLER)
+#endif
+        // the tool information interface (MPI_T)
+#ifdef MPI_T_ERR_MEMORY
+            MPIXX_CLASS(MPI_T_ERR_MEMORY) MPIXX_CLASS(MPI_T_ERR_NOT_INITIALIZED) MPIXX_CLASS(MPI_T_ERR_CANNOT_INIT)
+            MPIXX_CLASS(MPI_T_ERR_INVALID_INDEX) MPIXX_CLASS(MPI_T_ERR_INVALID_ITEM)
+            MPIXX_CLASS(MPI_T_ERR_INVALID_HANDLE) MPIXX_CLASS(MPI_T_ERR_OUT_OF_HANDLES)
+            MPIXX_CLASS(MPI_T_ERR_OUT_OF_SESSIONS) MPIXX_CLASS(MPI_T_ERR_INVALID_SESSION)
+            MPIXX_CLASS(MPI_T_ERR_CVAR_SET_NOT_NOW) MPIXX_CLASS(MPI_T_ERR_CVAR_SET_NEVER)
+            MPIXX_CLASS(MPI_T_ERR_PVAR_NO_STARTSTOP) MPIXX_CLASS(MPI_T_ERR_PVAR_NO_WRITE)
+            MPIXX_CLASS(MPI_T_ERR_PVAR_NO_ATOMIC)
+#endif
+#ifdef MPI_T_ERR_INVALID_NAME
+            MPIXX_CLASS(MPI_T_ERR_INVALID_NAME)
+#endif
+#ifdef MPI_T_ERR_INVALID
+            MPIXX_CLASS(MPI_T_ERR_INVALID)
+#endif
+#ifdef MPI_T_ERR_NOT_SUPPORTED
+            MPIXX_CLASS(MPI_T_ERR_NOT_SUPPORTED)
+#endif
+#ifdef MPI_T_ERR_NOT_ACCESSIBLE
+            MPIXX_CLASS(MPI_T_ERR_NOT_ACCESSIBLE)
+#endif
+        };
+#undef MPIXX_CLASS
+        for (const entry& e : names)
+            if (e.code == cls) return e.name;
+        return "MPI error class " + std::to_string(cls);
     }
 
 private:
@@ -46,6 +104,9 @@ private:
     int class_;
 };
 
+} // namespace mpixx
+
+namespace mpixx::inline MPIXX_ABI {
 namespace detail {
 
 /// Builds and throws the error for a failed MPI call; kept out of line so callers stay small.

@@ -18,7 +18,7 @@
 #include <mpixx/error.hpp>
 #include <mpixx/status.hpp>
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <concepts>

@@ -16,7 +16,7 @@
 #include <mpixx/environment.hpp>
 #include <mpixx/format.hpp>
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <cerrno>
 #include <cstdio>

@@ -4,7 +4,7 @@
 // a delete callback there frees what mpixx cached, even when the application, not mpixx, finalizes MPI.
 #pragma once
 
-#include <mpixx/config.hpp>
+#include <mpixx/error.hpp>
 
 #include <functional>
 #include <mutex>
@@ -37,17 +37,21 @@ struct finalize_registry {
     }
 };
 
-/// Runs `hook` at the start of MPI_Finalize (in reverse order of registration).
+/// Runs `hook` at the start of MPI_Finalize (in reverse order of registration). Throws (and keeps
+/// nothing) when it cannot be registered: the caller still owns what the hook would have freed.
 inline void at_finalize(std::function<void()> hook) {
     auto& r = finalize_registry::instance();
     std::lock_guard lock(r.mutex);
-    r.hooks.push_back(std::move(hook));
     if (!r.attached) {
         int keyval = MPI_KEYVAL_INVALID;
-        MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, &finalize_registry::on_delete, &keyval, nullptr);
-        MPI_Comm_set_attr(MPI_COMM_SELF, keyval, nullptr);
+        MPIXX_CALL(MPI_Comm_create_keyval, MPI_COMM_NULL_COPY_FN, &finalize_registry::on_delete, &keyval, nullptr);
+        if (const int rc = MPI_Comm_set_attr(MPI_COMM_SELF, keyval, nullptr); rc != MPI_SUCCESS) {
+            MPI_Comm_free_keyval(&keyval);
+            check(rc, "MPI_Comm_set_attr");
+        }
         r.attached = true;
     }
+    r.hooks.push_back(std::move(hook));
 }
 
 } // namespace mpixx::detail
