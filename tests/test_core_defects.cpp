@@ -6,6 +6,8 @@
 #include "error_class.hpp"
 
 #include <mpixx/communicator.hpp>
+#include <mpixx/print.hpp>
+#include <mpixx/task_farm.hpp>
 
 #include <string>
 #include <vector>
@@ -161,14 +163,14 @@ TEST_CASE("core: intercommunicator merge orders the low group first") {
     CHECK(merged.allreduce(world.rank(), mpixx::sum) == world.size() * (world.size() - 1) / 2);
 }
 
-TEST_CASE("core: intercommunicator roots: mpixx::root, proc_null or a remote rank") {
+TEST_CASE("core: intercommunicator roots: mpixx::intercomm_root, proc_null or a remote rank") {
     auto world = mpixx::world();
     if (world.size() < 2) return;
     auto inter = parity_intercomm(world);
     const int color = world.rank() % 2;
     // The even group's rank 0 broadcasts to the odd group.
     int v = color == 0 ? 42 : 0;
-    const int root = color == 0 ? (inter.rank() == 0 ? mpixx::root : mpixx::proc_null) : 0;
+    const int root = color == 0 ? (inter.rank() == 0 ? mpixx::intercomm_root : mpixx::proc_null) : 0;
     inter.bcast(v, root);
     CHECK(v == 42);
     // A root outside the remote group is refused with MPI_ERR_ROOT.
@@ -186,4 +188,13 @@ TEST_CASE("core: wrap and adopt of an intercommunicator") {
     CHECK(adopted.remote_size() == inter.remote_size());
     auto wrapped = mpixx::communicator::wrap(inter.native());
     CHECK(wrapped.is_inter());
+}
+
+TEST_CASE("core: print_ordered and task_farm refuse an intercommunicator") {
+    auto world = mpixx::world();
+    if (world.size() < 2) return;
+    auto inter = parity_intercomm(world);
+    CHECK(error_class_of([&] { mpixx::print_ordered(inter, "never printed"); }) == MPI_ERR_COMM);
+    const std::vector<int> tasks{1, 2, 3};
+    CHECK(error_class_of([&] { (void)mpixx::task_farm(inter, tasks, [](int t) { return t; }); }) == MPI_ERR_COMM);
 }

@@ -12,7 +12,7 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/communicator.hpp>
-#include <mpixx/detail/finalize_hooks.hpp>
+#include <mpixx/detail/private_comm.hpp>
 #include <mpixx/environment.hpp>
 #include <mpixx/format.hpp>
 
@@ -76,60 +76,13 @@ inline void print_prefixed(int rank, std::string_view text) {
     write_stdout(out);
 }
 
-/// A duplicate of `comm` private to mpixx (print_ordered's messages can never match a user's receive,
-/// nor a user's message one of mpixx's). Made collectively on first use and cached on `comm` as an
-/// attribute, so it is freed with `comm`; the one of MPI_COMM_WORLD is freed at MPI_Finalize.
-class private_comm {
-public:
-    /// The cached duplicate of `comm`, created (collectively) by the first call on that communicator.
-    static MPI_Comm get(MPI_Comm comm) {
-        const int key = keyval();
-        void* value = nullptr;
-        int found = 0;
-        MPIXX_CALL(MPI_Comm_get_attr, comm, key, &value, &found);
-        if (found) return *static_cast<MPI_Comm*>(value);
-        auto stored = std::make_unique<MPI_Comm>(MPI_COMM_NULL);
-        MPIXX_CALL(MPI_Comm_dup, comm, stored.get());
-        int rc = MPI_Comm_set_errhandler(*stored, MPI_ERRORS_RETURN);
-        if (rc == MPI_SUCCESS) rc = MPI_Comm_set_attr(comm, key, stored.get());
-        if (rc != MPI_SUCCESS) [[unlikely]] {
-            MPI_Comm_free(stored.get());
-            throw_mpi_error(rc, "MPI_Comm_set_attr");
-        }
-        const MPI_Comm dup = *stored;
-        static_cast<void>(stored.release()); // owned by the attribute now: on_delete frees it
-        return dup;
-    }
-
-private:
-    static int keyval() {
-        static const int key = [] {
-            int k = MPI_KEYVAL_INVALID;
-            // NULL_COPY: a dup of the user's communicator gets a private duplicate of its own.
-            MPIXX_CALL(MPI_Comm_create_keyval, MPI_COMM_NULL_COPY_FN, &on_delete, &k, nullptr);
-            // MPI_COMM_WORLD is never freed; release its duplicate while MPI is still fully usable.
-            at_finalize([k]() mutable {
-                MPI_Comm_delete_attr(MPI_COMM_WORLD, k);
-                MPI_Comm_free_keyval(&k);
-            });
-            return k;
-        }();
-        return key;
-    }
-
-    static int on_delete(MPI_Comm, int, void* value, void*) {
-        auto* stored = static_cast<MPI_Comm*>(value);
-        MPI_Comm_free(stored);
-        delete stored;
-        return MPI_SUCCESS;
-    }
-};
-
 /// Rank 0 of `comm` prints every rank's text in rank order (collective; point-to-point on a private
 /// duplicate of `comm`, each message sized by a matched probe).
 inline void print_ordered_text(const communicator& comm, const std::string& text, bool prefixed) {
     if (comm.is_null()) [[unlikely]]
         throw_usage("mpixx::print_ordered", MPI_ERR_COMM, "the communicator is null");
+    if (comm.is_inter()) [[unlikely]]
+        throw_intercomm("mpixx::print_ordered");
     const communicator dup = communicator::wrap(private_comm::get(comm.native()));
     const p2p_layer& inner = dup; // the typed buffer path: one message of chars, never serialization
     if (inner.rank() != 0) {

@@ -17,12 +17,19 @@ inline constexpr int any_tag = MPI_ANY_TAG;
 inline constexpr int proc_null = MPI_PROC_NULL;
 /// The root argument of the root process in an intercommunicator collective (MPI_ROOT); the other
 /// processes of its group pass proc_null, the receiving group passes the root's rank.
-inline constexpr int root = MPI_ROOT;
+inline constexpr int intercomm_root = MPI_ROOT;
 
 /// Source, tag and size of a received or probed message (wraps MPI_Status).
 class status {
 public:
-    status() noexcept : s_{} {}
+    /// MPI's empty status (what a wait on a null request reports): source any_source, tag any_tag,
+    /// count 0, not cancelled. (Zeroed hidden fields mean count 0 and not cancelled in MPICH and Open MPI.)
+    status() noexcept : s_{} {
+        s_.MPI_SOURCE = MPI_ANY_SOURCE;
+        s_.MPI_TAG = MPI_ANY_TAG;
+        s_.MPI_ERROR = MPI_SUCCESS;
+    }
+    /// Wraps a status filled in by MPI.
     explicit status(const MPI_Status& s) noexcept : s_(s) {}
 
     /// Rank that sent the message.

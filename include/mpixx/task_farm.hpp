@@ -41,7 +41,7 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/communicator.hpp>
-#include <mpixx/print.hpp> // detail::private_comm
+#include <mpixx/detail/private_comm.hpp>
 #include <mpixx/serialize.hpp>
 
 #include <concepts>
@@ -375,6 +375,8 @@ template <task_range Tasks, class F,
                                        task_farm_options options = {}) {
     if (comm.is_null()) [[unlikely]]
         detail::throw_usage("mpixx::task_farm", MPI_ERR_COMM, "the communicator is null");
+    if (comm.is_inter()) [[unlikely]]
+        detail::throw_intercomm("mpixx::task_farm");
     if (options.root < 0 || options.root >= comm.size()) [[unlikely]]
         detail::throw_usage("mpixx::task_farm", MPI_ERR_ROOT,
                             "root " + std::to_string(options.root) + " is out of range for a communicator of size " +

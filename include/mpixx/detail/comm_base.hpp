@@ -25,7 +25,7 @@ namespace mpixx::inline MPIXX_ABI::detail {
     throw_usage(routine, MPI_ERR_ROOT,
                 "root " + std::to_string(root) + " is out of range for " +
                     (inter ? "an intercommunicator whose remote group has size " + std::to_string(size) +
-                                 " (the root's own process passes mpixx::root, the others of its group proc_null)"
+                                 " (the root's own process passes mpixx::intercomm_root, the others of its group proc_null)"
                            : "a communicator of size " + std::to_string(size)));
 }
 
@@ -97,7 +97,7 @@ protected:
             throw_bad_rank(routine, source, peers_);
     }
     /// A root of a collective must be a rank of the communicator (MPI_ERR_ROOT otherwise). On an
-    /// intercommunicator: mpixx::root (the root itself), proc_null (the rest of its group), or a rank
+    /// intercommunicator: mpixx::intercomm_root (the root itself), proc_null (the rest of its group), or a rank
     /// of the remote group (the receiving group).
     void check_root(int root, const char* routine) const {
         if (static_cast<unsigned>(root) >= static_cast<unsigned>(peers_)) [[unlikely]]
@@ -108,7 +108,7 @@ protected:
         if (inter_) [[unlikely]]
             throw_intercomm(routine);
     }
-    /// Whether this process is the root of a rooted collective (on an intercommunicator: passed mpixx::root).
+    /// Whether this process is the root of a rooted collective (on an intercommunicator: passed mpixx::intercomm_root).
     [[nodiscard]] bool is_root(int root) const noexcept { return inter_ ? root == MPI_ROOT : root == rank_; }
     /// Tags for sends are >= 0 (MPI checks the upper bound MPI_TAG_UB).
     static void check_send_tag(int tag, const char* routine) {

@@ -1,0 +1,62 @@
+// mpixx/detail/private_comm.hpp - a duplicate of a user's communicator that only mpixx uses, cached
+// on the communicator: protocol messages there can never match a user's receive, nor the reverse.
+#pragma once
+
+#include <mpixx/config.hpp>
+#include <mpixx/detail/finalize_hooks.hpp>
+#include <mpixx/error.hpp>
+
+#include <memory>
+
+namespace mpixx::inline MPIXX_ABI::detail {
+
+/// A duplicate of `comm` private to mpixx (print_ordered's messages can never match a user's receive,
+/// nor a user's message one of mpixx's). Made collectively on first use and cached on `comm` as an
+/// attribute, so it is freed with `comm`; the one of MPI_COMM_WORLD is freed at MPI_Finalize.
+class private_comm {
+public:
+    /// The cached duplicate of `comm`, created (collectively) by the first call on that communicator.
+    static MPI_Comm get(MPI_Comm comm) {
+        const int key = keyval();
+        void* value = nullptr;
+        int found = 0;
+        MPIXX_CALL(MPI_Comm_get_attr, comm, key, &value, &found);
+        if (found) return *static_cast<MPI_Comm*>(value);
+        auto stored = std::make_unique<MPI_Comm>(MPI_COMM_NULL);
+        MPIXX_CALL(MPI_Comm_dup, comm, stored.get());
+        int rc = MPI_Comm_set_errhandler(*stored, MPI_ERRORS_RETURN);
+        if (rc == MPI_SUCCESS) rc = MPI_Comm_set_attr(comm, key, stored.get());
+        if (rc != MPI_SUCCESS) [[unlikely]] {
+            MPI_Comm_free(stored.get());
+            throw_mpi_error(rc, "MPI_Comm_set_attr");
+        }
+        const MPI_Comm dup = *stored;
+        static_cast<void>(stored.release()); // owned by the attribute now: on_delete frees it
+        return dup;
+    }
+
+private:
+    static int keyval() {
+        static const int key = [] {
+            int k = MPI_KEYVAL_INVALID;
+            // NULL_COPY: a dup of the user's communicator gets a private duplicate of its own.
+            MPIXX_CALL(MPI_Comm_create_keyval, MPI_COMM_NULL_COPY_FN, &on_delete, &k, nullptr);
+            // MPI_COMM_WORLD is never freed; release its duplicate while MPI is still fully usable.
+            at_finalize([k]() mutable {
+                MPI_Comm_delete_attr(MPI_COMM_WORLD, k);
+                MPI_Comm_free_keyval(&k);
+            });
+            return k;
+        }();
+        return key;
+    }
+
+    static int on_delete(MPI_Comm, int, void* value, void*) {
+        auto* stored = static_cast<MPI_Comm*>(value);
+        MPI_Comm_free(stored);
+        delete stored;
+        return MPI_SUCCESS;
+    }
+};
+
+} // namespace mpixx::detail
