@@ -11,6 +11,9 @@
 #   MPIXX_SANITIZE    sanitizers, e.g. address,undefined (default: none)
 #   MPIXX_CTEST_ARGS  extra ctest arguments, e.g. "-LE large" or "-R test_datatype"
 #   MPIXX_CMAKE_ARGS  extra CMake configure arguments
+#   MPIXX_MPI         mpich (default) or openmpi: Open MPI is installed beside MPICH (Debian's mpicxx/mpiexec
+#                     alternatives are pinned to MPICH first) and selected by explicit wrapper and launcher
+#                     paths (/usr/bin/mpicxx.openmpi, /usr/bin/mpiexec.openmpi)
 #
 #   scripts/test.sh --deps-only   only installs the missing packages (scripts/run-examples.sh uses it)
 set -euo pipefail
@@ -19,6 +22,24 @@ readonly packages=(build-essential cmake libmpich-dev mpich catch2 libfmt-dev cl
                    pkg-config libcereal-dev python3)
 
 say() { printf '\n== %s\n' "$*"; }
+
+mpi=${MPIXX_MPI:-mpich}
+case $mpi in
+  mpich | openmpi) ;;
+  *) echo "scripts/test.sh: MPIXX_MPI must be mpich or openmpi, not '$mpi'" >&2; exit 2 ;;
+esac
+
+# Installing Open MPI would move Debian's mpicc/mpicxx/mpiexec/mpi.h alternatives to it (priority 50 against
+# MPICH's 40): pin them to MPICH first, so that only explicit paths ever select Open MPI.
+pin_mpich_alternatives() {
+  [[ -e /usr/bin/mpicc.mpich ]] || return 0
+  update-alternatives --set mpi /usr/bin/mpicc.mpich >/dev/null
+  update-alternatives --set mpirun /usr/bin/mpirun.mpich >/dev/null
+  local arch
+  arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
+  [[ -e /usr/include/$arch/mpich ]] && update-alternatives --set "mpi-$arch" "/usr/include/$arch/mpich" >/dev/null
+  return 0
+}
 
 install_deps() {
   if ! command -v dpkg >/dev/null 2>&1; then
@@ -40,7 +61,20 @@ install_deps() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 }
 
+install_openmpi() {
+  dpkg -s libopenmpi-dev openmpi-bin 2>/dev/null | grep -c '^Status: install ok installed' | grep -q 2 && return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "scripts/test.sh: Open MPI is missing: sudo apt-get install -y libopenmpi-dev openmpi-bin" >&2
+    exit 1
+  fi
+  pin_mpich_alternatives
+  say "installing Open MPI beside MPICH (alternatives pinned to MPICH)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenmpi-dev openmpi-bin
+}
+
 install_deps
+[[ $mpi == openmpi ]] && install_openmpi
 [[ ${1:-} == --deps-only ]] && exit 0
 if (($# > 0)); then
   echo "usage: scripts/test.sh [--deps-only]   (configuration through MPIXX_* variables, see the header)" >&2
@@ -60,6 +94,12 @@ export HWLOC_HIDE_ERRORS=${HWLOC_HIDE_ERRORS:-2}
 
 cmake_args=(-DCMAKE_BUILD_TYPE="$build_type" -DMPIXX_WERROR=ON -DMPIXX_SANITIZE="$sanitize"
             -DMPIXX_BUILD_TESTS=ON)
+if [[ $mpi == openmpi ]]; then
+  cmake_args+=(-DMPI_C_COMPILER=/usr/bin/mpicc.openmpi -DMPI_CXX_COMPILER=/usr/bin/mpicxx.openmpi
+               -DMPIEXEC_EXECUTABLE=/usr/bin/mpiexec.openmpi)
+  # Open MPI refuses to run as root and to place more ranks than cores unless told (CI runs as root on 2 cores).
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+fi
 compiler_label=default
 if [[ -n ${CXX:-} ]]; then
   cxx_path=$(command -v "$CXX") || { echo "scripts/test.sh: compiler '$CXX' (from CXX) not found" >&2; exit 1; }
@@ -89,7 +129,7 @@ done
 read -ra extra_cmake <<<"${MPIXX_CMAKE_ARGS:-}"
 read -ra extra_ctest <<<"${MPIXX_CTEST_ARGS:-}"
 
-config="build dir $build, compiler $compiler_label, $build_type, sanitize ${sanitize:-none}"
+config="build dir $build, $mpi, compiler $compiler_label, $build_type, sanitize ${sanitize:-none}"
 [[ -n ${MPIXX_CTEST_ARGS:-} ]] && config+=", ctest args: $MPIXX_CTEST_ARGS"
 start=$SECONDS
 trap 'rc=$?; if ((rc != 0)); then printf "\n== scripts/test.sh: FAILED (%s) after %d s\n" "$config" $((SECONDS - start)) >&2; fi' EXIT

@@ -3,14 +3,14 @@
 # MPI_Finalize when the application owns MPI. Included from tests/CMakeLists.txt.
 set(mpixx_infra_dir ${CMAKE_CURRENT_LIST_DIR}/..)
 
-# Packaging: one entry per way in; each builds tests/package/consumer and runs it at 1 and 2 ranks. Mostly
+# Packaging: one entry per way in, always with the MPI this build uses (its wrapper and launcher); each builds tests/package/consumer and runs it at 1 and 2 ranks. Mostly
 # single-threaded compiling, so one slot each (PROCESSORS 1) lets ctest -j2 run two at once.
 foreach(mode install subdirectory fetchcontent mpicxx pkgconfig)
   add_test(NAME package.${mode}
            COMMAND bash ${mpixx_infra_dir}/package/check_packaging.sh ${mode} ${PROJECT_SOURCE_DIR}
                    ${CMAKE_CURRENT_BINARY_DIR}/package/${mode})
   set_tests_properties(package.${mode} PROPERTIES TIMEOUT 300 LABELS package
-                       ENVIRONMENT "MPIXX_PACKAGE_CXX=${CMAKE_CXX_COMPILER};MPIEXEC=${MPIEXEC_EXECUTABLE}")
+                       ENVIRONMENT "MPIXX_PACKAGE_CXX=${CMAKE_CXX_COMPILER};MPIEXEC=${MPIEXEC_EXECUTABLE};MPIXX_MPICXX=${MPI_CXX_COMPILER}")
 endforeach()
 
 # An exception escaping main on the highest rank must end the whole job quickly, naming rank and message.

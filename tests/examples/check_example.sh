@@ -2,7 +2,7 @@
 # tests/examples/check_example.sh NAME NP MPIEXEC [ARGS...]
 #
 # Runs `MPIEXEC ARGS...` (the launch of example NAME on NP ranks) and checks what it prints against
-# values this script computes itself (from the shell, `hostname`, `mpichversion`, ...), never from mpixx.
+# values this script computes itself (from the shell, `hostname`, `mpiexec --version`, ...), never from mpixx.
 # To check a new example: add a check_<name> function and a line to the `case` at the bottom.
 #
 # Environment: MPIXX_EXPECT_MPI_VERSION ("4.0", the MPI_VERSION.MPI_SUBVERSION macros, from CMake),
@@ -53,19 +53,17 @@ check_mpi_info() {
     local version=${MPIXX_EXPECT_MPI_VERSION:?set MPIXX_EXPECT_MPI_VERSION to MAJOR.MINOR}
     expect_line 1 "MPI version: (${version%%.*}, ${version#*.})"
     expect_line 2 "Processor name: $(hostname)"
-    # The implementation's own tool, next to the mpiexec we run under, says who and which version.
-    local dir lib_version vendor
-    dir=$(dirname "$(readlink -f "$mpiexec")")
-    if [ -x "$dir/mpichversion" ] || command -v mpichversion >/dev/null; then
-        local tool=$dir/mpichversion
-        [ -x "$tool" ] || tool=mpichversion
-        lib_version=$("$tool" | sed -n 's/^MPICH Version:[[:space:]]*//p')
+    # The launcher we run under says whose it is (MPICH's hydra or Open MPI's), and its version.
+    local lib_version vendor launcher
+    launcher=$("$mpiexec" --version 2>&1)
+    if [[ $launcher == *HYDRA* ]]; then
+        lib_version=$(sed -n 's/^[[:space:]]*Version:[[:space:]]*//p' <<<"$launcher" | head -n 1)
         vendor="MPICH"
-    elif command -v ompi_info >/dev/null; then
-        lib_version=$(ompi_info --version | sed -n 's/^Open MPI v//p' | head -n 1)
+    elif [[ $launcher == *OpenRTE* || $launcher == *"Open MPI"* ]]; then
+        lib_version=$(grep -oE '[0-9]+\.[0-9]+(\.[0-9]+)?' <<<"$launcher" | head -n 1)
         vendor="Open MPI"
     else
-        fail "neither mpichversion nor ompi_info found: cannot compute the expected vendor"
+        fail "cannot tell the MPI library from '$mpiexec --version': $launcher"
     fi
     [[ $lib_version =~ ^([0-9]+)\.([0-9]+)(\.([0-9]+))? ]] || fail "cannot parse library version '$lib_version'"
     local major=${BASH_REMATCH[1]} minor=${BASH_REMATCH[2]} patch=${BASH_REMATCH[4]:-0}

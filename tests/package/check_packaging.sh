@@ -10,7 +10,9 @@
 #   fetchcontent  FetchContent_Declare(mpixx SOURCE_DIR <source_dir>) (no download)
 #   mpicxx        mpicxx -std=c++20 -I<source_dir>/include main.cpp -lfmt
 #   pkgconfig     cmake --install into a fresh prefix, then mpicxx $(pkg-config --cflags --libs mpixx)
-# Environment: MPIXX_PACKAGE_CXX (compiler for the consumer), MPIEXEC (default: mpiexec).
+# Environment: MPIXX_PACKAGE_CXX (compiler for the consumer), MPIEXEC (default: mpiexec), MPIXX_MPICXX (the MPI
+# compiler wrapper, default: mpicxx). The MPI is passed to every configure of mpixx and of the consumer, except
+# the consumer of an installed package, which must find the MPI mpixx was installed with by itself.
 # <work_dir> is wiped first.
 set -euo pipefail
 
@@ -23,6 +25,7 @@ src=$(cd "$2" && pwd)
 work=$3
 consumer=$src/tests/package/consumer
 mpiexec=${MPIEXEC:-mpiexec}
+mpicxx=${MPIXX_MPICXX:-mpicxx}
 cxx=${MPIXX_PACKAGE_CXX:-}
 
 rm -rf "$work"
@@ -37,6 +40,7 @@ fail() {
 
 compiler_args=()
 [[ -n $cxx ]] && compiler_args=(-DCMAKE_CXX_COMPILER="$cxx")
+mpi_args=(-DMPI_CXX_COMPILER="$(command -v "$mpicxx")" -DMPIEXEC_EXECUTABLE="$(command -v "$mpiexec")")
 # mpicxx compiles with the same compiler as the rest of the build (MPICH and Open MPI variables).
 if [[ -n $cxx ]]; then export MPICH_CXX=$cxx OMPI_CXX=$cxx; fi
 
@@ -56,7 +60,7 @@ run_consumer() {
 install_mpixx() {
   step "configure mpixx for installation"
   cmake -S "$src" -B "$work/mpixx-build" --log-level=WARNING -DCMAKE_INSTALL_PREFIX="$work/prefix" \
-    -DMPIXX_BUILD_TESTS=OFF -DMPIXX_BUILD_EXAMPLES=OFF -DMPIXX_BUILD_BENCHMARKS=OFF "${compiler_args[@]}" \
+    -DMPIXX_BUILD_TESTS=OFF -DMPIXX_BUILD_EXAMPLES=OFF -DMPIXX_BUILD_BENCHMARKS=OFF "${compiler_args[@]}" "${mpi_args[@]}" \
     >"$work/mpixx-configure.log" 2>&1 || { cat "$work/mpixx-configure.log"; fail "mpixx did not configure"; }
   step "cmake --install into $work/prefix"
   cmake --install "$work/mpixx-build" >/dev/null
@@ -69,6 +73,11 @@ cmake_consumer() {
   cmake -S "$consumer" -B "$work/consumer-build" "${compiler_args[@]}" -DMPIXX_CONSUMER_MODE="$1" "${@:2}" \
     >"$work/consumer-configure.log" 2>&1 || { cat "$work/consumer-configure.log"; fail "the consumer did not configure"; }
   grep -E '^-- consumer:' "$work/consumer-configure.log" || true
+  # The consumer's launcher must be ours (an installed package brings the one it was built with).
+  local launcher
+  launcher=$(sed -n 's/^MPIEXEC_EXECUTABLE:[A-Z]*=//p' "$work/consumer-build/CMakeCache.txt")
+  [[ $(readlink -f "$launcher") == $(readlink -f "$(command -v "$mpiexec")") ]] ||
+    fail "the consumer found the launcher '$launcher', not '$mpiexec'"
   step "build the consumer"
   cmake --build "$work/consumer-build" >"$work/consumer-build.log" 2>&1 ||
     { cat "$work/consumer-build.log"; fail "the consumer did not build"; }
@@ -102,15 +111,15 @@ EOF
       { cat "$work/too-new.log"; fail "find_package(mpixx 9.9) did not report the unsuitable 0.1.0"; }
     ;;
   subdirectory)
-    cmake_consumer subdirectory -DMPIXX_SOURCE_DIR="$src"
+    cmake_consumer subdirectory -DMPIXX_SOURCE_DIR="$src" "${mpi_args[@]}"
     ;;
   fetchcontent)
     # Fully disconnected: FetchContent must use the source tree and never try to download.
-    cmake_consumer fetchcontent -DMPIXX_SOURCE_DIR="$src" -DFETCHCONTENT_FULLY_DISCONNECTED=ON
+    cmake_consumer fetchcontent -DMPIXX_SOURCE_DIR="$src" -DFETCHCONTENT_FULLY_DISCONNECTED=ON "${mpi_args[@]}"
     ;;
   mpicxx)
-    step "mpicxx -std=c++20 -I$src/include main.cpp -lfmt"
-    mpicxx -std=c++20 -Wall -Wextra -Werror -I"$src/include" "$consumer/main.cpp" -lfmt -o "$work/consumer" ||
+    step "$mpicxx -std=c++20 -I$src/include main.cpp -lfmt"
+    "$mpicxx" -std=c++20 -Wall -Wextra -Werror -I"$src/include" "$consumer/main.cpp" -lfmt -o "$work/consumer" ||
       fail "the plain mpicxx compile failed"
     run_consumer "$work/consumer"
     ;;
@@ -125,7 +134,7 @@ EOF
     [[ $cflags == *"-I$work/prefix/include"* ]] || fail "--cflags does not point into the installed prefix"
     step "mpicxx -std=c++20 \$(pkg-config --cflags mpixx) main.cpp \$(pkg-config --libs mpixx)"
     # shellcheck disable=SC2086 # the flags are several words
-    mpicxx -std=c++20 -Wall -Wextra -Werror $cflags "$consumer/main.cpp" $libs -o "$work/consumer" ||
+    "$mpicxx" -std=c++20 -Wall -Wextra -Werror $cflags "$consumer/main.cpp" $libs -o "$work/consumer" ||
       fail "the pkg-config compile failed"
     run_consumer "$work/consumer"
     ;;
