@@ -3,7 +3,8 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(MPIXX_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/mpixx)
+# Header-only, so architecture-independent: share/, not lib/<arch>/ (find_package searches both).
+set(MPIXX_CMAKE_DIR ${CMAKE_INSTALL_DATADIR}/cmake/mpixx)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/mpixx DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 # INCLUDES gives the exported target its include dir (CMakeLists.txt expands CMAKE_INSTALL_INCLUDEDIR before
@@ -20,3 +21,8 @@ install(FILES ${PROJECT_BINARY_DIR}/mpixxConfig.cmake ${PROJECT_BINARY_DIR}/mpix
 
 configure_file(${PROJECT_SOURCE_DIR}/cmake/mpixx.pc.in ${PROJECT_BINARY_DIR}/mpixx.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/mpixx.pc DESTINATION ${CMAKE_INSTALL_DATADIR}/pkgconfig)
+
+# `cpack -G DEB` in a build directory gives libmpixx-dev (see cmake/mpixxPackage.cmake).
+if(PROJECT_IS_TOP_LEVEL)
+  include(mpixxPackage)
+endif()

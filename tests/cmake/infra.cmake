@@ -5,7 +5,7 @@ set(mpixx_infra_dir ${CMAKE_CURRENT_LIST_DIR}/..)
 
 # Packaging: one entry per way in, always with the MPI this build uses (its wrapper and launcher); each builds tests/package/consumer and runs it at 1 and 2 ranks. Mostly
 # single-threaded compiling, so one slot each (PROCESSORS 1) lets ctest -j2 run two at once.
-foreach(mode install subdirectory fetchcontent mpicxx pkgconfig)
+foreach(mode install subdirectory fetchcontent mpicxx pkgconfig deb)
   add_test(NAME package.${mode}
            COMMAND bash ${mpixx_infra_dir}/package/check_packaging.sh ${mode} ${PROJECT_SOURCE_DIR}
                    ${CMAKE_CURRENT_BINARY_DIR}/package/${mode})

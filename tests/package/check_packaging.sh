@@ -10,6 +10,8 @@
 #   fetchcontent  FetchContent_Declare(mpixx SOURCE_DIR <source_dir>) (no download)
 #   mpicxx        mpicxx -std=c++20 -I<source_dir>/include main.cpp -lfmt
 #   pkgconfig     cmake --install into a fresh prefix, then mpicxx $(pkg-config --cflags --libs mpixx)
+#   deb           cpack -G DEB, the package unpacked into a scratch root (dpkg -x), then find_package and
+#                 pkg-config consumers built from there
 # Environment: MPIXX_PACKAGE_CXX (compiler for the consumer), MPIEXEC (default: mpiexec), MPIXX_MPICXX (the MPI
 # compiler wrapper, default: mpicxx). The MPI is passed to every configure of mpixx and of the consumer, except
 # the consumer of an installed package, which must find the MPI mpixx was installed with by itself.
@@ -17,7 +19,7 @@
 set -euo pipefail
 
 if (($# != 3)); then
-  echo "usage: $0 <install|subdirectory|fetchcontent|mpicxx|pkgconfig> <source_dir> <work_dir>" >&2
+  echo "usage: $0 <install|subdirectory|fetchcontent|mpicxx|pkgconfig|deb> <source_dir> <work_dir>" >&2
   exit 2
 fi
 mode=$1
@@ -131,15 +133,40 @@ EOF
     cflags=$(pkg-config --cflags mpixx)
     libs=$(pkg-config --libs mpixx)
     echo "mpixx $version: cflags '$cflags', libs '$libs'"
-    [[ $cflags == *"-I$work/prefix/include"* ]] || fail "--cflags does not point into the installed prefix"
+    [[ $(readlink -f "$(pkg-config --variable=includedir mpixx)") == "$work/prefix/include" ]] ||
+      fail "--cflags does not point into the installed prefix"
     step "mpicxx -std=c++20 \$(pkg-config --cflags mpixx) main.cpp \$(pkg-config --libs mpixx)"
     # shellcheck disable=SC2086 # the flags are several words
     "$mpicxx" -std=c++20 -Wall -Wextra -Werror $cflags "$consumer/main.cpp" $libs -o "$work/consumer" ||
       fail "the pkg-config compile failed"
     run_consumer "$work/consumer"
     ;;
+  deb)
+    install_mpixx
+    step "cpack -G DEB"
+    (cd "$work/mpixx-build" && cpack -G DEB >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; fail "cpack failed"; }
+    deb=$(ls "$work"/mpixx-build/libmpixx-dev_*_all.deb 2>/dev/null | head -n 1)
+    [[ -f $deb ]] || { cat "$work/cpack.log"; fail "no libmpixx-dev_*_all.deb was written"; }
+    dpkg-deb -f "$deb" Package Version Architecture Depends
+    [[ $(dpkg-deb -f "$deb" Package) == libmpixx-dev ]] || fail "the package is not named libmpixx-dev"
+    [[ $(dpkg-deb -f "$deb" Depends) == *libfmt-dev* && $(dpkg-deb -f "$deb" Depends) == *mpi-default-dev* ]] ||
+      fail "the package does not depend on libfmt-dev and an MPI"
+    step "dpkg -x into a scratch root"
+    dpkg -x "$deb" "$work/root"
+    [[ -f $work/root/usr/include/mpixx/mpixx.hpp && -f $work/root/usr/share/cmake/mpixx/mpixxConfig.cmake &&
+       -f $work/root/usr/share/pkgconfig/mpixx.pc ]] || fail "the package lacks headers, CMake package or mpixx.pc"
+    cmake_consumer package -DCMAKE_PREFIX_PATH="$work/root/usr"
+    step "pkg-config from the unpacked package"
+    cflags=$(PKG_CONFIG_PATH=$work/root/usr/share/pkgconfig pkg-config --cflags mpixx)
+    [[ $(readlink -f "$(PKG_CONFIG_PATH=$work/root/usr/share/pkgconfig pkg-config --variable=includedir mpixx)") == \
+       "$work/root/usr/include" ]] || fail "mpixx.pc does not point into the unpacked root: $cflags"
+    # shellcheck disable=SC2086 # the flags are several words
+    "$mpicxx" -std=c++20 -Wall -Wextra -Werror $cflags "$consumer/main.cpp" -lfmt -o "$work/consumer" ||
+      fail "the pkg-config compile from the package failed"
+    run_consumer "$work/consumer"
+    ;;
   *)
-    fail "unknown mode (install, subdirectory, fetchcontent, mpicxx or pkgconfig)"
+    fail "unknown mode (install, subdirectory, fetchcontent, mpicxx, pkgconfig or deb)"
     ;;
 esac
 echo "check_packaging $mode: PASS in $((SECONDS - start)) s"
