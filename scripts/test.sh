@@ -11,6 +11,8 @@
 #   MPIXX_SANITIZE    sanitizers, e.g. address,undefined (default: none)
 #   MPIXX_CTEST_ARGS  extra ctest arguments, e.g. "-LE large" or "-R test_datatype"
 #   MPIXX_CMAKE_ARGS  extra CMake configure arguments
+#   MPIXX_NETWORK     1: MPICH's shared memory off (MPIR_CVAR_NOLOCAL=1), every message crosses the network
+#                     module (the closest one machine gets to several nodes)
 #   MPIXX_MPI         mpich (default) or openmpi: Open MPI is installed beside MPICH (Debian's mpicxx/mpiexec
 #                     alternatives are pinned to MPICH first) and selected by explicit wrapper and launcher
 #                     paths (/usr/bin/mpicxx.openmpi, /usr/bin/mpiexec.openmpi)
@@ -129,7 +131,11 @@ done
 read -ra extra_cmake <<<"${MPIXX_CMAKE_ARGS:-}"
 read -ra extra_ctest <<<"${MPIXX_CTEST_ARGS:-}"
 
-config="build dir $build, $mpi, compiler $compiler_label, $build_type, sanitize ${sanitize:-none}"
+if [[ ${MPIXX_NETWORK:-0} == 1 ]]; then
+  [[ $mpi == mpich ]] || { echo "scripts/test.sh: MPIXX_NETWORK=1 needs MPICH" >&2; exit 2; }
+  export MPIR_CVAR_NOLOCAL=1
+fi
+config="build dir $build, $mpi${MPIR_CVAR_NOLOCAL:+ (network path)}, compiler $compiler_label, $build_type, sanitize ${sanitize:-none}"
 [[ -n ${MPIXX_CTEST_ARGS:-} ]] && config+=", ctest args: $MPIXX_CTEST_ARGS"
 start=$SECONDS
 trap 'rc=$?; if ((rc != 0)); then printf "\n== scripts/test.sh: FAILED (%s) after %d s\n" "$config" $((SECONDS - start)) >&2; fi' EXIT
