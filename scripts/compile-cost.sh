@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# scripts/compile-cost.sh [header...] - what including each public mpixx header costs at compile time.
+#
+# For g++ and clang++ (whichever exist), the best of 3 `-fsyntax-only -std=c++20` runs of a file that
+# includes one header, in seconds; <mpi.h> alone and <fmt/format.h> alone are printed for scale.
+# Default: every header under include/mpixx/ (not detail/). MPI's include flags come from mpicxx -show.
+# Environment: MPIXX_COST_RUNS (default 3), MPIXX_COST_COMPILERS (default "g++ clang++").
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+runs=${MPIXX_COST_RUNS:-3}
+read -ra compilers <<<"${MPIXX_COST_COMPILERS:-g++ clang++}"
+
+headers=("$@")
+if ((${#headers[@]} == 0)); then
+  for h in "$root"/include/mpixx/*.hpp; do headers+=("mpixx/$(basename "$h")"); done
+fi
+# -I flags of the MPI that mpicxx wraps (MPICH or Open MPI).
+read -ra mpi_flags <<<"$(mpicxx -show | tr ' ' '\n' | grep -E '^-I' | tr '\n' ' ')"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# best_of CXX HEADER: the shortest of $runs compile times, in seconds with 2 decimals.
+best_of() {
+  local cxx=$1 header=$2 best=0 t start
+  printf '#include <%s>\n' "$header" >"$tmp/tu.cpp"
+  for ((i = 0; i < runs; i++)); do
+    start=$(date +%s%N)
+    "$cxx" -std=c++20 -fsyntax-only -I"$root/include" "${mpi_flags[@]}" "$tmp/tu.cpp" || return 1
+    t=$(($(date +%s%N) - start))
+    if ((best == 0 || t < best)); then best=$t; fi
+  done
+  printf '%d.%02d' $((best / 1000000000)) $((best / 10000000 % 100))
+}
+
+available=()
+for cxx in "${compilers[@]}"; do command -v "$cxx" >/dev/null && available+=("$cxx"); done
+printf '%-32s' "header (best of $runs, s)"
+printf '%10s' "${available[@]}"
+printf '\n'
+for header in mpi.h fmt/format.h "${headers[@]}"; do
+  printf '%-32s' "$header"
+  for cxx in "${available[@]}"; do printf '%10s' "$(best_of "$cxx" "$header")"; done
+  printf '\n'
+done
