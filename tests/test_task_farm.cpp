@@ -1,7 +1,8 @@
 // Tests of mpixx/task_farm.hpp: results in task order, tasks and results of serializable (non-typed)
 // types, uneven task durations, more workers than tasks and no tasks, a task that throws (the root gets
 // mpixx::task_error, every rank returns, the communicator stays usable), which worker ran what, large
-// tasks (rendezvous sends), user messages left alone, and the argument errors.
+// tasks (rendezvous sends), user messages left alone, and the argument errors; task_farm_collect
+// (every task runs, every success and every failure reported on the root).
 #include "mpixx_test.hpp"
 
 #include <mpixx/communicator.hpp>
@@ -294,5 +295,56 @@ TEST_CASE("task_farm: argument errors are reported on every rank") {
     } catch (const mpixx::error& e) {
         CHECK(e.error_class() == MPI_ERR_COMM);
     }
+    check_ring(comm);
+}
+
+TEST_CASE("task_farm_collect: every task runs; the root gets every success and every failure, by index") {
+    auto comm = mpixx::world().dup();
+    std::vector<int> tasks(40);
+    std::iota(tasks.begin(), tasks.end(), 0);
+    const auto picky = [](int t) {
+        if (t == 7 || t == 19 || t == 38) throw std::runtime_error("bad task " + std::to_string(t));
+        return std::to_string(t * t); // a serialized result type
+    };
+    for (int root : {0, comm.size() - 1}) {
+        for (int depth : {1, 3}) {
+            const auto out = mpixx::task_farm_collect(comm, tasks, picky, {.root = root, .in_flight = depth});
+            if (comm.rank() != root) {
+                CHECK(out.results.empty());
+                CHECK(out.failures.empty());
+                continue;
+            }
+            CHECK_FALSE(out.ok());
+            REQUIRE(out.results.size() == tasks.size());
+            REQUIRE(out.failures.size() == 3);
+            const std::size_t bad[] = {7, 19, 38};
+            for (std::size_t k = 0; k < 3; ++k) {
+                const mpixx::task_error& e = out.failures[k];
+                CHECK(e.task_index() == bad[k]);
+                CHECK(e.task_what() == "bad task " + std::to_string(bad[k]));
+                CHECK(e.routine() == "mpixx::task_farm");
+                CHECK(e.task_name().empty());
+                check_worker(comm, e.worker(), root);
+            }
+            for (std::size_t i = 0; i < tasks.size(); ++i) {
+                if (i == 7 || i == 19 || i == 38) CHECK(out.results[i].empty()); // R{}
+                else CHECK(out.results[i] == std::to_string(tasks[i] * tasks[i]));
+            }
+        }
+        check_ring(comm);
+    }
+    // All well: ok(), and the results of task_farm.
+    const auto all = mpixx::task_farm_collect(comm, tasks, [](int t) { return 2 * t; });
+    CHECK(all.ok());
+    if (comm.rank() == 0) CHECK(all.results == mpixx::task_farm(comm, tasks, [](int t) { return 2 * t; }));
+    else CHECK(mpixx::task_farm(comm, tasks, [](int t) { return 2 * t; }).empty());
+    // Typed tasks and results, every task failing, and argument errors as in task_farm.
+    const auto none_ok = mpixx::task_farm_collect(comm, tasks, [](int) -> int { throw 1; });
+    if (comm.rank() == 0) {
+        CHECK(none_ok.failures.size() == tasks.size());
+        CHECK(none_ok.results == std::vector<int>(tasks.size(), 0));
+        for (std::size_t i = 0; i < tasks.size(); ++i) CHECK(none_ok.failures[i].task_index() == i);
+    }
+    CHECK_THROWS_AS(mpixx::task_farm_collect(comm, tasks, [](int t) { return t; }, {.root = comm.size()}), mpixx::error);
     check_ring(comm);
 }

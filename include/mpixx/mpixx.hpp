@@ -14,3 +14,4 @@
 #include <mpixx/print.hpp>
 #include <mpixx/debug.hpp>
 #include <mpixx/task_farm.hpp>
+#include <mpixx/executor.hpp>

@@ -17,6 +17,12 @@
 // worker, and throws mpixx::task_error (naming the task index, the worker and the original what());
 // the other ranks return normally and the communicator stays usable. At 1 rank f's exception is
 // wrapped the same way. Only a failing MPI call propagates as is (the farm is then broken).
+// To keep every successful result when some tasks fail, call task_farm_collect instead (same
+// arguments): it never stops handing out, runs every task, and returns on the root a
+// farm_outcome{results, failures}: the results in task order (a failed task's slot holds R{}) and
+// every failure as a task_error (index, worker, what()), by increasing index, reported together
+// after all tasks ran. task_farm stays fail-fast: no task is started after the first failure.
+// (For per-task futures and several task kinds in one pool, see mpixx/executor.hpp.)
 //
 // Protocol, on a private duplicate of `comm` (detail::private_comm, made collectively on first use and
 // cached; print_ordered shares it on another tag), so the farm never matches a user's message nor a
@@ -44,6 +50,7 @@
 #include <mpixx/detail/private_comm.hpp>
 #include <mpixx/serialize.hpp>
 
+#include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <exception>
@@ -59,26 +66,46 @@
 
 namespace mpixx::inline MPIXX_ABI {
 
-/// A task of mpixx::task_farm failed: its index, the rank that ran it and the original what().
+/// A task failed (mpixx::task_farm, mpixx::executor): its index, the rank that ran it, the task's name
+/// (executor tasks) and the original what().
 class task_error : public error {
 public:
-    /// Task `index` failed on rank `worker` of the farm's communicator with `what_arg`.
+    /// Task `index` of a task_farm failed on rank `worker` of the farm's communicator with `what_arg`.
     task_error(std::size_t index, int worker, std::string what_arg)
-        : error("mpixx::task_farm", MPI_ERR_OTHER,
-                "task " + std::to_string(index) + " failed on rank " + std::to_string(worker) + ": " + what_arg),
-          index_(index), worker_(worker), task_what_(std::move(what_arg)) {}
+        : task_error("mpixx::task_farm", {}, index, worker, std::move(what_arg)) {}
 
-    /// The index of the failed task in the tasks range.
+    /// Task `index`, named `name` (may be empty), failed in `routine` on rank `worker` with `what_arg`.
+    task_error(const char* routine, std::string name, std::size_t index, int worker, std::string what_arg,
+               int error_class = MPI_ERR_OTHER)
+        : error(routine, error_class,
+                "task " + std::to_string(index) + (name.empty() ? std::string() : " ('" + name + "')") +
+                    " failed on rank " + std::to_string(worker) + ": " + what_arg),
+          index_(index), worker_(worker), name_(std::move(name)), task_what_(std::move(what_arg)) {}
+
+    /// The index of the failed task: its position in the tasks range (task_farm, executor::map) or its
+    /// submission number on the executor (executor::submit, counted from 0).
     [[nodiscard]] std::size_t task_index() const noexcept { return index_; }
-    /// The rank (in the farm's communicator) on which the task ran.
+    /// The rank (in the farm's or pool's communicator) on which the task ran; -1 if it never ran.
     [[nodiscard]] int worker() const noexcept { return worker_; }
-    /// The what() of the exception the task threw.
+    /// The registered name of the task (executor tasks); empty for task_farm.
+    [[nodiscard]] const std::string& task_name() const noexcept { return name_; }
+    /// The what() of the exception the task threw (or why it could not run).
     [[nodiscard]] const std::string& task_what() const noexcept { return task_what_; }
 
 private:
     std::size_t index_;
     int worker_;
+    std::string name_;
     std::string task_what_;
+};
+
+/// What task_farm_collect returns on the root: every result, and every failure.
+template <class R>
+struct farm_outcome {
+    std::vector<R> results;           ///< in task order; the slot of a failed task holds R{}
+    std::vector<task_error> failures; ///< every failed task, by increasing task_index()
+    /// Whether every task succeeded.
+    [[nodiscard]] bool ok() const noexcept { return failures.empty(); }
 };
 
 /// How task_farm runs; every rank must pass the same values.
@@ -251,13 +278,16 @@ class farm_master {
     };
 
 public:
-    farm_master(MPI_Comm comm, int root, int size, int depth, const Range& tasks)
-        : comm_(comm), root_(root), size_(size), depth_(static_cast<std::size_t>(depth)),
+    /// `collect`: a failed task is recorded and the farm goes on (task_farm_collect); otherwise the
+    /// first failure stops the handing out (task_farm).
+    farm_master(MPI_Comm comm, int root, int size, int depth, const Range& tasks, bool collect = false)
+        : comm_(comm), root_(root), size_(size), collect_(collect), depth_(static_cast<std::size_t>(depth)),
           n_(static_cast<std::size_t>(std::ranges::size(tasks))), next_it_(std::ranges::begin(tasks)),
           slots_(static_cast<std::size_t>(size) * depth_), head_(static_cast<std::size_t>(size)),
           count_(static_cast<std::size_t>(size)) {}
 
-    /// Runs the farm to the end; throws the first failure once every worker has stopped.
+    /// Runs the farm to the end; throws the first failure once every worker has stopped (in collect
+    /// mode only a failing MPI call or an internal error throws: task failures are in failures()).
     std::vector<R> run() {
         std::vector<R> results(n_);
         // Deal one task to each worker per round, so that few tasks still reach many workers.
@@ -269,6 +299,12 @@ public:
         while (outstanding_ > 0) receive_one(results);
         if (failure_) std::rethrow_exception(failure_);
         return results;
+    }
+
+    /// The failed tasks (collect mode), by increasing index.
+    std::vector<task_error> failures() && {
+        std::ranges::sort(failures_, {}, [](const task_error& e) { return e.task_index(); });
+        return std::move(failures_);
     }
 
 private:
@@ -328,13 +364,16 @@ private:
         --outstanding_;
         if (!nonempty) {
             std::string text = farm_recv_text(comm_, w);
-            if (!failure_) failure_ = std::make_exception_ptr(task_error(s.index, w, std::move(text)));
+            if (collect_) failures_.emplace_back(s.index, w, std::move(text));
+            else if (!failure_) failure_ = std::make_exception_ptr(task_error(s.index, w, std::move(text)));
         } else if (!failure_) {
             try {
                 if constexpr (mpi_type<R>) results[s.index] = value_;
                 else mpixx::deserialize_into(std::span<const std::byte>(bytes_), results[s.index]);
             } catch (...) {
-                failure_ = std::current_exception();
+                // A result that does not decode is that task's failure when collecting.
+                if (collect_) failures_.emplace_back(s.index, w, "its result does not decode: " + current_what());
+                else failure_ = std::current_exception();
             }
         }
         if (can_hand_out()) post_guarded(w);
@@ -343,6 +382,7 @@ private:
 
     MPI_Comm comm_;
     int root_, size_;
+    bool collect_;
     std::size_t depth_, n_, next_ = 0, outstanding_ = 0;
     iterator next_it_;
     std::vector<slot> slots_;        // depth_ per rank, a ring each
@@ -351,12 +391,61 @@ private:
     std::vector<oob_out> no_segments_;
     std::vector<std::byte> bytes_;
     R value_{};
-    std::exception_ptr failure_;
+    std::exception_ptr failure_;         // stops the farm: the first task failure, or an MPI failure
+    std::vector<task_error> failures_;   // collect mode: every task failure
 };
 
 /// The result type of a farm: what f returns for a const Task&.
 template <class F, class Task>
 using farm_result_t = std::remove_cvref_t<std::invoke_result_t<F&, const Task&>>;
+
+/// Checks task_farm's arguments (the same on every rank, so every rank throws alike).
+inline void farm_check(const communicator& comm, const task_farm_options& options) {
+    if (comm.is_null()) [[unlikely]]
+        throw_usage("mpixx::task_farm", MPI_ERR_COMM, "the communicator is null");
+    if (comm.is_inter()) [[unlikely]]
+        throw_intercomm("mpixx::task_farm");
+    if (options.root < 0 || options.root >= comm.size()) [[unlikely]]
+        throw_usage("mpixx::task_farm", MPI_ERR_ROOT,
+                    "root " + std::to_string(options.root) + " is out of range for a communicator of size " +
+                        std::to_string(comm.size()));
+    if (options.in_flight < 1 || options.in_flight > farm_max_in_flight) [[unlikely]]
+        throw_usage("mpixx::task_farm", MPI_ERR_ARG,
+                    "in_flight must be in [1, " + std::to_string(farm_max_in_flight) + "], got " +
+                        std::to_string(options.in_flight));
+}
+
+/// Both farms: the results on the root (empty elsewhere); with `failures`, task failures are collected
+/// there and every task runs, otherwise the first one is thrown.
+template <class Task, class R, class Tasks, class F>
+std::vector<R> farm_run(const communicator& comm, const Tasks& tasks, F& f, const task_farm_options& options,
+                        std::vector<task_error>* failures) {
+    farm_check(comm, options);
+    if (comm.size() == 1) { // no workers: the root does it all, with the same error reporting
+        std::vector<R> results;
+        results.reserve(static_cast<std::size_t>(std::ranges::size(tasks)));
+        for (auto&& task : tasks) {
+            try {
+                results.push_back(std::invoke(f, static_cast<const Task&>(task)));
+            } catch (...) {
+                task_error e(results.size(), comm.rank(), current_what());
+                if (failures == nullptr) throw e;
+                failures->push_back(std::move(e));
+                results.emplace_back();
+            }
+        }
+        return results;
+    }
+    const MPI_Comm farm = private_comm::get(comm.native());
+    if (comm.rank() != options.root) {
+        farm_work<Task, R>(farm, options.root, static_cast<std::size_t>(options.in_flight), f);
+        return {};
+    }
+    farm_master<Task, R, Tasks> master(farm, options.root, comm.size(), options.in_flight, tasks, failures != nullptr);
+    std::vector<R> results = master.run();
+    if (failures != nullptr) *failures = std::move(master).failures();
+    return results;
+}
 
 } // namespace detail
 
@@ -366,43 +455,15 @@ concept task_range = std::ranges::forward_range<const R> && std::ranges::sized_r
                      serializable<std::ranges::range_value_t<const R>>;
 
 /// Collective: runs f on every task of the root's `tasks`, on the other ranks, with dynamic load
-/// balancing; the root returns the results in task order, every other rank an empty vector. A task that
-/// throws makes the root throw mpixx::task_error after a clean shutdown (see the header comment).
+/// balancing; the root returns the results in task order, every other rank an empty vector. The first
+/// task that throws stops the handing out: the root throws its mpixx::task_error after a clean shutdown
+/// (see the header comment; task_farm_collect runs every task instead).
 template <task_range Tasks, class F,
           class Task = std::ranges::range_value_t<const Tasks>, class R = detail::farm_result_t<F, Task>>
     requires std::invocable<F&, const Task&> && serializable<R>
 [[nodiscard]] std::vector<R> task_farm(const communicator& comm, const Tasks& tasks, F&& f,
                                        task_farm_options options = {}) {
-    if (comm.is_null()) [[unlikely]]
-        detail::throw_usage("mpixx::task_farm", MPI_ERR_COMM, "the communicator is null");
-    if (comm.is_inter()) [[unlikely]]
-        detail::throw_intercomm("mpixx::task_farm");
-    if (options.root < 0 || options.root >= comm.size()) [[unlikely]]
-        detail::throw_usage("mpixx::task_farm", MPI_ERR_ROOT,
-                            "root " + std::to_string(options.root) + " is out of range for a communicator of size " +
-                                std::to_string(comm.size()));
-    if (options.in_flight < 1 || options.in_flight > detail::farm_max_in_flight) [[unlikely]]
-        detail::throw_usage("mpixx::task_farm", MPI_ERR_ARG,
-                            "in_flight must be in [1, " + std::to_string(detail::farm_max_in_flight) + "], got " +
-                                std::to_string(options.in_flight));
-    if (comm.size() == 1) { // no workers: the root does it all, with the same error reporting
-        std::vector<R> results;
-        results.reserve(static_cast<std::size_t>(std::ranges::size(tasks)));
-        for (auto&& task : tasks) {
-            try {
-                results.push_back(std::invoke(f, static_cast<const Task&>(task)));
-            } catch (...) {
-                throw task_error(results.size(), comm.rank(), detail::current_what());
-            }
-        }
-        return results;
-    }
-    const MPI_Comm farm = detail::private_comm::get(comm.native());
-    if (comm.rank() != options.root) {
-        detail::farm_work<Task, R>(farm, options.root, static_cast<std::size_t>(options.in_flight), f);
-        return {};
-    }
-    return detail::farm_master<Task, R, Tasks>(farm, options.root, comm.size(), options.in_flight, tasks).run();
+    return detail::farm_run<Task, R>(comm, tasks, f, options, nullptr);
 }
 
 /// task_farm with the tasks handed out by rank `root`.
@@ -411,6 +472,19 @@ template <task_range Tasks, class F,
     requires std::invocable<F&, const Task&> && serializable<R>
 [[nodiscard]] std::vector<R> task_farm(const communicator& comm, const Tasks& tasks, F&& f, int root) {
     return task_farm(comm, tasks, std::forward<F>(f), task_farm_options{.root = root});
+}
+
+/// Collective, as task_farm, but a failing task never stops the farm: every task runs, and the root
+/// gets every successful result plus the failures (index, worker, what()), all at the end. Other ranks
+/// return an empty outcome. Only a failing MPI call throws.
+template <task_range Tasks, class F,
+          class Task = std::ranges::range_value_t<const Tasks>, class R = detail::farm_result_t<F, Task>>
+    requires std::invocable<F&, const Task&> && serializable<R>
+[[nodiscard]] farm_outcome<R> task_farm_collect(const communicator& comm, const Tasks& tasks, F&& f,
+                                                task_farm_options options = {}) {
+    farm_outcome<R> out;
+    out.results = detail::farm_run<Task, R>(comm, tasks, f, options, &out.failures);
+    return out;
 }
 
 } // namespace mpixx

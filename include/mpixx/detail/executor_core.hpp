@@ -1,0 +1,640 @@
+// mpixx/detail/executor_core.hpp - the engine of mpixx::executor (see mpixx/executor.hpp for the user's
+// view): the wire protocol, the client's pool (slots, queue, feeders, progress), the worker's loop, and
+// the shared state behind a future.
+//
+// Protocol, on the pool's own duplicate of the user's communicator (made when the pool starts, freed
+// when it ends: no message of a pool can match another pool's, nor a user's):
+//   exec_task_tag       client -> worker: a task, [0][u64 name hash][u64 signature hash][arguments];
+//                       an EMPTY message means "stop".
+//   exec_reply_tag      worker -> client: a reply, [status][result, or a text when the task failed],
+//                       one per task, in the order the worker got its tasks (MPI's non-overtaking rule),
+//                       so the client knows the task from a per-worker FIFO and no task id travels.
+//   *_body_tag          a message longer than exec_inline_bytes is announced on its tag by 9 bytes
+//                       [0x80][u64 size] and follows whole on the body tag: every other message is
+//                       received with ONE MPI call into a fixed buffer (no probe), as a hand-written
+//                       farm of fixed-size messages would.
+// Arguments and results are mpixx-serialized (every bulk run inline). No deadlock: the client never
+// blocks sending (MPI_Isend, the request freed at once: the task's reply proves the worker received it,
+// MPI's own example of MPI_Request_free, so the buffer is reused only then); it blocks only receiving a
+// reply, which a worker with a task in flight always sends. A worker blocks receiving tasks or sending
+// replies (which the client receives whenever it waits). "Stop" goes to a worker with nothing in flight
+// once the pool shuts down and nothing is left to hand out.
+#pragma once
+
+#include <mpixx/config.hpp>
+
+#include <mpixx/detail/comm_base.hpp>
+#include <mpixx/detail/executor_registry.hpp>
+#include <mpixx/task_farm.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace mpixx::inline MPIXX_ABI::detail {
+
+inline constexpr int exec_task_tag = 1;
+inline constexpr int exec_task_body_tag = 2;
+inline constexpr int exec_reply_tag = 3;
+inline constexpr int exec_reply_body_tag = 4;
+/// Messages up to this size travel in one piece; longer ones are announced, then sent on the body tag.
+inline constexpr std::size_t exec_inline_bytes = 8192;
+inline constexpr std::byte exec_big_marker{0x80};
+inline constexpr std::size_t exec_announce_bytes = 1 + sizeof(std::uint64_t);
+inline constexpr std::size_t exec_task_header = 1 + 2 * sizeof(std::uint64_t);
+inline constexpr int exec_max_in_flight = 1024;
+inline constexpr const char* exec_routine = "mpixx::executor";
+
+using exec_announce = std::array<std::byte, exec_announce_bytes>;
+
+inline void exec_set_announce(exec_announce& a, std::size_t n) noexcept {
+    const std::uint64_t size = n;
+    a[0] = exec_big_marker;
+    std::memcpy(a.data() + 1, &size, sizeof size);
+}
+
+/// Receives the message of `count` bytes now in `inbox` (from `from`, on `tag`): itself, or the body it
+/// announces (received into `body`, on tag + 1). An empty span is an empty message.
+inline std::span<const std::byte> exec_complete(MPI_Comm comm, int from, int tag, std::size_t count,
+                                                const std::vector<std::byte>& inbox, std::vector<std::byte>& body) {
+    if (count != exec_announce_bytes || inbox[0] != exec_big_marker) return {inbox.data(), count};
+    std::uint64_t size = 0;
+    std::memcpy(&size, inbox.data() + 1, sizeof size);
+    if (body.size() < size) body.resize(static_cast<std::size_t>(size));
+    MPIXX_CALL_COUNT(MPI_Recv, body.data(), static_cast<std::size_t>(size), MPI_BYTE, from, tag + 1, comm,
+                     MPI_STATUS_IGNORE);
+    return {body.data(), static_cast<std::size_t>(size)};
+}
+
+/// Blocks for the next message on `tag` from `source` (or any): one MPI_Recv into `inbox`.
+inline std::span<const std::byte> exec_recv(MPI_Comm comm, int source, int tag, std::vector<std::byte>& inbox,
+                                            std::vector<std::byte>& body, int& from) {
+    MPI_Status st;
+    MPIXX_CALL(MPI_Recv, inbox.data(), static_cast<int>(exec_inline_bytes), MPI_BYTE, source, tag, comm, &st);
+    int n = 0;
+    MPIXX_CALL(MPI_Get_count, &st, MPI_BYTE, &n);
+    from = st.MPI_SOURCE;
+    return exec_complete(comm, from, tag, static_cast<std::size_t>(n), inbox, body);
+}
+
+/// A worker's loop: runs the tasks the client sends until "stop"; returns how many it ran.
+inline std::size_t exec_serve(MPI_Comm comm, int client) {
+    std::vector<std::byte> inbox(exec_inline_bytes), body, out(1);
+    exec_announce announce{};
+    const task_registry& registry = task_registry::instance();
+    const task_entry* last = nullptr; // tasks of one kind in a row skip the registry's lock
+    std::size_t served = 0;
+    for (;;) {
+        int from = 0;
+        const std::span<const std::byte> msg = exec_recv(comm, client, exec_task_tag, inbox, body, from);
+        if (msg.empty()) return served;
+        task_status status = task_status::bad_arguments;
+        if (msg.size() < exec_task_header || msg[0] != std::byte{0}) [[unlikely]] {
+            write_text(out, "malformed task message");
+        } else {
+            std::uint64_t name = 0, signature = 0;
+            std::memcpy(&name, msg.data() + 1, sizeof name);
+            std::memcpy(&signature, msg.data() + 1 + sizeof name, sizeof signature);
+            const task_entry* e = last != nullptr && last->name_hash() == name ? last : registry.find(name);
+            if (e != nullptr) last = e;
+            if (e == nullptr) {
+                status = task_status::unknown_task;
+                out.resize(1);
+            } else if (e->signature_hash() != signature) {
+                status = task_status::bad_signature;
+                write_text(out, e->signature());
+            } else {
+                status = e->run(msg.subspan(exec_task_header), out);
+            }
+        }
+        out[0] = static_cast<std::byte>(status);
+        if (out.size() <= exec_inline_bytes) {
+            MPIXX_CALL_COUNT(MPI_Send, out.data(), out.size(), MPI_BYTE, client, exec_reply_tag, comm);
+        } else {
+            exec_set_announce(announce, out.size());
+            MPIXX_CALL(MPI_Send, announce.data(), static_cast<int>(announce.size()), MPI_BYTE, client,
+                       exec_reply_tag, comm);
+            MPIXX_CALL_COUNT(MPI_Send, out.data(), out.size(), MPI_BYTE, client, exec_reply_body_tag, comm);
+        }
+        ++served;
+    }
+}
+
+/// What the client knows about a task whose reply came: for results and error messages.
+struct task_info {
+    std::string_view name;
+    std::string_view signature;
+    std::size_t index;
+    int worker;
+    bool cancelled = false; ///< fail(): the task was cancelled before it ran
+};
+
+/// The task_error of a task (cold path).
+[[gnu::noinline, gnu::cold]] inline std::exception_ptr exec_error(const task_info& info, std::string text,
+                                                                   int error_class = MPI_ERR_OTHER) {
+    return std::make_exception_ptr(
+        task_error(exec_routine, std::string(info.name), info.index, info.worker, std::move(text), error_class));
+}
+
+/// Where the outcome of a task goes: a future's state, or a map's buffer. Never throws.
+class task_sink {
+public:
+    virtual ~task_sink() = default;
+    /// The task succeeded: `result` is its encoded result (a result that does not decode is a failure).
+    virtual void deliver(std::span<const std::byte> result, const task_info& info) noexcept = 0;
+    /// The task failed (or was cancelled, or the pool broke).
+    virtual void fail(std::exception_ptr error, const task_info& info) noexcept = 0;
+};
+
+/// A task, ready to go or in flight: its message stays here until the reply (the send reads it).
+struct exec_slot {
+    std::shared_ptr<task_sink> sink;
+    std::string_view name;      // the registry's (or an interned) copy
+    std::string_view signature; // the client's
+    std::size_t index = 0;
+    std::vector<std::byte> bytes;
+    exec_announce announce{};
+
+    task_info info(int worker, bool cancelled = false) const noexcept {
+        return {name, signature, index, worker, cancelled};
+    }
+};
+
+/// A source of tasks the pool pulls from when a worker has room (a map).
+class task_feeder {
+public:
+    virtual ~task_feeder() = default;
+    /// Writes its next task into `slot`; false when it has none to give now.
+    virtual bool feed(exec_slot& slot) = 0;
+    /// Whether it will never give another task.
+    [[nodiscard]] virtual bool exhausted() const noexcept = 0;
+    /// Shutdown: give every remaining task, ignoring any window.
+    virtual void drain() noexcept = 0;
+    /// Shutdown with cancellation: give no more tasks.
+    virtual void cut() noexcept = 0;
+};
+
+/// The client's side of a pool. Single-threaded: every call comes from the client's thread.
+class exec_core {
+public:
+    /// A pool over `comm` (owned: freed when the pool is released; null for a pool of one rank).
+    exec_core(MPI_Comm comm, int client, int size, int depth, std::size_t window)
+        : comm_(comm), client_(client), size_(size), depth_(static_cast<std::size_t>(depth)),
+          window_(window != 0 ? window : std::max<std::size_t>(64, 8 * depth_ * workers())) {
+        if (size_ == 1) {
+            released_ = true;
+            return;
+        }
+        slots_.resize(depth_ * static_cast<std::size_t>(size_));
+        head_.assign(static_cast<std::size_t>(size_), 0);
+        count_.assign(static_cast<std::size_t>(size_), 0);
+        stopped_.assign(static_cast<std::size_t>(size_), false);
+        inbox_.resize(exec_inline_bytes);
+        for (std::size_t round = 0; round < depth_; ++round) // dealt round-robin: few tasks reach many workers
+            for (int w = 0; w < size_; ++w)
+                if (w != client_) free_.push_back(w);
+        running_ = workers();
+    }
+    exec_core(const exec_core&) = delete;
+    exec_core& operator=(const exec_core&) = delete;
+    ~exec_core() {
+        if (comm_ != MPI_COMM_NULL) { // a broken pool: its handle is all that can still be freed
+            int finalized = 0;
+            MPI_Finalized(&finalized);
+            if (!finalized) MPI_Comm_free(&comm_);
+        }
+    }
+
+    [[nodiscard]] bool local() const noexcept { return size_ == 1; }
+    [[nodiscard]] int client() const noexcept { return client_; }
+    [[nodiscard]] std::size_t workers() const noexcept { return static_cast<std::size_t>(size_ - 1); }
+    [[nodiscard]] std::size_t window() const noexcept { return window_; }
+    [[nodiscard]] bool closing() const noexcept { return closing_; }
+
+    /// Throws if the pool broke (an MPI call failed) or was shut down.
+    void check_open(const char* what) const {
+        check_usable();
+        if (closing_) [[unlikely]]
+            throw_usage(exec_routine, MPI_ERR_OTHER, std::string(what) + " after shutdown()");
+    }
+    /// Throws the failure that broke the pool, if one did.
+    void check_usable() const {
+        if (broken_) [[unlikely]]
+            std::rethrow_exception(broken_);
+    }
+
+    /// Sends a task whose message `encode(bytes)` writes to a worker with room, or queues it.
+    template <class Encode>
+    void post(std::shared_ptr<task_sink> sink, std::string_view name, std::string_view signature,
+              std::size_t index, Encode&& encode) {
+        check_open("submit");
+        if (free_.empty()) poll(); // collect what came back: maybe a worker has room now
+        if (!free_.empty()) {
+            exec_slot& s = next_slot(free_.front());
+            encode(s.bytes); // may throw: nothing has changed yet
+            s.sink = std::move(sink);
+            s.name = name;
+            s.signature = signature;
+            s.index = index;
+            guarded([&] { launch(); });
+        } else {
+            exec_slot s;
+            encode(s.bytes);
+            s.sink = std::move(sink);
+            s.name = name;
+            s.signature = signature;
+            s.index = index;
+            pending_.push_back(std::move(s));
+        }
+    }
+
+    /// Handles every reply that has arrived; never blocks.
+    void poll() {
+        check_usable();
+        if (in_flight_ == 0) return;
+        guarded([&] {
+            for (;;) {
+                int flag = 0;
+                MPI_Message m = MPI_MESSAGE_NULL;
+                MPI_Status st;
+                MPIXX_CALL(MPI_Improbe, MPI_ANY_SOURCE, exec_reply_tag, comm_, &flag, &m, &st);
+                if (!flag) break;
+                int n = 0;
+                MPIXX_CALL(MPI_Get_count, &st, MPI_BYTE, &n);
+                if (static_cast<std::size_t>(n) > exec_inline_bytes) [[unlikely]]
+                    throw_usage(exec_routine, MPI_ERR_INTERN, "a reply longer than the protocol allows");
+                MPIXX_CALL(MPI_Mrecv, inbox_.data(), n, MPI_BYTE, &m, MPI_STATUS_IGNORE);
+                on_reply(st.MPI_SOURCE, exec_complete(comm_, st.MPI_SOURCE, exec_reply_tag,
+                                                      static_cast<std::size_t>(n), inbox_, body_));
+            }
+        });
+    }
+
+    /// Blocks until one more reply came and is handled. Only called while something is in flight.
+    void wait_one() {
+        check_usable();
+        if (in_flight_ == 0) [[unlikely]]
+            throw_usage(exec_routine, MPI_ERR_INTERN, "waiting on a pool with nothing in flight");
+        guarded([&] {
+            int from = 0;
+            const auto msg = exec_recv(comm_, MPI_ANY_SOURCE, exec_reply_tag, inbox_, body_, from);
+            on_reply(from, msg);
+        });
+    }
+
+    /// Hands queued tasks, then feeders' tasks, to workers with room; releases the workers when done.
+    void refill() {
+        check_usable();
+        if (local() || released_) return;
+        guarded([&] { fill(); });
+    }
+
+    /// A map to pull tasks from when workers have room.
+    void add_feeder(std::shared_ptr<task_feeder> f) {
+        check_open("map");
+        feeders_.push_back(std::move(f));
+        refill();
+    }
+    void remove_feeder(const task_feeder* f) noexcept {
+        std::erase_if(feeders_, [f](const auto& p) { return p.get() == f; });
+    }
+
+    /// Removes the queued task of `sink` (not yet sent); true when it was queued.
+    bool cancel(const task_sink* sink) {
+        const auto it = std::ranges::find_if(pending_, [sink](const exec_slot& s) { return s.sink.get() == sink; });
+        if (it == pending_.end()) return false;
+        const exec_slot s = std::move(*it);
+        pending_.erase(it);
+        const task_info info = s.info(-1, true);
+        s.sink->fail(exec_error(info, "cancelled before it ran"), info);
+        return true;
+    }
+
+    /// Refuses new tasks; with `cancel_pending`, drops the tasks not yet sent; with `wait`, returns once
+    /// every task sent has come back and every worker is released (otherwise that happens during later
+    /// calls, or in the executor's destructor).
+    void shutdown(bool wait, bool cancel_pending) {
+        closing_ = true;
+        if (local()) return;
+        check_usable();
+        if (cancel_pending) {
+            while (!pending_.empty()) cancel(pending_.front().sink.get());
+            for (const auto& f : feeders_) f->cut();
+        }
+        for (const auto& f : feeders_) f->drain();
+        refill();
+        while (wait && !released_) wait_one();
+    }
+
+    [[nodiscard]] bool released() const noexcept { return released_; }
+
+private:
+    static std::size_t idx(int rank) noexcept { return static_cast<std::size_t>(rank); }
+    exec_slot& next_slot(int w) noexcept { return slots_[idx(w) * depth_ + (head_[idx(w)] + count_[idx(w)]) % depth_]; }
+
+    /// Runs f; an exception there (a failed MPI call) breaks the pool: every task still out fails with it.
+    template <class F>
+    void guarded(F&& f) {
+        try {
+            f();
+        } catch (...) {
+            broken_ = std::current_exception();
+            for (int w = 0; w < size_; ++w)
+                for (; count_[idx(w)] > 0; --count_[idx(w)]) {
+                    exec_slot& s = slots_[idx(w) * depth_ + head_[idx(w)]];
+                    head_[idx(w)] = (head_[idx(w)] + 1) % depth_;
+                    if (const auto sink = std::move(s.sink)) sink->fail(broken_, s.info(w));
+                }
+            for (exec_slot& s : pending_) s.sink->fail(broken_, s.info(-1));
+            pending_.clear();
+            feeders_.clear();
+            in_flight_ = 0;
+            throw;
+        }
+    }
+
+    /// Sends the task just written into the next slot of free_.front().
+    void launch() {
+        const int w = free_.front();
+        exec_slot& s = next_slot(w);
+        free_.pop_front();
+        ++count_[idx(w)];
+        ++in_flight_;
+        MPI_Request r = MPI_REQUEST_NULL;
+        if (s.bytes.size() <= exec_inline_bytes) {
+            MPIXX_CALL_COUNT(MPI_Isend, s.bytes.data(), s.bytes.size(), MPI_BYTE, w, exec_task_tag, comm_, &r);
+            MPIXX_CALL(MPI_Request_free, &r);
+        } else {
+            exec_set_announce(s.announce, s.bytes.size());
+            MPIXX_CALL(MPI_Isend, s.announce.data(), static_cast<int>(s.announce.size()), MPI_BYTE, w,
+                       exec_task_tag, comm_, &r);
+            MPIXX_CALL(MPI_Request_free, &r);
+            MPIXX_CALL_COUNT(MPI_Isend, s.bytes.data(), s.bytes.size(), MPI_BYTE, w, exec_task_body_tag, comm_, &r);
+            MPIXX_CALL(MPI_Request_free, &r);
+        }
+    }
+
+    void fill() {
+        while (!free_.empty()) {
+            exec_slot& s = next_slot(free_.front());
+            if (!pending_.empty()) {
+                exec_slot& p = pending_.front();
+                s.sink = std::move(p.sink);
+                s.name = p.name;
+                s.signature = p.signature;
+                s.index = p.index;
+                s.bytes.swap(p.bytes);
+                pending_.pop_front();
+            } else if (!feed(s)) {
+                break;
+            }
+            launch();
+        }
+        std::erase_if(feeders_, [](const auto& f) { return f->exhausted(); });
+        if (closing_ && pending_.empty() && feeders_.empty()) release_idle();
+    }
+
+    bool feed(exec_slot& s) {
+        for (std::size_t k = 0; k < feeders_.size(); ++k) {
+            const std::size_t at = (turn_ + k) % feeders_.size();
+            if (feeders_[at]->feed(s)) {
+                turn_ = at + 1; // the next feeder goes first next time: maps share the pool fairly
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// Sends "stop" to every worker with nothing in flight; frees the pool's communicator after the last.
+    void release_idle() {
+        for (int w = 0; w < size_; ++w) {
+            if (w == client_ || stopped_[idx(w)] || count_[idx(w)] != 0) continue;
+            // Blocking is safe: w has nothing in flight, so it is (or will be) waiting for this.
+            MPIXX_CALL(MPI_Send, nullptr, 0, MPI_BYTE, w, exec_task_tag, comm_);
+            stopped_[idx(w)] = true;
+            --running_;
+        }
+        if (running_ == 0 && !released_) {
+            released_ = true;
+            MPIXX_CALL(MPI_Comm_free, &comm_);
+        }
+    }
+
+    void on_reply(int w, std::span<const std::byte> msg) {
+        if (w < 0 || w >= size_ || count_[idx(w)] == 0 || msg.empty()) [[unlikely]]
+            throw_usage(exec_routine, MPI_ERR_INTERN, "a reply that matches no task in flight");
+        exec_slot& s = slots_[idx(w) * depth_ + head_[idx(w)]];
+        head_[idx(w)] = (head_[idx(w)] + 1) % depth_;
+        --count_[idx(w)];
+        --in_flight_;
+        free_.push_back(w);
+        const std::shared_ptr<task_sink> sink = std::move(s.sink);
+        const task_info info = s.info(w);
+        const auto status = static_cast<task_status>(msg[0]);
+        const std::span<const std::byte> payload = msg.subspan(1);
+        if (status == task_status::ok) [[likely]]
+            sink->deliver(payload, info);
+        else
+            sink->fail(reply_error(status, payload, info), info);
+        fill();
+    }
+
+    /// The task_error of a failed reply (cold path).
+    [[gnu::noinline, gnu::cold]] static std::exception_ptr reply_error(task_status status, std::span<const std::byte> payload,
+                                                                        const task_info& info) {
+        const std::string text(reinterpret_cast<const char*>(payload.data()), payload.size());
+        const std::string on = "rank " + std::to_string(info.worker);
+        switch (status) {
+        case task_status::threw: return exec_error(info, text);
+        case task_status::unknown_task:
+            return exec_error(info, "no task named '" + std::string(info.name) + "' is registered on " + on +
+                                        " (register every task on every rank before the pool starts)",
+                              MPI_ERR_ARG);
+        case task_status::bad_signature:
+            return exec_error(info, "submitted as " + std::string(info.signature) + " but registered on " + on +
+                                        " as " + text,
+                              MPI_ERR_TYPE);
+        case task_status::bad_arguments:
+            return exec_error(info, "its arguments do not decode on " + on + ": " + text, MPI_ERR_TYPE);
+        default: return exec_error(info, "unknown reply status from " + on, MPI_ERR_INTERN);
+        }
+    }
+
+    MPI_Comm comm_;
+    int client_, size_;
+    std::size_t depth_, window_;
+    std::vector<exec_slot> slots_;   // depth_ per rank, a ring each
+    std::vector<std::size_t> head_;  // per rank: its oldest task in flight
+    std::vector<std::size_t> count_; // per rank: tasks in flight
+    std::vector<bool> stopped_;
+    std::deque<int> free_;           // one entry per free slot
+    std::deque<exec_slot> pending_;  // submitted while every worker was full
+    std::vector<std::shared_ptr<task_feeder>> feeders_;
+    std::size_t turn_ = 0, in_flight_ = 0, running_ = 0;
+    std::vector<std::byte> inbox_, body_;
+    bool closing_ = false, released_ = false;
+    std::exception_ptr broken_;
+};
+
+/// Watches futures for completion (as_completed).
+class completion_listener {
+public:
+    virtual void completed(std::size_t position) noexcept = 0;
+
+protected:
+    ~completion_listener() = default;
+};
+
+/// The state a future shares with the pool.
+class future_state_base : public task_sink {
+public:
+    future_state_base(std::shared_ptr<exec_core> core, std::string_view name, std::size_t index)
+        : core_(std::move(core)), name_(name), index_(index) {}
+
+    void fail(std::exception_ptr error, const task_info& info) noexcept override {
+        error_ = std::move(error);
+        worker_ = info.worker;
+        cancelled_ = info.cancelled;
+        finish();
+    }
+
+    [[nodiscard]] bool done() const noexcept { return done_; }
+    /// Progress without blocking, then whether the task is done.
+    bool ready() {
+        if (!done_) std::shared_ptr<exec_core>(core_)->poll();
+        return done_;
+    }
+    /// Blocks (making progress) until the task is done.
+    void wait() {
+        if (done_) return;
+        const std::shared_ptr<exec_core> core = core_; // alive for the whole wait
+        while (!done_) core->wait_one();
+    }
+    bool cancel() { return !done_ && core_->cancel(this); }
+    [[nodiscard]] const std::shared_ptr<exec_core>& core() const noexcept { return core_; }
+    [[nodiscard]] std::string_view name() const noexcept { return name_; }
+    [[nodiscard]] std::size_t index() const noexcept { return index_; }
+    [[nodiscard]] int worker() const noexcept { return worker_; }
+    [[nodiscard]] bool cancelled() const noexcept { return cancelled_; }
+    void rethrow_if_failed() const {
+        if (error_) std::rethrow_exception(error_);
+    }
+
+    /// as_completed's hook: hears of the completion, with `listener_position`.
+    completion_listener* listener = nullptr;
+    std::size_t listener_position = 0;
+
+protected:
+    void finish() noexcept {
+        done_ = true;
+        if (listener != nullptr) std::exchange(listener, nullptr)->completed(listener_position);
+    }
+    void set_worker(int w) noexcept { worker_ = w; }
+    void set_error(std::exception_ptr e) noexcept { error_ = std::move(e); }
+
+private:
+    std::shared_ptr<exec_core> core_;
+    std::string_view name_;
+    std::size_t index_;
+    int worker_ = -1;
+    bool done_ = false, cancelled_ = false;
+    std::exception_ptr error_;
+};
+
+/// Decodes an encoded result into `out` (void: nothing may follow).
+template <class R, class Stored>
+void exec_decode(std::span<const std::byte> bytes, Stored& out) {
+    if constexpr (std::is_void_v<R>) {
+        if (!bytes.empty()) throw_usage("mpixx::deserialize", MPI_ERR_OTHER, "a void task replied with data");
+    } else {
+        input_archive ar(bytes, nullptr, 0);
+        ar(out);
+        ar.finish();
+    }
+}
+
+/// The error of a result that does not decode as R (cold path, inside a catch block).
+template <class R>
+[[gnu::noinline, gnu::cold]] std::exception_ptr exec_decode_error(const task_info& info) {
+    int cls = MPI_ERR_TYPE;
+    try {
+        throw;
+    } catch (const error& e) {
+        cls = e.error_class();
+    } catch (...) {
+    }
+    return exec_error(info, "its result does not decode as " + std::string(type_name<R>()) + ": " + what_of_current(), cls);
+}
+
+template <class R>
+class future_state final : public future_state_base {
+public:
+    using stored = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
+    using future_state_base::future_state_base;
+
+    void deliver(std::span<const std::byte> bytes, const task_info& info) noexcept override {
+        set_worker(info.worker);
+        try {
+            exec_decode<R>(bytes, value.emplace());
+        } catch (...) {
+            value.reset();
+            set_error(exec_decode_error<R>(info));
+        }
+        finish();
+    }
+
+    /// A task run here (a pool of one rank): its value, or its failure as a task_error.
+    template <class F>
+    void run_here(int rank, F&& f) noexcept {
+        set_worker(rank);
+        try {
+            if constexpr (std::is_void_v<R>) {
+                f();
+                value.emplace();
+            } else {
+                value.emplace(f());
+            }
+        } catch (...) {
+            value.reset();
+            set_error(exec_error(task_info{.name = name(), .signature = {}, .index = index(), .worker = rank},
+                                 what_of_current()));
+        }
+        finish();
+    }
+
+    std::optional<stored> value;
+};
+
+/// The argument a task of parameter type A gets from `a`: `a` itself, or a converted copy (which lives
+/// until the end of the full expression).
+template <class A, class Arg>
+decltype(auto) task_arg(const Arg& a) {
+    if constexpr (std::is_same_v<std::remove_cvref_t<Arg>, A>) return (a);
+    else return A(a);
+}
+
+/// Writes a task message: [0][name hash][signature hash][arguments as A...].
+template <class... A, class... Args>
+void encode_task(std::vector<std::byte>& bytes, std::uint64_t name, std::uint64_t signature, const Args&... args) {
+    output_archive ar(bytes, nullptr, never_oob);
+    ar.write_u8(0);
+    ar.write_raw(name);
+    ar.write_raw(signature);
+    ar(task_arg<A>(args)...);
+    ar.finish();
+}
+
+} // namespace mpixx::detail

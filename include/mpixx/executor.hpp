@@ -1,0 +1,691 @@
+// mpixx/executor.hpp - a pool of MPI processes with futures, after mpi4py.futures' MPICommExecutor:
+//
+//   MPIXX_REGISTER_TASK(square, [](int x) { return x * x; });   // namespace scope, every rank
+//   MPIXX_REGISTER_TASK(greet, [](std::string s) { return "hello " + s; });
+//
+//   mpixx::executor ex(comm);            // rank 0 is the client; the others serve tasks HERE, until
+//   if (ex.is_client()) {                // the client's executor shuts down (like `with ... as ex:`)
+//       mpixx::future<int> f = ex.submit(square, 7);
+//       auto g = ex.submit(greet, "mpi");                 // another kind of task, the same pool
+//       for (int y : ex.map(square, inputs)) use(y);      // results in input order, streamed
+//       for (auto& h : mpixx::as_completed(futures)) use(h.get());
+//       f.get();                                          // 49, or throws mpixx::task_error
+//   }                                                     // ~executor: waits, releases the workers
+//
+// Roles. Every rank of `comm` constructs the executor (collective). Rank `root` (default 0) is the client
+// and returns at once; every other rank is a worker: its constructor runs the tasks the client sends
+// and returns when the client's executor shuts down, so code after the scope runs on all ranks again.
+// With one rank the client runs each task itself (submit runs it at once, map as it is iterated).
+//
+// Tasks are registered functions, so that different kinds of task share one pool: MPIXX_REGISTER_TASK
+// (namespace scope: the task is named after the variable it defines) or register_task("name", f) at
+// run time. Register every task on every rank, before the pools that use it start: a pool's workers
+// only know what was registered when they started serving. A name is unique per program (registering it
+// twice throws); on the wire a task is a 64-bit hash of its name and one of its signature R(A...), so
+// nothing depends on registration order, and a worker that registered the name with another signature
+// (or not at all) makes that task's future fail with a message naming the task, never a hang. All ranks
+// must be built by the same compiler (signatures are compared as the compiler spells types).
+// Arguments and results: any serializable types (mpixx/serialize.hpp); void results are allowed.
+// Parameters are taken by value or const reference. Arguments are converted to the parameter types on
+// the client (submit(greet, "mpi") sends a std::string).
+//
+// Scheduling: dynamic. Each worker holds up to `in_flight` tasks (default 2: the next task is already
+// there when one ends, hiding the round trip); a task goes to the first worker with room, in the order
+// workers free up (dealt round-robin at the start, so a few tasks reach many workers). Tasks submitted
+// while every worker is full wait in a queue on the client, in submission order.
+// map(task, inputs) pulls inputs lazily: at most `map_window` tasks (default max(64, 8 x workers x
+// in_flight)) are out or finished but not yet consumed, so a range of millions of inputs never sits in
+// memory; results come back in input order, those that finish early wait in the map. Each input is the
+// task's argument (a tuple-like element is spread over a task of several parameters).
+//
+// Progress: no thread of its own. The client makes progress (receives results, hands out queued tasks)
+// whenever it calls the executor or a future: submit, map iteration, ready, wait, wait_for, get,
+// as_completed. Between such calls the workers finish what they hold (in_flight each) and wait.
+//
+// Failures: a task that throws on a worker never stops the pool: its future's get() (or the map
+// iterator's dereference) throws mpixx::task_error with the task's index (submission number on this
+// executor, counted from 0, or position in a map's inputs), the worker's rank, the task's name and the
+// original what(); the same for a task the worker does not know (MPI_ERR_ARG), one registered there with
+// another signature or whose arguments do not decode (MPI_ERR_TYPE), and a result that does not decode
+// as the expected type. A failing MPI call breaks the pool: the call that met it throws it, and so do
+// every unfinished future and later calls. A worker killed by a signal ends the job (the MPI launcher
+// reports it and stops every process): no call blocks forever on a dead worker.
+//
+// Shutdown: shutdown(wait = true, cancel_pending = false), as in Python: no more tasks are accepted; the
+// tasks already submitted (and the rest of every map still alive) still run, then every worker is
+// released. wait = false returns at once and the rest happens during later calls; cancel_pending
+// fails the tasks not yet sent to a worker (task_error "cancelled before it ran") and ends maps.
+// The client's destructor is shutdown(true), with cancel_pending when the scope is left by an exception.
+// Futures and maps stay usable after shutdown: their results are kept on the client.
+// If the pool broke and the workers cannot be released, the destructor calls MPI_Abort (the workers
+// would otherwise wait forever), after printing why on stderr.
+//
+// Protocol and deadlock freedom: mpixx/detail/executor_core.hpp. Each executor works on its own
+// duplicate of `comm` (made by the constructor, freed at shutdown), so pools, user messages and
+// task_farm never match each other's messages, and a second pool can follow (or nest inside tasks on
+// other communicators). Not thread-safe: one thread of the client uses an executor and its futures.
+#pragma once
+
+#include <mpixx/config.hpp>
+
+#include <mpixx/communicator.hpp>
+#include <mpixx/detail/executor_core.hpp>
+#include <mpixx/detail/executor_registry.hpp>
+#include <mpixx/task_farm.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <deque>
+#include <exception>
+#include <future>
+#include <iterator>
+#include <memory>
+#include <ranges>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace mpixx::inline MPIXX_ABI {
+
+/// How an executor runs; every rank passes the same values.
+struct executor_options {
+    int root = 0;               ///< the client rank; every other rank is a worker
+    int in_flight = 2;          ///< tasks queued per worker, 1..1024
+    std::size_t map_window = 0; ///< a map's tasks out or unconsumed at most; 0: max(64, 8 x workers x in_flight)
+};
+
+template <class Sig>
+class task;
+
+/// A registered task of signature R(A...) (A decayed): what submit and map take. Cheap to copy.
+template <class R, class... A>
+class task<R(A...)> {
+public:
+    using result_type = R;
+    /// The handle of a registry entry (made by register_task).
+    explicit task(const detail::typed_task_entry<R, A...>& entry) noexcept : entry_(&entry) {}
+    /// The name the task is registered under.
+    [[nodiscard]] std::string_view name() const noexcept { return entry_->name(); }
+    [[nodiscard]] const detail::typed_task_entry<R, A...>& entry() const noexcept { return *entry_; }
+
+private:
+    const detail::typed_task_entry<R, A...>* entry_;
+};
+
+namespace detail {
+
+template <class Sig>
+struct task_registrar;
+template <class R, class... P>
+struct task_registrar<R(P...)> {
+    using result = std::remove_cvref_t<R>;
+    using handle = task<result(std::remove_cvref_t<P>...)>;
+
+    template <class F>
+    static handle add(std::string name, F&& f) {
+        static_assert((task_parameter_ok<P> && ...), "a task takes its arguments by value or by const reference");
+        static_assert((serializable<std::remove_cvref_t<P>> && ...), "every task argument must be serializable");
+        static_assert(std::is_void_v<result> || serializable<result>, "a task's result must be serializable (or void)");
+        static_assert(std::is_invocable_v<std::decay_t<F>&, std::remove_cvref_t<P>&&...>,
+                      "the callable cannot be called with the signature given");
+        using impl = task_entry_impl<std::decay_t<F>, result, std::remove_cvref_t<P>...>;
+        const task_entry& e = task_registry::instance().add(std::make_unique<impl>(std::move(name), std::forward<F>(f)));
+        return handle(static_cast<const typed_task_entry<result, std::remove_cvref_t<P>...>&>(e));
+    }
+};
+
+/// The state of a map: the inputs, the window of outcomes, and the pool's feeder interface.
+template <class R, class Range, class... A>
+class map_state final : public task_sink, public task_feeder, public std::enable_shared_from_this<map_state<R, Range, A...>> {
+    using range_t = std::remove_reference_t<Range>;
+    static constexpr bool by_reference = std::is_lvalue_reference_v<Range>;
+    struct outcome {
+        std::optional<R> value;
+        std::exception_ptr error;
+        bool done = false;
+    };
+
+public:
+    map_state(std::shared_ptr<exec_core> core, const typed_task_entry<R, A...>& entry, Range&& inputs)
+        : core_(std::move(core)), entry_(&entry), inputs_(hold(std::forward<Range>(inputs))),
+          it_(std::ranges::begin(range())), end_(std::ranges::end(range())) {}
+
+    // ---- the pool's side ----
+    bool feed(exec_slot& s) override {
+        while (!exhausted()) {
+            if (!draining_ && next_ - head_ >= core_->window()) return false;
+            const std::size_t pos = next_++;
+            outcomes_.emplace_back();
+            try {
+                with_args(*it_, [&](const auto&... args) {
+                    encode_task<A...>(s.bytes, entry_->name_hash(), entry_->signature_hash(), args...);
+                });
+            } catch (...) { // this input does not encode: its own failure, the map goes on
+                ++it_;
+                const task_info info{.name = entry_->name(), .signature = {}, .index = pos, .worker = -1};
+                fail(exec_error(info, "its arguments do not encode: " + what_of_current()), info);
+                continue;
+            }
+            ++it_;
+            s.sink = this->shared_from_this();
+            s.name = entry_->name();
+            s.signature = entry_->signature();
+            s.index = pos;
+            return true;
+        }
+        return false;
+    }
+    [[nodiscard]] bool exhausted() const noexcept override { return cut_ || it_ == end_; }
+    void drain() noexcept override { draining_ = true; }
+    void cut() noexcept override { cut_ = true; }
+
+    void deliver(std::span<const std::byte> bytes, const task_info& info) noexcept override {
+        if (abandoned_) return;
+        outcome& o = outcomes_[info.index - head_];
+        try {
+            exec_decode<R>(bytes, o.value.emplace());
+        } catch (...) {
+            o.value.reset();
+            o.error = exec_decode_error<R>(info);
+        }
+        o.done = true;
+    }
+    void fail(std::exception_ptr error, const task_info& info) noexcept override {
+        if (abandoned_) return;
+        outcome& o = outcomes_[info.index - head_];
+        o.error = std::move(error);
+        o.done = true;
+    }
+
+    // ---- the iterator's side ----
+    [[nodiscard]] bool at_end() const noexcept { return outcomes_.empty() && exhausted(); }
+
+    /// The result at the head (waiting for it); throws its task_error if it failed.
+    R& head() {
+        ready_head();
+        outcome& o = outcomes_.front();
+        if (o.error) std::rethrow_exception(o.error);
+        return *o.value;
+    }
+    /// Moves past the head.
+    void pop() {
+        ready_head();
+        outcomes_.pop_front();
+        ++head_;
+        if (!core_->local()) core_->refill(); // room in the window
+    }
+    /// The map's range is gone: results still to come are dropped.
+    void abandon() noexcept {
+        abandoned_ = true;
+        core_->remove_feeder(this);
+    }
+
+private:
+    static auto hold(Range&& r) {
+        if constexpr (by_reference) return std::addressof(r);
+        else return range_t(std::move(r));
+    }
+    range_t& range() noexcept {
+        if constexpr (by_reference) return *inputs_;
+        else return inputs_;
+    }
+
+    /// Calls f with the task's arguments from one input: itself, or its elements for a task of several.
+    template <class Input, class F>
+    static void with_args(Input&& in, F&& f) {
+        if constexpr (sizeof...(A) == 1) f(in);
+        else std::apply([&f](const auto&... xs) { f(xs...); }, in);
+    }
+
+    void ready_head() {
+        if (core_->local()) {
+            if (outcomes_.empty() && !exhausted()) run_here();
+            return;
+        }
+        while (outcomes_.empty()) { // the workers are busy with other tasks: wait for room
+            core_->refill();
+            if (outcomes_.empty()) core_->wait_one();
+        }
+        while (!outcomes_.front().done) core_->wait_one();
+    }
+
+    /// A pool of one rank: runs the next input's task here.
+    void run_here() {
+        const std::size_t pos = next_++;
+        outcome& o = outcomes_.emplace_back();
+        try {
+            with_args(*it_, [&](const auto&... args) { o.value.emplace(entry_->call(A(task_arg<A>(args))...)); });
+        } catch (...) {
+            o.value.reset();
+            o.error = exec_error({.name = entry_->name(), .signature = {}, .index = pos, .worker = core_->client()},
+                                 what_of_current());
+        }
+        o.done = true;
+        ++it_;
+    }
+
+    std::shared_ptr<exec_core> core_;
+    const typed_task_entry<R, A...>* entry_;
+    std::conditional_t<by_reference, range_t*, range_t> inputs_;
+    std::ranges::iterator_t<range_t> it_;
+    std::ranges::sentinel_t<range_t> end_;
+    std::size_t next_ = 0; // position of the next input to hand out
+    std::size_t head_ = 0; // position of outcomes_.front()
+    std::deque<outcome> outcomes_;
+    bool draining_ = false, cut_ = false, abandoned_ = false;
+};
+
+/// What future<R>::get() const& returns: const R&, or void.
+template <class R>
+struct future_get {
+    using type = const R&;
+};
+template <>
+struct future_get<void> {
+    using type = void;
+};
+
+/// How as_completed reaches a future's state.
+struct future_access {
+    template <class F>
+    static future_state_base* state(F& f) noexcept {
+        return f.s_.get();
+    }
+};
+
+} // namespace detail
+
+/// Registers `f` as the task `name` on this process and returns its handle. Call it identically on every
+/// rank, before the pools that use it start. The signature is deduced from f (a function, or a
+/// callable with one non-template call operator) or given: register_task<int(int)>("n", generic_lambda).
+template <class Sig = void, class F>
+auto register_task(std::string name, F&& f) {
+    if constexpr (std::is_void_v<Sig>)
+        return detail::task_registrar<typename detail::callable_signature<std::decay_t<F>>::type>::add(std::move(name),
+                                                                                                    std::forward<F>(f));
+    else
+        return detail::task_registrar<Sig>::add(std::move(name), std::forward<F>(f));
+}
+
+/// Defines `name` (namespace scope), the handle of `callable` registered as the task "name".
+#define MPIXX_REGISTER_TASK(name, ...) inline const auto name = ::mpixx::register_task(#name, __VA_ARGS__)
+
+/// The result of a task, on the client. Move-only; get() may be called many times.
+template <class R>
+class future {
+public:
+    /// A future with no task (valid() is false).
+    future() = default;
+    explicit future(std::shared_ptr<detail::future_state<R>> s) noexcept : s_(std::move(s)) {}
+    future(const future&) = delete;
+    future& operator=(const future&) = delete;
+    future(future&&) noexcept = default;
+    future& operator=(future&&) noexcept = default;
+
+    /// Whether this future refers to a task.
+    [[nodiscard]] bool valid() const noexcept { return s_ != nullptr; }
+    /// Whether the task has finished (result or failure); makes progress, never blocks.
+    [[nodiscard]] bool ready() const { return state().ready(); }
+    /// Blocks, making progress, until the task has finished.
+    void wait() const { state().wait(); }
+    /// Waits at most `d`: std::future_status::ready or ::timeout.
+    template <class Rep, class Period>
+    std::future_status wait_for(const std::chrono::duration<Rep, Period>& d) const {
+        return wait_until(std::chrono::steady_clock::now() + d);
+    }
+    /// Waits until `t` at the latest: std::future_status::ready or ::timeout.
+    template <class Clock, class Duration>
+    std::future_status wait_until(const std::chrono::time_point<Clock, Duration>& t) const {
+        for (;;) {
+            if (ready()) return std::future_status::ready;
+            if (Clock::now() >= t) return std::future_status::timeout;
+            std::this_thread::yield(); // nothing arrived: let a worker sharing this core run
+        }
+    }
+    /// The result (waiting for it); throws mpixx::task_error when the task failed.
+    typename detail::future_get<R>::type get() const& {
+        wait();
+        s_->rethrow_if_failed();
+        if constexpr (!std::is_void_v<R>) return *s_->value;
+    }
+    /// The result, moved out of the future (waiting for it); throws mpixx::task_error when it failed.
+    R get() && {
+        wait();
+        s_->rethrow_if_failed();
+        if constexpr (!std::is_void_v<R>) return std::move(*s_->value);
+    }
+    /// Removes the task if it is still queued on the client (not yet sent): true when it was; its get()
+    /// then throws task_error "cancelled before it ran".
+    bool cancel() { return state().cancel(); }
+    /// Whether the task was cancelled (by cancel() or shutdown(..., true)).
+    [[nodiscard]] bool cancelled() const noexcept { return s_ && s_->cancelled(); }
+    /// The rank that ran the task (the client itself in a pool of one); -1 until it has finished.
+    [[nodiscard]] int worker() const noexcept { return s_ ? s_->worker() : -1; }
+    /// The task's submission number on its executor, counted from 0.
+    [[nodiscard]] std::size_t index() const { return state().index(); }
+    /// The name of the task.
+    [[nodiscard]] std::string_view task_name() const { return state().name(); }
+
+private:
+    friend struct detail::future_access;
+    detail::future_state<R>& state() const {
+        if (!s_) [[unlikely]]
+            detail::throw_usage(detail::exec_routine, MPI_ERR_REQUEST, "the future has no task (default-constructed)");
+        return *s_;
+    }
+    std::shared_ptr<detail::future_state<R>> s_;
+};
+
+/// The results of executor::map, in input order, computed as they are consumed (an input range).
+/// Dereferencing waits for the next result, or throws its task_error (++ then moves past it).
+template <class R, class Range, class... A>
+class map_range {
+    using state_t = detail::map_state<R, Range, A...>;
+
+public:
+    explicit map_range(std::shared_ptr<state_t> s) noexcept : s_(std::move(s)) {}
+    map_range(map_range&&) noexcept = default;
+    map_range& operator=(map_range&&) = delete;
+    ~map_range() {
+        if (s_) s_->abandon();
+    }
+
+    class iterator {
+    public:
+        using value_type = R;
+        using difference_type = std::ptrdiff_t;
+        using iterator_concept = std::input_iterator_tag;
+        iterator() = default;
+        explicit iterator(state_t* s) noexcept : s_(s) {}
+        R& operator*() const { return s_->head(); }
+        iterator& operator++() {
+            s_->pop();
+            return *this;
+        }
+        void operator++(int) { ++*this; }
+        friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept { return i.s_->at_end(); }
+
+    private:
+        state_t* s_ = nullptr;
+    };
+
+    /// The first result's position (call once).
+    iterator begin() noexcept { return iterator(s_.get()); }
+    std::default_sentinel_t end() const noexcept { return {}; }
+
+private:
+    std::shared_ptr<state_t> s_;
+};
+
+/// The futures of a range, in the order they finish (an input range of references into `futures`):
+/// those already finished first, then each as its task comes back. A future may be in one as_completed
+/// at a time. Futures from several executors may be mixed.
+template <std::ranges::forward_range Futures>
+class as_completed_range {
+    using iter = std::ranges::iterator_t<Futures>;
+    struct watcher final : detail::completion_listener {
+        std::vector<iter> its;
+        std::vector<detail::future_state_base*> states;
+        std::vector<std::size_t> same;  // the previous position of the same future (duplicates), or npos
+        std::vector<std::size_t> order; // positions, as they finished
+        std::size_t yielded = 0, scan = 0;
+
+        void completed(std::size_t pos) noexcept override {
+            for (std::size_t p = pos; p != npos; p = same[p]) order.push_back(p); // reserved: no throw
+        }
+        ~watcher() {
+            for (detail::future_state_base* s : states)
+                if (s->listener == this) s->listener = nullptr;
+        }
+        /// Makes progress until one more future is done (or every one was yielded).
+        void advance() {
+            while (yielded == order.size() && yielded < its.size()) {
+                while (states[scan]->done()) ++scan; // not done: its pool has it in flight or queued
+                states[scan]->core()->wait_one();
+            }
+        }
+    };
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+public:
+    explicit as_completed_range(Futures& futures) : futures_(&futures) {}
+
+    class iterator {
+    public:
+        using value_type = std::ranges::range_value_t<Futures>;
+        using difference_type = std::ptrdiff_t;
+        using iterator_concept = std::input_iterator_tag;
+        iterator() = default;
+        explicit iterator(watcher* w) noexcept : w_(w) {}
+        std::ranges::range_reference_t<Futures> operator*() const { return *w_->its[w_->order[w_->yielded]]; }
+        iterator& operator++() {
+            ++w_->yielded;
+            w_->advance();
+            return *this;
+        }
+        void operator++(int) { ++*this; }
+        friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept {
+            return i.w_->yielded == i.w_->its.size();
+        }
+
+    private:
+        watcher* w_ = nullptr;
+    };
+
+    /// Starts watching; waits for the first future to finish (call once).
+    iterator begin() {
+        auto w = std::make_unique<watcher>();
+        for (auto it = std::ranges::begin(*futures_); it != std::ranges::end(*futures_); ++it) {
+            detail::future_state_base* s = detail::future_access::state(*it);
+            if (s == nullptr) [[unlikely]]
+                detail::throw_usage("mpixx::as_completed", MPI_ERR_REQUEST, "a future has no task (default-constructed)");
+            w->its.push_back(it);
+            w->states.push_back(s);
+        }
+        const std::size_t n = w->its.size();
+        w->order.reserve(n);
+        w->same.assign(n, npos);
+        for (std::size_t i = 0; i < n; ++i) {
+            detail::future_state_base* s = w->states[i];
+            if (s->done()) {
+                w->order.push_back(i);
+            } else if (s->listener == nullptr || s->listener == w.get()) {
+                if (s->listener == w.get()) w->same[i] = s->listener_position;
+                s->listener = w.get();
+                s->listener_position = i;
+            } else [[unlikely]] {
+                detail::throw_usage("mpixx::as_completed", MPI_ERR_ARG, "a future is already in another as_completed");
+            }
+        }
+        w_ = std::move(w);
+        w_->advance();
+        return iterator(w_.get());
+    }
+    std::default_sentinel_t end() const noexcept { return {}; }
+
+private:
+    Futures* futures_;
+    std::unique_ptr<watcher> w_;
+};
+
+/// The futures of `futures` in the order they finish: for (auto& f : mpixx::as_completed(fs)) f.get();
+template <std::ranges::forward_range Futures>
+[[nodiscard]] as_completed_range<Futures> as_completed(Futures& futures) {
+    return as_completed_range<Futures>(futures);
+}
+
+/// A pool of the ranks of a communicator: one client hands out tasks, the others run them.
+class executor {
+public:
+    /// Collective over `comm`. The client returns at once; a worker serves tasks until the client
+    /// shuts the pool down, then returns (is_client() false). One rank: the client runs tasks itself.
+    explicit executor(const communicator& comm, executor_options options = {}) : options_(options) {
+        check(comm, options);
+        size_ = comm.size();
+        client_ = comm.rank() == options.root;
+        if (size_ == 1) {
+            core_ = std::make_shared<detail::exec_core>(MPI_COMM_NULL, options.root, 1, options.in_flight, options.map_window);
+            return;
+        }
+        MPI_Comm pool = MPI_COMM_NULL;
+        MPIXX_CALL(MPI_Comm_dup, comm.native(), &pool);
+        if (const int rc = MPI_Comm_set_errhandler(pool, MPI_ERRORS_RETURN); rc != MPI_SUCCESS) [[unlikely]] {
+            MPI_Comm_free(&pool);
+            detail::throw_mpi_error(rc, "MPI_Comm_set_errhandler");
+        }
+        if (client_) {
+            try {
+                core_ = std::make_shared<detail::exec_core>(pool, options.root, size_, options.in_flight, options.map_window);
+            } catch (...) {
+                MPI_Comm_free(&pool);
+                throw;
+            }
+            return;
+        }
+        struct freed {
+            MPI_Comm& c;
+            ~freed() { MPI_Comm_free(&c); }
+        } guard{pool};
+        served_ = detail::exec_serve(pool, options.root);
+    }
+    /// The same with the client at rank `root`.
+    executor(const communicator& comm, int root) : executor(comm, executor_options{.root = root}) {}
+
+    executor(const executor&) = delete;
+    executor& operator=(const executor&) = delete;
+    executor(executor&& other) noexcept = default;
+    executor& operator=(executor&&) = delete;
+
+    /// The client: shutdown(true), cancelling queued tasks when left by an exception. Aborts the job if
+    /// the workers cannot be released (they would wait forever).
+    ~executor() {
+        if (!core_ || core_->released()) return;
+        try {
+            core_->shutdown(true, std::uncaught_exceptions() > uncaught_);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "mpixx::executor: cannot release the workers (%s); aborting the job\n", e.what());
+            std::fflush(stderr);
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        }
+    }
+
+    /// Whether this rank is the client (only the client submits); false on workers once they return.
+    [[nodiscard]] bool is_client() const noexcept { return client_ && core_ != nullptr; }
+    /// The client's rank.
+    [[nodiscard]] int root() const noexcept { return options_.root; }
+    /// How many ranks run tasks (0 with one rank: the client runs them).
+    [[nodiscard]] int workers() const noexcept { return size_ - 1; }
+    /// On a worker: how many tasks it ran for this pool.
+    [[nodiscard]] std::size_t tasks_served() const noexcept { return served_; }
+
+    /// Runs task(args...) on a worker; the arguments are converted to the task's parameter types and
+    /// serialized now. Client only.
+    template <class R, class... A, class... Args>
+    future<R> submit(const task<R(A...)>& t, Args&&... args) {
+        static_assert(sizeof...(Args) == sizeof...(A), "submit: wrong number of arguments for this task");
+        static_assert((std::is_constructible_v<A, Args&&> && ...), "submit: an argument does not convert to the task's parameter type");
+        detail::exec_core& core = client_core("submit");
+        const auto& e = t.entry();
+        auto st = std::make_shared<detail::future_state<R>>(core_, e.name(), submitted_++);
+        if (core.local()) {
+            core.check_open("submit");
+            st->run_here(options_.root, [&]() -> R { return e.call(A(std::forward<Args>(args))...); });
+        } else {
+            core.post(st, e.name(), e.signature(), st->index(), [&](std::vector<std::byte>& bytes) {
+                detail::encode_task<A...>(bytes, e.name_hash(), e.signature_hash(), args...);
+            });
+        }
+        return future<R>(std::move(st));
+    }
+
+    /// Runs the task registered as `name`, expected to have the signature R(decayed Args...) (no
+    /// conversion: the argument types are sent as they are). A worker that does not have it, or has
+    /// another signature, fails the future. Client only.
+    template <class R, class... Args>
+    future<R> submit(std::string_view name, Args&&... args) {
+        using entry_t = detail::typed_task_entry<R, std::remove_cvref_t<Args>...>;
+        constexpr auto signature = detail::task_signature_v<R, std::remove_cvref_t<Args>...>;
+        constexpr auto signature_hash = detail::task_signature_hash_v<R, std::remove_cvref_t<Args>...>;
+        detail::exec_core& core = client_core("submit");
+        auto& registry = detail::task_registry::instance();
+        const std::uint64_t name_hash = detail::fnv1a64(name);
+        const detail::task_entry* e = registry.find(name_hash);
+        if (e != nullptr && e->name() != name) e = nullptr; // another name with the same hash
+        const std::string_view stable = e != nullptr ? std::string_view(e->name()) : registry.intern(name);
+        auto st = std::make_shared<detail::future_state<R>>(core_, stable, submitted_++);
+        const detail::task_info info{.name = stable, .signature = signature, .index = st->index(), .worker = core.client()};
+        if (e != nullptr && e->signature() != signature) { // the client knows it already: fail now
+            st->fail(detail::exec_error(info, "submitted as " + std::string(signature) + " but registered as " +
+                                                  std::string(e->signature()), MPI_ERR_TYPE), info);
+        } else if (core.local()) {
+            core.check_open("submit");
+            if (e == nullptr)
+                st->fail(detail::exec_error(info, "no task named '" + std::string(name) + "' is registered", MPI_ERR_ARG), info);
+            else
+                st->run_here(options_.root, [&]() -> R { return static_cast<const entry_t&>(*e).call(std::forward<Args>(args)...); });
+        } else {
+            core.post(st, stable, signature, st->index(), [&](std::vector<std::byte>& bytes) {
+                detail::encode_task<std::remove_cvref_t<Args>...>(bytes, name_hash, signature_hash, args...);
+            });
+        }
+        return future<R>(std::move(st));
+    }
+
+    /// task(x) for every x of `inputs`, results in input order, as a lazily consumed range (see the
+    /// header comment: window, tuple inputs). The range is kept by reference when it is an lvalue
+    /// (it must outlive the map), moved in otherwise. Client only.
+    template <class R, class... A, std::ranges::input_range Range>
+    auto map(const task<R(A...)>& t, Range&& inputs) {
+        static_assert(!std::is_void_v<R>, "map needs a task that returns a value (submit void tasks)");
+        using state_t = detail::map_state<R, Range, A...>;
+        detail::exec_core& core = client_core("map");
+        core.check_open("map");
+        auto st = std::make_shared<state_t>(core_, t.entry(), std::forward<Range>(inputs));
+        if (!core.local()) core.add_feeder(st);
+        return map_range<R, Range, A...>(std::move(st));
+    }
+
+    /// Accepts no more tasks; see the header comment. Client only (a no-op on workers, which return
+    /// from the constructor only once the pool is shut down).
+    void shutdown(bool wait = true, bool cancel_pending = false) {
+        if (!client_ || !core_) return;
+        core_->shutdown(wait, cancel_pending);
+    }
+
+private:
+    static void check(const communicator& comm, const executor_options& o) {
+        if (comm.is_null()) [[unlikely]]
+            detail::throw_usage(detail::exec_routine, MPI_ERR_COMM, "the communicator is null");
+        if (comm.is_inter()) [[unlikely]]
+            detail::throw_intercomm(detail::exec_routine);
+        if (o.root < 0 || o.root >= comm.size()) [[unlikely]]
+            detail::throw_usage(detail::exec_routine, MPI_ERR_ROOT,
+                                "root " + std::to_string(o.root) + " is out of range for a communicator of size " +
+                                    std::to_string(comm.size()));
+        if (o.in_flight < 1 || o.in_flight > detail::exec_max_in_flight) [[unlikely]]
+            detail::throw_usage(detail::exec_routine, MPI_ERR_ARG,
+                                "in_flight must be in [1, " + std::to_string(detail::exec_max_in_flight) + "], got " +
+                                    std::to_string(o.in_flight));
+    }
+    detail::exec_core& client_core(const char* what) const {
+        if (!client_ || !core_) [[unlikely]]
+            detail::throw_usage(detail::exec_routine, MPI_ERR_OTHER,
+                                std::string(what) + " on a worker rank (only the client, rank " +
+                                    std::to_string(options_.root) + ", submits)");
+        return *core_;
+    }
+
+    executor_options options_;
+    int size_ = 0;
+    bool client_ = false;
+    std::shared_ptr<detail::exec_core> core_; // the client's pool
+    std::size_t submitted_ = 0, served_ = 0;
+    int uncaught_ = std::uncaught_exceptions();
+};
+
+} // namespace mpixx
