@@ -178,6 +178,53 @@ TEST_CASE("p2p: misuse raises mpixx::error with the right class") {
     CHECK(st.source() == mpixx::proc_null);
 }
 
+namespace {
+
+/// Fills the stack below the caller with a non-zero pattern, so that an uninitialised local of the
+/// next call (made from the same depth) reads that pattern rather than a lucky zero.
+[[gnu::noinline]] void dirty_stack() {
+    volatile unsigned char junk[8192];
+    for (auto& c : junk) c = 0xA5;
+}
+
+/// Calls f in a fresh frame, over the memory dirty_stack just filled.
+template <class F>
+[[gnu::noinline]] auto in_fresh_frame(F&& f) {
+    return f();
+}
+
+} // namespace
+
+TEST_CASE("p2p: typed receives from proc_null return a value-initialised result, never garbage") {
+    auto comm = mpixx::world().dup(); // a private message space per test case
+    const int right = right_of(comm);
+    for (int round = 0; round < 4; ++round) { // several frames and ranks: garbage would show somewhere
+        dirty_stack();
+        CHECK(in_fresh_frame([&] { return comm.recv<long>(mpixx::proc_null, round); }) == 0L);
+        dirty_stack();
+        CHECK(in_fresh_frame([&] { return comm.recv<double>(mpixx::proc_null); }) == 0.0);
+        dirty_stack();
+        const point p = in_fresh_frame([&] { return comm.recv<point>(mpixx::proc_null, mpixx::any_tag); });
+        CHECK(p.x == 0);
+        CHECK(p.y == 0.0);
+        // sendrecv<R> with a proc_null source: the send goes (to proc_null, or around the ring), R{} comes back.
+        dirty_stack();
+        CHECK(in_fresh_frame([&] { return comm.sendrecv<long>(comm.rank(), mpixx::proc_null, 0, mpixx::proc_null); }) ==
+              0L);
+        dirty_stack();
+        const long from_null = in_fresh_frame([&] {
+            auto r = comm.irecv<long>(mpixx::any_source, 40 + round); // the ring's message, taken apart
+            const long v = comm.sendrecv<long>(long(comm.rank()), right, 40 + round, mpixx::proc_null);
+            CHECK(r.wait() == long(left_of(comm)));
+            return v;
+        });
+        CHECK(from_null == 0L);
+        // Containers were already default-constructed; they stay empty.
+        CHECK(comm.recv<std::vector<int>>(mpixx::proc_null).empty());
+        CHECK(comm.sendrecv<std::string>(std::string("x"), mpixx::proc_null, 0, mpixx::proc_null).empty());
+    }
+}
+
 TEST_CASE("p2p: a receive buffer smaller than the message raises MPI_ERR_TRUNCATE naming its size") {
     auto comm = mpixx::world().dup(); // a private message space per test case
     const int right = right_of(comm), left = left_of(comm);

@@ -108,18 +108,15 @@ public:
         return status(st);
     }
 
-    /// Receives and returns a T: one value, or a container sized to the message by a matched probe.
+    /// Receives and returns a T: one value, or a container sized to the message by a matched probe
+    /// (T{} from proc_null).
     template <typed_recv_value T>
     [[nodiscard]] T recv(int source = any_source, int tag = any_tag) const {
-        if constexpr (resizable_buffer<T>) {
-            T out;
-            mprobe(source, tag).recv_resize(out);
-            return out;
-        } else {
-            T out;
-            recv(out, source, tag);
-            return out;
-        }
+        // Value-initialised: a receive from proc_null writes nothing and must return T{}, not garbage.
+        T out{};
+        if constexpr (resizable_buffer<T>) mprobe(source, tag).recv_resize(out);
+        else recv(out, source, tag);
+        return out;
     }
 
     /// Sends one buffer and receives into another in one deadlock-free call (MPI_Sendrecv).
@@ -149,7 +146,8 @@ public:
         return status(st);
     }
 
-    /// Sends a buffer and returns what arrives: a value, or a container sized by a matched probe.
+    /// Sends a buffer and returns what arrives: a value, or a container sized by a matched probe (R{}
+    /// from a proc_null source).
     template <typed_recv_value R, send_buffer S>
     [[nodiscard]] R sendrecv(const S& sendbuf, int dest, int sendtag = 0, int source = any_source,
                              int recvtag = any_tag) const {
@@ -160,7 +158,7 @@ public:
             auto s = view(sendbuf);
             MPI_Request req = MPI_REQUEST_NULL;
             MPIXX_CALL_COUNT(MPI_Isend, s.ptr, s.count, s.type, dest, sendtag, comm_, &req);
-            R out;
+            R out{};
             try {
                 mprobe(source, recvtag).recv_resize(out);
             } catch (...) {
@@ -172,7 +170,7 @@ public:
             check(progress::wait(req, MPI_STATUS_IGNORE), "MPI_Wait");
             return out;
         } else {
-            R out;
+            R out{}; // a proc_null source receives nothing: R{}, not garbage
             sendrecv(sendbuf, dest, sendtag, out, source, recvtag);
             return out;
         }
