@@ -26,7 +26,7 @@ public:
     [[nodiscard]] int error_class() const noexcept { return class_; }
 
     /// The symbolic name of an MPI error class ("MPI_ERR_RANK"), or its number when unknown. Knows every
-    /// class of MPI-3.1 and those of MPI-4 the MPI library defines. Cold path (builds a string).
+    /// class of MPI-3.1, and those of MPI-4 and ULFM the MPI library defines. Cold path (builds a string).
     static std::string class_name(int cls) {
         struct entry {
             int code;
@@ -91,6 +91,16 @@ public:
 #endif
 #ifdef MPI_T_ERR_NOT_ACCESSIBLE
             MPIXX_CLASS(MPI_T_ERR_NOT_ACCESSIBLE)
+#endif
+        // fault tolerance (ULFM: MPICH, Open MPI 5)
+#ifdef MPIX_ERR_PROC_FAILED
+            MPIXX_CLASS(MPIX_ERR_PROC_FAILED)
+#endif
+#ifdef MPIX_ERR_PROC_FAILED_PENDING
+            MPIXX_CLASS(MPIX_ERR_PROC_FAILED_PENDING)
+#endif
+#ifdef MPIX_ERR_REVOKED
+            MPIXX_CLASS(MPIX_ERR_REVOKED)
 #endif
         };
 #undef MPIXX_CLASS
