@@ -22,14 +22,20 @@
 // an earlier pending one ((0, any) then (any, 5)) is matched after it; and MPI itself matches receives
 // posted later by other means (a borrowed-buffer irecv, a blocking recv) without seeing the pending ones.
 //
-// Threads: the registry is guarded by a mutex, taken only on the registered path (never by active()).
-// Matching order between receives posted by different threads is unspecified, as in MPI.
+// Threads: the registry is guarded by a mutex, taken only on the registered path (never by active()),
+// and held only for MPI_Improbe and bookkeeping. Matching is two steps: under the lock a found message is
+// claimed for its receive (MPI_Improbe binds it, so matching order is kept); the receive itself
+// (on_match: MPI_Imrecv, or an object's stream receive and decode) then runs with the lock released, in
+// the thread that claimed it or the one that takes it first. poll() and take() - what test() and every
+// polling loop call - only try the lock and return at once when another thread holds it (that thread
+// is doing the matching), so request::test() never waits for another thread's receive. Matching order
+// between receives posted by different threads is unspecified, as in MPI.
 #pragma once
 
 #include <mpixx/config.hpp>
 
 #include <mpixx/error.hpp>
-#include <mpixx/message.hpp>
+#include <mpixx/status.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -40,6 +46,10 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+namespace mpixx::inline MPIXX_ABI {
+class message; // message.hpp, included at the end: it may include request.hpp, which needs this header
+} // namespace mpixx
 
 namespace mpixx::inline MPIXX_ABI::detail {
 
@@ -65,14 +75,19 @@ protected:
 
 private:
     friend class progress;
-    enum class state : unsigned char { waiting, matched, taken, cancelled };
+    // waiting: registered, no message yet; claimed: a message is bound to it (message_), on_match not
+    // run yet; running: a thread runs on_match without the lock; matched: on_match done (request_ or
+    // error_ set); taken: handed to the owner; cancelled: withdrawn. Guarded by progress's mutex.
+    enum class state : unsigned char { waiting, claimed, running, matched, taken, cancelled };
 
     MPI_Comm comm_;
     int source_;
     int tag_;
     std::shared_ptr<void> keep_alive_;
     state state_ = state::waiting;
-    bool registered_ = false;
+    bool registered_ = false;                // listed in the registry (waiting, claimed or running)
+    MPI_Message message_ = MPI_MESSAGE_NULL; // the claimed message, until on_match runs
+    MPI_Status status_{};                    // its status
     MPI_Request request_ = MPI_REQUEST_NULL; // the posted MPI_Imrecv, until taken
     std::exception_ptr error_;               // a failure while matching, rethrown by take()
 };
@@ -92,24 +107,30 @@ public:
             add_locked(item);
             return;
         }
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
         add_locked(item);
         poll_locked();
+        run_claimed(lock);
     }
 
     /// Once `item` is matched, moves its posted MPI request into `r` and returns true (rethrowing a
-    /// matching failure); returns true with `r` untouched when it was cancelled; false while unmatched.
+    /// matching failure); returns true with `r` untouched when it was cancelled; false while unmatched,
+    /// or when another thread holds the registry (never blocks: callers poll).
     static bool take(progress_item& item, MPI_Request& r) {
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_, std::try_to_lock);
+        if (!lock.owns_lock()) return false;
         if (item.state_ == progress_item::state::waiting) poll_locked();
+        if (item.state_ == progress_item::state::claimed) run_one(item, lock); // its own receive first
+        run_claimed(lock);
         switch (item.state_) {
-        case progress_item::state::waiting: return false;
         case progress_item::state::matched:
             item.state_ = progress_item::state::taken;
             if (item.error_) std::rethrow_exception(std::exchange(item.error_, nullptr));
             r = std::exchange(item.request_, MPI_REQUEST_NULL);
             return true;
-        default: return true;
+        case progress_item::state::taken:
+        case progress_item::state::cancelled: return true;
+        default: return false; // waiting, or claimed / running in another thread
         }
     }
 
@@ -122,17 +143,18 @@ public:
         return true;
     }
 
-    /// Drops `item` from the registry (no-op when it is not registered).
-    static void remove(progress_item& item) noexcept {
-        std::lock_guard lock(mutex_);
-        remove_locked(item);
-    }
+    /// Drops `item` from the registry for good (its owner is going away): waits while another thread
+    /// runs its on_match, and discards a message claimed for it but not received. No-op when unlisted.
+    static void remove(progress_item& item) noexcept;
 
-    /// Tries once to match every registered receive, in posting order.
+    /// Tries once to match every registered receive, in posting order, then runs the receives of the
+    /// messages claimed (without the lock). Returns at once when another thread holds the registry.
     static void poll() {
         if (!active()) return;
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_, std::try_to_lock);
+        if (!lock.owns_lock()) return;
         poll_locked();
+        run_claimed(lock);
     }
 
     /// MPI_Wait(r, st) that keeps registered receives matching while it waits; with none registered it is
@@ -203,15 +225,39 @@ private:
                (item.tag_ == st.MPI_TAG || item.tag_ == MPI_ANY_TAG);
     }
 
-    /// Hands the matched message to `item` and posts its receive; failures are kept for take().
-    static void match(progress_item& item, MPI_Message m, const MPI_Status& st) noexcept {
-        try {
-            message msg(m, st); // discards the message if on_match does not receive it
-            item.on_match(msg, item.request_);
-        } catch (...) {
-            item.error_ = std::current_exception();
-        }
+    /// Hands the matched message to `item` and posts its receive (on_match); failures are kept for
+    /// take(). Never called with the lock held.
+    static void deliver(progress_item& item, MPI_Message m, const MPI_Status& st) noexcept;
+
+    /// Binds the message found by MPI_Improbe to `item` (lock held); its receive runs later, unlocked.
+    static void claim(progress_item& item, MPI_Message m, const MPI_Status& st) noexcept {
+        item.message_ = m;
+        item.status_ = st;
+        item.state_ = progress_item::state::claimed;
+    }
+
+    /// Runs the receive of `item`, which is claimed, with the lock released (`lock` is held on entry and
+    /// on return).
+    static void run_one(progress_item& item, std::unique_lock<std::mutex>& lock) noexcept {
+        item.state_ = progress_item::state::running; // nobody else runs it, and its owner waits for it
+        const MPI_Message m = std::exchange(item.message_, MPI_MESSAGE_NULL);
+        const MPI_Status st = item.status_;
+        lock.unlock();
+        deliver(item, m, st);
+        lock.lock();
         item.state_ = progress_item::state::matched;
+        remove_locked(item);
+    }
+
+    /// Runs the receives of every claimed item, in posting order (lock held on entry and on return).
+    static void run_claimed(std::unique_lock<std::mutex>& lock) noexcept {
+        for (;;) {
+            const auto it = std::find_if(items_.begin(), items_.end(), [](const progress_item* p) {
+                return p->state_ == progress_item::state::claimed;
+            });
+            if (it == items_.end()) return;
+            run_one(**it, lock);
+        }
     }
 
     static void fail(progress_item& item, int rc) noexcept {
@@ -232,7 +278,10 @@ private:
             fail(item, rc);
             return true;
         }
-        if (flag) match(item, m, st);
+        if (flag) {
+            deliver(item, m, st); // not registered yet: nobody else can see it
+            item.state_ = progress_item::state::matched;
+        }
         return flag != 0;
     }
 
@@ -269,12 +318,15 @@ private:
                         }
                     }
                 }
-                match(*target, m, st);
+                claim(*target, m, st);
                 if (target == &item) break;
             }
         }
+        // Claimed (and running) items stay listed: active() stays true until their receive is posted.
         std::erase_if(items_, [](progress_item* p) {
-            if (p->state_ == progress_item::state::waiting) return false;
+            if (p->state_ == progress_item::state::waiting || p->state_ == progress_item::state::claimed ||
+                p->state_ == progress_item::state::running)
+                return false;
             p->registered_ = false;
             return true;
         });
@@ -283,8 +335,45 @@ private:
 
     static inline std::atomic<std::size_t> count_{0};
     static inline std::mutex mutex_;
-    static inline std::vector<progress_item*> items_; // unmatched receives, in posting order
+    static inline std::vector<progress_item*> items_; // unmatched or claimed receives, in posting order
 };
+
+} // namespace mpixx::detail
+
+#include <mpixx/message.hpp>
+
+namespace mpixx::inline MPIXX_ABI::detail {
+
+inline void progress::remove(progress_item& item) noexcept {
+    MPI_Message m = MPI_MESSAGE_NULL;
+    MPI_Status st{};
+    {
+        std::unique_lock lock(mutex_);
+        while (item.state_ == progress_item::state::running) {
+            lock.unlock();
+            std::this_thread::yield();
+            lock.lock();
+        }
+        if (item.state_ == progress_item::state::claimed) {
+            m = std::exchange(item.message_, MPI_MESSAGE_NULL);
+            st = item.status_;
+            item.state_ = progress_item::state::cancelled;
+        }
+        remove_locked(item);
+    }
+    if (m != MPI_MESSAGE_NULL) {
+        message dropped(m, st); // received and dropped by its destructor, with the lock released
+    }
+}
+
+inline void progress::deliver(progress_item& item, MPI_Message m, const MPI_Status& st) noexcept {
+    try {
+        message msg(m, st); // discards the message if on_match does not receive it
+        item.on_match(msg, item.request_);
+    } catch (...) {
+        item.error_ = std::current_exception();
+    }
+}
 
 inline void progress_item::settle() noexcept {
     progress::remove(*this);
