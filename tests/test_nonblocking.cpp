@@ -129,8 +129,8 @@ TEST_CASE("nonblocking: probe-sized irecv of vectors and strings from any_source
             CHECK(vs[i].size() == static_cast<std::size_t>(src * 3));
             CHECK(std::all_of(vs[i].begin(), vs[i].end(), [&](double d) { return d == src + 0.25; }));
         }
-        while (strs.pending()) {
-            auto [i, s] = strs.wait_any();
+        while (auto done = strs.wait_any()) { // empty once nothing is pending
+            auto& [i, s] = *done;
             const int src = strs.status(i).source();
             CHECK(s == std::string(static_cast<std::size_t>(src), char('a' + src)));
             seen[src] += 10;
@@ -248,6 +248,7 @@ TEST_CASE("nonblocking: irecv<string> then a blocking 1 MiB / 4 MiB send to the 
     CHECK_FALSE(mpixx::detail::progress::active()); // nothing left registered
 }
 
+#if MPI_VERSION >= 4 // MPI_Isendrecv{,_replace} are MPI-4 (absent from Open MPI 4.1)
 TEST_CASE("nonblocking: isendrecv and isendrecv_replace around the ring") {
     auto comm = mpixx::world().dup();
     const int right = right_of(comm), left = left_of(comm);
@@ -266,6 +267,7 @@ TEST_CASE("nonblocking: isendrecv and isendrecv_replace around the ring") {
     rep.wait();
     CHECK(buf == std::vector<double>(3, left * 0.5));
 }
+#endif
 
 TEST_CASE("nonblocking: persistent send/recv restarted several times") {
     auto comm = mpixx::world().dup();

@@ -6,10 +6,15 @@
 //   auto r = comm.irecv<std::string>(0);       // size from a matched probe: wait() returns the string
 //   auto p = comm.send_init(buf, 1); p.start(); p.wait(); p.start(); ...
 //
-// A buffer is borrowed when it is an lvalue or a view (std::span); any other rvalue is moved into the
-// request. Every request is [[nodiscard]] and waits in its destructor, so a buffer is never freed (or
-// reused) while MPI may still touch it. Probe-sized receives are matched through detail::progress, so a
-// peer's large send to them completes even while this process blocks elsewhere in mpixx.
+// Borrowed or owned is decided by mpixx::borrowable (buffer.hpp), the same rule for every call: an
+// lvalue or a std::ranges::borrowed_range (std::span, std::string_view, views of lvalues) is borrowed
+// and must outlive the request; anything else (a temporary container, an owning view such as
+// std::views::all(make_vector()), a scalar rvalue) is moved into the request - isend, issend and irecv
+// own it and wait() hands it back - or, where a request cannot own it (isendrecv's send buffer and the
+// persistent send_init / ssend_init / recv_init, whose every start() reuses the buffer), the call does
+// not compile. Every request is [[nodiscard]] and waits in its destructor, so a buffer is never freed
+// (or reused) while MPI may still touch it. Probe-sized receives are matched through detail::progress,
+// so a peer's large send to them completes even while this process blocks elsewhere in mpixx.
 #pragma once
 
 #include <mpixx/config.hpp>
@@ -19,6 +24,7 @@
 #include <mpixx/request.hpp>
 #include <mpixx/request_pool.hpp>
 
+#include <concepts>
 #include <memory>
 #include <ranges>
 #include <type_traits>
@@ -28,14 +34,17 @@ namespace mpixx::inline MPIXX_ABI {
 
 namespace detail {
 
-/// A buffer the caller keeps alive (an lvalue, or a view such as std::span): an operation borrows it.
+/// What a non-blocking send accepts (B as forwarded): a borrowable buffer, or one it can move (or
+/// copy) into the request it returns.
 template <class B>
-concept borrowed_buffer = std::is_lvalue_reference_v<B> || std::ranges::view<std::remove_cvref_t<B>>;
+concept nonblocking_send_buffer =
+    send_buffer<B> && (borrowable<B&&> || std::constructible_from<std::remove_cvref_t<B>, B&&>);
 
-/// A container moved into a receive: received into at its current size, handed back by wait().
+/// A non-borrowable container moved into a receive (a temporary vector, an owning view): received into
+/// at its current size, handed back by wait().
 template <class B>
-concept owned_recv_buffer = !std::is_reference_v<B> && !std::is_const_v<B> && !std::ranges::view<B> &&
-                            contiguous_buffer<B&> && recv_buffer<B&>;
+concept owned_recv_buffer = !std::is_reference_v<B> && !std::is_const_v<B> && !borrowable<B&&> &&
+                            std::move_constructible<B> && contiguous_buffer<B&> && recv_buffer<B&>;
 
 /// Owns a buffer (or value) for the duration of an operation and hands it back from wait().
 template <class B>
@@ -70,22 +79,23 @@ private:
 /// can only name the value-returning overloads.)
 class nonblocking_layer : public p2p_layer {
 public:
-    /// Starts a standard-mode send (MPI_Isend). A borrowed buffer (lvalue, view) must outlive the
-    /// request<>; an rvalue is moved into the request, and wait() hands it back.
+    /// Starts a standard-mode send (MPI_Isend). A borrowable buffer (lvalue, borrowed range) must outlive
+    /// the request<>; anything else (a temporary, an owning view) is moved into the request<B>, and
+    /// wait() hands it back.
     template <int&..., class B>
-        requires send_buffer<B>
+        requires nonblocking_send_buffer<B>
     auto isend(B&& buf, int dest, int tag = 0) const {
         return start_send<false>(std::forward<B>(buf), dest, tag, "mpixx::isend");
     }
 
     /// Starts a synchronous send (MPI_Issend): completes once the receive has started. Buffers as isend.
     template <int&..., class B>
-        requires send_buffer<B>
+        requires nonblocking_send_buffer<B>
     auto issend(B&& buf, int dest, int tag = 0) const {
         return start_send<true>(std::forward<B>(buf), dest, tag, "mpixx::issend");
     }
 
-    /// Starts a receive into the caller's buffer (MPI_Irecv); the buffer must outlive the request.
+    /// Starts a receive into the caller's borrowable buffer (MPI_Irecv); it must outlive the request.
     template <int&..., class B>
         requires recv_target<B&&>
     request<> irecv(B&& buf, int source = any_source, int tag = any_tag) const {
@@ -97,8 +107,8 @@ public:
         return request<>(r);
     }
 
-    /// Starts a receive into a container moved in (received at its current size; a larger message
-    /// raises MPI_ERR_TRUNCATE at wait()); wait() hands the container back.
+    /// Starts a receive into a non-borrowable container moved in (a temporary, an owning view): received
+    /// at its current size (a larger message raises MPI_ERR_TRUNCATE at wait()); wait() hands it back.
     template <int&..., class B>
         requires owned_recv_buffer<B>
     request<B> irecv(B&& buf, int source = any_source, int tag = any_tag) const {
@@ -130,13 +140,12 @@ public:
 
 #if MPI_VERSION >= 4
     /// Starts a send and a receive in one deadlock-free operation (MPI-4 MPI_Isendrecv); both buffers
-    /// are borrowed and must outlive the request. (MPICH 4.0 leaves its status's source and tag empty.)
+    /// are borrowed (borrowable: a temporary does not compile) and must outlive the request. (MPICH 4.0
+    /// leaves its status's source and tag empty.)
     template <int&..., class S, class R>
-        requires send_buffer<S> && recv_target<R&&>
+        requires send_buffer<S> && borrowable<S&&> && recv_target<R&&>
     request<> isendrecv(S&& sendbuf, int dest, int sendtag, R&& recvbuf, int source = any_source,
                         int recvtag = any_tag) const {
-        static_assert(borrowed_buffer<S&&>, "mpixx::isendrecv borrows its send buffer: pass an lvalue or a view, "
-                                            "not a temporary that dies before the operation completes");
         check_dest(dest, "mpixx::isendrecv");
         check_send_tag(sendtag, "mpixx::isendrecv");
         check_source(source, "mpixx::isendrecv");
@@ -148,12 +157,11 @@ public:
         return request<>(r);
     }
 
-    /// Starts a send of a borrowed buffer and the receive of one value (MPI_Isendrecv); wait() returns it.
+    /// Starts a send of a borrowed (borrowable) buffer and the receive of one value (MPI_Isendrecv);
+    /// wait() returns the value.
     template <mpi_type R, int&..., class S>
-        requires send_buffer<S>
+        requires send_buffer<S> && borrowable<S&&>
     request<R> isendrecv(S&& sendbuf, int dest, int sendtag = 0, int source = any_source, int recvtag = any_tag) const {
-        static_assert(borrowed_buffer<S&&>, "mpixx::isendrecv borrows its send buffer: pass an lvalue or a view, "
-                                            "not a temporary that dies before the operation completes");
         check_dest(dest, "mpixx::isendrecv");
         check_send_tag(sendtag, "mpixx::isendrecv");
         check_source(source, "mpixx::isendrecv");
@@ -182,12 +190,10 @@ public:
 #endif
 
     /// A persistent standard-mode send of a borrowed buffer (MPI_Send_init): start() sends its current
-    /// contents, as many times as needed.
+    /// contents, as many times as needed. Only borrowable buffers: a temporary does not compile.
     template <int&..., class B>
-        requires send_buffer<B>
+        requires send_buffer<B> && borrowable<B&&>
     persistent_request send_init(B&& buf, int dest, int tag = 0) const {
-        static_assert(borrowed_buffer<B&&>, "mpixx::send_init: every start() reads the buffer: pass an lvalue or "
-                                            "a view, not a temporary");
         check_dest(dest, "mpixx::send_init");
         check_send_tag(tag, "mpixx::send_init");
         auto v = view(std::as_const(buf));
@@ -198,10 +204,8 @@ public:
 
     /// A persistent synchronous send of a borrowed buffer (MPI_Ssend_init).
     template <int&..., class B>
-        requires send_buffer<B>
+        requires send_buffer<B> && borrowable<B&&>
     persistent_request ssend_init(B&& buf, int dest, int tag = 0) const {
-        static_assert(borrowed_buffer<B&&>, "mpixx::ssend_init: every start() reads the buffer: pass an lvalue or "
-                                            "a view, not a temporary");
         check_dest(dest, "mpixx::ssend_init");
         check_send_tag(tag, "mpixx::ssend_init");
         auto v = view(std::as_const(buf));
@@ -210,7 +214,7 @@ public:
         return persistent_request(r);
     }
 
-    /// A persistent receive into a borrowed buffer (MPI_Recv_init).
+    /// A persistent receive into a borrowed (borrowable) buffer (MPI_Recv_init).
     template <int&..., class B>
         requires recv_target<B&&>
     persistent_request recv_init(B&& buf, int source = any_source, int tag = any_tag) const {
@@ -236,7 +240,7 @@ private:
     auto start_send(B&& buf, int dest, int tag, const char* routine) const {
         check_dest(dest, routine);
         check_send_tag(tag, routine);
-        if constexpr (borrowed_buffer<B&&>) {
+        if constexpr (borrowable<B&&>) {
             auto v = view(std::as_const(buf));
             MPI_Request r = MPI_REQUEST_NULL;
             post_send<Sync>(v.ptr, v.count, v.type, dest, tag, &r);

@@ -17,12 +17,18 @@
 //       T wait();                  // completes and returns the result (void: nothing; see status())
 //       std::optional<T> test();   // (T = void: bool) completes if done, else nothing happens
 //       bool pending() const noexcept;   void cancel();   MPI_Request native() const noexcept;
-//       mpixx::status status() const;    // of the completed operation
+//       mpixx::status status() const;    // of the completed operation (empty status for a null one)
 //   };
 //
 // - A request is pending from construction (with a non-null handle or a payload) until wait() or a
-//   successful test() completes it; wait/test/cancel on a request that is not pending (null, completed,
-//   moved from) throw mpixx::error with MPI_ERR_REQUEST.
+//   successful test() completes it. As in MPI (MPI_Wait on MPI_REQUEST_NULL), wait() and test() of a
+//   request<void> that is not pending (null, completed, moved from) return at once (test(): true), and
+//   so do those of an inactive persistent_request. A request<T> (T non-void) hands its T out once: a
+//   second wait() or test() after it was taken, or one on a null request<T>, throws mpixx::error with
+//   MPI_ERR_REQUEST, as does cancel() of a request that is not pending. status() throws only while the
+//   operation is pending; a request that never ran reports MPI's empty status (any_source, any_tag).
+// - test() never blocks: its progress poll skips the registry when another thread holds it, and never
+//   runs a matched receive while holding the registry's lock (detail/progress.hpp).
 // - A payload is needed for T != void (it produces the T); for T = void it is optional (e.g. to keep a
 //   buffer alive). A request built from MPI_REQUEST_NULL and a payload is pending: its first wait calls
 //   payload->post() until it returns true (an operation whose handle then stays null completes at once).
@@ -88,6 +94,13 @@ struct request_access;
     throw_usage(routine, MPI_ERR_REQUEST, "the request is not pending (it is null, moved from, or already completed)");
 }
 
+/// Throws MPI_ERR_REQUEST for a wait/test of a request<T> with no T left to hand out (cold path).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_result_taken(const char* routine) {
+    throw_usage(routine, MPI_ERR_REQUEST,
+                "the request has no result to hand out (it is null, moved from, or its result was already "
+                "taken by wait() or test())");
+}
+
 /// Prints an error that a destructor cannot throw (with the rank), so that it is not lost.
 inline void report_destructor_error(const char* what) noexcept {
     int initialized = 0, finalized = 0, rank = -1;
@@ -123,13 +136,13 @@ public:
           payload_(std::move(payload)) {}
 
     request(request&& o) noexcept
-        : req_(std::exchange(o.req_, MPI_REQUEST_NULL)), st_(o.st_), state_(std::exchange(o.state_, state::null)),
-          cancelled_(o.cancelled_), payload_(std::move(o.payload_)) {}
+        : req_(std::exchange(o.req_, MPI_REQUEST_NULL)), st_(std::exchange(o.st_, mpixx::status())),
+          state_(std::exchange(o.state_, state::null)), cancelled_(o.cancelled_), payload_(std::move(o.payload_)) {}
     request& operator=(request&& o) noexcept {
         if (this != &o) {
             settle();
             req_ = std::exchange(o.req_, MPI_REQUEST_NULL);
-            st_ = o.st_;
+            st_ = std::exchange(o.st_, mpixx::status());
             state_ = std::exchange(o.state_, state::null);
             cancelled_ = o.cancelled_;
             payload_ = std::move(o.payload_);
@@ -141,10 +154,13 @@ public:
     /// Waits for a pending operation (errors are printed, never thrown).
     ~request() { settle(); }
 
-    /// Blocks until the operation completes and returns its result (MPI_Wait).
+    /// Blocks until the operation completes and returns its result (MPI_Wait). Not pending: a
+    /// request<void> returns at once (MPI_Wait on MPI_REQUEST_NULL); a request<T> throws MPI_ERR_REQUEST.
     T wait() {
-        if (state_ != state::pending) [[unlikely]]
-            detail::throw_not_pending("mpixx::request::wait");
+        if (state_ != state::pending) [[unlikely]] {
+            if constexpr (std::is_void_v<T>) return;
+            else detail::throw_result_taken("mpixx::request::wait");
+        }
         if (req_ == MPI_REQUEST_NULL && payload_) [[unlikely]]
             post_blocking();
         MPI_Status st;
@@ -155,14 +171,17 @@ public:
         else return complete(st);
     }
 
-    /// Completes the operation if it is done (MPI_Test): its result (T = void: true), or nothing.
+    /// Completes the operation if it is done (MPI_Test): its result (T = void: true), or nothing. Never
+    /// blocks. Not pending: a request<void> returns true; a request<T> throws MPI_ERR_REQUEST.
     [[nodiscard]] std::conditional_t<std::is_void_v<T>, bool, std::optional<T>> test() {
-        if (state_ != state::pending) [[unlikely]]
-            detail::throw_not_pending("mpixx::request::test");
+        if (state_ != state::pending) [[unlikely]] {
+            if constexpr (std::is_void_v<T>) return true;
+            else detail::throw_result_taken("mpixx::request::test");
+        }
         if (req_ == MPI_REQUEST_NULL && payload_) [[unlikely]] {
             if (!try_post()) return {};
         } else if (detail::progress::active()) [[unlikely]] {
-            detail::progress::poll();
+            detail::progress::poll(); // non-blocking: skipped while another thread holds the registry
         }
         int flag = 0;
         MPI_Status st;
@@ -196,9 +215,10 @@ public:
     /// The underlying handle (MPI_REQUEST_NULL once completed, or while a probe-sized receive is unmatched).
     [[nodiscard]] MPI_Request native() const noexcept { return req_; }
 
-    /// Status of the completed operation (source, tag, count, cancelled); throws unless it completed.
+    /// Status of the completed operation (source, tag, count, cancelled); MPI's empty status for a null
+    /// request; throws MPI_ERR_REQUEST while pending.
     [[nodiscard]] mpixx::status status() const {
-        if (state_ != state::done) [[unlikely]]
+        if (state_ == state::pending) [[unlikely]]
             detail::throw_usage("mpixx::request::status", MPI_ERR_REQUEST,
                                 "the request has not completed (wait() or test() it first)");
         return st_;
@@ -284,15 +304,14 @@ public:
     /// Takes an inactive persistent handle (library code).
     explicit persistent_request(MPI_Request r) noexcept : req_(r) {}
     persistent_request(persistent_request&& o) noexcept
-        : req_(std::exchange(o.req_, MPI_REQUEST_NULL)), st_(o.st_), active_(std::exchange(o.active_, false)),
-          completed_(o.completed_) {}
+        : req_(std::exchange(o.req_, MPI_REQUEST_NULL)), st_(std::exchange(o.st_, mpixx::status())),
+          active_(std::exchange(o.active_, false)) {}
     persistent_request& operator=(persistent_request&& o) noexcept {
         if (this != &o) {
             release();
             req_ = std::exchange(o.req_, MPI_REQUEST_NULL);
-            st_ = o.st_;
+            st_ = std::exchange(o.st_, mpixx::status());
             active_ = std::exchange(o.active_, false);
-            completed_ = o.completed_;
         }
         return *this;
     }
@@ -309,9 +328,10 @@ public:
     }
 
     /// Blocks until the started operation completes (MPI_Wait); the request can then be started again.
+    /// An inactive (or null) one returns at once, as MPI_Wait does.
     void wait() {
         if (!active_) [[unlikely]]
-            throw_inactive("mpixx::persistent_request::wait");
+            return;
         MPI_Status st;
         const int rc = detail::progress::wait(req_, &st);
         active_ = false; // complete (or failed): inactive either way
@@ -319,10 +339,11 @@ public:
         complete(st);
     }
 
-    /// Completes the started operation if it is done (MPI_Test).
+    /// Completes the started operation if it is done (MPI_Test); never blocks. An inactive (or null)
+    /// one is done: true.
     [[nodiscard]] bool test() {
         if (!active_) [[unlikely]]
-            throw_inactive("mpixx::persistent_request::test");
+            return true;
         detail::progress::poll();
         int flag = 0;
         MPI_Status st;
@@ -348,11 +369,11 @@ public:
     /// The underlying handle.
     [[nodiscard]] MPI_Request native() const noexcept { return req_; }
 
-    /// Status of the last completed run; throws while active or before the first completion.
+    /// Status of the last completed run (MPI's empty status before the first); throws while active.
     [[nodiscard]] mpixx::status status() const {
-        if (active_ || !completed_) [[unlikely]]
+        if (active_) [[unlikely]]
             detail::throw_usage("mpixx::persistent_request::status", MPI_ERR_REQUEST,
-                                "the persistent request has not completed a run (start() then wait() it)");
+                                "the persistent request is active (wait() for it first)");
         return st_;
     }
 
@@ -373,7 +394,6 @@ private:
     mpixx::status complete(const MPI_Status& st) {
         st_ = mpixx::status(st);
         active_ = false;
-        completed_ = true;
         return st_;
     }
 
@@ -397,7 +417,6 @@ private:
     MPI_Request req_ = MPI_REQUEST_NULL;
     mpixx::status st_;
     bool active_ = false;
-    bool completed_ = false;
 };
 
 namespace detail {

@@ -4,10 +4,15 @@
 // over a pack of heterogeneous requests:
 //
 //   auto [v, s] = mpixx::wait_all(comm.irecv<std::vector<int>>(0), comm.isend(x, 1)); // tuple of results
-//   auto which  = mpixx::wait_any(r1, r2);      // std::variant: which.index() is the completed request
+//   auto which  = mpixx::wait_any(r1, r2);      // optional<variant>: which->index() is the completed one
 //
 // Results: a request<T> yields its T; a request<void> or persistent_request yields its mpixx::status.
-// A pool's wait_any/test_any return completed<T> {index, value} (request<void>: {index, status}).
+// A pool's wait_any/test_any return optional<completed<T>> {index, value} (request<void>: {index, status}).
+//
+// As in MPI, requests that are not pending (null, completed, inactive persistent) are allowed everywhere
+// and skipped: wait_all/test_all give them T{} (or MPI's empty status); wait_any/test_any return an
+// empty optional and wait_some/test_some an empty vector when nothing is pending (MPI_UNDEFINED), so a
+// `while (auto c = pool.wait_any())` loop ends by itself.
 #pragma once
 
 #include <mpixx/config.hpp>
@@ -61,8 +66,17 @@ inline MPI_Status empty_status() noexcept {
     throw_mpi_error(rc, routine);
 }
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_none_pending(const char* routine) {
-    throw_usage(routine, MPI_ERR_REQUEST, "none of the requests is pending");
+/// The result of a request that was not pending in a wait_all/test_all: T{} (MPI has nothing for it),
+/// or MPI's empty status for request<void> and persistent_request.
+template <class Result>
+Result not_pending_result(const char* routine) {
+    if constexpr (std::default_initializable<Result>) {
+        (void)routine;
+        return Result{};
+    } else {
+        throw_usage(routine, MPI_ERR_REQUEST,
+                    "a request<T> passed to it is not pending and T has no default value to stand for it");
+    }
 }
 
 } // namespace detail
@@ -147,25 +161,27 @@ public:
         }
     }
 
-    /// Waits until one pending request completes (MPI_Waitany) and returns it with its index.
-    completion wait_any() { return *any(true, "mpixx::request_pool::wait_any"); }
-    /// Completes one pending request if one is done (MPI_Testany).
-    [[nodiscard]] std::optional<completion> test_any() { return any(false, "mpixx::request_pool::test_any"); }
+    /// Waits until one pending request completes (MPI_Waitany) and returns it with its index; nothing
+    /// when none is pending (MPI_UNDEFINED).
+    std::optional<completion> wait_any() { return any(true); }
+    /// Completes one pending request if one is done (MPI_Testany); nothing otherwise.
+    [[nodiscard]] std::optional<completion> test_any() { return any(false); }
 
-    /// Waits until at least one pending request completes and returns all that did (MPI_Waitsome).
+    /// Waits until at least one pending request completes and returns all that did (MPI_Waitsome);
+    /// empty when none is pending.
     std::vector<completion> wait_some() {
-        if (pending_ == 0) [[unlikely]]
-            detail::throw_none_pending("mpixx::request_pool::wait_some");
         std::vector<completion> out;
+        if (pending_ == 0) [[unlikely]]
+            return out;
         detail::progress::backoff b;
         while (some(true, [&](completion&& c) { out.push_back(std::move(c)); }) == 0) b.pause();
         return out;
     }
     /// Completes the pending requests that are done (MPI_Testsome); possibly none.
     [[nodiscard]] std::vector<completion> test_some() {
-        if (pending_ == 0) [[unlikely]]
-            detail::throw_none_pending("mpixx::request_pool::test_some");
         std::vector<completion> out;
+        if (pending_ == 0) [[unlikely]]
+            return out;
         some(false, [&](completion&& c) { out.push_back(std::move(c)); });
         return out;
     }
@@ -266,9 +282,9 @@ private:
         detail::throw_multi_error(rc, sts, n, routine);
     }
 
-    std::optional<completion> any(bool block, const char* routine) {
+    std::optional<completion> any(bool block) {
         if (pending_ == 0) [[unlikely]]
-            detail::throw_none_pending(routine);
+            return std::nullopt;
         detail::progress::backoff b;
         for (;;) {
             if (nulls_ != 0) [[unlikely]] {
@@ -399,12 +415,12 @@ using pack_variant_t = std::variant<completion_result_t<std::remove_cvref_t<R>>.
 
 /// Waits for (or tests) any one of a pack of requests; the variant's index says which completed.
 template <class... R>
-std::optional<pack_variant_t<R...>> pack_any(bool block, const char* routine, R&... rs) {
+std::optional<pack_variant_t<R...>> pack_any(bool block, R&... rs) {
     constexpr std::size_t n = sizeof...(R);
     using V = pack_variant_t<R...>;
     auto refs = std::tie(rs...);
     if (!(request_access::pending(rs) || ...)) [[unlikely]]
-        throw_none_pending(routine);
+        return std::nullopt; // MPI_UNDEFINED
     progress::backoff b;
     for (;;) {
         std::array<MPI_Request, n> h;
@@ -455,13 +471,13 @@ std::optional<pack_variant_t<R...>> pack_any(bool block, const char* routine, R&
 
 /// Completes what is done in a pack (blocking: at least one); each variant's index says which.
 template <class... R>
-std::vector<pack_variant_t<R...>> pack_some(bool block, const char* routine, R&... rs) {
+std::vector<pack_variant_t<R...>> pack_some(bool block, R&... rs) {
     constexpr std::size_t n = sizeof...(R);
     using V = pack_variant_t<R...>;
     auto refs = std::tie(rs...);
-    if (!(request_access::pending(rs) || ...)) [[unlikely]]
-        throw_none_pending(routine);
     std::vector<V> out;
+    if (!(request_access::pending(rs) || ...)) [[unlikely]]
+        return out; // MPI_UNDEFINED
     progress::backoff b;
     for (;;) {
         std::array<MPI_Request, n> h;
@@ -525,6 +541,7 @@ std::vector<pack_variant_t<R...>> pack_some(bool block, const char* routine, R&.
 
 template <class R>
 completion_result_t<R> wait_result(R& r) {
+    if (!request_access::pending(r)) return not_pending_result<completion_result_t<R>>("mpixx::wait_all");
     if constexpr (std::same_as<R, persistent_request>) {
         r.wait();
         return r.status();
@@ -537,80 +554,85 @@ completion_result_t<R> wait_result(R& r) {
 }
 
 template <class R>
-void check_pending(const R& r, const char* routine) {
-    if (!request_access::pending(r)) [[unlikely]]
-        throw_usage(routine, MPI_ERR_REQUEST, "a request passed to it is not pending");
-}
-
-template <class R>
 struct is_pool : std::false_type {};
 template <class T>
 struct is_pool<request_pool<T>> : std::true_type {};
 
 } // namespace detail
 
-/// Waits for every request of a pack and returns their results as a tuple (request<void>: its status).
+/// Waits for every request of a pack and returns their results as a tuple (request<void>: its status);
+/// one that was not pending gives T{} or MPI's empty status.
 template <waitable... R>
     requires(sizeof...(R) > 0)
 std::tuple<detail::completion_result_t<std::remove_cvref_t<R>>...> wait_all(R&&... rs) {
-    (detail::check_pending(rs, "mpixx::wait_all"), ...);
     return {detail::wait_result(rs)...}; // braced: left to right
 }
 
 /// Waits until one request of a pack completes; the variant's index() says which, and holds its result.
+/// Nothing when none is pending (MPI_UNDEFINED).
 template <waitable... R>
     requires(sizeof...(R) > 0)
-detail::pack_variant_t<R...> wait_any(R&&... rs) {
-    return *detail::pack_any(true, "mpixx::wait_any", rs...);
+std::optional<detail::pack_variant_t<R...>> wait_any(R&&... rs) {
+    return detail::pack_any(true, rs...);
 }
 
-/// Completes one request of a pack if one is done.
+/// Completes one request of a pack if one is done; nothing otherwise.
 template <waitable... R>
     requires(sizeof...(R) > 0)
 [[nodiscard]] std::optional<detail::pack_variant_t<R...>> test_any(R&&... rs) {
-    return detail::pack_any(false, "mpixx::test_any", rs...);
+    return detail::pack_any(false, rs...);
 }
 
-/// Waits until at least one request of a pack completes; returns every one that did.
+/// Waits until at least one request of a pack completes; returns every one that did (empty when none
+/// is pending).
 template <waitable... R>
     requires(sizeof...(R) > 0)
 std::vector<detail::pack_variant_t<R...>> wait_some(R&&... rs) {
-    return detail::pack_some(true, "mpixx::wait_some", rs...);
+    return detail::pack_some(true, rs...);
 }
 
 /// Completes the requests of a pack that are done (possibly none).
 template <waitable... R>
     requires(sizeof...(R) > 0)
 [[nodiscard]] std::vector<detail::pack_variant_t<R...>> test_some(R&&... rs) {
-    return detail::pack_some(false, "mpixx::test_some", rs...);
+    return detail::pack_some(false, rs...);
 }
 
-/// Completes every request of a pack if all are done (MPI_Testall), else none.
+/// Completes every request of a pack if all are done (MPI_Testall), else none. One that was not pending
+/// counts as done and gives T{} or MPI's empty status.
 template <waitable... R>
     requires(sizeof...(R) > 0)
 [[nodiscard]] std::optional<std::tuple<detail::completion_result_t<std::remove_cvref_t<R>>...>> test_all(R&&... rs) {
     using access = detail::request_access;
     constexpr std::size_t n = sizeof...(R);
-    (detail::check_pending(rs, "mpixx::test_all"), ...);
+    const std::array<bool, n> live{access::pending(rs)...};
     if (!(access::prepare(rs) && ...)) {
         detail::progress::poll();
         return std::nullopt;
     }
     detail::progress::poll();
-    std::array<MPI_Request, n> h{access::handle(rs)...};
+    // Only pending requests go to MPI: an inactive persistent handle must stay untouched.
+    std::array<MPI_Request, n> h{(access::pending(rs) ? access::handle(rs) : MPI_REQUEST_NULL)...};
     std::array<MPI_Status, n> sts;
     int flag = 0;
     const int rc = MPI_Testall(static_cast<int>(n), h.data(), &flag, sts.data());
     if (rc != MPI_SUCCESS) [[unlikely]] {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            ((access::handle(rs) = h[I], sts[I].MPI_ERROR != MPI_ERR_PENDING ? access::failed(rs) : void()), ...);
+            ((live[I] ? (access::handle(rs) = h[I], sts[I].MPI_ERROR != MPI_ERR_PENDING ? access::failed(rs) : void())
+                      : void()),
+             ...);
         }(std::index_sequence_for<R...>{});
         detail::throw_multi_error(rc, sts.data(), n, "MPI_Testall");
     }
     if (!flag) return std::nullopt;
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        ((access::handle(rs) = h[I]), ...);
-        return std::tuple<detail::completion_result_t<std::remove_cvref_t<R>>...>{access::complete(rs, sts[I])...};
+        ((live[I] ? void(access::handle(rs) = h[I]) : void()), ...);
+        auto result = [&](auto& r, std::size_t i) -> detail::completion_result_t<std::remove_cvref_t<decltype(r)>> {
+            if (!live[i]) return detail::not_pending_result<detail::completion_result_t<std::remove_cvref_t<decltype(r)>>>(
+                "mpixx::test_all");
+            return access::complete(r, sts[i]);
+        };
+        return std::tuple<detail::completion_result_t<std::remove_cvref_t<R>>...>{result(rs, I)...};
     }(std::index_sequence_for<R...>{});
 }
 
