@@ -15,6 +15,7 @@
 #include <mpixx/datatype.hpp>
 #include <mpixx/error.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <bit>
@@ -41,14 +42,14 @@ struct value_index {
 /// Function object type of mpixx::sum: a + b.
 struct sum_t {
     template <class A, class B>
-    constexpr auto operator()(const A& a, const B& b) const -> decltype(a + b) {
+    constexpr auto operator()(const A& a, const B& b) const noexcept(noexcept(a + b)) -> decltype(a + b) {
         return a + b;
     }
 };
 /// Function object type of mpixx::prod: a * b.
 struct prod_t {
     template <class A, class B>
-    constexpr auto operator()(const A& a, const B& b) const -> decltype(a * b) {
+    constexpr auto operator()(const A& a, const B& b) const noexcept(noexcept(a * b)) -> decltype(a * b) {
         return a * b;
     }
 };
@@ -56,7 +57,8 @@ struct prod_t {
 struct max_t {
     template <class A>
         requires requires(const A& x) { { x < x } -> std::convertible_to<bool>; }
-    constexpr A operator()(const A& a, const A& b) const {
+    constexpr A operator()(const A& a, const A& b) const
+        noexcept(noexcept(a < b) && std::is_nothrow_copy_constructible_v<A>) {
         return a < b ? b : a;
     }
 };
@@ -64,49 +66,53 @@ struct max_t {
 struct min_t {
     template <class A>
         requires requires(const A& x) { { x < x } -> std::convertible_to<bool>; }
-    constexpr A operator()(const A& a, const A& b) const {
+    constexpr A operator()(const A& a, const A& b) const
+        noexcept(noexcept(a < b) && std::is_nothrow_copy_constructible_v<A>) {
         return b < a ? b : a;
     }
 };
 /// Function object type of mpixx::land: logical and.
 struct land_t {
     template <class A, class B>
-    constexpr bool operator()(const A& a, const B& b) const {
+    constexpr bool operator()(const A& a, const B& b) const
+        noexcept(noexcept(static_cast<bool>(a)) && noexcept(static_cast<bool>(b))) {
         return static_cast<bool>(a) && static_cast<bool>(b);
     }
 };
 /// Function object type of mpixx::lor: logical or.
 struct lor_t {
     template <class A, class B>
-    constexpr bool operator()(const A& a, const B& b) const {
+    constexpr bool operator()(const A& a, const B& b) const
+        noexcept(noexcept(static_cast<bool>(a)) && noexcept(static_cast<bool>(b))) {
         return static_cast<bool>(a) || static_cast<bool>(b);
     }
 };
 /// Function object type of mpixx::lxor: logical exclusive or.
 struct lxor_t {
     template <class A, class B>
-    constexpr bool operator()(const A& a, const B& b) const {
+    constexpr bool operator()(const A& a, const B& b) const
+        noexcept(noexcept(static_cast<bool>(a)) && noexcept(static_cast<bool>(b))) {
         return static_cast<bool>(a) != static_cast<bool>(b);
     }
 };
 /// Function object type of mpixx::band: bitwise and.
 struct band_t {
     template <class A, class B>
-    constexpr auto operator()(const A& a, const B& b) const -> decltype(a & b) {
+    constexpr auto operator()(const A& a, const B& b) const noexcept(noexcept(a & b)) -> decltype(a & b) {
         return a & b;
     }
 };
 /// Function object type of mpixx::bor: bitwise or.
 struct bor_t {
     template <class A, class B>
-    constexpr auto operator()(const A& a, const B& b) const -> decltype(a | b) {
+    constexpr auto operator()(const A& a, const B& b) const noexcept(noexcept(a | b)) -> decltype(a | b) {
         return a | b;
     }
 };
 /// Function object type of mpixx::bxor: bitwise exclusive or.
 struct bxor_t {
     template <class A, class B>
-    constexpr auto operator()(const A& a, const B& b) const -> decltype(a ^ b) {
+    constexpr auto operator()(const A& a, const B& b) const noexcept(noexcept(a ^ b)) -> decltype(a ^ b) {
         return a ^ b;
     }
 };
@@ -138,7 +144,9 @@ concept loc_pair = loc_traits<P>::value;
 /// Function object type of mpixx::minloc: the pair with the smaller value (the smaller index on ties).
 struct minloc_t {
     template <detail::loc_pair P>
-    constexpr P operator()(const P& a, const P& b) const {
+    constexpr P operator()(const P& a, const P& b) const
+        noexcept(noexcept(detail::loc_traits<P>::value_of(a) < detail::loc_traits<P>::value_of(b)) &&
+                 std::is_nothrow_copy_constructible_v<P>) {
         using t = detail::loc_traits<P>;
         if (t::value_of(b) < t::value_of(a)) return b;
         if (t::value_of(a) < t::value_of(b)) return a;
@@ -148,7 +156,9 @@ struct minloc_t {
 /// Function object type of mpixx::maxloc: the pair with the larger value (the smaller index on ties).
 struct maxloc_t {
     template <detail::loc_pair P>
-    constexpr P operator()(const P& a, const P& b) const {
+    constexpr P operator()(const P& a, const P& b) const
+        noexcept(noexcept(detail::loc_traits<P>::value_of(a) < detail::loc_traits<P>::value_of(b)) &&
+                 std::is_nothrow_copy_constructible_v<P>) {
         using t = detail::loc_traits<P>;
         if (t::value_of(a) < t::value_of(b)) return b;
         if (t::value_of(b) < t::value_of(a)) return a;
@@ -173,14 +183,18 @@ inline constexpr maxloc_t maxloc{}; ///< MPI_MAXLOC on value_index<V> / std::pai
 template <class F>
 struct commutative_op {
     F fn;
+    // Constrained, so that asking whether it is callable with other types (the object layer's overloads
+    // do) answers false instead of instantiating the callable's body.
     /// Calls the wrapped callable.
     template <class A, class B>
-    constexpr decltype(auto) operator()(A&& a, B&& b) const {
+        requires std::invocable<const F&, A, B>
+    constexpr decltype(auto) operator()(A&& a, B&& b) const noexcept(std::is_nothrow_invocable_v<const F&, A, B>) {
         return std::invoke(fn, std::forward<A>(a), std::forward<B>(b));
     }
     /// Calls the wrapped callable (mutable state allowed).
     template <class A, class B>
-    constexpr decltype(auto) operator()(A&& a, B&& b) {
+        requires std::invocable<F&, A, B>
+    constexpr decltype(auto) operator()(A&& a, B&& b) noexcept(std::is_nothrow_invocable_v<F&, A, B>) {
         return std::invoke(fn, std::forward<A>(a), std::forward<B>(b));
     }
 };
@@ -354,24 +368,39 @@ MPI_Datatype loc_datatype() noexcept {
 
 inline constexpr std::size_t op_slot_count = 64;
 
+/// An element as a non-blocking reduction with a user op that may throw reduces it: the value and a
+/// failure mark travelling with it (0, or 1 + the highest rank whose op threw on the way to this
+/// value). Any rank whose result depends on a failed combination sees the mark, with no extra message.
+template <class T>
+struct flagged {
+    T value;
+    int mark;
+};
+
+/// The datatype of flagged<T> (built and committed once per T, freed at MPI_Finalize).
+template <class T>
+MPI_Datatype flagged_datatype() {
+    static const MPI_Datatype cached = [] {
+        const flagged<T> obj{};
+        return commit_cached(struct_from_fields(&obj, sizeof obj, obj.value, obj.mark));
+    }();
+    return cached;
+}
+
 struct op_slot {
     void* fn = nullptr;
-    void (*apply)(void* fn, void* in, void* inout, std::size_t n) = nullptr;
+    void (*apply)(op_slot& s, void* in, void* inout, std::size_t n) noexcept = nullptr;
     std::exception_ptr error;
+    int mark = 0; // flagged mode: 1 + this process's rank
 };
 
 inline op_slot op_slots[op_slot_count];
 inline std::atomic<std::uint64_t> op_slots_busy{0};
 
-/// Runs slot `i`'s callable over n elements; an exception is parked in the slot (it must not cross MPI).
+/// Runs slot `i`'s callable over n elements (an exception is parked in the slot: it must not cross MPI).
 inline void run_op_slot(std::size_t i, void* in, void* inout, std::size_t n) noexcept {
     op_slot& s = op_slots[i];
-    if (s.error) return; // an earlier piece threw: the result is discarded anyway
-    try {
-        s.apply(s.fn, in, inout, n);
-    } catch (...) {
-        s.error = std::current_exception();
-    }
+    s.apply(s, in, inout, n);
 }
 
 template <std::size_t I>
@@ -397,13 +426,40 @@ constexpr std::array<MPI_User_function_c*, sizeof...(I)> make_op_trampolines_c(s
 inline constexpr auto op_trampolines_c = make_op_trampolines_c(std::make_index_sequence<op_slot_count>{});
 #endif
 
-/// Applies `*fn` element-wise as MPI wants it: inout[i] = f(in[i], inout[i]) (in holds the lower ranks).
+/// Applies the slot's callable element-wise as MPI wants it: inout[i] = f(in[i], inout[i]) (in holds
+/// the lower ranks). After a throw the remaining pieces are skipped: the result is discarded anyway.
 template <class F, class T>
-void apply_user_op(void* fn, void* in, void* inout, std::size_t n) {
-    F& f = **static_cast<F**>(fn);
-    const T* a = static_cast<const T*>(in);
-    T* b = static_cast<T*>(inout);
-    for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<T>(std::invoke(f, a[i], std::as_const(b[i])));
+void apply_user_op(op_slot& s, void* in, void* inout, std::size_t n) noexcept {
+    if (s.error) return;
+    try {
+        F& f = **static_cast<F**>(s.fn);
+        const T* a = static_cast<const T*>(in);
+        T* b = static_cast<T*>(inout);
+        for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<T>(std::invoke(f, a[i], std::as_const(b[i])));
+    } catch (...) {
+        s.error = std::current_exception();
+    }
+}
+
+/// apply_user_op on flagged<T> elements: a marked input is not combined but passes its mark on; once
+/// the callable threw here, every further element carries this rank's mark.
+template <class F, class T>
+void apply_flagged_op(op_slot& s, void* in, void* inout, std::size_t n) noexcept {
+    F& f = **static_cast<F**>(s.fn);
+    const auto* a = static_cast<const flagged<T>*>(in);
+    auto* b = static_cast<flagged<T>*>(inout);
+    for (std::size_t i = 0; i < n; ++i) {
+        int mark = std::max(a[i].mark, b[i].mark);
+        if (mark == 0 && !s.error) {
+            try {
+                b[i].value = static_cast<T>(std::invoke(f, a[i].value, std::as_const(b[i].value)));
+            } catch (...) {
+                s.error = std::current_exception();
+            }
+        }
+        if (s.error) mark = std::max(mark, s.mark);
+        b[i].mark = mark;
+    }
 }
 
 [[noreturn, gnu::noinline, gnu::cold]] inline void throw_no_op_slot() {
@@ -416,8 +472,9 @@ void apply_user_op(void* fn, void* in, void* inout, std::size_t n) {
 template <class F, class T>
 class user_op {
 public:
-    /// Binds `f` (which must outlive this object); `large` creates the MPI-4 large-count op.
-    user_op(F& f, bool commute, bool large) : fn_(&f) {
+    /// Binds `f` (which must outlive this object); `large` creates the MPI-4 large-count op. A non-zero
+    /// `mark` (1 + this rank) makes it an op on flagged<T> (see flagged).
+    user_op(F& f, bool commute, bool large, int mark = 0) : fn_(&f) {
         std::uint64_t busy = op_slots_busy.load(std::memory_order_relaxed);
         for (;;) {
             if (busy == ~std::uint64_t{0}) [[unlikely]]
@@ -431,8 +488,9 @@ public:
         }
         op_slot& s = op_slots[slot_];
         s.fn = &fn_;
-        s.apply = &apply_user_op<F, T>;
+        s.apply = mark != 0 ? &apply_flagged_op<F, T> : &apply_user_op<F, T>;
         s.error = nullptr;
+        s.mark = mark;
         int rc;
 #if MPI_VERSION >= 4
         if (large) rc = MPI_Op_create_c(op_trampolines_c[slot_], commute, &op_);
@@ -457,6 +515,8 @@ public:
 
     /// The MPI_Op to pass to the collective.
     [[nodiscard]] MPI_Op handle() const noexcept { return op_; }
+    /// Whether the callable threw inside MPI on this process (the rest of its pieces were skipped).
+    [[nodiscard]] bool failed() const noexcept { return op_slots[slot_].error != nullptr; }
     /// Rethrows what the callable threw inside MPI, if anything (call after the collective completed).
     void rethrow() {
         if (auto e = std::exchange(op_slots[slot_].error, nullptr)) [[unlikely]]
@@ -483,12 +543,15 @@ template <class Op, class T>
     requires builtin_reduction<Op, T>
 class op_binding<Op, T> {
 public:
-    op_binding(Op&, std::size_t) noexcept {}
+    /// A predefined op never throws: no agreement after the collective.
+    static constexpr bool may_throw = false;
+    op_binding(Op&, std::size_t, int = 0) noexcept {}
     [[nodiscard]] MPI_Op op() const noexcept { return builtin_op_handle<kind_for<Op, T>>(); }
     [[nodiscard]] MPI_Datatype type() const {
         if constexpr (builtin_loc_pair<T>::value) return loc_datatype<typename builtin_loc_pair<T>::value_type>();
         else return datatype<T>();
     }
+    [[nodiscard]] bool failed() const noexcept { return false; }
     void rethrow() const noexcept {}
 };
 
@@ -499,15 +562,24 @@ class op_binding<Op, T> {
     using F = typename unwrap::type;
 
 public:
-    /// Binds `op` for a collective over `count` elements (above INT_MAX: the large-count op).
-    op_binding(Op& op, std::size_t count)
-        : user_(unwrap::get(op), unwrap::commutative, count > static_cast<std::size_t>(INT_MAX)) {}
+    /// Whether the callable may throw: then the ranks agree after the collective on whether it did
+    /// anywhere (a rank whose op threw skipped its remaining pieces, so others' results are wrong).
+    static constexpr bool may_throw = !std::is_nothrow_invocable_r_v<T, F&, const T&, const T&>;
+    /// Binds `op` for a collective over `count` elements (above INT_MAX: the large-count op); a non-zero
+    /// `mark` (1 + this rank) reduces flagged<T> elements instead.
+    op_binding(Op& op, std::size_t count, int mark = 0)
+        : user_(unwrap::get(op), unwrap::commutative, count > static_cast<std::size_t>(INT_MAX), mark),
+          flagged_(mark != 0) {}
     [[nodiscard]] MPI_Op op() const noexcept { return user_.handle(); }
-    [[nodiscard]] MPI_Datatype type() const { return datatype<T>(); }
+    [[nodiscard]] MPI_Datatype type() const { return flagged_ ? flagged_datatype<T>() : datatype<T>(); }
+    /// Whether the callable threw on this process during the collective.
+    [[nodiscard]] bool failed() const noexcept { return user_.failed(); }
+    /// Rethrows what the callable threw on this process, if anything.
     void rethrow() { user_.rethrow(); }
 
 private:
     user_op<F, T> user_;
+    bool flagged_;
 };
 
 } // namespace detail
