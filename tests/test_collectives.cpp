@@ -345,25 +345,25 @@ TEST_CASE("collectives: gatherv, scatterv, allgatherv, alltoallv with rank r con
     CHECK(got2 == want);
 }
 
-TEST_CASE("collectives: a bad root is MPI_ERR_RANK on every rank, before MPI is called") {
+TEST_CASE("collectives: a bad root is MPI_ERR_ROOT on every rank, before MPI is called") {
     auto comm = mpixx::world().dup();
     const int p = comm.size();
     std::vector<int> buf(2);
     for (int root : {-1, p, MPI_PROC_NULL, MPI_ROOT}) {
-        CHECK(error_class_of([&] { comm.bcast(buf, root); }) == MPI_ERR_RANK);
-        CHECK(error_class_of([&] { (void)comm.bcast(1, root); }) == MPI_ERR_RANK);
-        CHECK(error_class_of([&] { (void)comm.gather(1, root); }) == MPI_ERR_RANK);
-        CHECK(error_class_of([&] { comm.gather(buf, buf, root); }) == MPI_ERR_RANK);
-        CHECK(error_class_of([&] { (void)comm.scatter(buf, root); }) == MPI_ERR_RANK);
-        CHECK(error_class_of([&] { (void)comm.reduce(1, mpixx::sum, root); }) == MPI_ERR_RANK);
-        CHECK(error_class_of([&] { (void)comm.gatherv(buf, root); }) == MPI_ERR_RANK);
+        CHECK(error_class_of([&] { comm.bcast(buf, root); }) == MPI_ERR_ROOT);
+        CHECK(error_class_of([&] { (void)comm.bcast(1, root); }) == MPI_ERR_ROOT);
+        CHECK(error_class_of([&] { (void)comm.gather(1, root); }) == MPI_ERR_ROOT);
+        CHECK(error_class_of([&] { comm.gather(buf, buf, root); }) == MPI_ERR_ROOT);
+        CHECK(error_class_of([&] { (void)comm.scatter(buf, root); }) == MPI_ERR_ROOT);
+        CHECK(error_class_of([&] { (void)comm.reduce(1, mpixx::sum, root); }) == MPI_ERR_ROOT);
+        CHECK(error_class_of([&] { (void)comm.gatherv(buf, root); }) == MPI_ERR_ROOT);
         CHECK(error_class_of([&] { (void)comm.scatterv(buf, std::vector<int>(std::size_t(p), 1), root); }) ==
-              MPI_ERR_RANK);
+              MPI_ERR_ROOT);
     }
     try {
         comm.bcast(buf, p);
     } catch (const mpixx::error& e) {
-        CHECK(std::string(e.what()).find("rank " + std::to_string(p) + " is out of range") != std::string::npos);
+        CHECK(std::string(e.what()).find("root " + std::to_string(p) + " is out of range") != std::string::npos);
         CHECK(e.routine() == "mpixx::bcast");
     }
     comm.barrier(); // nothing was left half-started

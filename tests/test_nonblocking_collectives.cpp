@@ -267,10 +267,10 @@ TEST_CASE("nonblocking collectives: argument errors are thrown before anything i
     const int p = comm.size(), r = comm.rank();
     const std::size_t P = static_cast<std::size_t>(p);
     std::vector<int> buf(2);
-    CHECK(error_class_of([&] { auto q = comm.ibcast(buf, p); }) == MPI_ERR_RANK);
-    CHECK(error_class_of([&] { auto q = comm.ibcast(std::vector<int>(2), -1); }) == MPI_ERR_RANK);
-    CHECK(error_class_of([&] { auto q = comm.ireduce(1, mpixx::sum, p); }) == MPI_ERR_RANK);
-    CHECK(error_class_of([&] { auto q = comm.igather(1, p); }) == MPI_ERR_RANK);
+    CHECK(error_class_of([&] { auto q = comm.ibcast(buf, p); }) == MPI_ERR_ROOT);
+    CHECK(error_class_of([&] { auto q = comm.ibcast(std::vector<int>(2), -1); }) == MPI_ERR_ROOT);
+    CHECK(error_class_of([&] { auto q = comm.ireduce(1, mpixx::sum, p); }) == MPI_ERR_ROOT);
+    CHECK(error_class_of([&] { auto q = comm.igather(1, p); }) == MPI_ERR_ROOT);
     std::vector<int> small(2 * P - 1), two{1, 2}, three{1, 2, 3}, odd(2 * P + 1);
     CHECK(error_class_of([&] { auto q = comm.iallgather(two, small); }) == MPI_ERR_TRUNCATE);
     CHECK(error_class_of([&] { auto q = comm.iallreduce(three, buf, mpixx::sum); }) == MPI_ERR_TRUNCATE);

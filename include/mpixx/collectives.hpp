@@ -1,21 +1,31 @@
 // mpixx/collectives.hpp - blocking and non-blocking collectives with op functors.
 //
 // The blocking collectives live in detail/collectives_blocking.hpp and detail/collectives_vector.hpp
-// (v-variants), the ops in ops.hpp. This header adds
-// the non-blocking ones (ibarrier, ibcast, iscatter, igather, iallgather, ialltoall, ireduce,
-// iallreduce, iscan, iexscan, ireduce_scatter_block and the explicit-count v-variants), each returning
-// an mpixx::request that waits in its destructor:
-//   - into-buffer forms work on the caller's buffers (and count arrays), which must stay alive and
-//     untouched until the request completes, as in MPI; with a built-in op they allocate nothing;
+// (v-variants), the non-blocking v-variants in detail/collectives_nonblocking_vector.hpp, the ops in
+// ops.hpp. This header adds the other non-blocking ones (ibarrier, ibcast, iscatter, igather,
+// iallgather, ialltoall, ireduce, iallreduce, iscan, iexscan, ireduce_scatter_block, ireduce_scatter),
+// each returning an mpixx::request that waits in its destructor:
+//   - into-buffer forms work on the caller's buffers (and count arrays): lvalues or borrowed ranges
+//     (std::span), which must stay alive and untouched until the request completes, as in MPI; a
+//     temporary or an owning view does not compile; with a built-in op they allocate nothing;
 //   - value forms (the caller passes values: an rvalue is moved in, an lvalue is copied) return a
 //     request<T> that owns every buffer; wait() hands out the result.
-// A user-defined op is copied into the request and its MPI_Op lives until the operation completes; an
-// exception the op threw is rethrown by wait().
+// ibcast of a resizable container sizes it from the root like bcast: the count (and data of at most 56
+// bytes) comes in a blocking 64-byte MPI_Bcast at the call, only the rest of the data moves in the
+// background; ibcast(std::span(v), root) is the fully non-blocking fixed-size form.
+// A user-defined op is copied into the request and its MPI_Op lives until the operation completes. An
+// exception the op threw is rethrown by wait() on that rank. When the callable may throw (it is not
+// noexcept), the reduction runs on flagged copies of the elements held by the request (ops.hpp:
+// flagged<T>, a value and a failure mark that the op passes on), so a rank whose result depends on a
+// combination that threw elsewhere learns it with no extra message or synchronisation, and its wait()
+// throws MPI_ERR_OP naming that rank instead of returning a wrong result (cost: two copies of the data).
+// Only ibarrier and ibcast work on intercommunicators (MPI_ERR_COMM elsewhere).
 #pragma once
 
 #include <mpixx/config.hpp>
 
-#include <mpixx/detail/collectives_vector.hpp>
+#include <mpixx/detail/collectives_nonblocking_vector.hpp>
+#include <mpixx/detail/progress.hpp>
 #include <mpixx/ops.hpp>
 #include <mpixx/request.hpp>
 
@@ -29,32 +39,47 @@
 
 namespace mpixx::inline MPIXX_ABI::detail {
 
-/// A copy of a user callable and its MPI_Op, kept until a non-blocking reduction completes.
+/// A copy of a user callable and its MPI_Op, kept until a non-blocking reduction completes; a non-zero
+/// `mark` binds it to flagged<T> elements.
 template <class F, class T>
 struct held_op {
     F fn;
     op_binding<F, T> binding;
     template <class G>
-    held_op(G&& g, std::size_t n) : fn(std::forward<G>(g)), binding(fn, n) {}
+    held_op(G&& g, std::size_t n, int mark = 0) : fn(std::forward<G>(g)), binding(fn, n, mark) {}
 };
 
 /// What a non-blocking reduction must keep: nothing for a built-in op, the held_op otherwise.
 template <class Op, class T>
 using held_for = std::conditional_t<builtin_reduction<Op, T>, std::monostate, held_op<std::decay_t<Op>, T>>;
 
+/// Whether reducing T with Op runs on flagged<T> copies: a user callable that may throw.
+template <class Op, class T>
+inline constexpr bool op_may_throw = op_binding<std::decay_t<Op>, T>::may_throw;
+
 /// Owns a non-blocking collective's buffers (result, copy of the send buffer) and user op until it
-/// completes; finish() rethrows what the op threw, then hands out the result.
-template <class Result, class Send = std::monostate, class Held = std::monostate>
+/// completes; finish() rethrows what the op threw, then hands out the result (Storage: what holds it).
+template <class Result, class Send = std::monostate, class Held = std::monostate, class Storage = Result>
 struct coll_payload final : request_payload<Result> {
-    Result result{};
+    Storage result{};
     Send send{};
     std::optional<Held> held;
 
     Result finish(const MPI_Status&) override {
         if constexpr (!std::is_same_v<Held, std::monostate>)
             if (held) held->binding.rethrow();
-        return std::move(result);
+        if constexpr (std::is_same_v<Storage, Result>) return std::move(result);
+        else return result.take();
     }
+};
+
+/// Payload of a value form returning std::vector<E> (through result_buffer: bool needs a bool array).
+template <class E, class Send = std::monostate, class Held = std::monostate>
+using vec_payload = coll_payload<std::vector<E>, Send, Held, result_buffer<E>>;
+
+/// Payload of an operation that completed at the call (an ibcast whose data came with its header).
+struct done_payload final : request_payload<void> {
+    void finish(const MPI_Status&) override {}
 };
 
 /// Keeps the user op of an into-buffer non-blocking reduction alive until it completes.
@@ -64,15 +89,66 @@ struct op_payload final : request_payload<void> {
     void finish(const MPI_Status&) override { held->binding.rethrow(); }
 };
 
+/// n elements at `p` as flagged<T> (unmarked): what a reduction with a callable that may throw reduces.
+template <class T>
+std::vector<flagged<T>> flag_copy(const void* p, std::size_t n) {
+    std::vector<flagged<T>> v(n);
+    const T* src = static_cast<const T*>(p);
+    for (std::size_t i = 0; i < n; ++i) v[i].value = src[i];
+    return v;
+}
+
+/// A reduction with a callable that may throw, on flagged copies (`send`, `recv`: what MPI reads and
+/// writes). finish() rethrows this rank's exception; else, when a mark reached this rank's result
+/// (recv[0, nresult)), throws MPI_ERR_OP naming the rank whose op threw; else copies the values back:
+/// into the caller's buffer `out` (into-buffer forms) or into `result` (value forms).
+template <class Result, class T, class Held>
+struct flagged_payload final : request_payload<Result> {
+    std::conditional_t<std::is_void_v<Result>, std::monostate, Result> result{};
+    std::vector<flagged<T>> send, recv;
+    std::optional<Held> held;
+    T* out = nullptr;
+    std::size_t nresult = 0;
+    const char* routine = "";
+    bool clear = false; // exscan's value form on rank 0: a value-initialised result
+
+    Result finish(const MPI_Status&) override {
+        held->binding.rethrow();
+        int mark = 0;
+        for (std::size_t i = 0; i < nresult; ++i) mark = std::max(mark, recv[i].mark);
+        if (mark != 0) [[unlikely]]
+            throw_op_failed_elsewhere(routine, mark - 1);
+        if constexpr (std::is_void_v<Result>) {
+            if (out)
+                for (std::size_t i = 0; i < recv.size(); ++i) out[i] = recv[i].value;
+        } else {
+            if (clear) value_initialise(result);
+            else if (nresult > 0) assign(result);
+            return std::move(result);
+        }
+    }
+
+private:
+    template <class R>
+    void assign(R& r) const {
+        if constexpr (std::ranges::range<R>) {
+            if constexpr (requires { r.resize(std::size_t{}); }) r.resize(nresult);
+            for (std::size_t i = 0; i < nresult; ++i) r[i] = recv[i].value;
+        } else {
+            r = recv[0].value;
+        }
+    }
+};
+
 /// The MPI_Op and datatype for reducing T with `op`; a user op is emplaced into `held` (which must live
-/// until the operation completes).
+/// until the operation completes), bound to flagged<T> when `mark` is non-zero.
 template <class T, class Op, class Held>
-std::pair<MPI_Op, MPI_Datatype> bind_op(Op&& op, std::optional<Held>& held, std::size_t n) {
+std::pair<MPI_Op, MPI_Datatype> bind_op(Op&& op, std::optional<Held>& held, std::size_t n, int mark = 0) {
     if constexpr (builtin_reduction<Op, T>) {
         op_binding<std::remove_reference_t<Op>, T> b(op, n);
         return {b.op(), b.type()};
     } else {
-        held.emplace(std::forward<Op>(op), n);
+        held.emplace(std::forward<Op>(op), n, mark);
         return {held->binding.op(), held->binding.type()};
     }
 }
@@ -86,7 +162,7 @@ owned_t<S> own(S&& s) {
 }
 
 /// Layer of the communicator: blocking and non-blocking collectives with op functors.
-class collective_layer : public vector_collective_layer {
+class collective_layer : public nonblocking_vector_layer {
 public:
     /// Starts a barrier (MPI_Ibarrier).
     [[nodiscard]] request<> ibarrier() const {
@@ -97,24 +173,31 @@ public:
 
     // ---- ibcast ------------------------------------------------------------------------------------
 
-    /// Starts a broadcast of the root's buffer into every rank's buffer, in place (MPI_Ibcast).
+    /// Starts a broadcast of the root's buffer into every rank's buffer (MPI_Ibcast). A resizable
+    /// container is sized from the root first (blocking, at the call: see the header comment); any
+    /// other buffer (std::span(v) for a pre-sized vector) must have the same size on every rank.
     template <class B>
         requires recv_target<B&&>
     [[nodiscard]] request<> ibcast(B&& buf, int root) const {
         check_root(root, "mpixx::ibcast");
+        if constexpr (resizable_buffer<std::remove_cvref_t<B>>)
+            if (bcast_header(buf, root)) return request<>(MPI_REQUEST_NULL, std::make_unique<done_payload>());
         auto v = view(buf);
         MPI_Request r = MPI_REQUEST_NULL;
         MPIXX_COLL(v.count, MPI_Ibcast, v.ptr, count_t(v.count), v.type, root, comm_, &r);
         return request<>(r);
     }
-    /// Starts a broadcast into a buffer the request owns (moved in or copied; same size on every rank);
-    /// wait() returns it holding the root's data.
+    /// Starts a broadcast into a buffer the request owns (moved in or copied; a container is sized from
+    /// the root as above); wait() returns it holding the root's data.
     template <class S>
         requires send_buffer<S> && (!recv_target<S &&>)
     [[nodiscard]] request<owned_t<S>> ibcast(S&& value, int root) const {
+        check_intra("mpixx::ibcast");
         check_root(root, "mpixx::ibcast");
         auto p = std::make_unique<coll_payload<owned_t<S>>>();
         p->result = own(std::forward<S>(value));
+        if constexpr (resizable_buffer<owned_t<S>>)
+            if (bcast_header(p->result, root)) return request<owned_t<S>>(MPI_REQUEST_NULL, std::move(p));
         auto v = view(p->result);
         MPI_Request r = MPI_REQUEST_NULL;
         MPIXX_COLL(v.count, MPI_Ibcast, v.ptr, count_t(v.count), v.type, root, comm_, &r);
@@ -127,11 +210,30 @@ public:
     template <class S, class R>
         requires send_target<S&&> && recv_target<R&&> && same_element<S, R>
     [[nodiscard]] request<> iscatter(S&& sendbuf, R&& recvbuf, int root) const {
+        check_intra("mpixx::iscatter");
         check_root(root, "mpixx::iscatter");
         auto r = view(recvbuf);
-        const void* sp = scatter_source(sendbuf, r.count, root, "mpixx::iscatter");
+        const void* sp = scatter_source(std::as_const(sendbuf), r.count, root, "mpixx::iscatter");
         MPI_Request q = MPI_REQUEST_NULL;
         MPIXX_COLL(r.count, MPI_Iscatter, sp, count_t(r.count), r.type, r.ptr, count_t(r.count), r.type, root, comm_, &q);
+        return request<>(q);
+    }
+    /// Starts an in-place scatter: at the root `buf` is the whole send buffer (its own block stays in
+    /// place); elsewhere it receives one block of its own size.
+    template <class R>
+        requires recv_target<R&&>
+    [[nodiscard]] request<> iscatter(in_place_t, R&& buf, int root) const {
+        check_intra("mpixx::iscatter");
+        check_root(root, "mpixx::iscatter");
+        auto b = view(buf);
+        MPI_Request q = MPI_REQUEST_NULL;
+        if (rank_ == root) {
+            const std::size_t n = root_block("mpixx::iscatter", b.count, b.type);
+            MPIXX_COLL(n, MPI_Iscatter, b.ptr, count_t(n), b.type, MPI_IN_PLACE, count_t(n), b.type, root, comm_, &q);
+        } else {
+            MPIXX_COLL(b.count, MPI_Iscatter, nullptr, count_t(b.count), b.type, b.ptr, count_t(b.count), b.type, root,
+                       comm_, &q);
+        }
         return request<>(q);
     }
     /// Starts a scatter of one element per rank from the root's `sendbuf` (owned by the request);
@@ -139,6 +241,7 @@ public:
     template <class S>
         requires contiguous_buffer<const std::remove_cvref_t<S>&>
     [[nodiscard]] request<elem_t<S>> iscatter(S&& sendbuf, int root) const {
+        check_intra("mpixx::iscatter");
         check_root(root, "mpixx::iscatter");
         using E = elem_t<S>;
         auto p = std::make_unique<coll_payload<E, owned_t<S>>>();
@@ -154,11 +257,30 @@ public:
     template <class S, class R>
         requires send_target<S&&> && recv_target<R&&> && same_element<S, R>
     [[nodiscard]] request<> igather(S&& sendbuf, R&& recvbuf, int root) const {
+        check_intra("mpixx::igather");
         check_root(root, "mpixx::igather");
-        auto s = view(sendbuf);
+        auto s = send_view(sendbuf);
         void* rp = gather_target(recvbuf, s.count, root, "mpixx::igather");
         MPI_Request q = MPI_REQUEST_NULL;
         MPIXX_COLL(s.count, MPI_Igather, s.ptr, count_t(s.count), s.type, rp, count_t(s.count), s.type, root, comm_, &q);
+        return request<>(q);
+    }
+    /// Starts an in-place gather: at the root `buf` is the whole receive buffer with its own block
+    /// already in place; elsewhere it is the block to send.
+    template <class R>
+        requires recv_target<R&&>
+    [[nodiscard]] request<> igather(in_place_t, R&& buf, int root) const {
+        check_intra("mpixx::igather");
+        check_root(root, "mpixx::igather");
+        auto b = view(buf);
+        MPI_Request q = MPI_REQUEST_NULL;
+        if (rank_ == root) {
+            const std::size_t n = root_block("mpixx::igather", b.count, b.type);
+            MPIXX_COLL(n, MPI_Igather, MPI_IN_PLACE, count_t(n), b.type, b.ptr, count_t(n), b.type, root, comm_, &q);
+        } else {
+            MPIXX_COLL(b.count, MPI_Igather, b.ptr, count_t(b.count), b.type, nullptr, count_t(b.count), b.type, root,
+                       comm_, &q);
+        }
         return request<>(q);
     }
     /// Starts a gather of `sendbuf` (owned by the request); wait() returns the concatenation in rank
@@ -166,8 +288,9 @@ public:
     template <class S>
         requires send_buffer<S>
     [[nodiscard]] request<std::vector<elem_t<S>>> igather(S&& sendbuf, int root) const {
+        check_intra("mpixx::igather");
         check_root(root, "mpixx::igather");
-        auto p = std::make_unique<coll_payload<std::vector<elem_t<S>>, owned_t<S>>>();
+        auto p = std::make_unique<vec_payload<elem_t<S>, owned_t<S>>>();
         p->send = own(std::forward<S>(sendbuf));
         auto s = view(p->send);
         if (rank_ == root) p->result.resize(s.count * static_cast<std::size_t>(size_));
@@ -183,7 +306,8 @@ public:
     template <class S, class R>
         requires send_target<S&&> && recv_target<R&&> && same_element<S, R>
     [[nodiscard]] request<> iallgather(S&& sendbuf, R&& recvbuf) const {
-        auto s = view(sendbuf);
+        check_intra("mpixx::iallgather");
+        auto s = send_view(sendbuf);
         auto r = view(recvbuf);
         const std::size_t need = s.count * static_cast<std::size_t>(size_);
         if (r.count < need) [[unlikely]]
@@ -196,10 +320,9 @@ public:
     template <class R>
         requires recv_target<R&&>
     [[nodiscard]] request<> iallgather(in_place_t, R&& buf) const {
+        check_intra("mpixx::iallgather");
         auto b = view(buf);
-        if (b.count % static_cast<std::size_t>(size_) != 0) [[unlikely]]
-            throw_not_divisible("mpixx::iallgather", "the buffer", b.count, size_, b.type);
-        const std::size_t n = b.count / static_cast<std::size_t>(size_);
+        const std::size_t n = root_block("mpixx::iallgather", b.count, b.type);
         MPI_Request q = MPI_REQUEST_NULL;
         MPIXX_COLL(n, MPI_Iallgather, MPI_IN_PLACE, count_t(n), b.type, b.ptr, count_t(n), b.type, comm_, &q);
         return request<>(q);
@@ -208,7 +331,8 @@ public:
     template <class S>
         requires send_buffer<S>
     [[nodiscard]] request<std::vector<elem_t<S>>> iallgather(S&& sendbuf) const {
-        auto p = std::make_unique<coll_payload<std::vector<elem_t<S>>, owned_t<S>>>();
+        check_intra("mpixx::iallgather");
+        auto p = std::make_unique<vec_payload<elem_t<S>, owned_t<S>>>();
         p->send = own(std::forward<S>(sendbuf));
         auto s = view(p->send);
         p->result.resize(s.count * static_cast<std::size_t>(size_));
@@ -222,13 +346,12 @@ public:
     template <class S, class R>
         requires send_target<S&&> && recv_target<R&&> && same_element<S, R>
     [[nodiscard]] request<> ialltoall(S&& sendbuf, R&& recvbuf) const {
-        auto s = view(sendbuf);
+        check_intra("mpixx::ialltoall");
+        auto s = send_view(sendbuf);
         auto r = view(recvbuf);
-        if (s.count % static_cast<std::size_t>(size_) != 0) [[unlikely]]
-            throw_not_divisible("mpixx::ialltoall", "the send buffer", s.count, size_, s.type);
+        const std::size_t n = root_block("mpixx::ialltoall", s.count, s.type);
         if (r.count < s.count) [[unlikely]]
             throw_coll_truncate("mpixx::ialltoall", s.count, r.count, r.type);
-        const std::size_t n = s.count / static_cast<std::size_t>(size_);
         MPI_Request q = MPI_REQUEST_NULL;
         MPIXX_COLL(n, MPI_Ialltoall, s.ptr, count_t(n), s.type, r.ptr, count_t(n), r.type, comm_, &q);
         return request<>(q);
@@ -237,13 +360,12 @@ public:
     template <class S>
         requires send_buffer<S>
     [[nodiscard]] request<std::vector<elem_t<S>>> ialltoall(S&& sendbuf) const {
-        auto p = std::make_unique<coll_payload<std::vector<elem_t<S>>, owned_t<S>>>();
+        check_intra("mpixx::ialltoall");
+        auto p = std::make_unique<vec_payload<elem_t<S>, owned_t<S>>>();
         p->send = own(std::forward<S>(sendbuf));
         auto s = view(p->send);
-        if (s.count % static_cast<std::size_t>(size_) != 0) [[unlikely]]
-            throw_not_divisible("mpixx::ialltoall", "the send buffer", s.count, size_, s.type);
+        const std::size_t n = root_block("mpixx::ialltoall", s.count, s.type);
         p->result.resize(s.count);
-        const std::size_t n = s.count / static_cast<std::size_t>(size_);
         MPI_Request q = MPI_REQUEST_NULL;
         MPIXX_COLL(n, MPI_Ialltoall, s.ptr, count_t(n), s.type, p->result.data(), count_t(n), s.type, comm_, &q);
         return request<std::vector<elem_t<S>>>(q, std::move(p));
@@ -255,8 +377,9 @@ public:
     template <class S, class R, class Op>
         requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
     [[nodiscard]] request<> ireduce(S&& sendbuf, R&& recvbuf, Op&& op, int root) const {
+        check_intra("mpixx::ireduce");
         check_root(root, "mpixx::ireduce");
-        auto s = view(sendbuf);
+        auto s = send_view(sendbuf);
         void* rp = nullptr;
         if (rank_ == root) {
             auto r = view(recvbuf);
@@ -264,39 +387,59 @@ public:
                 throw_coll_truncate("mpixx::ireduce", s.count, r.count, r.type);
             rp = r.ptr;
         }
-        return start_reduction<elem_t<S>>(std::forward<Op>(op), s.count, [&](MPI_Op o, MPI_Datatype t, MPI_Request* q) {
-            MPIXX_COLL(s.count, MPI_Ireduce, s.ptr, rp, count_t(s.count), t, o, root, comm_, q);
-        });
+        const std::size_t n = s.count, nr = rp ? n : 0;
+        return start_reduction<elem_t<S>>(std::forward<Op>(op), s.ptr, n, rp, nr, nr, n, "mpixx::ireduce",
+                                          [&](const void* sp, void* r, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
+                                              MPIXX_COLL(n, MPI_Ireduce, sp, r, count_t(n), t, o, root, comm_, q);
+                                          });
     }
     /// Starts an in-place reduction: at the root `buf` is contribution and result, elsewhere contribution.
     template <class R, class Op>
         requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
     [[nodiscard]] request<> ireduce(in_place_t, R&& buf, Op&& op, int root) const {
+        check_intra("mpixx::ireduce");
         check_root(root, "mpixx::ireduce");
         auto b = view(buf);
-        const bool at_root = rank_ == root;
-        return start_reduction<elem_t<R>>(std::forward<Op>(op), b.count, [&](MPI_Op o, MPI_Datatype t, MPI_Request* q) {
-            MPIXX_COLL(b.count, MPI_Ireduce, at_root ? MPI_IN_PLACE : b.ptr, at_root ? b.ptr : nullptr,
-                       count_t(b.count), t, o, root, comm_, q);
-        });
+        const std::size_t n = b.count;
+        const auto post = [&](const void* sp, void* r, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
+            MPIXX_COLL(n, MPI_Ireduce, sp, r, count_t(n), t, o, root, comm_, q);
+        };
+        if (rank_ == root)
+            return start_reduction<elem_t<R>>(std::forward<Op>(op), MPI_IN_PLACE, 0, b.ptr, n, n, n, "mpixx::ireduce",
+                                              post);
+        return start_reduction<elem_t<R>>(std::forward<Op>(op), b.ptr, n, nullptr, 0, 0, n, "mpixx::ireduce", post);
     }
     /// Starts a reduction of `value` (owned by the request); wait() returns the result at the root and
     /// a value-initialised value or an empty container elsewhere.
     template <class S, class Op>
         requires send_buffer<S> && reduction_op<Op, elem_t<S>>
     [[nodiscard]] request<owned_t<S>> ireduce(S&& value, Op&& op, int root) const {
+        check_intra("mpixx::ireduce");
         check_root(root, "mpixx::ireduce");
         using E = elem_t<S>;
-        auto p = std::make_unique<coll_payload<owned_t<S>, owned_t<S>, held_for<Op, E>>>();
         const bool at_root = rank_ == root;
-        if (at_root) p->result = own(std::forward<S>(value));
-        else p->send = own(std::forward<S>(value));
-        auto b = view(at_root ? p->result : p->send);
-        auto [o, t] = bind_op<E>(std::forward<Op>(op), p->held, b.count);
         MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_COLL(b.count, MPI_Ireduce, at_root ? MPI_IN_PLACE : b.ptr, at_root ? b.ptr : nullptr, count_t(b.count), t,
-                   o, root, comm_, &q);
-        return request<owned_t<S>>(q, std::move(p));
+        if constexpr (op_may_throw<Op, E>) {
+            auto p = std::make_unique<flagged_payload<owned_t<S>, E, held_for<Op, E>>>();
+            auto v = send_view(value);
+            const std::size_t n = v.count;
+            (at_root ? p->recv : p->send) = flag_copy<E>(v.ptr, n);
+            p->nresult = at_root ? n : 0;
+            p->routine = "mpixx::ireduce";
+            auto [o, t] = bind_op<E>(std::forward<Op>(op), p->held, n, rank_ + 1);
+            MPIXX_COLL(n, MPI_Ireduce, at_root ? MPI_IN_PLACE : p->send.data(), at_root ? p->recv.data() : nullptr,
+                       count_t(n), t, o, root, comm_, &q);
+            return request<owned_t<S>>(q, std::move(p));
+        } else {
+            auto p = std::make_unique<coll_payload<owned_t<S>, owned_t<S>, held_for<Op, E>>>();
+            if (at_root) p->result = own(std::forward<S>(value));
+            else p->send = own(std::forward<S>(value));
+            auto b = view(at_root ? p->result : p->send);
+            auto [o, t] = bind_op<E>(std::forward<Op>(op), p->held, b.count);
+            MPIXX_COLL(b.count, MPI_Ireduce, at_root ? MPI_IN_PLACE : b.ptr, at_root ? b.ptr : nullptr,
+                       count_t(b.count), t, o, root, comm_, &q);
+            return request<owned_t<S>>(q, std::move(p));
+        }
     }
 
     // ---- iallreduce, iscan, iexscan ----------------------------------------------------------------
@@ -305,7 +448,7 @@ public:
     template <class S, class R, class Op>
         requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
     [[nodiscard]] request<> iallreduce(S&& sendbuf, R&& recvbuf, Op&& op) const {
-        return ireduce_all<kind::allreduce>(sendbuf, recvbuf, std::forward<Op>(op));
+        return ireduce_all<kind::allreduce>(std::as_const(sendbuf), recvbuf, std::forward<Op>(op));
     }
     /// Starts an in-place allreduce on `buf`.
     template <class R, class Op>
@@ -324,7 +467,7 @@ public:
     template <class S, class R, class Op>
         requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
     [[nodiscard]] request<> iscan(S&& sendbuf, R&& recvbuf, Op&& op) const {
-        return ireduce_all<kind::scan>(sendbuf, recvbuf, std::forward<Op>(op));
+        return ireduce_all<kind::scan>(std::as_const(sendbuf), recvbuf, std::forward<Op>(op));
     }
     /// Starts an in-place inclusive scan on `buf`.
     template <class R, class Op>
@@ -343,7 +486,7 @@ public:
     template <class S, class R, class Op>
         requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
     [[nodiscard]] request<> iexscan(S&& sendbuf, R&& recvbuf, Op&& op) const {
-        return ireduce_all<kind::exscan>(sendbuf, recvbuf, std::forward<Op>(op));
+        return ireduce_all<kind::exscan>(std::as_const(sendbuf), recvbuf, std::forward<Op>(op));
     }
     /// Starts an in-place exclusive scan on `buf` (rank 0's is left undefined).
     template <class R, class Op>
@@ -365,31 +508,62 @@ public:
     template <class S, class R, class Op>
         requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
     [[nodiscard]] request<> ireduce_scatter_block(S&& sendbuf, R&& recvbuf, Op&& op) const {
-        auto s = view(sendbuf);
+        check_intra("mpixx::ireduce_scatter_block");
+        auto s = send_view(sendbuf);
         auto r = view(recvbuf);
         if (s.count != r.count * static_cast<std::size_t>(size_)) [[unlikely]]
             throw_coll_count("mpixx::ireduce_scatter_block", "the send buffer", s.count,
                              r.count * static_cast<std::size_t>(size_), s.type);
-        return start_reduction<elem_t<S>>(std::forward<Op>(op), s.count, [&](MPI_Op o, MPI_Datatype t, MPI_Request* q) {
-            MPIXX_COLL(r.count, MPI_Ireduce_scatter_block, s.ptr, r.ptr, count_t(r.count), t, o, comm_, q);
-        });
+        const std::size_t n = r.count;
+        return start_reduction<elem_t<S>>(std::forward<Op>(op), s.ptr, s.count, r.ptr, n, n, s.count,
+                                          "mpixx::ireduce_scatter_block",
+                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
+                                              MPIXX_COLL(n, MPI_Ireduce_scatter_block, sp, rp, count_t(n), t, o, comm_,
+                                                         q);
+                                          });
+    }
+    /// Starts an in-place reduce_scatter_block: `buf` holds size() blocks; this rank's lands at its front.
+    template <class R, class Op>
+        requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
+    [[nodiscard]] request<> ireduce_scatter_block(in_place_t, R&& buf, Op&& op) const {
+        check_intra("mpixx::ireduce_scatter_block");
+        auto b = view(buf);
+        const std::size_t n = root_block("mpixx::ireduce_scatter_block", b.count, b.type);
+        return start_reduction<elem_t<R>>(std::forward<Op>(op), MPI_IN_PLACE, 0, b.ptr, b.count, n, b.count,
+                                          "mpixx::ireduce_scatter_block",
+                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
+                                              MPIXX_COLL(n, MPI_Ireduce_scatter_block, sp, rp, count_t(n), t, o, comm_,
+                                                         q);
+                                          });
     }
     /// Starts a reduce_scatter_block of `sendbuf` (owned); wait() returns this rank's block.
     template <class S, class Op>
         requires send_buffer<S> && reduction_op<Op, elem_t<S>>
     [[nodiscard]] request<std::vector<elem_t<S>>> ireduce_scatter_block(S&& sendbuf, Op&& op) const {
+        check_intra("mpixx::ireduce_scatter_block");
         using E = elem_t<S>;
-        auto p = std::make_unique<coll_payload<std::vector<E>, owned_t<S>, held_for<Op, E>>>();
-        p->send = own(std::forward<S>(sendbuf));
-        auto s = view(p->send);
-        if (s.count % static_cast<std::size_t>(size_) != 0) [[unlikely]]
-            throw_not_divisible("mpixx::ireduce_scatter_block", "the send buffer", s.count, size_, s.type);
-        const std::size_t n = s.count / static_cast<std::size_t>(size_);
-        p->result.resize(n);
-        auto [o, t] = bind_op<E>(std::forward<Op>(op), p->held, s.count);
         MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_COLL(n, MPI_Ireduce_scatter_block, s.ptr, p->result.data(), count_t(n), t, o, comm_, &q);
-        return request<std::vector<E>>(q, std::move(p));
+        if constexpr (op_may_throw<Op, E>) {
+            auto p = std::make_unique<flagged_payload<std::vector<E>, E, held_for<Op, E>>>();
+            auto s = send_view(sendbuf);
+            const std::size_t n = root_block("mpixx::ireduce_scatter_block", s.count, s.type);
+            p->send = flag_copy<E>(s.ptr, s.count);
+            p->recv.resize(n);
+            p->nresult = n;
+            p->routine = "mpixx::ireduce_scatter_block";
+            auto [o, t] = bind_op<E>(std::forward<Op>(op), p->held, s.count, rank_ + 1);
+            MPIXX_COLL(n, MPI_Ireduce_scatter_block, p->send.data(), p->recv.data(), count_t(n), t, o, comm_, &q);
+            return request<std::vector<E>>(q, std::move(p));
+        } else {
+            auto p = std::make_unique<vec_payload<E, owned_t<S>, held_for<Op, E>>>();
+            p->send = own(std::forward<S>(sendbuf));
+            auto s = view(p->send);
+            const std::size_t n = root_block("mpixx::ireduce_scatter_block", s.count, s.type);
+            p->result.resize(n);
+            auto [o, t] = bind_op<E>(std::forward<Op>(op), p->held, s.count);
+            MPIXX_COLL(n, MPI_Ireduce_scatter_block, s.ptr, p->result.data(), count_t(n), t, o, comm_, &q);
+            return request<std::vector<E>>(q, std::move(p));
+        }
     }
     /// Starts a reduce_scatter with counts[i] elements for rank i (MPI_Ireduce_scatter); `counts` must
     /// stay alive until the request completes.
@@ -397,111 +571,75 @@ public:
         requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>> &&
                  count_target<C&&>
     [[nodiscard]] request<> ireduce_scatter(S&& sendbuf, R&& recvbuf, C&& counts_, Op&& op) const {
+        check_intra("mpixx::ireduce_scatter");
         const std::span<const int> counts(counts_);
-        auto s = view(sendbuf);
+        auto s = send_view(sendbuf);
         auto r = view(recvbuf);
         const std::size_t total = check_reduce_scatter_counts(counts, s.count, s.type);
-        if (r.count < static_cast<std::size_t>(counts[rank_])) [[unlikely]]
-            throw_coll_truncate("mpixx::ireduce_scatter", static_cast<std::size_t>(counts[rank_]), r.count, r.type);
-        return start_reduction<elem_t<S>>(std::forward<Op>(op), total, [&](MPI_Op o, MPI_Datatype t, MPI_Request* q) {
-            MPIXX_CALL(MPI_Ireduce_scatter, s.ptr, r.ptr, counts.data(), t, o, comm_, q);
-        });
+        const auto mine = static_cast<std::size_t>(counts[rank_]);
+        if (r.count < mine) [[unlikely]]
+            throw_coll_truncate("mpixx::ireduce_scatter", mine, r.count, r.type);
+        return start_reduction<elem_t<S>>(std::forward<Op>(op), s.ptr, total, r.ptr, mine, mine, total,
+                                          "mpixx::ireduce_scatter",
+                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
+                                              MPIXX_CALL(MPI_Ireduce_scatter, sp, rp, counts.data(), t, o, comm_, q);
+                                          });
     }
-
-    // ---- v-variants (explicit counts: lvalues or views, which must outlive the request) -------------
-
-    /// Starts a gatherv (MPI_Igatherv); `recvbuf`, `counts`, `displs` are used at the root only.
-    template <class S, class R, class C, class D>
-        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && count_target<C&&> && count_target<D&&>
-    [[nodiscard]] request<> igatherv(S&& sendbuf, R&& recvbuf, C&& counts_, D&& displs_, int root) const {
-        const std::span<const int> counts(counts_), displs(displs_);
-        check_root(root, "mpixx::igatherv");
-        auto s = view(sendbuf);
-        check_int_count("mpixx::igatherv", s.count);
-        MPI_Request q = MPI_REQUEST_NULL;
-        if (rank_ == root) {
-            auto r = view(recvbuf);
-            check_v_layout("mpixx::igatherv", counts, displs, size_, r.count, r.type, true);
-            check_own_count("mpixx::igatherv", counts, s.count, s.type);
-            MPIXX_CALL(MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, r.ptr, counts.data(), displs.data(),
-                       r.type, root, comm_, &q);
-        } else {
-            MPIXX_CALL(MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, nullptr, nullptr, nullptr, s.type, root,
-                       comm_, &q);
-        }
-        return request<>(q);
-    }
-    /// Starts a scatterv (MPI_Iscatterv); `sendbuf`, `counts`, `displs` are used at the root only.
-    template <class S, class C, class D, class R>
-        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && count_target<C&&> && count_target<D&&>
-    [[nodiscard]] request<> iscatterv(S&& sendbuf, C&& counts_, D&& displs_, R&& recvbuf, int root) const {
-        const std::span<const int> counts(counts_), displs(displs_);
-        check_root(root, "mpixx::iscatterv");
-        auto r = view(recvbuf);
-        MPI_Request q = MPI_REQUEST_NULL;
-        if (rank_ == root) {
-            auto s = view(sendbuf);
-            check_v_layout("mpixx::iscatterv", counts, displs, size_, s.count, s.type, false);
-            const auto mine = static_cast<std::size_t>(counts[rank_]);
-            if (r.count < mine) [[unlikely]]
-                throw_coll_truncate("mpixx::iscatterv", mine, r.count, r.type);
-            MPIXX_CALL(MPI_Iscatterv, s.ptr, counts.data(), displs.data(), s.type, r.ptr, counts[rank_], r.type, root,
-                       comm_, &q);
-        } else {
-            check_int_count("mpixx::iscatterv", r.count);
-            MPIXX_CALL(MPI_Iscatterv, nullptr, nullptr, nullptr, r.type, r.ptr, static_cast<int>(r.count), r.type, root,
-                       comm_, &q);
-        }
-        return request<>(q);
-    }
-    /// Starts an allgatherv (MPI_Iallgatherv).
-    template <class S, class R, class C, class D>
-        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && count_target<C&&> && count_target<D&&>
-    [[nodiscard]] request<> iallgatherv(S&& sendbuf, R&& recvbuf, C&& counts_, D&& displs_) const {
-        const std::span<const int> counts(counts_), displs(displs_);
-        auto s = view(sendbuf);
-        auto r = view(recvbuf);
-        check_v_layout("mpixx::iallgatherv", counts, displs, size_, r.count, r.type, true);
-        check_own_count("mpixx::iallgatherv", counts, s.count, s.type);
-        MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_CALL(MPI_Iallgatherv, s.ptr, counts[rank_], s.type, r.ptr, counts.data(), displs.data(), r.type, comm_, &q);
-        return request<>(q);
-    }
-    /// Starts an alltoallv (MPI_Ialltoallv).
-    template <class S, class SC, class SD, class R, class RC, class RD>
-        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && count_target<SC&&> &&
-                 count_target<SD&&> && count_target<RC&&> && count_target<RD&&>
-    [[nodiscard]] request<> ialltoallv(S&& sendbuf, SC&& sendcounts_, SD&& sdispls_, R&& recvbuf, RC&& recvcounts_,
-                                       RD&& rdispls_) const {
-        const std::span<const int> sendcounts(sendcounts_), sdispls(sdispls_), recvcounts(recvcounts_),
-            rdispls(rdispls_);
-        auto s = view(sendbuf);
-        auto r = view(recvbuf);
-        check_v_layout("mpixx::ialltoallv", sendcounts, sdispls, size_, s.count, s.type, false);
-        check_v_layout("mpixx::ialltoallv", recvcounts, rdispls, size_, r.count, r.type, true);
-        MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_CALL(MPI_Ialltoallv, s.ptr, sendcounts.data(), sdispls.data(), s.type, r.ptr, recvcounts.data(),
-                   rdispls.data(), r.type, comm_, &q);
-        return request<>(q);
+    /// Starts an in-place reduce_scatter: `buf` holds sum(counts) elements; this rank's part lands at
+    /// its front. `counts` must stay alive until the request completes.
+    template <class R, class C, class Op>
+        requires recv_target<R&&> && reduction_op<Op, elem_t<R>> && count_target<C&&>
+    [[nodiscard]] request<> ireduce_scatter(in_place_t, R&& buf, C&& counts_, Op&& op) const {
+        check_intra("mpixx::ireduce_scatter");
+        const std::span<const int> counts(counts_);
+        auto b = view(buf);
+        const std::size_t total = check_reduce_scatter_counts(counts, b.count, b.type);
+        return start_reduction<elem_t<R>>(std::forward<Op>(op), MPI_IN_PLACE, 0, b.ptr, total,
+                                          static_cast<std::size_t>(counts[rank_]), total, "mpixx::ireduce_scatter",
+                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
+                                              MPIXX_CALL(MPI_Ireduce_scatter, sp, rp, counts.data(), t, o, comm_, q);
+                                          });
     }
 
 protected:
-    using vector_collective_layer::vector_collective_layer;
+    using nonblocking_vector_layer::nonblocking_vector_layer;
 
 private:
-    /// Posts a reduction on the caller's buffers: `post(op, type, &request)`. A built-in op needs no
-    /// payload (nothing allocated); a user op is copied into the request's payload.
+    /// The block size of a buffer that holds size() equal blocks (MPI_ERR_COUNT when it does not split).
+    std::size_t root_block(const char* routine, std::size_t count, MPI_Datatype type) const {
+        if (count % static_cast<std::size_t>(size_) != 0) [[unlikely]]
+            throw_not_divisible(routine, "the buffer", count, size_, type);
+        return count / static_cast<std::size_t>(size_);
+    }
+
+    /// Starts a reduction on the caller's buffers: `post(send, recv, op, type, &request)` with `send`
+    /// (nsend elements, or MPI_IN_PLACE) and `recv` (nrecv elements that MPI writes, and reads too in
+    /// place; the first nresult are this rank's result); `count` sizes the op. A built-in op needs no
+    /// payload (nothing allocated); a user op is copied into the request's payload and, when it may
+    /// throw, reduces flagged copies of the buffers (flagged_payload), copied back on completion.
     template <class T, class Op, class Post>
-    request<> start_reduction(Op&& op, std::size_t n, Post&& post) const {
+    request<> start_reduction(Op&& op, const void* send, std::size_t nsend, void* recv, std::size_t nrecv,
+                              std::size_t nresult, std::size_t count, const char* routine, Post&& post) const {
         MPI_Request q = MPI_REQUEST_NULL;
         if constexpr (builtin_reduction<Op, T>) {
-            op_binding<std::remove_reference_t<Op>, T> b(op, n);
-            post(b.op(), b.type(), &q);
+            op_binding<std::remove_reference_t<Op>, T> b(op, count);
+            post(send, recv, b.op(), b.type(), &q);
             return request<>(q);
-        } else {
+        } else if constexpr (!op_may_throw<Op, T>) {
             auto p = std::make_unique<op_payload<held_for<Op, T>>>();
-            auto [o, t] = bind_op<T>(std::forward<Op>(op), p->held, n);
-            post(o, t, &q);
+            auto [o, t] = bind_op<T>(std::forward<Op>(op), p->held, count);
+            post(send, recv, o, t, &q);
+            return request<>(q, std::move(p));
+        } else {
+            auto p = std::make_unique<flagged_payload<void, T, held_for<Op, T>>>();
+            const bool in_place = send == MPI_IN_PLACE;
+            if (!in_place) p->send = flag_copy<T>(send, nsend);
+            p->recv = in_place ? flag_copy<T>(recv, nrecv) : std::vector<flagged<T>>(nrecv);
+            p->out = static_cast<T*>(recv);
+            p->nresult = nresult;
+            p->routine = routine;
+            auto [o, t] = bind_op<T>(std::forward<Op>(op), p->held, count, rank_ + 1);
+            post(in_place ? MPI_IN_PLACE : p->send.data(), recv ? p->recv.data() : nullptr, o, t, &q);
             return request<>(q, std::move(p));
         }
     }
@@ -513,37 +651,70 @@ private:
         else MPIXX_COLL(n, MPI_Iexscan, s, r, count_t(n), t, op, comm_, q);
     }
 
+    template <kind K>
+    static constexpr const char* ireduce_all_name() {
+        if constexpr (K == kind::allreduce) return "mpixx::iallreduce";
+        else if constexpr (K == kind::scan) return "mpixx::iscan";
+        else return "mpixx::iexscan";
+    }
+
     template <kind K, class S, class R, class Op>
     request<> ireduce_all(const S& sendbuf, R& recvbuf, Op&& op) const {
+        check_intra(ireduce_all_name<K>());
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         if (r.count < s.count) [[unlikely]]
-            throw_coll_truncate(reduce_all_name<K>(), s.count, r.count, r.type);
-        return start_reduction<elem_t<S>>(std::forward<Op>(op), s.count, [&](MPI_Op o, MPI_Datatype t, MPI_Request* q) {
-            post_reduce_all<K>(s.ptr, r.ptr, s.count, t, o, q);
-        });
+            throw_coll_truncate(ireduce_all_name<K>(), s.count, r.count, r.type);
+        const std::size_t n = s.count;
+        // exscan leaves rank 0's result undefined: nothing there to check
+        const std::size_t nresult = K == kind::exscan && rank_ == 0 ? 0 : n;
+        return start_reduction<elem_t<S>>(std::forward<Op>(op), s.ptr, n, r.ptr, n, nresult, n, ireduce_all_name<K>(),
+                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
+                                              post_reduce_all<K>(sp, rp, n, t, o, q);
+                                          });
     }
 
     template <kind K, class R, class Op>
     request<> ireduce_all(in_place_t, R& buf, Op&& op) const {
+        check_intra(ireduce_all_name<K>());
         auto b = view(buf);
-        return start_reduction<elem_t<R>>(std::forward<Op>(op), b.count, [&](MPI_Op o, MPI_Datatype t, MPI_Request* q) {
-            post_reduce_all<K>(MPI_IN_PLACE, b.ptr, b.count, t, o, q);
-        });
+        const std::size_t n = b.count;
+        const std::size_t nresult = K == kind::exscan && rank_ == 0 ? 0 : n;
+        return start_reduction<elem_t<R>>(std::forward<Op>(op), MPI_IN_PLACE, 0, b.ptr, n, nresult, n,
+                                          ireduce_all_name<K>(),
+                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
+                                              post_reduce_all<K>(sp, rp, n, t, o, q);
+                                          });
     }
 
     /// Value form: the request owns the buffer (reduced in place) and the user op.
     template <kind K, class S, class Op>
     request<owned_t<S>> ireduce_all_value(S&& value, Op&& op) const {
+        check_intra(ireduce_all_name<K>());
         using E = elem_t<S>;
-        auto p = std::make_unique<exscan_payload<owned_t<S>, held_for<Op, E>, K == kind::exscan>>();
-        p->result = own(std::forward<S>(value));
-        p->rank0 = rank_ == 0;
-        auto b = view(p->result);
-        auto [o, t] = bind_op<E>(std::forward<Op>(op), p->held, b.count);
         MPI_Request q = MPI_REQUEST_NULL;
-        post_reduce_all<K>(MPI_IN_PLACE, b.ptr, b.count, t, o, &q);
-        return request<owned_t<S>>(q, std::move(p));
+        if constexpr (op_may_throw<Op, E>) {
+            auto p = std::make_unique<flagged_payload<owned_t<S>, E, held_for<Op, E>>>();
+            auto v = send_view(value);
+            const std::size_t n = v.count;
+            const bool clear = K == kind::exscan && rank_ == 0;
+            p->recv = flag_copy<E>(v.ptr, n);
+            p->result = own(std::forward<S>(value)); // its shape: exscan's rank 0 returns n zeros
+            p->nresult = clear ? 0 : n;
+            p->clear = clear;
+            p->routine = ireduce_all_name<K>();
+            auto [o, t] = bind_op<E>(std::forward<Op>(op), p->held, n, rank_ + 1);
+            post_reduce_all<K>(MPI_IN_PLACE, p->recv.data(), n, t, o, &q);
+            return request<owned_t<S>>(q, std::move(p));
+        } else {
+            auto p = std::make_unique<exscan_payload<owned_t<S>, held_for<Op, E>, K == kind::exscan>>();
+            p->result = own(std::forward<S>(value));
+            p->rank0 = rank_ == 0;
+            auto b = view(p->result);
+            auto [o, t] = bind_op<E>(std::forward<Op>(op), p->held, b.count);
+            post_reduce_all<K>(MPI_IN_PLACE, b.ptr, b.count, t, o, &q);
+            return request<owned_t<S>>(q, std::move(p));
+        }
     }
 
     /// Payload of a value-form allreduce/scan/exscan; for exscan rank 0's undefined result is cleared.

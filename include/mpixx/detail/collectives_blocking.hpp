@@ -9,6 +9,17 @@
 // other types. Every MPI call names its non-blocking twin (MPIXX_COLL_BLOCKING / MPIXX_COLL_CALL): the
 // plain call by default, the twin waited for while matching probe-sized receives when the program is
 // built with MPIXX_COLLECTIVE_PROGRESS (see collectives_common.hpp for why it cannot be per call).
+//
+// bcast of a resizable container (std::vector, std::string, ...) sizes it from the root, whatever the
+// other ranks hold (mpi4py's `data = comm.bcast(data, 0)`): one MPI_Bcast of a 64-byte header with the
+// count and, up to 56 bytes, the data itself; larger data is a second MPI_Bcast straight into the
+// container. A buffer whose size every rank already knows (std::span, std::array, C array, value;
+// `comm.bcast(std::span(v), 0)` for a pre-sized vector) is one MPI_Bcast.
+//
+// Intercommunicators: barrier, bcast, and the into-buffer forms of scatter, gather, reduce and allreduce
+// follow MPI (the root passes mpixx::intercomm_root, the rest of its group proc_null, the other group the root's
+// rank; the root has nothing to send in gather/reduce, nothing to receive in scatter, and its buffer's
+// size is divided by remote_size()); every other collective throws MPI_ERR_COMM there (check_intra).
 #pragma once
 
 #include <mpixx/config.hpp>
@@ -17,6 +28,7 @@
 #include <mpixx/nonblocking.hpp>
 
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 namespace mpixx::inline MPIXX_ABI::detail {
@@ -30,27 +42,38 @@ public:
 
     // ---- bcast -------------------------------------------------------------------------------------
 
-    /// Broadcasts the root's buffer into every rank's buffer, in place (MPI_Bcast); sizes must match.
-    /// Returns `buf`, so that the mpi4py spelling `x = comm.bcast(x, root)` works too.
+    /// Broadcasts the root's buffer into every rank's buffer (MPI_Bcast) and returns it, so that the
+    /// mpi4py spelling `x = comm.bcast(x, root)` works too. A resizable container is sized from the
+    /// root (whatever the others hold); any other buffer (std::span(v) for a pre-sized vector) must have
+    /// the same size on every rank: one MPI_Bcast.
     template <class B>
         requires recv_target<B&&>
     B&& bcast(B&& buf, int root) const {
         check_root(root, "mpixx::bcast");
-        auto v = view(buf);
-        MPIXX_COLL_BLOCKING(v.count, MPI_Bcast, MPI_Ibcast, v.ptr, count_t(v.count), v.type, root, comm_);
+        if constexpr (resizable_buffer<std::remove_cvref_t<B>>) {
+            if (!bcast_header(buf, root)) {
+                auto v = view(buf);
+                MPIXX_COLL_BLOCKING(v.count, MPI_Bcast, MPI_Ibcast, v.ptr, count_t(v.count), v.type, root, comm_);
+            }
+        } else {
+            auto v = view(buf);
+            try {
+                MPIXX_COLL_BLOCKING(v.count, MPI_Bcast, MPI_Ibcast, v.ptr, count_t(v.count), v.type, root, comm_);
+            } catch (const error& e) {
+                throw_bcast_size(e, v.count, v.type);
+            }
+        }
         return std::forward<B>(buf);
     }
 
-    /// Returns the root's value; a container is sized from the root first (one extra MPI_Bcast).
+    /// Returns the root's value; a container is sized from the root (as the in-place form).
     template <send_buffer S>
     [[nodiscard]] owned_t<S> bcast(const S& value, int root) const {
+        check_intra("mpixx::bcast");
         check_root(root, "mpixx::bcast");
         owned_t<S> out{};
         if constexpr (resizable_buffer<owned_t<S>>) {
-            std::uint64_t n = rank_ == root ? view(value).count : 0;
-            MPIXX_COLL_CALL(MPI_Bcast, MPI_Ibcast, &n, 1, MPI_UINT64_T, root, comm_);
             if (rank_ == root) out = make_owned(value);
-            else out.resize(static_cast<std::size_t>(n));
         } else {
             out = value;
         }
@@ -61,11 +84,14 @@ public:
     // ---- scatter -----------------------------------------------------------------------------------
 
     /// Splits the root's `sendbuf` into size() blocks of recvbuf's size; rank i receives block i
-    /// (MPI_Scatter). `sendbuf` is read at the root only (pass an empty range elsewhere).
+    /// (MPI_Scatter). `sendbuf` is read at the root only (pass an empty range elsewhere). On an
+    /// intercommunicator the root's `sendbuf` holds remote_size() blocks and its `recvbuf` is unused.
     template <send_buffer S, class R>
         requires recv_target<R&&> && same_element<S, R>
     void scatter(const S& sendbuf, R&& recvbuf, int root) const {
         check_root(root, "mpixx::scatter");
+        if (inter_ && is_root(root)) [[unlikely]]
+            return scatter_from_inter_root(sendbuf, root);
         auto r = view(recvbuf);
         const void* sp = scatter_source(sendbuf, r.count, root, "mpixx::scatter");
         MPIXX_COLL_BLOCKING(r.count, MPI_Scatter, MPI_Iscatter, sp, count_t(r.count), r.type, r.ptr, count_t(r.count),
@@ -77,6 +103,7 @@ public:
     template <class R>
         requires recv_target<R&&>
     void scatter(in_place_t, R&& buf, int root) const {
+        check_intra("mpixx::scatter");
         check_root(root, "mpixx::scatter");
         auto b = view(buf);
         if (rank_ == root) {
@@ -95,6 +122,7 @@ public:
     template <class S>
         requires contiguous_buffer<const S&>
     [[nodiscard]] elem_t<S> scatter(const S& sendbuf, int root) const {
+        check_intra("mpixx::scatter");
         check_root(root, "mpixx::scatter");
         elem_t<S> out{};
         const MPI_Datatype type = datatype<elem_t<S>>();
@@ -106,11 +134,14 @@ public:
     // ---- gather ------------------------------------------------------------------------------------
 
     /// Gathers every rank's `sendbuf`, in rank order, into the root's `recvbuf` (MPI_Gather); `recvbuf`
-    /// is used at the root only, where it must hold size() x sendbuf's count.
+    /// is used at the root only, where it must hold size() x sendbuf's count. On an intercommunicator
+    /// the root's `recvbuf` holds remote_size() blocks and its `sendbuf` is unused.
     template <send_buffer S, class R>
         requires recv_target<R&&> && same_element<S, R>
     void gather(const S& sendbuf, R&& recvbuf, int root) const {
         check_root(root, "mpixx::gather");
+        if (inter_ && is_root(root)) [[unlikely]]
+            return gather_to_inter_root(recvbuf, root);
         auto s = view(sendbuf);
         void* rp = gather_target(recvbuf, s.count, root, "mpixx::gather");
         MPIXX_COLL_BLOCKING(s.count, MPI_Gather, MPI_Igather, s.ptr, count_t(s.count), s.type, rp, count_t(s.count),
@@ -122,6 +153,7 @@ public:
     template <class R>
         requires recv_target<R&&>
     void gather(in_place_t, R&& buf, int root) const {
+        check_intra("mpixx::gather");
         check_root(root, "mpixx::gather");
         auto b = view(buf);
         if (rank_ == root) {
@@ -136,13 +168,15 @@ public:
         }
     }
 
-    /// Returns every rank's `sendbuf` concatenated in rank order on the root, an empty vector elsewhere.
+    /// Returns every rank's `sendbuf` concatenated in rank order on the root, an empty vector elsewhere
+    /// (for bool elements a std::vector<bool>, received through a bool array).
     template <send_buffer S>
     [[nodiscard]] std::vector<elem_t<S>> gather(const S& sendbuf, int root) const {
-        std::vector<elem_t<S>> out;
-        if (rank_ == root) out.resize(view(sendbuf).count * static_cast<std::size_t>(size_));
-        gather(sendbuf, out, root);
-        return out;
+        check_intra("mpixx::gather");
+        check_root(root, "mpixx::gather");
+        result_buffer<elem_t<S>> out(rank_ == root ? view(sendbuf).count * static_cast<std::size_t>(size_) : 0);
+        gather(sendbuf, out.span(), root);
+        return out.take();
     }
 
     // ---- allgather ---------------------------------------------------------------------------------
@@ -151,6 +185,7 @@ public:
     template <send_buffer S, class R>
         requires recv_target<R&&> && same_element<S, R>
     void allgather(const S& sendbuf, R&& recvbuf) const {
+        check_intra("mpixx::allgather");
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         const std::size_t need = s.count * static_cast<std::size_t>(size_);
@@ -164,6 +199,7 @@ public:
     template <class R>
         requires recv_target<R&&>
     void allgather(in_place_t, R&& buf) const {
+        check_intra("mpixx::allgather");
         auto b = view(buf);
         if (b.count % static_cast<std::size_t>(size_) != 0) [[unlikely]]
             throw_not_divisible("mpixx::allgather", "the buffer", b.count, size_, b.type);
@@ -175,9 +211,10 @@ public:
     /// Returns every rank's `sendbuf` concatenated in rank order.
     template <send_buffer S>
     [[nodiscard]] std::vector<elem_t<S>> allgather(const S& sendbuf) const {
-        std::vector<elem_t<S>> out(view(sendbuf).count * static_cast<std::size_t>(size_));
-        allgather(sendbuf, out);
-        return out;
+        check_intra("mpixx::allgather");
+        result_buffer<elem_t<S>> out(view(sendbuf).count * static_cast<std::size_t>(size_));
+        allgather(sendbuf, out.span());
+        return out.take();
     }
 
     // ---- alltoall ----------------------------------------------------------------------------------
@@ -187,6 +224,7 @@ public:
     template <send_buffer S, class R>
         requires recv_target<R&&> && same_element<S, R>
     void alltoall(const S& sendbuf, R&& recvbuf) const {
+        check_intra("mpixx::alltoall");
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         if (s.count % static_cast<std::size_t>(size_) != 0) [[unlikely]]
@@ -202,6 +240,7 @@ public:
     template <class R>
         requires recv_target<R&&>
     void alltoall(in_place_t, R&& buf) const {
+        check_intra("mpixx::alltoall");
         auto b = view(buf);
         if (b.count % static_cast<std::size_t>(size_) != 0) [[unlikely]]
             throw_not_divisible("mpixx::alltoall", "the buffer", b.count, size_, b.type);
@@ -213,31 +252,37 @@ public:
     /// Returns the blocks received from every rank (block j from rank j).
     template <send_buffer S>
     [[nodiscard]] std::vector<elem_t<S>> alltoall(const S& sendbuf) const {
-        std::vector<elem_t<S>> out(view(sendbuf).count);
-        alltoall(sendbuf, out);
-        return out;
+        check_intra("mpixx::alltoall");
+        result_buffer<elem_t<S>> out(view(sendbuf).count);
+        alltoall(sendbuf, out.span());
+        return out.take();
     }
 
     // ---- reduce ------------------------------------------------------------------------------------
 
     /// Combines every rank's `sendbuf` element-wise with `op` into the root's `recvbuf` (MPI_Reduce);
-    /// `recvbuf` is used at the root only.
+    /// `recvbuf` is used at the root only. On an intercommunicator the root receives the reduction of
+    /// the other group's buffers into `recvbuf` (whose size is the count) and its `sendbuf` is unused.
     template <send_buffer S, class R, class Op>
         requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
     void reduce(const S& sendbuf, R&& recvbuf, Op&& op, int root) const {
         check_root(root, "mpixx::reduce");
         auto s = view(sendbuf);
         void* rp = nullptr;
-        if (rank_ == root) {
+        std::size_t n = s.count;
+        if (is_root(root)) {
             auto r = view(recvbuf);
-            if (r.count < s.count) [[unlikely]]
+            if (inter_) [[unlikely]] {
+                n = r.count; // the root has nothing to send: its receive buffer gives the count
+                s.ptr = nonnull_send(nullptr); // never read, but MPICH rejects a null one
+            } else if (r.count < s.count) [[unlikely]] {
                 throw_coll_truncate("mpixx::reduce", s.count, r.count, r.type);
+            }
             rp = r.ptr;
         }
-        op_binding<std::remove_reference_t<Op>, elem_t<S>> o(op, s.count);
-        MPIXX_COLL_BLOCKING(s.count, MPI_Reduce, MPI_Ireduce, s.ptr, rp, count_t(s.count), o.type(), o.op(), root,
-                            comm_);
-        o.rethrow();
+        op_binding<std::remove_reference_t<Op>, elem_t<S>> o(op, n);
+        MPIXX_COLL_BLOCKING(n, MPI_Reduce, MPI_Ireduce, s.ptr, rp, count_t(n), o.type(), o.op(), root, comm_);
+        settle(o, "mpixx::reduce");
     }
 
     /// In-place reduce: at the root `buf` holds its contribution and receives the result; elsewhere it
@@ -245,6 +290,7 @@ public:
     template <class R, class Op>
         requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
     void reduce(in_place_t, R&& buf, Op&& op, int root) const {
+        check_intra("mpixx::reduce");
         check_root(root, "mpixx::reduce");
         auto b = view(buf);
         op_binding<std::remove_reference_t<Op>, elem_t<R>> o(op, b.count);
@@ -254,13 +300,14 @@ public:
         else
             MPIXX_COLL_BLOCKING(b.count, MPI_Reduce, MPI_Ireduce, b.ptr, nullptr, count_t(b.count), o.type(), o.op(),
                                 root, comm_);
-        o.rethrow();
+        settle(o, "mpixx::reduce");
     }
 
     /// Returns the reduction at the root; elsewhere a value-initialised value or an empty container.
     template <send_buffer S, class Op>
         requires reduction_op<Op, elem_t<S>>
     [[nodiscard]] owned_t<S> reduce(const S& value, Op&& op, int root) const {
+        check_intra("mpixx::reduce");
         check_root(root, "mpixx::reduce");
         owned_t<S> out{};
         if (rank_ == root) {
@@ -284,12 +331,14 @@ public:
     template <class R, class Op>
         requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
     void allreduce(in_place_t, R&& buf, Op&& op) const {
+        check_intra("mpixx::allreduce");
         reduce_all_in_place<kind::allreduce>(buf, op);
     }
     /// Returns the element-wise reduction of every rank's value (auto total = comm.allreduce(x, sum)).
     template <send_buffer S, class Op>
         requires reduction_op<Op, elem_t<S>>
     [[nodiscard]] owned_t<S> allreduce(const S& value, Op&& op) const {
+        check_intra("mpixx::allreduce");
         owned_t<S> out = make_owned(value);
         reduce_all_in_place<kind::allreduce>(out, op);
         return out;
@@ -299,18 +348,21 @@ public:
     template <send_buffer S, class R, class Op>
         requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
     void scan(const S& sendbuf, R&& recvbuf, Op&& op) const {
+        check_intra("mpixx::scan");
         reduce_all<kind::scan>(sendbuf, recvbuf, op);
     }
     /// In-place inclusive scan.
     template <class R, class Op>
         requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
     void scan(in_place_t, R&& buf, Op&& op) const {
+        check_intra("mpixx::scan");
         reduce_all_in_place<kind::scan>(buf, op);
     }
     /// Returns the reduction of the values of ranks 0..rank().
     template <send_buffer S, class Op>
         requires reduction_op<Op, elem_t<S>>
     [[nodiscard]] owned_t<S> scan(const S& value, Op&& op) const {
+        check_intra("mpixx::scan");
         owned_t<S> out = make_owned(value);
         reduce_all_in_place<kind::scan>(out, op);
         return out;
@@ -321,18 +373,21 @@ public:
     template <send_buffer S, class R, class Op>
         requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
     void exscan(const S& sendbuf, R&& recvbuf, Op&& op) const {
+        check_intra("mpixx::exscan");
         reduce_all<kind::exscan>(sendbuf, recvbuf, op);
     }
     /// In-place exclusive scan (rank 0's buffer is left undefined, as in MPI).
     template <class R, class Op>
         requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
     void exscan(in_place_t, R&& buf, Op&& op) const {
+        check_intra("mpixx::exscan");
         reduce_all_in_place<kind::exscan>(buf, op);
     }
     /// Returns the reduction of the values of ranks 0..rank()-1; value-initialised on rank 0.
     template <send_buffer S, class Op>
         requires reduction_op<Op, elem_t<S>>
     [[nodiscard]] owned_t<S> exscan(const S& value, Op&& op) const {
+        check_intra("mpixx::exscan");
         owned_t<S> out = make_owned(value);
         reduce_all_in_place<kind::exscan>(out, op);
         if (rank_ == 0) value_initialise(out);
@@ -346,6 +401,7 @@ public:
     template <send_buffer S, class R, class Op>
         requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
     void reduce_scatter_block(const S& sendbuf, R&& recvbuf, Op&& op) const {
+        check_intra("mpixx::reduce_scatter_block");
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         if (s.count != r.count * static_cast<std::size_t>(size_)) [[unlikely]]
@@ -354,12 +410,13 @@ public:
         op_binding<std::remove_reference_t<Op>, elem_t<S>> o(op, s.count);
         MPIXX_COLL_BLOCKING(r.count, MPI_Reduce_scatter_block, MPI_Ireduce_scatter_block, s.ptr, r.ptr,
                             count_t(r.count), o.type(), o.op(), comm_);
-        o.rethrow();
+        settle(o, "mpixx::reduce_scatter_block");
     }
     /// In-place reduce_scatter_block: `buf` holds size() blocks; this rank's block lands at its front.
     template <class R, class Op>
         requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
     void reduce_scatter_block(in_place_t, R&& buf, Op&& op) const {
+        check_intra("mpixx::reduce_scatter_block");
         auto b = view(buf);
         if (b.count % static_cast<std::size_t>(size_) != 0) [[unlikely]]
             throw_not_divisible("mpixx::reduce_scatter_block", "the buffer", b.count, size_, b.type);
@@ -367,18 +424,19 @@ public:
         op_binding<std::remove_reference_t<Op>, elem_t<R>> o(op, b.count);
         MPIXX_COLL_BLOCKING(n, MPI_Reduce_scatter_block, MPI_Ireduce_scatter_block, MPI_IN_PLACE, b.ptr, count_t(n),
                             o.type(), o.op(), comm_);
-        o.rethrow();
+        settle(o, "mpixx::reduce_scatter_block");
     }
     /// Returns this rank's block of the element-wise reduction of every rank's `sendbuf`.
     template <send_buffer S, class Op>
         requires reduction_op<Op, elem_t<S>>
     [[nodiscard]] std::vector<elem_t<S>> reduce_scatter_block(const S& sendbuf, Op&& op) const {
+        check_intra("mpixx::reduce_scatter_block");
         auto s = view(sendbuf);
         if (s.count % static_cast<std::size_t>(size_) != 0) [[unlikely]]
             throw_not_divisible("mpixx::reduce_scatter_block", "the send buffer", s.count, size_, s.type);
-        std::vector<elem_t<S>> out(s.count / static_cast<std::size_t>(size_));
-        reduce_scatter_block(sendbuf, out, op);
-        return out;
+        result_buffer<elem_t<S>> out(s.count / static_cast<std::size_t>(size_));
+        reduce_scatter_block(sendbuf, out.span(), op);
+        return out.take();
     }
 
     /// Reduces `sendbuf` element-wise and scatters it: rank i receives counts[i] elements, taken in rank
@@ -386,6 +444,7 @@ public:
     template <send_buffer S, class R, class Op>
         requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
     void reduce_scatter(const S& sendbuf, R&& recvbuf, std::span<const int> counts, Op&& op) const {
+        check_intra("mpixx::reduce_scatter");
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         const std::size_t total = check_reduce_scatter_counts(counts, s.count, s.type);
@@ -393,38 +452,114 @@ public:
             throw_coll_truncate("mpixx::reduce_scatter", static_cast<std::size_t>(counts[rank_]), r.count, r.type);
         op_binding<std::remove_reference_t<Op>, elem_t<S>> o(op, total);
         MPIXX_COLL_CALL(MPI_Reduce_scatter, MPI_Ireduce_scatter, s.ptr, r.ptr, counts.data(), o.type(), o.op(), comm_);
-        o.rethrow();
+        settle(o, "mpixx::reduce_scatter");
     }
     /// In-place reduce_scatter: `buf` holds sum(counts) elements; this rank's part lands at its front.
     template <class R, class Op>
         requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
     void reduce_scatter(in_place_t, R&& buf, std::span<const int> counts, Op&& op) const {
+        check_intra("mpixx::reduce_scatter");
         auto b = view(buf);
         const std::size_t total = check_reduce_scatter_counts(counts, b.count, b.type);
         op_binding<std::remove_reference_t<Op>, elem_t<R>> o(op, total);
         MPIXX_COLL_CALL(MPI_Reduce_scatter, MPI_Ireduce_scatter, MPI_IN_PLACE, b.ptr, counts.data(), o.type(), o.op(),
                         comm_);
-        o.rethrow();
+        settle(o, "mpixx::reduce_scatter");
     }
     /// Returns this rank's counts[rank()] elements of the element-wise reduction of every `sendbuf`.
     template <send_buffer S, class Op>
         requires reduction_op<Op, elem_t<S>>
     [[nodiscard]] std::vector<elem_t<S>> reduce_scatter(const S& sendbuf, std::span<const int> counts,
                                                            Op&& op) const {
+        check_intra("mpixx::reduce_scatter");
         check_counts("mpixx::reduce_scatter", counts, size_);
-        std::vector<elem_t<S>> out(static_cast<std::size_t>(counts[rank_]));
-        reduce_scatter(sendbuf, out, counts, op);
-        return out;
+        result_buffer<elem_t<S>> out(static_cast<std::size_t>(counts[rank_]));
+        reduce_scatter(sendbuf, out.span(), counts, op);
+        return out.take();
     }
 
 protected:
     using nonblocking_layer::nonblocking_layer;
 
+    /// Ends a reduction with op binding `o` (settle_op: agreement on a user op that may throw).
+    template <class Binding>
+    void settle(Binding& o, const char* routine) const {
+        settle_op(o, comm_, inter_, rank_, routine);
+    }
+
+    /// What bcast_header broadcasts: the root's count, and its data when that fits.
+    struct bcast_header_t {
+        std::uint64_t count;
+        unsigned char bytes[56];
+    };
+
+    /// First step of a broadcast that sizes a resizable container from the root: one MPI_Bcast of a
+    /// 64-byte header with the root's count and, when the data fits in it (trivially copyable elements,
+    /// at most 56 bytes, intracommunicator), the data. Resizes `buf` on the receiving ranks; returns
+    /// true when the data came too. The decision depends on the count only, so every rank takes it
+    /// alike; on an intercommunicator the root's own group does not learn the count, so there the data
+    /// always follows.
+    template <class C>
+    bool bcast_header(C& buf, int root) const {
+        using E = elem_t<C>;
+        bcast_header_t h{};
+        const bool sender = is_root(root);
+        if (sender) h.count = static_cast<std::uint64_t>(std::ranges::size(buf));
+        const auto fits = [&](std::uint64_t n) {
+            return std::is_trivially_copyable_v<E> && !inter_ && n <= sizeof h.bytes / sizeof(E);
+        };
+        if (sender && h.count > 0 && fits(h.count)) std::memcpy(h.bytes, std::ranges::data(buf), h.count * sizeof(E));
+        MPIXX_COLL_CALL(MPI_Bcast, MPI_Ibcast, &h, static_cast<int>(sizeof h), MPI_BYTE, root, comm_);
+        if (inter_ && root == MPI_PROC_NULL) return false; // nothing arrives; the data call still follows
+        if (!sender) {
+            buf.resize(static_cast<std::size_t>(h.count));
+            if (h.count > 0 && fits(h.count)) std::memcpy(std::ranges::data(buf), h.bytes, h.count * sizeof(E));
+        }
+        return fits(h.count);
+    }
+
+    /// A fixed-size broadcast failed: when MPI saw the sizes differ (truncation, or MPICH's "message
+    /// sizes do not match"), say so with this rank's size; other errors pass unchanged.
+    [[noreturn, gnu::noinline, gnu::cold]] static void throw_bcast_size(const error& e, std::size_t count,
+                                                                         MPI_Datatype type) {
+        if (e.error_class() != MPI_ERR_TRUNCATE && e.error_class() != MPI_ERR_OTHER) throw e;
+        throw error("mpixx::bcast", e.error_class(),
+                    "this rank's buffer holds " + describe_count(count, type) +
+                        " but the root broadcast a different size: a std::span, std::array, C array or value "
+                        "must have the same size on every rank (broadcast the std::vector or std::string itself "
+                        "to size it from the root). MPI said: " +
+                        e.what());
+    }
+
+    /// Scatter from the root of an intercommunicator: its buffer holds one block per remote process.
+    template <class S>
+    void scatter_from_inter_root(const S& sendbuf, int root) const {
+        auto s = view(sendbuf);
+        const auto peers = static_cast<std::size_t>(peers_);
+        if (s.count % peers != 0) [[unlikely]]
+            throw_not_divisible("mpixx::scatter", "the root's send buffer", s.count, peers_, s.type);
+        const std::size_t n = s.count / peers;
+        MPIXX_COLL_BLOCKING(n, MPI_Scatter, MPI_Iscatter, s.ptr, count_t(n), s.type, nullptr, count_t(n), s.type, root,
+                            comm_);
+    }
+
+    /// Gather to the root of an intercommunicator: its buffer receives one block per remote process.
+    template <class R>
+    void gather_to_inter_root(R& recvbuf, int root) const {
+        auto r = view(recvbuf);
+        const auto peers = static_cast<std::size_t>(peers_);
+        if (r.count % peers != 0) [[unlikely]]
+            throw_not_divisible("mpixx::gather", "the root's receive buffer", r.count, peers_, r.type);
+        const std::size_t n = r.count / peers;
+        MPIXX_COLL_BLOCKING(n, MPI_Gather, MPI_Igather, nullptr, count_t(n), r.type, r.ptr, count_t(n), r.type, root,
+                            comm_);
+    }
+
     /// The root's send buffer of a scatter of `block` elements per rank, checked to hold size() blocks;
     /// null on the other ranks (MPI reads it at the root only). Shared with iscatter.
     template <class S>
     const void* scatter_source(const S& sendbuf, std::size_t block, int root, const char* routine) const {
-        if (rank_ != root) return nullptr;
+        if (!is_root(root)) return nullptr;
         auto s = view(sendbuf);
         const std::size_t need = block * static_cast<std::size_t>(size_);
         if (s.count != need) [[unlikely]]
@@ -436,7 +571,7 @@ protected:
     /// blocks; null on the other ranks (MPI writes it at the root only). Shared with igather.
     template <class R>
     void* gather_target(R& recvbuf, std::size_t block, int root, const char* routine) const {
-        if (rank_ != root) return nullptr;
+        if (!is_root(root)) return nullptr;
         auto r = view(recvbuf);
         const std::size_t need = block * static_cast<std::size_t>(size_);
         if (r.count < need) [[unlikely]]
@@ -472,7 +607,7 @@ protected:
             throw_coll_truncate(reduce_all_name<K>(), s.count, r.count, r.type);
         op_binding<Op, elem_t<S>> o(op, s.count);
         call_reduce_all<K>(s.ptr, r.ptr, s.count, o.type(), o.op());
-        o.rethrow();
+        settle(o, reduce_all_name<K>());
     }
 
     template <kind K, class R, class Op>
@@ -480,7 +615,7 @@ protected:
         auto b = view(buf);
         op_binding<Op, elem_t<R>> o(op, b.count);
         call_reduce_all<K>(MPI_IN_PLACE, b.ptr, b.count, o.type(), o.op());
-        o.rethrow();
+        settle(o, reduce_all_name<K>());
     }
 
     /// Checks reduce_scatter's counts against the buffer and returns their sum.

@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <cstdint>
 #include <concepts>
 #include <cstddef>
 #include <memory>
@@ -55,17 +56,67 @@ struct buffer_element<B, true> {
 template <class B>
 using elem_t = typename buffer_element<B>::type;
 
-/// A send buffer a pending operation may keep referring to: an lvalue, or a view such as std::span
-/// (never a temporary, which would die while the operation still reads it).
+/// A send buffer a pending operation may keep referring to: an lvalue, or a borrowed range such as
+/// std::span (never a temporary container nor an owning view, which die while MPI still reads them).
 template <class S>
-concept send_target = send_buffer<S> && (std::is_lvalue_reference_v<S> || std::ranges::view<std::remove_cvref_t<S>>);
+concept send_target = send_buffer<S> && borrowable<S>;
 
-/// Per-rank counts or displacements a pending operation may keep referring to: a contiguous range of
-/// int that is an lvalue or a view (never a temporary container).
+/// A contiguous array of V (per-rank counts, displacements, datatypes) a pending operation may keep
+/// referring to: an lvalue or a borrowed range (never a temporary container).
+template <class C, class V>
+concept array_target = std::ranges::contiguous_range<C> && std::ranges::sized_range<C> &&
+                       std::same_as<std::ranges::range_value_t<C>, V> && borrowable<C>;
+
+/// Per-rank counts or displacements a pending operation may keep referring to.
 template <class C>
-concept count_target = std::ranges::contiguous_range<C> && std::ranges::sized_range<C> &&
-                       std::same_as<std::ranges::range_value_t<C>, int> &&
-                       (std::is_lvalue_reference_v<C> || std::ranges::view<std::remove_cvref_t<C>>);
+concept count_target = array_target<C, int>;
+
+/// The (pointer, count, datatype) of a buffer that is only read: const even for a non-const lvalue of a
+/// view of const elements (std::span<const int>&).
+template <class S>
+auto send_view(const S& s) noexcept {
+    return view(s);
+}
+
+// MPICH rejects two null buffers as aliased (alltoallv/alltoallw with every count zero and empty
+// vectors): an empty buffer is passed as one of these distinct addresses, never read or written.
+inline constinit char empty_send_dummy = 0;
+inline constinit char empty_recv_dummy = 0;
+/// `p`, or a distinct non-null address when the buffer is empty (p null).
+inline const void* nonnull_send(const void* p) noexcept { return p ? p : &empty_send_dummy; }
+inline void* nonnull_recv(void* p) noexcept { return p ? p : &empty_recv_dummy; }
+
+/// The storage a value-returning collective receives into and the std::vector<E> it returns: the vector
+/// itself (moved out, no copy), except for bool, whose std::vector is not contiguous: a bool array
+/// received into, then copied into the std::vector<bool> returned.
+template <class E>
+class result_buffer {
+public:
+    explicit result_buffer(std::size_t n = 0) : v_(n) {}
+    void resize(std::size_t n) { v_.resize(n); }
+    [[nodiscard]] std::span<E> span() noexcept { return v_; }
+    [[nodiscard]] E* data() noexcept { return v_.data(); }
+    [[nodiscard]] std::vector<E> take() { return std::move(v_); }
+
+private:
+    std::vector<E> v_;
+};
+template <>
+class result_buffer<bool> {
+public:
+    explicit result_buffer(std::size_t n = 0) { resize(n); }
+    void resize(std::size_t n) {
+        p_ = std::make_unique<bool[]>(n);
+        n_ = n;
+    }
+    [[nodiscard]] std::span<bool> span() noexcept { return {p_.get(), n_}; }
+    [[nodiscard]] bool* data() noexcept { return p_.get(); }
+    [[nodiscard]] std::vector<bool> take() { return std::vector<bool>(p_.get(), p_.get() + n_); }
+
+private:
+    std::unique_ptr<bool[]> p_;
+    std::size_t n_ = 0;
+};
 
 /// Send and receive buffers hold the same element type (MPI needs matching type signatures).
 template <class S, class R>
@@ -197,6 +248,27 @@ inline void check_counts(const char* routine, std::span<const int> counts, int s
     for (std::size_t i = 0; i < counts.size(); ++i)
         if (counts[i] < 0) [[unlikely]]
             throw_negative(routine, "counts", static_cast<int>(i), counts[i]);
+}
+
+/// Checks alltoallw's per-peer counts, byte displacements and datatypes against a buffer of `bytes`
+/// bytes: one entry per rank, none negative, every non-empty block (its true extent) inside the buffer.
+inline void check_w_layout(const char* routine, std::span<const int> counts, std::span<const int> displs,
+                           std::span<const MPI_Datatype> types, int size, std::size_t bytes, bool receive) {
+    check_v_layout(routine, counts, displs, size, SIZE_MAX, MPI_BYTE, receive); // lengths and signs
+    if (types.size() != static_cast<std::size_t>(size)) [[unlikely]]
+        throw_counts_size(routine, "types", types.size(), size);
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        if (counts[i] == 0) continue;
+        MPI_Aint lb = 0, extent = 0, true_lb = 0, true_extent = 0;
+        MPIXX_CALL(MPI_Type_get_extent, types[i], &lb, &extent);
+        MPIXX_CALL(MPI_Type_get_true_extent, types[i], &true_lb, &true_extent);
+        const long long first = displs[i] + static_cast<long long>(true_lb);
+        const long long end = first + static_cast<long long>(counts[i] - 1) * extent + true_extent;
+        if (first < 0 || end > static_cast<long long>(bytes)) [[unlikely]] {
+            if (receive) throw_coll_truncate(routine, static_cast<std::size_t>(end), bytes, MPI_BYTE);
+            throw_coll_count(routine, "the send buffer", bytes, static_cast<std::size_t>(end), MPI_BYTE);
+        }
+    }
 }
 
 /// Up to 64 ints inline, more on the heap: per-rank displacements without allocating at usual sizes.
@@ -339,3 +411,44 @@ int collective_call(A... args) {
         } else                                                                                             \
             MPIXX_COLL_BLOCKING_LARGE_(n, fn, ifn, __VA_ARGS__)                                            \
     } while (0)
+
+namespace mpixx::inline MPIXX_ABI::detail {
+
+/// A user op threw on another rank: MPI_ERR_OP on the ranks where it did not (cold path).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_op_failed_elsewhere(const char* routine, int who) {
+    throw error(routine, MPI_ERR_OP,
+                who >= 0 ? "the reduction op threw on rank " + std::to_string(who) +
+                               " (which rethrows its exception): no rank has a valid result"
+                         : std::string("the reduction op threw on another process of this intercommunicator: "
+                                       "no process has a valid result"));
+}
+
+/// After a collective with a user op that may throw: every rank learns whether it threw anywhere (one
+/// MPI_Allreduce of an int; on an intercommunicator two, since each gives the other group's value).
+/// Returns the highest rank whose op threw, -2 for a process of the other group, -1 for none.
+inline int agree_op_failure(MPI_Comm comm, bool inter, int rank, bool failed) {
+    int mine = failed ? rank : -1, any = -1;
+    MPIXX_COLL_CALL(MPI_Allreduce, MPI_Iallreduce, &mine, &any, 1, MPI_INT, MPI_MAX, comm);
+    if (!inter) return any;
+    // `any` is the other group's verdict; a second round brings this group's own to every process.
+    int both = std::max(mine, any >= 0 ? INT_MAX : -1), total = -1;
+    MPIXX_COLL_CALL(MPI_Allreduce, MPI_Iallreduce, &both, &total, 1, MPI_INT, MPI_MAX, comm);
+    return total >= 0 ? -2 : -1;
+}
+
+/// Ends a collective's use of op binding `o`: with a user op that may throw, first agrees with the other
+/// ranks (see agree_op_failure); then rethrows this rank's exception, or throws MPI_ERR_OP when the op
+/// threw elsewhere. Nothing at all for built-in ops and noexcept callables.
+template <class Binding>
+void settle_op(Binding& o, MPI_Comm comm, bool inter, int rank, const char* routine) {
+    if constexpr (Binding::may_throw) {
+        const int who = agree_op_failure(comm, inter, rank, o.failed());
+        o.rethrow();
+        if (who != -1) [[unlikely]]
+            throw_op_failed_elsewhere(routine, who);
+    } else {
+        o.rethrow();
+    }
+}
+
+} // namespace mpixx::detail

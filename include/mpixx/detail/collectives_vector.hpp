@@ -1,9 +1,10 @@
 // mpixx/detail/collectives_vector.hpp - the blocking v-collectives (gatherv, scatterv, allgatherv,
-// alltoallv): per-rank counts and displacements given by the caller (std::span<const int>, checked
-// against the buffers before MPI is called), packed displacements computed from the counts (no
-// allocation up to 64 ranks), or, in the value-returning forms, counts exchanged by one extra collective
-// and a result vector sized to fit (switching to the MPI-4 large-count call when the total exceeds
-// INT_MAX; each rank picks the int or large-count call from what it knows).
+// alltoallv; alltoallw with per-peer datatypes and byte displacements): per-rank counts and
+// displacements given by the caller (std::span<const int>, checked against the buffers before MPI is
+// called), packed displacements computed from the counts (no allocation up to 64 ranks), or, in the
+// value-returning forms, counts exchanged by one extra collective and a result vector sized to fit
+// (switching to the MPI-4 large-count call when the total exceeds INT_MAX; each rank picks the int or
+// large-count call from what it knows). Intracommunicators only (MPI_ERR_COMM otherwise).
 #pragma once
 
 #include <mpixx/config.hpp>
@@ -23,6 +24,7 @@ public:
         requires recv_target<R&&> && same_element<S, R>
     void gatherv(const S& sendbuf, R&& recvbuf, std::span<const int> counts, std::span<const int> displs,
                  int root) const {
+        check_intra("mpixx::gatherv");
         check_root(root, "mpixx::gatherv");
         auto s = view(sendbuf);
         check_int_count("mpixx::gatherv", s.count);
@@ -41,6 +43,7 @@ public:
     template <send_buffer S, class R>
         requires recv_target<R&&> && same_element<S, R>
     void gatherv(const S& sendbuf, R&& recvbuf, std::span<const int> counts, int root) const {
+        check_intra("mpixx::gatherv");
         check_root(root, "mpixx::gatherv");
         if (rank_ != root) return gatherv(sendbuf, recvbuf, counts, counts, root);
         check_counts("mpixx::gatherv", counts, size_);
@@ -51,16 +54,17 @@ public:
     /// vector elsewhere. Costs one extra collective: an MPI_Gather of the counts.
     template <send_buffer S>
     [[nodiscard]] std::vector<elem_t<S>> gatherv(const S& sendbuf, int root) const {
+        check_intra("mpixx::gatherv");
         check_root(root, "mpixx::gatherv");
         auto s = view(sendbuf);
         const long long mine = static_cast<long long>(s.count);
         std::vector<long long> counts(rank_ == root ? static_cast<std::size_t>(size_) : 0);
         MPIXX_COLL_CALL(MPI_Gather, MPI_Igather, &mine, 1, MPI_LONG_LONG, counts.data(), 1, MPI_LONG_LONG, root, comm_);
-        std::vector<elem_t<S>> out;
+        result_buffer<elem_t<S>> out;
         if (rank_ != root) {
             MPIXX_COLL_BLOCKING(s.count, MPI_Gatherv, MPI_Igatherv, s.ptr, count_t(s.count), s.type, nullptr, nullptr,
                                 nullptr, s.type, root, comm_);
-            return out;
+            return out.take();
         }
         v_layout l("mpixx::gatherv", counts);
         out.resize(l.total);
@@ -73,7 +77,7 @@ public:
                             l.lcounts.data(), l.ldispls.data(), s.type, root, comm_);
 #endif
         }
-        return out;
+        return out.take();
     }
 
     // ---- scatterv ----------------------------------------------------------------------------------
@@ -84,6 +88,7 @@ public:
         requires recv_target<R&&> && same_element<S, R>
     void scatterv(const S& sendbuf, std::span<const int> counts, std::span<const int> displs, R&& recvbuf,
                   int root) const {
+        check_intra("mpixx::scatterv");
         check_root(root, "mpixx::scatterv");
         auto r = view(recvbuf);
         if (rank_ == root) {
@@ -104,6 +109,7 @@ public:
     template <send_buffer S, class R>
         requires recv_target<R&&> && same_element<S, R>
     void scatterv(const S& sendbuf, std::span<const int> counts, R&& recvbuf, int root) const {
+        check_intra("mpixx::scatterv");
         check_root(root, "mpixx::scatterv");
         if (rank_ != root) return scatterv(sendbuf, counts, counts, recvbuf, root);
         check_counts("mpixx::scatterv", counts, size_);
@@ -114,11 +120,12 @@ public:
     /// `counts` must be given on every rank (no extra communication); `sendbuf` is read at the root only.
     template <send_buffer S>
     [[nodiscard]] std::vector<elem_t<S>> scatterv(const S& sendbuf, std::span<const int> counts, int root) const {
+        check_intra("mpixx::scatterv");
         check_root(root, "mpixx::scatterv");
         check_counts("mpixx::scatterv", counts, size_);
-        std::vector<elem_t<S>> out(static_cast<std::size_t>(counts[rank_]));
-        scatterv(sendbuf, counts, out, root);
-        return out;
+        result_buffer<elem_t<S>> out(static_cast<std::size_t>(counts[rank_]));
+        scatterv(sendbuf, counts, out.span(), root);
+        return out.take();
     }
 
     // ---- allgatherv --------------------------------------------------------------------------------
@@ -127,6 +134,7 @@ public:
     template <send_buffer S, class R>
         requires recv_target<R&&> && same_element<S, R>
     void allgatherv(const S& sendbuf, R&& recvbuf, std::span<const int> counts, std::span<const int> displs) const {
+        check_intra("mpixx::allgatherv");
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         check_v_layout("mpixx::allgatherv", counts, displs, size_, r.count, r.type, true);
@@ -138,6 +146,7 @@ public:
     template <send_buffer S, class R>
         requires recv_target<R&&> && same_element<S, R>
     void allgatherv(const S& sendbuf, R&& recvbuf, std::span<const int> counts) const {
+        check_intra("mpixx::allgatherv");
         check_counts("mpixx::allgatherv", counts, size_);
         int_scratch d(counts.size());
         allgatherv(sendbuf, recvbuf, counts, packed_displs("mpixx::allgatherv", counts, d));
@@ -146,6 +155,7 @@ public:
     template <class R>
         requires recv_target<R&&>
     void allgatherv(in_place_t, R&& buf, std::span<const int> counts, std::span<const int> displs) const {
+        check_intra("mpixx::allgatherv");
         auto b = view(buf);
         check_v_layout("mpixx::allgatherv", counts, displs, size_, b.count, b.type, true);
         MPIXX_COLL_CALL(MPI_Allgatherv, MPI_Iallgatherv, MPI_IN_PLACE, 0, b.type, b.ptr, counts.data(), displs.data(),
@@ -155,6 +165,7 @@ public:
     template <class R>
         requires recv_target<R&&>
     void allgatherv(in_place_t, R&& buf, std::span<const int> counts) const {
+        check_intra("mpixx::allgatherv");
         check_counts("mpixx::allgatherv", counts, size_);
         int_scratch d(counts.size());
         allgatherv(in_place, buf, counts, packed_displs("mpixx::allgatherv", counts, d));
@@ -163,12 +174,13 @@ public:
     /// extra collective: an MPI_Allgather of the counts.
     template <send_buffer S>
     [[nodiscard]] std::vector<elem_t<S>> allgatherv(const S& sendbuf) const {
+        check_intra("mpixx::allgatherv");
         auto s = view(sendbuf);
         const long long mine = static_cast<long long>(s.count);
         std::vector<long long> counts(static_cast<std::size_t>(size_));
         MPIXX_COLL_CALL(MPI_Allgather, MPI_Iallgather, &mine, 1, MPI_LONG_LONG, counts.data(), 1, MPI_LONG_LONG, comm_);
         v_layout l("mpixx::allgatherv", counts);
-        std::vector<elem_t<S>> out(l.total);
+        result_buffer<elem_t<S>> out(l.total);
         if (!l.large) {
             MPIXX_COLL_CALL(MPI_Allgatherv, MPI_Iallgatherv, s.ptr, static_cast<int>(s.count), s.type, out.data(),
                             l.counts.data(), l.displs.data(), s.type, comm_);
@@ -178,7 +190,7 @@ public:
                             out.data(), l.lcounts.data(), l.ldispls.data(), s.type, comm_);
 #endif
         }
-        return out;
+        return out.take();
     }
 
     // ---- alltoallv ---------------------------------------------------------------------------------
@@ -189,18 +201,20 @@ public:
         requires recv_target<R&&> && same_element<S, R>
     void alltoallv(const S& sendbuf, std::span<const int> sendcounts, std::span<const int> sdispls, R&& recvbuf,
                    std::span<const int> recvcounts, std::span<const int> rdispls) const {
+        check_intra("mpixx::alltoallv");
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         check_v_layout("mpixx::alltoallv", sendcounts, sdispls, size_, s.count, s.type, false);
         check_v_layout("mpixx::alltoallv", recvcounts, rdispls, size_, r.count, r.type, true);
-        MPIXX_COLL_CALL(MPI_Alltoallv, MPI_Ialltoallv, s.ptr, sendcounts.data(), sdispls.data(), s.type, r.ptr,
-                        recvcounts.data(), rdispls.data(), r.type, comm_);
+        MPIXX_COLL_CALL(MPI_Alltoallv, MPI_Ialltoallv, nonnull_send(s.ptr), sendcounts.data(), sdispls.data(), s.type,
+                        nonnull_recv(r.ptr), recvcounts.data(), rdispls.data(), r.type, comm_);
     }
     /// alltoallv with both sides packed in rank order (displacements computed from the counts).
     template <send_buffer S, class R>
         requires recv_target<R&&> && same_element<S, R>
     void alltoallv(const S& sendbuf, std::span<const int> sendcounts, R&& recvbuf,
                    std::span<const int> recvcounts) const {
+        check_intra("mpixx::alltoallv");
         check_counts("mpixx::alltoallv", sendcounts, size_);
         check_counts("mpixx::alltoallv", recvcounts, size_);
         int_scratch sd(sendcounts.size()), rd(recvcounts.size());
@@ -211,6 +225,7 @@ public:
     /// here, in rank order. Costs one extra collective: an MPI_Alltoall of the counts.
     template <send_buffer S>
     [[nodiscard]] std::vector<elem_t<S>> alltoallv(const S& sendbuf, std::span<const int> sendcounts) const {
+        check_intra("mpixx::alltoallv");
         check_counts("mpixx::alltoallv", sendcounts, size_);
         std::vector<int> recvcounts(static_cast<std::size_t>(size_));
         MPIXX_COLL_CALL(MPI_Alltoall, MPI_Ialltoall, sendcounts.data(), 1, MPI_INT, recvcounts.data(), 1, MPI_INT,
@@ -218,9 +233,51 @@ public:
         std::size_t total = 0;
         for (int c : recvcounts) total += static_cast<std::size_t>(c);
         check_int_count("mpixx::alltoallv", total);
-        std::vector<elem_t<S>> out(total);
-        alltoallv(sendbuf, sendcounts, out, recvcounts);
-        return out;
+        result_buffer<elem_t<S>> out(total);
+        alltoallv(sendbuf, sendcounts, out.span(), recvcounts);
+        return out.take();
+    }
+
+    /// In-place alltoallv: counts[j] elements at buf + displs[j] go to rank j and are replaced by the
+    /// counts[j] elements rank j sends here (so the count matrix must be symmetric, as MPI requires).
+    template <class R>
+        requires recv_target<R&&>
+    void alltoallv(in_place_t, R&& buf, std::span<const int> counts, std::span<const int> displs) const {
+        check_intra("mpixx::alltoallv");
+        auto b = view(buf);
+        check_v_layout("mpixx::alltoallv", counts, displs, size_, b.count, b.type, true);
+        MPIXX_COLL_CALL(MPI_Alltoallv, MPI_Ialltoallv, MPI_IN_PLACE, counts.data(), displs.data(), b.type,
+                        nonnull_recv(b.ptr), counts.data(), displs.data(), b.type, comm_);
+    }
+    /// In-place alltoallv with the blocks packed in rank order.
+    template <class R>
+        requires recv_target<R&&>
+    void alltoallv(in_place_t, R&& buf, std::span<const int> counts) const {
+        check_intra("mpixx::alltoallv");
+        check_counts("mpixx::alltoallv", counts, size_);
+        int_scratch d(counts.size());
+        alltoallv(in_place, buf, counts, packed_displs("mpixx::alltoallv", counts, d));
+    }
+
+    // ---- alltoallw ---------------------------------------------------------------------------------
+
+    /// The most general exchange (MPI_Alltoallw): sendcounts[j] items of sendtypes[j] at byte offset
+    /// sdispls[j] of `sendbuf` go to rank j, arriving at byte offset rdispls[i] of its `recvbuf` as
+    /// recvcounts[i] items of recvtypes[i]. The buffers are memory of any typed buffer (their element
+    /// types need not match); every block is checked to lie inside its buffer.
+    template <send_buffer S, class R>
+        requires recv_target<R&&>
+    void alltoallw(const S& sendbuf, std::span<const int> sendcounts, std::span<const int> sdispls,
+                   std::span<const MPI_Datatype> sendtypes, R&& recvbuf, std::span<const int> recvcounts,
+                   std::span<const int> rdispls, std::span<const MPI_Datatype> recvtypes) const {
+        check_intra("mpixx::alltoallw");
+        auto s = view(sendbuf);
+        auto r = view(recvbuf);
+        check_w_layout("mpixx::alltoallw", sendcounts, sdispls, sendtypes, size_, s.count * sizeof(elem_t<S>), false);
+        check_w_layout("mpixx::alltoallw", recvcounts, rdispls, recvtypes, size_, r.count * sizeof(elem_t<R>), true);
+        MPIXX_COLL_CALL(MPI_Alltoallw, MPI_Ialltoallw, nonnull_send(s.ptr), sendcounts.data(), sdispls.data(),
+                        sendtypes.data(), nonnull_recv(r.ptr), recvcounts.data(), rdispls.data(), recvtypes.data(),
+                        comm_);
     }
 
 protected:

@@ -1,0 +1,143 @@
+// mpixx/detail/collectives_nonblocking_vector.hpp - the non-blocking v-collectives (igatherv,
+// iscatterv, iallgatherv, ialltoallv, ialltoallw) and the blocking layer below them.
+//
+// Their buffers and per-rank arrays (counts, displacements, datatypes) are the caller's: lvalues or
+// borrowed ranges (std::span), which must stay alive and untouched until the request completes, as in
+// MPI; a temporary container or an owning view does not compile (it would die while MPI reads it).
+// Intracommunicators only (MPI_ERR_COMM otherwise).
+#pragma once
+
+#include <mpixx/config.hpp>
+
+#include <mpixx/detail/collectives_vector.hpp>
+#include <mpixx/request.hpp>
+
+#include <span>
+
+namespace mpixx::inline MPIXX_ABI::detail {
+
+/// Non-blocking v-collectives; the next layer (collectives.hpp) adds the other non-blocking collectives.
+class nonblocking_vector_layer : public vector_collective_layer {
+public:
+    /// Starts a gatherv (MPI_Igatherv); `recvbuf`, `counts`, `displs` are used at the root only.
+    template <class S, class R, class C, class D>
+        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && count_target<C&&> && count_target<D&&>
+    [[nodiscard]] request<> igatherv(S&& sendbuf, R&& recvbuf, C&& counts_, D&& displs_, int root) const {
+        check_intra("mpixx::igatherv");
+        const std::span<const int> counts(counts_), displs(displs_);
+        check_root(root, "mpixx::igatherv");
+        auto s = send_view(sendbuf);
+        check_int_count("mpixx::igatherv", s.count);
+        MPI_Request q = MPI_REQUEST_NULL;
+        if (rank_ == root) {
+            auto r = view(recvbuf);
+            check_v_layout("mpixx::igatherv", counts, displs, size_, r.count, r.type, true);
+            check_own_count("mpixx::igatherv", counts, s.count, s.type);
+            MPIXX_CALL(MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, r.ptr, counts.data(), displs.data(),
+                       r.type, root, comm_, &q);
+        } else {
+            MPIXX_CALL(MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, nullptr, nullptr, nullptr, s.type, root,
+                       comm_, &q);
+        }
+        return request<>(q);
+    }
+
+    /// Starts a scatterv (MPI_Iscatterv); `sendbuf`, `counts`, `displs` are used at the root only.
+    template <class S, class C, class D, class R>
+        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && count_target<C&&> && count_target<D&&>
+    [[nodiscard]] request<> iscatterv(S&& sendbuf, C&& counts_, D&& displs_, R&& recvbuf, int root) const {
+        check_intra("mpixx::iscatterv");
+        const std::span<const int> counts(counts_), displs(displs_);
+        check_root(root, "mpixx::iscatterv");
+        auto r = view(recvbuf);
+        MPI_Request q = MPI_REQUEST_NULL;
+        if (rank_ == root) {
+            auto s = send_view(sendbuf);
+            check_v_layout("mpixx::iscatterv", counts, displs, size_, s.count, s.type, false);
+            const auto mine = static_cast<std::size_t>(counts[rank_]);
+            if (r.count < mine) [[unlikely]]
+                throw_coll_truncate("mpixx::iscatterv", mine, r.count, r.type);
+            MPIXX_CALL(MPI_Iscatterv, s.ptr, counts.data(), displs.data(), s.type, r.ptr, counts[rank_], r.type, root,
+                       comm_, &q);
+        } else {
+            check_int_count("mpixx::iscatterv", r.count);
+            MPIXX_CALL(MPI_Iscatterv, nullptr, nullptr, nullptr, r.type, r.ptr, static_cast<int>(r.count), r.type, root,
+                       comm_, &q);
+        }
+        return request<>(q);
+    }
+
+    /// Starts an allgatherv (MPI_Iallgatherv).
+    template <class S, class R, class C, class D>
+        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && count_target<C&&> && count_target<D&&>
+    [[nodiscard]] request<> iallgatherv(S&& sendbuf, R&& recvbuf, C&& counts_, D&& displs_) const {
+        check_intra("mpixx::iallgatherv");
+        const std::span<const int> counts(counts_), displs(displs_);
+        auto s = send_view(sendbuf);
+        auto r = view(recvbuf);
+        check_v_layout("mpixx::iallgatherv", counts, displs, size_, r.count, r.type, true);
+        check_own_count("mpixx::iallgatherv", counts, s.count, s.type);
+        MPI_Request q = MPI_REQUEST_NULL;
+        MPIXX_CALL(MPI_Iallgatherv, s.ptr, counts[rank_], s.type, r.ptr, counts.data(), displs.data(), r.type, comm_, &q);
+        return request<>(q);
+    }
+
+    /// Starts an alltoallv (MPI_Ialltoallv).
+    template <class S, class SC, class SD, class R, class RC, class RD>
+        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && count_target<SC&&> &&
+                 count_target<SD&&> && count_target<RC&&> && count_target<RD&&>
+    [[nodiscard]] request<> ialltoallv(S&& sendbuf, SC&& sendcounts_, SD&& sdispls_, R&& recvbuf, RC&& recvcounts_,
+                                       RD&& rdispls_) const {
+        check_intra("mpixx::ialltoallv");
+        const std::span<const int> sendcounts(sendcounts_), sdispls(sdispls_), recvcounts(recvcounts_),
+            rdispls(rdispls_);
+        auto s = send_view(sendbuf);
+        auto r = view(recvbuf);
+        check_v_layout("mpixx::ialltoallv", sendcounts, sdispls, size_, s.count, s.type, false);
+        check_v_layout("mpixx::ialltoallv", recvcounts, rdispls, size_, r.count, r.type, true);
+        MPI_Request q = MPI_REQUEST_NULL;
+        MPIXX_CALL(MPI_Ialltoallv, nonnull_send(s.ptr), sendcounts.data(), sdispls.data(), s.type, nonnull_recv(r.ptr),
+                   recvcounts.data(), rdispls.data(), r.type, comm_, &q);
+        return request<>(q);
+    }
+    /// Starts an in-place alltoallv (symmetric counts, see alltoallv(in_place, ...)).
+    template <class R, class C, class D>
+        requires recv_target<R&&> && count_target<C&&> && count_target<D&&>
+    [[nodiscard]] request<> ialltoallv(in_place_t, R&& buf, C&& counts_, D&& displs_) const {
+        check_intra("mpixx::ialltoallv");
+        const std::span<const int> counts(counts_), displs(displs_);
+        auto b = view(buf);
+        check_v_layout("mpixx::ialltoallv", counts, displs, size_, b.count, b.type, true);
+        MPI_Request q = MPI_REQUEST_NULL;
+        MPIXX_CALL(MPI_Ialltoallv, MPI_IN_PLACE, counts.data(), displs.data(), b.type, nonnull_recv(b.ptr),
+                   counts.data(), displs.data(), b.type, comm_, &q);
+        return request<>(q);
+    }
+
+    /// Starts an alltoallw (MPI_Ialltoallw; see alltoallw): counts, byte displacements and datatypes
+    /// per peer, all of which must stay alive until the request completes.
+    template <class S, class SC, class SD, class ST, class R, class RC, class RD, class RT>
+        requires send_target<S&&> && recv_target<R&&> && count_target<SC&&> && count_target<SD&&> &&
+                 array_target<ST&&, MPI_Datatype> && count_target<RC&&> && count_target<RD&&> &&
+                 array_target<RT&&, MPI_Datatype>
+    [[nodiscard]] request<> ialltoallw(S&& sendbuf, SC&& sendcounts_, SD&& sdispls_, ST&& sendtypes_, R&& recvbuf,
+                                       RC&& recvcounts_, RD&& rdispls_, RT&& recvtypes_) const {
+        check_intra("mpixx::ialltoallw");
+        const std::span<const int> sendcounts(sendcounts_), sdispls(sdispls_), recvcounts(recvcounts_),
+            rdispls(rdispls_);
+        const std::span<const MPI_Datatype> sendtypes(sendtypes_), recvtypes(recvtypes_);
+        auto s = send_view(sendbuf);
+        auto r = view(recvbuf);
+        check_w_layout("mpixx::ialltoallw", sendcounts, sdispls, sendtypes, size_, s.count * sizeof(elem_t<S>), false);
+        check_w_layout("mpixx::ialltoallw", recvcounts, rdispls, recvtypes, size_, r.count * sizeof(elem_t<R>), true);
+        MPI_Request q = MPI_REQUEST_NULL;
+        MPIXX_CALL(MPI_Ialltoallw, nonnull_send(s.ptr), sendcounts.data(), sdispls.data(), sendtypes.data(),
+                   nonnull_recv(r.ptr), recvcounts.data(), rdispls.data(), recvtypes.data(), comm_, &q);
+        return request<>(q);
+    }
+
+protected:
+    using vector_collective_layer::vector_collective_layer;
+};
+
+} // namespace mpixx::detail
