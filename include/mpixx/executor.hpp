@@ -551,7 +551,7 @@ public:
             MPI_Comm& c;
             ~freed() { MPI_Comm_free(&c); }
         } guard{pool};
-        served_ = detail::exec_serve(pool, options.root);
+        served_ = detail::exec_serve(pool, options.root, static_cast<std::size_t>(options.in_flight));
     }
     /// The same with the client at rank `root`.
     executor(const communicator& comm, int root) : executor(comm, executor_options{.root = root}) {}

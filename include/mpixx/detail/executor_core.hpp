@@ -90,17 +90,41 @@ inline std::span<const std::byte> exec_recv(MPI_Comm comm, int source, int tag, 
     return exec_complete(comm, from, tag, static_cast<std::size_t>(n), inbox, body);
 }
 
-/// A worker's loop: runs the tasks the client sends until "stop"; returns how many it ran.
-inline std::size_t exec_serve(MPI_Comm comm, int client) {
-    std::vector<std::byte> inbox(exec_inline_bytes), body, out(1);
+/// Receives a worker keeps posted; cancelled when it leaves (after "stop", or unwound by a failure).
+struct exec_posted {
+    std::vector<MPI_Request> requests;
+    ~exec_posted() {
+        for (MPI_Request& r : requests)
+            if (r != MPI_REQUEST_NULL) {
+                MPI_Cancel(&r);
+                MPI_Wait(&r, MPI_STATUS_IGNORE);
+            }
+    }
+};
+
+/// A worker's loop: runs the tasks the client sends until "stop"; returns how many it ran. It keeps
+/// `depth` receives posted, so that a blocking send of the client (at most `depth` tasks out to this
+/// worker) always finds one; the k-th task matches the k-th posted receive (MPI's ordering rule).
+inline std::size_t exec_serve(MPI_Comm comm, int client, std::size_t depth) {
+    std::vector<std::vector<std::byte>> inboxes(depth, std::vector<std::byte>(exec_inline_bytes));
+    std::vector<std::byte> body, out(1);
     exec_announce announce{};
+    exec_posted posted{std::vector<MPI_Request>(depth, MPI_REQUEST_NULL)};
+    auto& req = posted.requests;
+    for (std::size_t k = 0; k < depth; ++k)
+        MPIXX_CALL(MPI_Irecv, inboxes[k].data(), static_cast<int>(exec_inline_bytes), MPI_BYTE, client, exec_task_tag,
+                   comm, &req[k]);
     const task_registry& registry = task_registry::instance();
     const task_entry* last = nullptr; // tasks of one kind in a row skip the registry's lock
     std::size_t served = 0;
-    for (;;) {
-        int from = 0;
-        const std::span<const std::byte> msg = exec_recv(comm, client, exec_task_tag, inbox, body, from);
-        if (msg.empty()) return served;
+    for (std::size_t k = 0;; k = (k + 1) % depth) {
+        MPI_Status st;
+        MPIXX_CALL(MPI_Wait, &req[k], &st);
+        int n = 0;
+        MPIXX_CALL(MPI_Get_count, &st, MPI_BYTE, &n);
+        if (n == 0) return served; // stop: the receives still posted are cancelled by `posted`
+        const std::span<const std::byte> msg =
+            exec_complete(comm, client, exec_task_tag, static_cast<std::size_t>(n), inboxes[k], body);
         task_status status = task_status::bad_arguments;
         if (msg.size() < exec_task_header || msg[0] != std::byte{0}) [[unlikely]] {
             write_text(out, "malformed task message");
@@ -130,6 +154,8 @@ inline std::size_t exec_serve(MPI_Comm comm, int client) {
             MPIXX_CALL_COUNT(MPI_Send, out.data(), out.size(), MPI_BYTE, client, exec_reply_body_tag, comm);
         }
         ++served;
+        MPIXX_CALL(MPI_Irecv, inboxes[k].data(), static_cast<int>(exec_inline_bytes), MPI_BYTE, client, exec_task_tag,
+                   comm, &req[k]);
     }
 }
 
@@ -373,15 +399,14 @@ private:
         free_.pop_front();
         ++count_[idx(w)];
         ++in_flight_;
-        MPI_Request r = MPI_REQUEST_NULL;
+        // The message (or the announcement) on the task tag: blocking, it always finds a posted receive
+        // (exec_serve). A long message's body: non-blocking, the worker takes it when it gets there.
         if (s.bytes.size() <= exec_inline_bytes) {
-            MPIXX_CALL_COUNT(MPI_Isend, s.bytes.data(), s.bytes.size(), MPI_BYTE, w, exec_task_tag, comm_, &r);
-            MPIXX_CALL(MPI_Request_free, &r);
+            MPIXX_CALL_COUNT(MPI_Send, s.bytes.data(), s.bytes.size(), MPI_BYTE, w, exec_task_tag, comm_);
         } else {
             exec_set_announce(s.announce, s.bytes.size());
-            MPIXX_CALL(MPI_Isend, s.announce.data(), static_cast<int>(s.announce.size()), MPI_BYTE, w,
-                       exec_task_tag, comm_, &r);
-            MPIXX_CALL(MPI_Request_free, &r);
+            MPIXX_CALL(MPI_Send, s.announce.data(), static_cast<int>(s.announce.size()), MPI_BYTE, w, exec_task_tag, comm_);
+            MPI_Request r = MPI_REQUEST_NULL;
             MPIXX_CALL_COUNT(MPI_Isend, s.bytes.data(), s.bytes.size(), MPI_BYTE, w, exec_task_body_tag, comm_, &r);
             MPIXX_CALL(MPI_Request_free, &r);
         }
