@@ -13,12 +13,16 @@
 //                       [0x80][u64 size] and follows whole on the body tag: every other message is
 //                       received with ONE MPI call into a fixed buffer (no probe), as a hand-written
 //                       farm of fixed-size messages would.
-// Arguments and results are mpixx-serialized (every bulk run inline). No deadlock: the client never
-// blocks sending (MPI_Isend, the request freed at once: the task's reply proves the worker received it,
-// MPI's own example of MPI_Request_free, so the buffer is reused only then); it blocks only receiving a
-// reply, which a worker with a task in flight always sends. A worker blocks receiving tasks or sending
-// replies (which the client receives whenever it waits). "Stop" goes to a worker with nothing in flight
-// once the pool shuts down and nothing is left to hand out.
+// Arguments and results are mpixx-serialized (every bulk run inline). No deadlock, whatever the sizes:
+// a worker keeps in_flight receives posted on the task tag (re-posted after each reply) and the client
+// never has more than in_flight tasks out to it, so the client's blocking send of a task (or of an
+// announcement) always finds a receive, or one about to be re-posted (the worker needs nothing from the
+// client to do that); a long task's body goes non-blocking (MPI_Isend, the request freed at once: the
+// reply proves the worker received it, MPI's own example of MPI_Request_free, so the buffer is reused
+// only then). Otherwise the client blocks only receiving a reply, which a worker with a task in flight
+// always sends; a worker blocks receiving tasks or sending replies, which the client receives whenever
+// it waits. "Stop" (blocking, empty) goes to a worker with nothing in flight once the pool shuts down
+// and nothing is left to hand out; the worker then cancels its other posted receives.
 #pragma once
 
 #include <mpixx/config.hpp>
