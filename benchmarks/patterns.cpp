@@ -31,6 +31,7 @@
 #include <functional>
 #include <numeric>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -207,14 +208,14 @@ int main(int argc, char** argv) {
         const std::string label = "matvec N=" + std::to_string(n);
         const int iters = n == 100 ? 50 : 2; // blocks of ~0.5 ms
         table.run(label + " (gatherv, counts)", iters, raw_matvec, [&] {
-            comm.bcast(x, 0);
+            comm.bcast(std::span(x), 0); // pre-sized: one MPI_Bcast, as raw
             local_product(a, x, local_y);
             comm.gatherv(local_y, y, counts, displs, 0);
         });
         table.run(
             label + " (value gatherv)", iters, raw_matvec,
             [&] {
-                comm.bcast(x, 0);
+                comm.bcast(std::span(x), 0); // pre-sized: one MPI_Bcast, as raw
                 local_product(a, x, local_y);
                 const auto all = comm.gatherv(local_y, 0);
                 if (!all.empty()) sink += all[0];

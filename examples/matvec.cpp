@@ -9,6 +9,7 @@
 #include <mpixx/mpixx.hpp>
 
 #include <numeric>
+#include <span>
 #include <vector>
 
 int main(int argc, char** argv) {
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
     std::vector<double> x(N);
     if (comm.rank() == 0)
         for (std::size_t j = 0; j < N; ++j) x[j] = static_cast<double>(j % 5);
-    comm.bcast(x, 0);
+    comm.bcast(std::span(x), 0); // every rank's x has N entries: one MPI_Bcast (the guide's Bcast)
     // Local matrix-vector product
     std::vector<double> local_y(row1 - row0);
     for (std::size_t r = 0; r < local_y.size(); ++r)

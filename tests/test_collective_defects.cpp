@@ -69,49 +69,58 @@ bool contains(const std::string& s, const std::string& what) { return s.find(wha
 
 // ---- 1: owning views are never borrowed by a pending operation (compile-time) ---------------------------
 
+// clang < 16 cannot compile libstdc++'s std::ranges::owning_view/ref_view: there the rules are checked
+// with `holder` alone, a view of our own that owns its elements like owning_view.
+#if defined(__clang__) && __clang_major__ < 16 && defined(__GLIBCXX__)
+#define MPIXX_DEFECTS_STD_VIEWS 0
+#else
+#define MPIXX_DEFECTS_STD_VIEWS 1
+#endif
+
+/// A view that owns its ints (as std::ranges::owning_view): not a borrowed range.
+struct holder : std::ranges::view_base {
+    std::vector<int> v;
+    holder() = default;
+    explicit holder(std::vector<int> x) : v(std::move(x)) {}
+    int* begin() { return v.data(); }
+    int* end() { return v.data() + v.size(); }
+    const int* begin() const { return v.data(); }
+    const int* end() const { return v.data() + v.size(); }
+    int* data() { return v.data(); }
+    const int* data() const { return v.data(); }
+    std::size_t size() const { return v.size(); }
+};
+static_assert(std::ranges::view<holder> && !std::ranges::borrowed_range<holder>);
+
+/// Whether the into-buffer non-blocking forms accept send buffer (or counts) V as an rvalue.
+template <class V, class C = mpixx::communicator>
+concept takes_owning = requires(const C& c, std::vector<int>& v) { c.igather(V{}, v, 0); } ||
+                       requires(const C& c, std::vector<int>& v) { c.iallgather(V{}, v); } ||
+                       requires(const C& c, std::vector<int>& v) { c.ialltoall(V{}, v); } ||
+                       requires(const C& c, std::vector<int>& v) { c.iallreduce(V{}, v, mpixx::sum); } ||
+                       requires(const C& c, std::vector<int>& v) { c.ireduce(V{}, v, mpixx::sum, 0); } ||
+                       requires(const C& c, std::vector<int>& v) { c.iscan(V{}, v, mpixx::sum); } ||
+                       requires(const C& c, std::vector<int>& v) { c.ireduce_scatter_block(V{}, v, mpixx::sum); } ||
+                       requires(const C& c, std::vector<int>& v) { c.igatherv(v, v, V{}, v, 0); } ||
+                       requires(const C& c, std::vector<int>& v) { c.ialltoallv(V{}, v, v, v, v, v); } ||
+                       requires(const C& c, std::vector<int>& v) { c.ireduce_scatter(v, v, V{}, mpixx::sum); };
+/// Whether they accept V as an lvalue (the caller keeps it alive).
+template <class V, class C = mpixx::communicator>
+concept takes_lvalue = requires(const C& c, V& in, std::vector<int>& v) {
+    c.igather(in, v, 0);
+    c.iallreduce(in, v, mpixx::sum);
+    c.igatherv(v, v, in, v, 0);
+};
+static_assert(!takes_owning<holder>);
+static_assert(takes_lvalue<holder>);
+static_assert(!takes_owning<std::vector<int>>);
+static_assert(takes_owning<std::span<const int>>); // a borrowed range: fine
+#if MPIXX_DEFECTS_STD_VIEWS
 using owning = decltype(std::views::all(std::vector<int>{}));
 static_assert(std::ranges::view<owning> && !std::ranges::borrowed_range<owning>);
-
-template <class C>
-concept igather_owning_send = requires(const C& c, std::vector<int>& out) { c.igather(std::views::all(std::vector<int>{1}), out, 0); };
-template <class C>
-concept igather_ref_send = requires(const C& c, std::vector<int>& in, std::vector<int>& out) { c.igather(std::views::all(in), out, 0); };
-template <class C>
-concept iallgather_owning_send = requires(const C& c, std::vector<int>& out) { c.iallgather(std::views::all(std::vector<int>{1}), out); };
-template <class C>
-concept ialltoall_owning_send = requires(const C& c, std::vector<int>& out) { c.ialltoall(std::views::all(std::vector<int>{1}), out); };
-template <class C>
-concept iallreduce_owning_send = requires(const C& c, std::vector<int>& out) {
-    c.iallreduce(std::views::all(std::vector<int>{1}), out, mpixx::sum);
-};
-template <class C>
-concept ireduce_owning_send = requires(const C& c, std::vector<int>& out) {
-    c.ireduce(std::views::all(std::vector<int>{1}), out, mpixx::sum, 0);
-};
-template <class C>
-concept iscan_owning_send = requires(const C& c, std::vector<int>& out) { c.iscan(std::views::all(std::vector<int>{1}), out, mpixx::sum); };
-template <class C>
-concept igatherv_owning_counts = requires(const C& c, std::vector<int>& v) {
-    c.igatherv(v, v, std::views::all(std::vector<int>{1}), v, 0);
-};
-template <class C>
-concept ialltoallv_owning_send = requires(const C& c, std::vector<int>& v) {
-    c.ialltoallv(std::views::all(std::vector<int>{1}), v, v, v, v, v);
-};
-template <class C>
-concept ireduce_scatter_owning_counts = requires(const C& c, std::vector<int>& v) {
-    c.ireduce_scatter(v, v, std::views::all(std::vector<int>{1}), mpixx::sum);
-};
-static_assert(!igather_owning_send<mpixx::communicator>);
-static_assert(igather_ref_send<mpixx::communicator>); // a ref_view of an lvalue is borrowed: fine
-static_assert(!iallgather_owning_send<mpixx::communicator>);
-static_assert(!ialltoall_owning_send<mpixx::communicator>);
-static_assert(!iallreduce_owning_send<mpixx::communicator>);
-static_assert(!ireduce_owning_send<mpixx::communicator>);
-static_assert(!iscan_owning_send<mpixx::communicator>);
-static_assert(!igatherv_owning_counts<mpixx::communicator>);
-static_assert(!ialltoallv_owning_send<mpixx::communicator>);
-static_assert(!ireduce_scatter_owning_counts<mpixx::communicator>);
+static_assert(!takes_owning<owning>);
+static_assert(takes_lvalue<owning>);
+#endif
 
 // ---- 14: spellings that must compile ----------------------------------------------------------------------
 /// A commutative combination of particles (a plain function object: no lambda in a requires-expression).
@@ -141,17 +150,25 @@ TEST_CASE("defects 1: non-blocking value forms own an owning view; into-buffer f
     auto comm = mpixx::world().dup();
     const int p = comm.size(), r = comm.rank();
     const auto P = static_cast<std::size_t>(p);
-    auto all = comm.iallgather(std::views::all(std::vector<int>{r, -r}));
-    auto sum = comm.iallreduce(std::views::all(std::vector<int>{r, 1}), mpixx::sum);
+    auto all = comm.iallgather(holder(std::vector<int>{r, -r}));
+    auto sum = comm.iallreduce(holder(std::vector<int>{r, 1}), mpixx::sum);
     std::vector<int> want;
     for (int k = 0; k < p; ++k) want.insert(want.end(), {k, -k});
     CHECK(all.wait() == want);
     CHECK(sum.wait() == std::vector<int>{p * (p - 1) / 2, p});
+#if MPIXX_DEFECTS_STD_VIEWS
+    auto all2 = comm.iallgather(std::views::all(std::vector<int>{r, -r}));
+    CHECK(all2.wait() == want);
     // a ref_view of an lvalue is borrowed: the into-buffer form runs on the caller's memory
     std::vector<int> in{r}, out(P);
     auto g = comm.iallgather(std::views::all(in), out);
     g.wait();
     CHECK(out == iota(P));
+#endif
+    std::vector<int> in2{r}, out2(P);
+    auto g2 = comm.iallgather(std::span<const int>(in2), out2);
+    g2.wait();
+    CHECK(out2 == iota(P));
 }
 
 // ---- 6: the mpi4py broadcast idiom -----------------------------------------------------------------------------
