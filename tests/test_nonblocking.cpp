@@ -324,7 +324,14 @@ TEST_CASE("nonblocking: errors are mpixx::error with the right class") {
     std::vector<int> small(2);
     auto r = dup.irecv(small, left_of(dup), 0);
     auto s = dup.isend(std::vector<int>(10, 1), right_of(dup), 0);
-    expect_class([&] { r.wait(); }, MPI_ERR_TRUNCATE);
+#ifdef OPEN_MPI
+    // Open MPI completes a receive from itself posted before its matching send with MPI_SUCCESS, the
+    // message silently cut to the buffer (a plain C program does the same): nothing for mpixx to see.
+    if (dup.size() == 1) {
+        (void)r.wait();
+    } else
+#endif
+        expect_class([&] { r.wait(); }, MPI_ERR_TRUNCATE);
     CHECK_FALSE(r.pending());
     (void)s.wait();
     // A probe-sized receive of a message that is not whole elements of its type: MPI_ERR_TYPE at wait().

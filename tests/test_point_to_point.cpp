@@ -2,6 +2,8 @@
 // memory, probe-sized receives, wildcards, sendrecv, probes, matched messages and the misuse errors.
 #include "mpixx_test.hpp"
 
+#include "error_class.hpp"
+
 #include <mpixx/communicator.hpp>
 
 #include <array>
@@ -170,8 +172,14 @@ TEST_CASE("p2p: misuse raises mpixx::error with the right class") {
     expect_class([&] { comm.send(x, 0, -2); }, MPI_ERR_TAG, "tag -2");
     expect_class([&] { comm.recv(x, 0, -7); }, MPI_ERR_TAG, "tag -7");
     expect_class([&] { (void)comm.iprobe(comm.size(), 0); }, MPI_ERR_RANK, "out of range");
-    // A tag above MPI_TAG_UB is rejected by MPI itself, and still becomes an mpixx::error.
-    expect_class([&] { comm.send(x, mpixx::proc_null, INT_MAX); }, MPI_ERR_TAG, "MPI_Send");
+    // A tag above MPI_TAG_UB is rejected by MPI itself, and still becomes an mpixx::error. (The bound is
+    // the library's: MPICH's is below INT_MAX, Open MPI's is INT_MAX, leaving no invalid positive tag.)
+    int* tag_ub = nullptr;
+    int found = 0;
+    MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &tag_ub, &found);
+    REQUIRE(found);
+    if (*tag_ub < INT_MAX) expect_class([&] { comm.send(x, mpixx::proc_null, *tag_ub + 1); }, MPI_ERR_TAG, "MPI_Send");
+    comm.send(x, mpixx::proc_null, *tag_ub); // the bound itself is valid
     // proc_null is a valid peer: the operations complete at once.
     comm.send(x, mpixx::proc_null, 1);
     auto st = comm.recv(x, mpixx::proc_null, 1);
@@ -230,6 +238,11 @@ TEST_CASE("p2p: a receive buffer smaller than the message raises MPI_ERR_TRUNCAT
     const int right = right_of(comm), left = left_of(comm);
     std::vector<int> out(10, comm.rank()), in(4);
     mpixx::communicator dup = comm.dup(); // keep the failed exchange away from other tests' messages
+#ifdef OPEN_MPI
+    // Open MPI completes a receive from itself posted before its matching send with MPI_SUCCESS, the
+    // message silently cut to the buffer (a plain C program does the same): nothing for mpixx to see.
+    if (comm.size() == 1) return;
+#endif
     try {
         dup.sendrecv(out, right, 9, in, left, 9);
         FAIL("truncation not detected");
@@ -244,6 +257,17 @@ TEST_CASE("p2p: counts above INT_MAX use the large-count calls", "[.large]") {
     // 2^31 + 16 bytes: one element more than an int count can say. Ranks 0 and 1 (or 0 with itself).
     const std::size_t n = (std::size_t(1) << 31) + 16;
     const int peer = comm.size() > 1 ? 1 : 0;
+#if MPI_VERSION < 4
+    // No large-count calls: every such count is MPI_ERR_COUNT, found before any message moves (so no rank
+    // waits for a message its peer never sent).
+    if (comm.rank() == 0 || comm.rank() == peer) {
+        std::vector<char> big(n, 'x');
+        CHECK(mpixx_test::error_class_of([&] { comm.send(big, peer, 31); }) == MPI_ERR_COUNT);
+        CHECK(mpixx_test::error_class_of([&] { comm.recv(big, 0, 31); }) == MPI_ERR_COUNT);
+        CHECK(mpixx_test::error_class_of([&] { (void)comm.isend(big, peer, 31); }) == MPI_ERR_COUNT);
+    }
+    return;
+#endif
     if (comm.rank() == 0) {
         std::vector<char> big(n, 'x');
         big.back() = 'y';
