@@ -17,9 +17,10 @@
 // `comm.bcast(std::span(v), 0)` for a pre-sized vector) is one MPI_Bcast.
 //
 // Intercommunicators: barrier, bcast, and the into-buffer forms of scatter, gather, reduce and allreduce
-// follow MPI (the root passes mpixx::intercomm_root, the rest of its group proc_null, the other group the root's
-// rank; the root has nothing to send in gather/reduce, nothing to receive in scatter, and its buffer's
-// size is divided by remote_size()); every other collective throws MPI_ERR_COMM there (check_intra).
+// follow MPI (the root passes mpixx::intercomm_root, the rest of its group proc_null, the other group
+// the root's rank; the root has nothing to send in gather/reduce and nothing to receive in scatter: its
+// one buffer gives the count, divided by remote_size() for gather/scatter); every other collective
+// throws MPI_ERR_COMM there (check_intra).
 #pragma once
 
 #include <mpixx/config.hpp>
