@@ -354,7 +354,16 @@ TEST_CASE("executor: a second pool after the first, futures and maps outliving t
         for (int y : m) got.push_back(y);
         CHECK(got == std::vector<int>{1, 4, 9});
     }
-    // A pool on a split communicator, then one on the whole.
+    // A second pool on the same communicator while the first runs: refused on the client (its workers
+    // serve the first); on another communicator it is fine.
+    {
+        mpixx::executor first(comm);
+        if (first.is_client() && comm.size() > 1) {
+            CHECK_THROWS_AS(mpixx::executor(comm), mpixx::error);
+            CHECK(first.submit(square, 4).get() == 16);
+        }
+    }
+    // A pool on each half of a split communicator, at the same time, then one on the whole.
     auto half = comm.split(comm.rank() % 2);
     {
         mpixx::executor ex(half);

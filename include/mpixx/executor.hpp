@@ -60,10 +60,12 @@
 // If the pool broke and the workers cannot be released, the destructor calls MPI_Abort (the workers
 // would otherwise wait forever), after printing why on stderr.
 //
-// Protocol and deadlock freedom: mpixx/detail/executor_core.hpp. Each executor works on its own
-// duplicate of `comm` (made by the constructor, freed at shutdown), so pools, user messages and
-// task_farm never match each other's messages, and a second pool can follow (or nest inside tasks on
-// other communicators). Not thread-safe: one thread of the client uses an executor and its futures.
+// Protocol and deadlock freedom: mpixx/detail/executor_core.hpp. Executors work on mpixx's private
+// duplicate of `comm` (made collectively by the first one, cached), so pools never match user messages
+// nor the reverse; pools on one communicator follow each other (a second one while the first still
+// runs is refused on the client: its workers serve one pool at a time), pools on other communicators
+// (a split, a dup) may run at the same time. Not thread-safe: one thread of the client uses an executor
+// and its futures.
 #pragma once
 
 #include <mpixx/config.hpp>
@@ -71,6 +73,7 @@
 #include <mpixx/communicator.hpp>
 #include <mpixx/detail/executor_core.hpp>
 #include <mpixx/detail/executor_registry.hpp>
+#include <mpixx/detail/private_comm.hpp>
 #include <mpixx/task_farm.hpp>
 
 #include <chrono>
@@ -532,26 +535,11 @@ public:
             core_ = std::make_shared<detail::exec_core>(MPI_COMM_NULL, options.root, 1, options.in_flight, options.map_window);
             return;
         }
-        MPI_Comm pool = MPI_COMM_NULL;
-        MPIXX_CALL(MPI_Comm_dup, comm.native(), &pool);
-        if (const int rc = MPI_Comm_set_errhandler(pool, MPI_ERRORS_RETURN); rc != MPI_SUCCESS) [[unlikely]] {
-            MPI_Comm_free(&pool);
-            detail::throw_mpi_error(rc, "MPI_Comm_set_errhandler");
-        }
-        if (client_) {
-            try {
-                core_ = std::make_shared<detail::exec_core>(pool, options.root, size_, options.in_flight, options.map_window);
-            } catch (...) {
-                MPI_Comm_free(&pool);
-                throw;
-            }
-            return;
-        }
-        struct freed {
-            MPI_Comm& c;
-            ~freed() { MPI_Comm_free(&c); }
-        } guard{pool};
-        served_ = detail::exec_serve(pool, options.root, static_cast<std::size_t>(options.in_flight));
+        const MPI_Comm pool = detail::private_comm::get(comm.native()); // collective on first use
+        if (client_)
+            core_ = std::make_shared<detail::exec_core>(pool, options.root, size_, options.in_flight, options.map_window);
+        else
+            served_ = detail::exec_serve(pool, options.root, static_cast<std::size_t>(options.in_flight));
     }
     /// The same with the client at rank `root`.
     executor(const communicator& comm, int root) : executor(comm, executor_options{.root = root}) {}

@@ -2,8 +2,14 @@
 // view): the wire protocol, the client's pool (slots, queue, feeders, progress), the worker's loop, and
 // the shared state behind a future.
 //
-// Protocol, on the pool's own duplicate of the user's communicator (made when the pool starts, freed
-// when it ends: no message of a pool can match another pool's, nor a user's):
+// Protocol, on mpixx's private duplicate of the user's communicator (detail::private_comm: made
+// collectively by the first pool or task_farm there, then cached; its tags differ from task_farm's and
+// print_ordered's), so no message of a pool matches a user's, nor the reverse. Pools on one communicator
+// follow each other on it: each pool receives every one of its messages before it ends (the client has
+// every reply, each worker its "stop", its other posted receives cancelled), so none is left for the
+// next. Two pools at once on one communicator cannot be (a worker serves one pool at a time); the client
+// refuses to start the second (exec_claim). A fresh MPI_Comm_dup per pool would cost more than the dup:
+// the first messages on a new context are slower (measured: ~50 us per pool of 2000 tiny tasks).
 //   exec_task_tag       client -> worker: a task, [0][u64 name hash][u64 signature hash][arguments];
 //                       an EMPTY message means "stop".
 //   exec_reply_tag      worker -> client: a reply, [status][result, or a text when the task failed],
@@ -30,6 +36,9 @@
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/detail/executor_registry.hpp>
 #include <mpixx/task_farm.hpp>
+
+#include <mutex>
+#include <set>
 
 #include <algorithm>
 #include <array>
@@ -163,6 +172,15 @@ inline std::size_t exec_serve(MPI_Comm comm, int client, std::size_t depth) {
     }
 }
 
+/// Marks `comm` as carrying a client's pool (false when one is running there already), or unmarks it.
+inline bool exec_claim(MPI_Comm comm, bool claim) {
+    static std::mutex mutex;
+    static std::set<MPI_Comm> active;
+    const std::lock_guard lock(mutex);
+    if (!claim) return active.erase(comm) != 0;
+    return active.insert(comm).second;
+}
+
 /// What the client knows about a task whose reply came: for results and error messages.
 struct task_info {
     std::string_view name;
@@ -220,7 +238,7 @@ public:
 /// The client's side of a pool. Single-threaded: every call comes from the client's thread.
 class exec_core {
 public:
-    /// A pool over `comm` (owned: freed when the pool is released; null for a pool of one rank).
+    /// A pool over `comm` (mpixx's private duplicate; null for a pool of one rank).
     exec_core(MPI_Comm comm, int client, int size, int depth, std::size_t window)
         : comm_(comm), client_(client), size_(size), depth_(static_cast<std::size_t>(depth)),
           window_(window != 0 ? window : std::max<std::size_t>(64, 8 * depth_ * workers())) {
@@ -228,6 +246,10 @@ public:
             released_ = true;
             return;
         }
+        if (!exec_claim(comm_, true)) [[unlikely]]
+            throw_usage(exec_routine, MPI_ERR_OTHER,
+                        "another executor is still running on this communicator (its workers serve one pool at a time)");
+        claimed_ = true;
         slots_.resize(depth_ * static_cast<std::size_t>(size_));
         head_.assign(static_cast<std::size_t>(size_), 0);
         count_.assign(static_cast<std::size_t>(size_), 0);
@@ -241,11 +263,7 @@ public:
     exec_core(const exec_core&) = delete;
     exec_core& operator=(const exec_core&) = delete;
     ~exec_core() {
-        if (comm_ != MPI_COMM_NULL) { // a broken pool: its handle is all that can still be freed
-            int finalized = 0;
-            MPI_Finalized(&finalized);
-            if (!finalized) MPI_Comm_free(&comm_);
-        }
+        if (claimed_) exec_claim(comm_, false); // a broken pool (the executor aborts the job then)
     }
 
     [[nodiscard]] bool local() const noexcept { return size_ == 1; }
@@ -458,7 +476,8 @@ private:
         }
         if (running_ == 0 && !released_) {
             released_ = true;
-            MPIXX_CALL(MPI_Comm_free, &comm_);
+            claimed_ = false;
+            exec_claim(comm_, false);
         }
     }
 
@@ -514,7 +533,7 @@ private:
     std::vector<std::shared_ptr<task_feeder>> feeders_;
     std::size_t turn_ = 0, in_flight_ = 0, running_ = 0;
     std::vector<std::byte> inbox_, body_;
-    bool closing_ = false, released_ = false;
+    bool closing_ = false, released_ = false, claimed_ = false;
     std::exception_ptr broken_;
 };
 
