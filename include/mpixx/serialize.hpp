@@ -36,11 +36,13 @@
 //   copyable aggregates of bulk fields: runs of them are one memcpy. Runs of >= a threshold may travel
 //   out of band (detail::encode_into), never inside map keys or sets.
 //   The stream must be consumed exactly (trailing bytes are corrupt). Maps and sets reject duplicate
-//   keys as corrupt (multimaps and multisets keep them, in order).
+//   keys as corrupt (multimaps and multisets keep them, in order). Over MPI, a stream with out-of-band
+//   runs is followed by a table of their sizes (detail/object_protocol.hpp): not part of the stream.
 //
 // Type checking (MPIXX_TYPE_CHECK=1, the default unless NDEBUG; define it the same in every TU): the
 // encoder embeds detail::type_name<T>() and a checking decoder compares it (a stream without a name is
-// accepted). Names are compiler-specific: mix compilers only with checking off.
+// accepted; a decoder without checking skips a name). So units and ranks built with different values
+// still read each other's streams. Names are compiler-specific: mix compilers only with checking off.
 //
 // Decoding never reads outside the given bytes; a bad stream throws mpixx::error from
 // "mpixx::deserialize" with MPI_ERR_TRUNCATE (ran out of bytes), MPI_ERR_OTHER (corrupt) or MPI_ERR_TYPE
@@ -115,13 +117,15 @@ template <serializable T>
 /// Decodes `bytes` into `out` (storage reused). Each out-of-band run gets its destination sized and
 /// appended to `segments` (cleared first), in stream order: receive exactly `bytes` bytes into each.
 /// Out-of-band runs may total at most `max_oob_bytes` (the caller knows the real sizes). The
-/// destinations stay valid until `out` is next modified.
+/// destinations stay valid until `out` is next modified. `check_type` compares a type name the stream
+/// carries with T's (a stream without one, or a decoder without checking, skips the check).
 template <serializable T>
 void decode_into(std::span<const std::byte> bytes, T& out, std::vector<oob_in>& segments,
-                 std::size_t max_oob_bytes = std::numeric_limits<std::size_t>::max()) {
+                 std::size_t max_oob_bytes = std::numeric_limits<std::size_t>::max(),
+                 bool check_type = type_check_enabled) {
     segments.clear();
     input_archive ar(bytes, &segments, max_oob_bytes);
-    ar.read_header(type_check_enabled ? type_name<T>() : std::string_view{});
+    ar.read_header(check_type ? type_name<T>() : std::string_view{});
     detail::load(ar, out);
     ar.finish();
 }
