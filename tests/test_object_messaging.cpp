@@ -258,7 +258,7 @@ TEST_CASE("objects: isend and irecv of objects, owned and borrowed") {
     out.wait();
     auto back = out2.wait(); // a moved-in object is handed back
     CHECK(back.back() == std::to_string(r));
-    CHECK_THROWS_AS(out.wait(), mpixx::error); // a request completes once
+    CHECK_THROWS_AS(out2.wait(), mpixx::error); // and only once
 }
 
 TEST_CASE("objects: irecv, then a blocking send of a large object, then wait: no deadlock") {

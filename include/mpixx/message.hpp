@@ -1,5 +1,9 @@
 // mpixx/message.hpp - a message matched by mprobe: its size is known before it is received, and no
 // other receive can take it (the race-free way to size a receive; what mpi4py's recv() does).
+//
+// Typed receives (recv, recv_resize, recv<T>, irecv) need only this header (and request.hpp for irecv).
+// Receiving the message as a serialized object (recv<Object>(), irecv<Object>(), recv_object<T>())
+// needs <mpixx/object_messaging.hpp> (or <mpixx/mpixx.hpp>): the decoder is not pulled in here.
 #pragma once
 
 #include <mpixx/config.hpp>
@@ -8,23 +12,93 @@
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/status.hpp>
 
+#include <climits>
 #include <cstddef>
+#include <exception>
+#include <memory>
+#include <new>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace mpixx::inline MPIXX_ABI {
 
+template <class T>
+class request;
+
+namespace detail {
+
+template <class T>
+struct request_payload;
+
+/// Receiving a matched message as an object: defined by <mpixx/object_messaging.hpp>.
+template <class T>
+struct matched_object;
+
+/// Names T in a template only once `Dep` is known, so that message.hpp can use request<T> (defined in
+/// request.hpp, which includes this header) in member templates.
+template <class T, class Dep>
+struct after {
+    using type = T;
+};
+
+/// Whether `comm` returns error codes (MPI_ERRORS_RETURN) rather than aborting or calling a user handler.
+inline bool returns_errors(MPI_Comm comm) noexcept {
+    MPI_Errhandler eh = MPI_ERRHANDLER_NULL;
+    if (MPI_Comm_get_errhandler(comm, &eh) != MPI_SUCCESS) return false;
+    const bool r = eh == MPI_ERRORS_RETURN;
+    MPI_Errhandler_free(&eh);
+    return r;
+}
+
+/// Receives and drops the matched message `m` without needing memory for its size: small ones into a
+/// stack buffer; larger ones by a receive of count 0, which MPI completes with MPI_ERR_TRUNCATE after
+/// consuming the message (MPI-4.1 3.2.5: the receive still takes the message; checked with MPICH 4.0, whose
+/// sender then completes, up to messages above INT_MAX bytes). When `comm` is known and would not return
+/// that error (MPI_ERRORS_ARE_FATAL on a wrapped communicator), it receives into scratch memory instead.
+inline void drop_message(MPI_Message& m, MPI_Status st, MPI_Comm comm) noexcept {
+    int n = MPI_UNDEFINED; // MPI_UNDEFINED above INT_MAX bytes
+    MPI_Get_count(&st, MPI_BYTE, &n);
+    std::byte small[256];
+    if (n != MPI_UNDEFINED && n <= static_cast<int>(sizeof small)) {
+        MPI_Mrecv(small, n, MPI_BYTE, &m, MPI_STATUS_IGNORE);
+    } else if (comm != MPI_COMM_NULL && !returns_errors(comm) && n != MPI_UNDEFINED) {
+        try {
+            std::vector<std::byte> scratch(static_cast<std::size_t>(n));
+            MPI_Mrecv(scratch.data(), n, MPI_BYTE, &m, MPI_STATUS_IGNORE);
+        } catch (const std::bad_alloc&) {
+            MPI_Mrecv(small, 0, MPI_BYTE, &m, MPI_STATUS_IGNORE);
+        }
+    } else {
+        MPI_Mrecv(small, 0, MPI_BYTE, &m, MPI_STATUS_IGNORE); // MPI_ERR_TRUNCATE: expected, consumed
+    }
+    m = MPI_MESSAGE_NULL; // MPICH leaves the handle set after an error, although the message is gone
+}
+
+/// Payload of a typed irecv<T>() of a matched message: owns the value received into.
+template <class T>
+struct owned_mrecv final : request_payload<T> {
+    T value{};
+    T finish(const MPI_Status&) override { return std::move(value); }
+};
+
+} // namespace detail
+
 /// A matched, not yet received message (MPI_Message). Move-only; one that is never received is
-/// received into scratch memory and dropped by the destructor, so it cannot leak.
+/// received and dropped by the destructor (without allocating its size), so that neither it nor its
+/// sender is left waiting.
 class message {
 public:
-    message(MPI_Message m, const MPI_Status& st) noexcept : m_(m), st_(st) {}
-    message(message&& o) noexcept : m_(std::exchange(o.m_, MPI_MESSAGE_NULL)), st_(o.st_) {}
+    /// Takes a matched message; `comm` (where it was matched) is needed to receive it as an object.
+    message(MPI_Message m, const MPI_Status& st, MPI_Comm comm = MPI_COMM_NULL) noexcept
+        : m_(m), st_(st), comm_(comm) {}
+    message(message&& o) noexcept : m_(std::exchange(o.m_, MPI_MESSAGE_NULL)), st_(o.st_), comm_(o.comm_) {}
     message& operator=(message&& o) noexcept {
         if (this != &o) {
             discard();
             m_ = std::exchange(o.m_, MPI_MESSAGE_NULL);
             st_ = o.st_;
+            comm_ = o.comm_;
         }
         return *this;
     }
@@ -41,6 +115,8 @@ public:
     }
     /// Whether the message is still waiting to be received.
     [[nodiscard]] bool pending() const noexcept { return m_ != MPI_MESSAGE_NULL; }
+    /// The communicator the message was matched on (MPI_COMM_NULL when it was built without one).
+    [[nodiscard]] MPI_Comm comm() const noexcept { return comm_; }
 
     /// Receives into the caller's buffer; a message larger than the buffer throws naming both sizes
     /// and stays pending.
@@ -48,9 +124,7 @@ public:
         requires recv_target<B&&>
     mpixx::status recv(B&& buf) {
         auto v = detail::view(buf);
-        const std::size_t incoming = st_.count(v.type);
-        if (incoming > v.count) [[unlikely]]
-            detail::throw_truncated("mpixx::message::recv", incoming, v.count, v.type);
+        const std::size_t incoming = fitting_count(v.count, v.type, "mpixx::message::recv");
         return receive(v.ptr, incoming, v.type);
     }
 
@@ -63,42 +137,115 @@ public:
         return receive(std::ranges::data(c), std::ranges::size(c), type);
     }
 
-    /// Receives and returns a value or a container sized to the message.
+    /// Receives and returns a value or a container sized to the message; a message with no data
+    /// (zero-length, or from proc_null) gives a value-initialised T.
     template <typed_recv_value T>
     [[nodiscard]] T recv() {
-        T out;
+        T out{};
         if constexpr (resizable_buffer<T>) recv_resize(out);
         else recv(out);
         return out;
+    }
+
+    /// Receives a message sent as an object (comm.send(obj, ...)) and returns it; a message from
+    /// proc_null gives a value-initialised T. Needs <mpixx/object_messaging.hpp>.
+    template <class T>
+        requires(!typed_recv_value<T>)
+    [[nodiscard]] T recv() {
+        return detail::matched_object<T>::recv(*this);
+    }
+
+    /// Receives a value sent with mpixx::serialized(...) (any serializable T, typed ones included).
+    template <class T>
+    [[nodiscard]] T recv_object() {
+        return detail::matched_object<T>::recv(*this);
+    }
+
+    /// Starts receiving into the caller's buffer (MPI_Imrecv); keep it alive until wait(). A message
+    /// larger than the buffer throws naming both sizes and stays pending.
+    template <class B>
+        requires recv_target<B&&>
+    [[nodiscard]] auto irecv(B&& buf) {
+        using R = typename detail::after<request<void>, B>::type;
+        auto v = detail::view(buf);
+        const std::size_t incoming = fitting_count(v.count, v.type, "mpixx::message::irecv");
+        MPI_Request r = MPI_REQUEST_NULL;
+        start(v.ptr, incoming, v.type, r);
+        return R(r);
+    }
+
+    /// Starts receiving a value or a container sized to the message (MPI_Imrecv); wait() returns it.
+    template <typed_recv_value T>
+    [[nodiscard]] auto irecv() {
+        using R = typename detail::after<request<T>, T>::type;
+        auto p = std::make_unique<detail::owned_mrecv<T>>();
+        auto v = detail::view(p->value);
+        std::size_t n = v.count;
+        if constexpr (resizable_buffer<T>) {
+            p->value.resize(st_.count(v.type));
+            v = detail::view(p->value);
+            n = v.count;
+        } else {
+            n = fitting_count(v.count, v.type, "mpixx::message::irecv");
+        }
+        MPI_Request r = MPI_REQUEST_NULL;
+        start(v.ptr, n, v.type, r);
+        return R(r, std::move(p));
+    }
+
+    /// Starts receiving a message sent as an object; wait() returns it. The stream is received at once
+    /// (it is matched: its sender is already sending it) and the receives of its out-of-band runs are
+    /// posted, so the sender never waits for this process to call wait(). Needs <mpixx/object_messaging.hpp>.
+    template <class T>
+        requires(!typed_recv_value<T>)
+    [[nodiscard]] auto irecv() {
+        return detail::matched_object<T>::irecv(*this);
     }
 
     /// The underlying MPI_Message handle.
     [[nodiscard]] MPI_Message& native() noexcept { return m_; }
 
 private:
-    mpixx::status receive(void* p, std::size_t n, MPI_Datatype type) {
+    /// The message's count of `type`, which must fit in `capacity` (throws naming both sizes otherwise).
+    std::size_t fitting_count(std::size_t capacity, MPI_Datatype type, const char* routine) const {
+        const std::size_t incoming = st_.count(type);
+        if (incoming > capacity) [[unlikely]]
+            detail::throw_truncated(routine, incoming, capacity, type);
+        return incoming;
+    }
+
+    void check_pending(const char* routine) const {
         if (!pending()) [[unlikely]]
-            detail::throw_usage("mpixx::message::recv", MPI_ERR_REQUEST, "the message was already received");
+            detail::throw_usage(routine, MPI_ERR_REQUEST, "the message was already received");
+    }
+
+    mpixx::status receive(void* p, std::size_t n, MPI_Datatype type) {
+        check_pending("mpixx::message::recv");
         // The matched probe's status already says source, tag and size: the receive's would repeat it.
         MPIXX_CALL_COUNT(MPI_Mrecv, p, n, type, &m_, MPI_STATUS_IGNORE);
         return st_;
+    }
+
+    void start(void* p, std::size_t n, MPI_Datatype type, MPI_Request& r) {
+        check_pending("mpixx::message::irecv");
+        MPIXX_CALL_COUNT(MPI_Imrecv, p, n, type, &m_, &r);
     }
 
     void discard() noexcept {
         if (!pending()) return;
         int finalized = 0;
         MPI_Finalized(&finalized);
-        if (finalized) return;
-        try {
-            std::vector<std::byte> scratch(st_.count(MPI_BYTE));
-            MPI_Mrecv(scratch.data(), static_cast<int>(scratch.size()), MPI_BYTE, &m_, MPI_STATUS_IGNORE);
-        } catch (...) {
-        }
+        if (!finalized) detail::drop_message(m_, st_.native(), comm_);
         m_ = MPI_MESSAGE_NULL;
     }
 
     MPI_Message m_;
     mpixx::status st_;
+    MPI_Comm comm_;
 };
 
 } // namespace mpixx
+
+// request<T> for irecv: request.hpp includes this header, so it comes last (when request.hpp is the
+// one included first, it is complete before any code can call irecv).
+#include <mpixx/request.hpp>
