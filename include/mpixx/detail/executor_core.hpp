@@ -28,7 +28,8 @@
 // only then). Otherwise the client blocks only receiving a reply, which a worker with a task in flight
 // always sends; a worker blocks receiving tasks or sending replies, which the client receives whenever
 // it waits. "Stop" (blocking, empty) goes to a worker with nothing in flight once the pool shuts down
-// and nothing is left to hand out; the worker then cancels its other posted receives.
+// and nothing is left to hand out, one per receive it keeps posted: it leaves with none posted, so
+// nothing of this pool can swallow the first tasks of the next one on the same communicator.
 #pragma once
 
 #include <mpixx/config.hpp>
@@ -103,7 +104,7 @@ inline std::span<const std::byte> exec_recv(MPI_Comm comm, int source, int tag, 
     return exec_complete(comm, from, tag, static_cast<std::size_t>(n), inbox, body);
 }
 
-/// Receives a worker keeps posted; cancelled when it leaves (after "stop", or unwound by a failure).
+/// Receives a worker keeps posted; cancelled only when a failure unwinds the worker.
 struct exec_posted {
     std::vector<MPI_Request> requests;
     ~exec_posted() {
@@ -135,7 +136,10 @@ inline std::size_t exec_serve(MPI_Comm comm, int client, std::size_t depth) {
         MPIXX_CALL(MPI_Wait, &req[k], &st);
         int n = 0;
         MPIXX_CALL(MPI_Get_count, &st, MPI_BYTE, &n);
-        if (n == 0) return served; // stop: the receives still posted are cancelled by `posted`
+        if (n == 0) { // stop: the client sent one per posted receive, so none is left to match a later pool's task
+            for (std::size_t j = 1; j < depth; ++j) MPIXX_CALL(MPI_Wait, &req[(k + j) % depth], MPI_STATUS_IGNORE);
+            return served;
+        }
         const std::span<const std::byte> msg =
             exec_complete(comm, client, exec_task_tag, static_cast<std::size_t>(n), inboxes[k], body);
         task_status status = task_status::bad_arguments;
@@ -465,12 +469,14 @@ private:
         return false;
     }
 
-    /// Sends "stop" to every worker with nothing in flight; frees the pool's communicator after the last.
+    /// Sends "stop" to every worker with nothing in flight: one per receive it keeps posted, so that it
+    /// leaves none posted (cancelling them would race with the next pool's first tasks, which may come
+    /// before the worker got to cancel: the communicator is shared by successive pools).
     void release_idle() {
         for (int w = 0; w < size_; ++w) {
             if (w == client_ || stopped_[idx(w)] || count_[idx(w)] != 0) continue;
-            // Blocking is safe: w has nothing in flight, so it is (or will be) waiting for this.
-            MPIXX_CALL(MPI_Send, nullptr, 0, MPI_BYTE, w, exec_task_tag, comm_);
+            // Blocking is safe: w has nothing in flight, so it is (or will be) waiting for these.
+            for (std::size_t k = 0; k < depth_; ++k) MPIXX_CALL(MPI_Send, nullptr, 0, MPI_BYTE, w, exec_task_tag, comm_);
             stopped_[idx(w)] = true;
             --running_;
         }

@@ -1,0 +1,165 @@
+// mpixx/detail/executor_map.hpp - the state behind executor::map (see mpixx/executor.hpp): it feeds the
+// pool from the inputs, at most a window of tasks ahead of the consumer, and keeps the outcomes that
+// come back early until they are consumed in input order. In a pool of one rank it runs each input's
+// task when the consumer gets there.
+#pragma once
+
+#include <mpixx/config.hpp>
+
+#include <mpixx/detail/executor_core.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <ranges>
+#include <span>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace mpixx::inline MPIXX_ABI::detail {
+
+/// The state of a map: the inputs, the window of outcomes, and the pool's feeder interface.
+template <class R, class Range, class... A>
+class map_state final : public task_sink, public task_feeder, public std::enable_shared_from_this<map_state<R, Range, A...>> {
+    using range_t = std::remove_reference_t<Range>;
+    static constexpr bool by_reference = std::is_lvalue_reference_v<Range>;
+    struct outcome {
+        std::optional<R> value;
+        std::exception_ptr error;
+        bool done = false;
+    };
+
+public:
+    map_state(std::shared_ptr<exec_core> core, const typed_task_entry<R, A...>& entry, Range&& inputs)
+        : core_(std::move(core)), entry_(&entry), inputs_(hold(std::forward<Range>(inputs))),
+          it_(std::ranges::begin(range())), end_(std::ranges::end(range())) {}
+
+    // ---- the pool's side ----
+    bool feed(exec_slot& s) override {
+        while (!exhausted()) {
+            if (!draining_ && next_ - head_ >= core_->window()) return false;
+            const std::size_t pos = next_++;
+            outcomes_.emplace_back();
+            try {
+                with_args(*it_, [&](const auto&... args) {
+                    encode_task<A...>(s.bytes, entry_->name_hash(), entry_->signature_hash(), args...);
+                });
+            } catch (...) { // this input does not encode: its own failure, the map goes on
+                ++it_;
+                const task_info info{.name = entry_->name(), .signature = {}, .index = pos, .worker = -1};
+                fail(exec_error(info, "its arguments do not encode: " + what_of_current()), info);
+                continue;
+            }
+            ++it_;
+            s.sink = this->shared_from_this();
+            s.name = entry_->name();
+            s.signature = entry_->signature();
+            s.index = pos;
+            return true;
+        }
+        return false;
+    }
+    [[nodiscard]] bool exhausted() const noexcept override { return cut_ || it_ == end_; }
+    void drain() noexcept override { draining_ = true; }
+    void cut() noexcept override { cut_ = true; }
+
+    void deliver(std::span<const std::byte> bytes, const task_info& info) noexcept override {
+        if (abandoned_) return;
+        outcome& o = outcomes_[info.index - head_];
+        try {
+            exec_decode<R>(bytes, o.value.emplace());
+        } catch (...) {
+            o.value.reset();
+            o.error = exec_decode_error<R>(info);
+        }
+        o.done = true;
+    }
+    void fail(std::exception_ptr error, const task_info& info) noexcept override {
+        if (abandoned_) return;
+        outcome& o = outcomes_[info.index - head_];
+        o.error = std::move(error);
+        o.done = true;
+    }
+
+    // ---- the iterator's side ----
+    [[nodiscard]] bool at_end() const noexcept { return outcomes_.empty() && exhausted(); }
+
+    /// The result at the head (waiting for it); throws its task_error if it failed.
+    R& head() {
+        ready_head();
+        outcome& o = outcomes_.front();
+        if (o.error) std::rethrow_exception(o.error);
+        return *o.value;
+    }
+    /// Moves past the head.
+    void pop() {
+        ready_head();
+        outcomes_.pop_front();
+        ++head_;
+        if (!core_->local()) core_->refill(); // room in the window
+    }
+    /// The map's range is gone: results still to come are dropped.
+    void abandon() noexcept {
+        abandoned_ = true;
+        core_->remove_feeder(this);
+    }
+
+private:
+    static auto hold(Range&& r) {
+        if constexpr (by_reference) return std::addressof(r);
+        else return range_t(std::move(r));
+    }
+    range_t& range() noexcept {
+        if constexpr (by_reference) return *inputs_;
+        else return inputs_;
+    }
+
+    /// Calls f with the task's arguments from one input: itself, or its elements for a task of several.
+    template <class Input, class F>
+    static void with_args(Input&& in, F&& f) {
+        if constexpr (sizeof...(A) == 1) f(in);
+        else std::apply([&f](const auto&... xs) { f(xs...); }, in);
+    }
+
+    void ready_head() {
+        if (core_->local()) {
+            if (outcomes_.empty() && !exhausted()) run_here();
+            return;
+        }
+        while (outcomes_.empty()) { // the workers are busy with other tasks: wait for room
+            core_->refill();
+            if (outcomes_.empty()) core_->wait_one();
+        }
+        while (!outcomes_.front().done) core_->wait_one();
+    }
+
+    /// A pool of one rank: runs the next input's task here.
+    void run_here() {
+        const std::size_t pos = next_++;
+        outcome& o = outcomes_.emplace_back();
+        try {
+            with_args(*it_, [&](const auto&... args) { o.value.emplace(entry_->call(A(task_arg<A>(args))...)); });
+        } catch (...) {
+            o.value.reset();
+            o.error = exec_error({.name = entry_->name(), .signature = {}, .index = pos, .worker = core_->client()},
+                                 what_of_current());
+        }
+        o.done = true;
+        ++it_;
+    }
+
+    std::shared_ptr<exec_core> core_;
+    const typed_task_entry<R, A...>* entry_;
+    std::conditional_t<by_reference, range_t*, range_t> inputs_;
+    std::ranges::iterator_t<range_t> it_;
+    std::ranges::sentinel_t<range_t> end_;
+    std::size_t next_ = 0; // position of the next input to hand out
+    std::size_t head_ = 0; // position of outcomes_.front()
+    std::deque<outcome> outcomes_;
+    bool draining_ = false, cut_ = false, abandoned_ = false;
+};
+
+} // namespace mpixx::detail
