@@ -7,6 +7,7 @@
 // interposition (this executable's own MPI_Bcast/MPI_Allreduce) to pin what each path costs.
 #include "mpixx_test.hpp"
 #include "error_class.hpp"
+#include "owning_view.hpp"
 
 #include <mpixx/communicator.hpp>
 
@@ -69,28 +70,7 @@ bool contains(const std::string& s, const std::string& what) { return s.find(wha
 
 // ---- 1: owning views are never borrowed by a pending operation (compile-time) ---------------------------
 
-// clang < 16 cannot compile libstdc++'s std::ranges::owning_view/ref_view: there the rules are checked
-// with `holder` alone, a view of our own that owns its elements like owning_view.
-#if defined(__clang__) && __clang_major__ < 16 && defined(__GLIBCXX__)
-#define MPIXX_DEFECTS_STD_VIEWS 0
-#else
-#define MPIXX_DEFECTS_STD_VIEWS 1
-#endif
-
-/// A view that owns its ints (as std::ranges::owning_view): not a borrowed range.
-struct holder : std::ranges::view_base {
-    std::vector<int> v;
-    holder() = default;
-    explicit holder(std::vector<int> x) : v(std::move(x)) {}
-    int* begin() { return v.data(); }
-    int* end() { return v.data() + v.size(); }
-    const int* begin() const { return v.data(); }
-    const int* end() const { return v.data() + v.size(); }
-    int* data() { return v.data(); }
-    const int* data() const { return v.data(); }
-    std::size_t size() const { return v.size(); }
-};
-static_assert(std::ranges::view<holder> && !std::ranges::borrowed_range<holder>);
+using holder = mpixx_test::owning_vec; // a view that owns its ints: not a borrowed range
 
 /// Whether the into-buffer non-blocking forms accept send buffer (or counts) V as an rvalue.
 template <class V, class C = mpixx::communicator>
@@ -115,7 +95,7 @@ static_assert(!takes_owning<holder>);
 static_assert(takes_lvalue<holder>);
 static_assert(!takes_owning<std::vector<int>>);
 static_assert(takes_owning<std::span<const int>>); // a borrowed range: fine
-#if MPIXX_DEFECTS_STD_VIEWS
+#if MPIXX_TEST_STD_VIEWS
 using owning = decltype(std::views::all(std::vector<int>{}));
 static_assert(std::ranges::view<owning> && !std::ranges::borrowed_range<owning>);
 static_assert(!takes_owning<owning>);
@@ -156,7 +136,7 @@ TEST_CASE("defects 1: non-blocking value forms own an owning view; into-buffer f
     for (int k = 0; k < p; ++k) want.insert(want.end(), {k, -k});
     CHECK(all.wait() == want);
     CHECK(sum.wait() == std::vector<int>{p * (p - 1) / 2, p});
-#if MPIXX_DEFECTS_STD_VIEWS
+#if MPIXX_TEST_STD_VIEWS
     auto all2 = comm.iallgather(std::views::all(std::vector<int>{r, -r}));
     CHECK(all2.wait() == want);
     // a ref_view of an lvalue is borrowed: the into-buffer form runs on the caller's memory

@@ -298,8 +298,13 @@ TEST_CASE("object defects: the count limit of an MPI without large-count calls")
 TEST_CASE("object defects: an object over the count limit is refused on every rank before anything moves") {
     const limited_comm comm(mpixx::world().dup());
     const int r = comm.rank(), n = comm.size(), last = n - 1;
-    constexpr std::size_t limit = 64; // stands for INT_MAX: the small objects below fit, the big ones not
-    const std::string small = "r" + std::to_string(r), big(200, 'x');
+    // `limit` stands for INT_MAX: n small objects fit in it, one big one does not, and three halves do
+    // not either (each fits). Sized from the stream itself: with type checking on (Debug builds) every
+    // stream also carries its type's name.
+    const std::string small = "r" + std::to_string(r);
+    const std::size_t unit = mpixx::serialize(std::string("r0")).size(), overhead = unit - 2;
+    const std::size_t limit = 8 * unit;
+    const std::string big(limit + 1, 'x');
 
     // gather: the last rank's object is too big; every rank throws (the root learns it, the others too)
     CHECK(error_class_of([&] { (void)comm.gather_objects(r == last ? big : small, 0, limit); }) == MPI_ERR_COUNT);
@@ -309,7 +314,7 @@ TEST_CASE("object defects: an object over the count limit is refused on every ra
         CHECK(g[std::size_t(last)] == "r" + std::to_string(last));
     }
     // only the root's total is too big: displacements above the limit
-    const std::string half(40, 'h');
+    const std::string half(limit / 2 - overhead, 'h');
     if (n >= 3) CHECK(error_class_of([&] { (void)comm.gather_objects(half, 0, limit); }) == MPI_ERR_COUNT);
 
     CHECK(error_class_of([&] { (void)comm.allgather_objects(r == last ? big : small, limit); }) == MPI_ERR_COUNT);

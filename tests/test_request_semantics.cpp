@@ -5,6 +5,8 @@
 // never waits for another thread's matched receive (detail/progress.hpp).
 #include "mpixx_test.hpp"
 
+#include "owning_view.hpp"
+
 #include <mpixx/communicator.hpp>
 
 #include <algorithm>
@@ -65,29 +67,7 @@ void expect_class(F&& fn, int cls) {
 
 using comm_t = mpixx::communicator;
 
-// std::ranges::owning_view / ref_view do not compile with clang < 16 on libstdc++ (its view_interface);
-// there the same rules are checked with owning_vec alone, a user view that owns its vector.
-#if defined(__clang__) && __clang_major__ < 16 && defined(__GLIBCXX__)
-#define MPIXX_TEST_STD_VIEWS 0
-#else
-#define MPIXX_TEST_STD_VIEWS 1
-#endif
-
-/// A view (std::ranges::view_base) that owns its elements, as std::ranges::owning_view does: a view, but
-/// not a borrowed range, so an operation must not borrow it past the call.
-struct owning_vec : std::ranges::view_base {
-    std::vector<int> v;
-    owning_vec() = default;
-    explicit owning_vec(std::vector<int> x) : v(std::move(x)) {}
-    int* begin() { return v.data(); }
-    int* end() { return v.data() + v.size(); }
-    const int* begin() const { return v.data(); }
-    const int* end() const { return v.data() + v.size(); }
-    int* data() { return v.data(); }
-    const int* data() const { return v.data(); }
-    std::size_t size() const { return v.size(); }
-};
-static_assert(std::ranges::view<owning_vec> && !std::ranges::borrowed_range<owning_vec>);
+using mpixx_test::owning_vec; // a view that owns its ints: not a borrowed range
 const std::vector<int>& base_of(const owning_vec& o) { return o.v; }
 owning_vec own(std::vector<int> v) { return owning_vec(std::move(v)); }
 #if MPIXX_TEST_STD_VIEWS
