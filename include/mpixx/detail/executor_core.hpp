@@ -48,6 +48,7 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -213,7 +214,8 @@ public:
 
 /// A task, ready to go or in flight: its message stays here until the reply (the send reads it).
 struct exec_slot {
-    std::shared_ptr<task_sink> sink;
+    task_sink* sink = nullptr;
+    std::shared_ptr<task_sink> keep; // a future's state (the user may drop the future); a map keeps itself
     std::string_view name;      // the registry's (or an interned) copy
     std::string_view signature; // the client's
     std::size_t index = 0;
@@ -237,6 +239,8 @@ public:
     virtual void drain() noexcept = 0;
     /// Shutdown with cancellation: give no more tasks.
     virtual void cut() noexcept = 0;
+    /// Exhausted and none of its tasks out: the pool may let it go.
+    [[nodiscard]] virtual bool finished() const noexcept = 0;
 };
 
 /// The client's side of a pool. Single-threaded: every call comes from the client's thread.
@@ -245,7 +249,7 @@ public:
     /// A pool over `comm` (mpixx's private duplicate; null for a pool of one rank).
     exec_core(MPI_Comm comm, int client, int size, int depth, std::size_t window)
         : comm_(comm), client_(client), size_(size), depth_(static_cast<std::size_t>(depth)),
-          window_(window != 0 ? window : std::max<std::size_t>(64, 8 * depth_ * workers())) {
+          window_(window != 0 ? window : std::numeric_limits<std::size_t>::max()) {
         if (size_ == 1) {
             released_ = true;
             return;
@@ -297,7 +301,8 @@ public:
         if (!free_.empty()) {
             exec_slot& s = next_slot(free_.front());
             encode(s.bytes); // may throw: nothing has changed yet
-            s.sink = std::move(sink);
+            s.sink = sink.get();
+            s.keep = std::move(sink);
             s.name = name;
             s.signature = signature;
             s.index = index;
@@ -305,7 +310,8 @@ public:
         } else {
             exec_slot s;
             encode(s.bytes);
-            s.sink = std::move(sink);
+            s.sink = sink.get();
+            s.keep = std::move(sink);
             s.name = name;
             s.signature = signature;
             s.index = index;
@@ -354,7 +360,8 @@ public:
         guarded([&] { fill(); });
     }
 
-    /// A map to pull tasks from when workers have room.
+    /// A map to pull tasks from when workers have room; kept until it is finished() (a map whose range is
+    /// gone lives on here until its tasks out came back).
     void add_feeder(std::shared_ptr<task_feeder> f) {
         check_open("map");
         feeders_.push_back(std::move(f));
@@ -366,7 +373,7 @@ public:
 
     /// Removes the queued task of `sink` (not yet sent); true when it was queued.
     bool cancel(const task_sink* sink) {
-        const auto it = std::ranges::find_if(pending_, [sink](const exec_slot& s) { return s.sink.get() == sink; });
+        const auto it = std::ranges::find_if(pending_, [sink](const exec_slot& s) { return s.sink == sink; });
         if (it == pending_.end()) return false;
         const exec_slot s = std::move(*it);
         pending_.erase(it);
@@ -383,7 +390,7 @@ public:
         if (local()) return;
         check_usable();
         if (cancel_pending) {
-            while (!pending_.empty()) cancel(pending_.front().sink.get());
+            while (!pending_.empty()) cancel(pending_.front().sink);
             for (const auto& f : feeders_) f->cut();
         }
         for (const auto& f : feeders_) f->drain();
@@ -408,7 +415,8 @@ private:
                 for (; count_[idx(w)] > 0; --count_[idx(w)]) {
                     exec_slot& s = slots_[idx(w) * depth_ + head_[idx(w)]];
                     head_[idx(w)] = (head_[idx(w)] + 1) % depth_;
-                    if (const auto sink = std::move(s.sink)) sink->fail(broken_, s.info(w));
+                    const std::shared_ptr<task_sink> keep = std::move(s.keep);
+                    if (task_sink* sink = std::exchange(s.sink, nullptr)) sink->fail(broken_, s.info(w));
                 }
             for (exec_slot& s : pending_) s.sink->fail(broken_, s.info(-1));
             pending_.clear();
@@ -443,7 +451,8 @@ private:
             exec_slot& s = next_slot(free_.front());
             if (!pending_.empty()) {
                 exec_slot& p = pending_.front();
-                s.sink = std::move(p.sink);
+                s.sink = p.sink;
+                s.keep = std::move(p.keep);
                 s.name = p.name;
                 s.signature = p.signature;
                 s.index = p.index;
@@ -454,8 +463,9 @@ private:
             }
             launch();
         }
-        std::erase_if(feeders_, [](const auto& f) { return f->exhausted(); });
-        if (closing_ && pending_.empty() && feeders_.empty()) release_idle();
+        std::erase_if(feeders_, [](const auto& f) { return f->finished(); });
+        if (closing_ && pending_.empty() && std::ranges::all_of(feeders_, [](const auto& f) { return f->exhausted(); }))
+            release_idle();
     }
 
     bool feed(exec_slot& s) {
@@ -495,7 +505,8 @@ private:
         --count_[idx(w)];
         --in_flight_;
         free_.push_back(w);
-        const std::shared_ptr<task_sink> sink = std::move(s.sink);
+        task_sink* const sink = std::exchange(s.sink, nullptr);
+        const std::shared_ptr<task_sink> keep = std::move(s.keep); // alive until delivered
         const task_info info = s.info(w);
         const auto status = static_cast<task_status>(msg[0]);
         const std::span<const std::byte> payload = msg.subspan(1);

@@ -1,5 +1,5 @@
 // mpixx/detail/executor_map.hpp - the state behind executor::map (see mpixx/executor.hpp): it feeds the
-// pool from the inputs, at most a window of tasks ahead of the consumer, and keeps the outcomes that
+// pool from the inputs (at most map_window tasks ahead of the consumer, when bounded), and keeps the outcomes that
 // come back early until they are consumed in input order. In a pool of one rank it runs each input's
 // task when the consumer gets there.
 #pragma once
@@ -23,7 +23,7 @@ namespace mpixx::inline MPIXX_ABI::detail {
 
 /// The state of a map: the inputs, the window of outcomes, and the pool's feeder interface.
 template <class R, class Range, class... A>
-class map_state final : public task_sink, public task_feeder, public std::enable_shared_from_this<map_state<R, Range, A...>> {
+class map_state final : public task_sink, public task_feeder {
     using range_t = std::remove_reference_t<Range>;
     static constexpr bool by_reference = std::is_lvalue_reference_v<Range>;
     struct outcome {
@@ -49,12 +49,15 @@ public:
                 });
             } catch (...) { // this input does not encode: its own failure, the map goes on
                 ++it_;
-                const task_info info{.name = entry_->name(), .signature = {}, .index = pos, .worker = -1};
-                fail(exec_error(info, "its arguments do not encode: " + what_of_current()), info);
+                outcome& o = outcomes_.back();
+                o.error = exec_error({.name = entry_->name(), .signature = {}, .index = pos, .worker = -1},
+                                     "its arguments do not encode: " + what_of_current());
+                o.done = true;
                 continue;
             }
             ++it_;
-            s.sink = this->shared_from_this();
+            ++out_;
+            s.sink = this; // the pool keeps this state while its tasks are out (finished())
             s.name = entry_->name();
             s.signature = entry_->signature();
             s.index = pos;
@@ -65,8 +68,10 @@ public:
     [[nodiscard]] bool exhausted() const noexcept override { return cut_ || it_ == end_; }
     void drain() noexcept override { draining_ = true; }
     void cut() noexcept override { cut_ = true; }
+    [[nodiscard]] bool finished() const noexcept override { return exhausted() && out_ == 0; }
 
     void deliver(std::span<const std::byte> bytes, const task_info& info) noexcept override {
+        --out_;
         if (abandoned_) return;
         outcome& o = outcomes_[info.index - head_];
         try {
@@ -78,6 +83,7 @@ public:
         o.done = true;
     }
     void fail(std::exception_ptr error, const task_info& info) noexcept override {
+        --out_;
         if (abandoned_) return;
         outcome& o = outcomes_[info.index - head_];
         o.error = std::move(error);
@@ -101,10 +107,11 @@ public:
         ++head_;
         if (!core_->local()) core_->refill(); // room in the window
     }
-    /// The map's range is gone: results still to come are dropped.
+    /// The map's range is gone: no more tasks; results still to come are dropped (the pool keeps this
+    /// state until they came).
     void abandon() noexcept {
-        abandoned_ = true;
-        core_->remove_feeder(this);
+        abandoned_ = cut_ = true;
+        if (out_ == 0) core_->remove_feeder(this);
     }
 
 private:
@@ -158,6 +165,7 @@ private:
     std::ranges::sentinel_t<range_t> end_;
     std::size_t next_ = 0; // position of the next input to hand out
     std::size_t head_ = 0; // position of outcomes_.front()
+    std::size_t out_ = 0;  // tasks in the pool (sent or queued), not yet come back
     std::deque<outcome> outcomes_;
     bool draining_ = false, cut_ = false, abandoned_ = false;
 };
