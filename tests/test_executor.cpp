@@ -210,7 +210,7 @@ TEST_CASE("executor: a map abandoned half way leaves the pool usable") {
     auto comm = mpixx::world().dup();
     mpixx::executor ex(comm, {.root = 0, .in_flight = 2, .map_window = 8});
     if (!ex.is_client()) return;
-    std::vector<int> inputs(200);
+    std::vector<int> inputs(200); // a window of 8: at most 8 tasks ahead of the consumer
     std::iota(inputs.begin(), inputs.end(), 0);
     int seen = 0;
     for (int y : ex.map(square, inputs)) {
@@ -307,6 +307,14 @@ TEST_CASE("executor: a failing task fails only its own future; the pool goes on"
     }
     CHECK(pos == 15);
     CHECK(ex.submit(square, 5).get() == 25);
+    // Without a window (the default): the pool runs ahead of the consumer; the tasks still out when
+    // the map is dropped come back to a state the pool keeps until then.
+    {
+        auto m2 = ex.map(nap_then_echo, std::vector<std::tuple<int, int>>(40, {2, 7}));
+        auto it = m2.begin();
+        CHECK(*it == 7);
+    }
+    CHECK(ex.submit(square, 12).get() == 144);
 }
 
 TEST_CASE("executor: more workers than tasks, and no tasks at all") {
