@@ -15,7 +15,9 @@
 // Roles. Every rank of `comm` constructs the executor (collective). Rank `root` (default 0) is the client
 // and returns at once; every other rank is a worker: its constructor runs the tasks the client sends
 // and returns when the client's executor shuts down, so code after the scope runs on all ranks again.
-// With one rank the client runs each task itself (submit runs it at once, map as it is iterated).
+// Hence on the client: end the executor's scope (or call shutdown()) before any collective call on
+// `comm`, as the workers only get there after it. With one rank the client runs each task itself
+// (submit runs it at once, map as it is iterated).
 //
 // Tasks are registered functions, so that different kinds of task share one pool: MPIXX_REGISTER_TASK
 // (namespace scope: the task is named after the variable it defines) or register_task("name", f) at

@@ -4,7 +4,9 @@
 //
 // A task travels as two 64-bit hashes (FNV-1a): of its name and of its signature R(A...) as the compiler
 // spells it (detail::type_name), so a worker finds the callable without any string on the wire and
-// notices when the client means another signature than the one it registered.
+// notices when the client means another signature than the one it registered. The registry lives in
+// mpixx's configuration-keyed namespace (config.hpp): units built with another configuration have
+// their own (build every unit alike, as config.hpp asks).
 #pragma once
 
 #include <mpixx/config.hpp>
