@@ -394,7 +394,11 @@ TEST_CASE("defects 8: non-blocking reductions never return a wrong result, whate
     check_agreement(comm, oa, na, false);
     check_agreement(comm, oc, nc, false);
     if (oc == 0) CHECK(into == p * (p + 1) / 2);
-    if (p > 1) CHECK(comm.allreduce(oa == 1 ? 1 : 0, mpixx::sum) >= 1); // the op threw somewhere
+#ifdef MPICH_VERSION
+    // MPICH calls the op on every rank here, so the failure path is exercised; another MPI may combine
+    // elsewhere and never call the failing rank's op (then every result above was checked correct).
+    if (p > 1) CHECK(comm.allreduce(oa == 1 ? 1 : 0, mpixx::sum) >= 1);
+#endif
     auto e = comm.ireduce(r + 1, add, 0);
     int ne = -1;
     const int oe = outcome([&] {

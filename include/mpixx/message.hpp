@@ -51,17 +51,43 @@ inline bool returns_errors(MPI_Comm comm) noexcept {
     return r;
 }
 
-/// Receives and drops the matched message `m` without needing memory for its size: small ones into a
-/// stack buffer; larger ones by a receive of count 0, which MPI completes with MPI_ERR_TRUNCATE after
-/// consuming the message (MPI-4.1 3.2.5: the receive still takes the message; checked with MPICH 4.0, whose
-/// sender then completes, up to messages above INT_MAX bytes). When `comm` is known and would not return
-/// that error (MPI_ERRORS_ARE_FATAL on a wrapped communicator), it receives into scratch memory instead.
+/// Whether a receive of count 0 consumes a larger message without writing to its buffer (it completes
+/// with MPI_ERR_TRUNCATE; MPI-4.1 3.2.5). MPICH does (checked with 4.0, messages above INT_MAX bytes
+/// too); Open MPI 4.1 writes the whole message past such a buffer (seen over self and shared memory),
+/// so there, and with any other MPI, a dropped message goes into scratch memory of its size.
+#ifdef MPICH_VERSION
+inline constexpr bool truncating_drop_is_safe = true;
+#else
+inline constexpr bool truncating_drop_is_safe = false;
+#endif
+
+/// Receives and drops the matched message `m`: small ones into a stack buffer; larger ones by a receive
+/// of count 0 where that is safe (truncating_drop_is_safe) and `comm` returns the error (not
+/// MPI_ERRORS_ARE_FATAL on a wrapped communicator), else into scratch memory of the message's size
+/// (in 1 MiB elements above INT_MAX bytes).
 inline void drop_message(MPI_Message& m, MPI_Status st, MPI_Comm comm) noexcept {
     int n = MPI_UNDEFINED; // MPI_UNDEFINED above INT_MAX bytes
     MPI_Get_count(&st, MPI_BYTE, &n);
     std::byte small[256];
     if (n != MPI_UNDEFINED && n <= static_cast<int>(sizeof small)) {
         MPI_Mrecv(small, n, MPI_BYTE, &m, MPI_STATUS_IGNORE);
+    } else if (!truncating_drop_is_safe) {
+        MPI_Count bytes = 0;
+        MPI_Get_elements_x(&st, MPI_BYTE, &bytes);
+        constexpr MPI_Count chunk = MPI_Count{1} << 20;
+        MPI_Datatype mib = MPI_DATATYPE_NULL;
+        const bool large = bytes > INT_MAX;
+        if (large) {
+            MPI_Type_contiguous(static_cast<int>(chunk), MPI_BYTE, &mib);
+            MPI_Type_commit(&mib);
+        }
+        const MPI_Count count = large ? (bytes + chunk - 1) / chunk : bytes;
+        try {
+            std::vector<std::byte> scratch(static_cast<std::size_t>(large ? count * chunk : bytes));
+            MPI_Mrecv(scratch.data(), static_cast<int>(count), large ? mib : MPI_BYTE, &m, MPI_STATUS_IGNORE);
+        } catch (const std::bad_alloc&) { // no memory for it: left matched, never written past a buffer
+        }
+        if (large) MPI_Type_free(&mib);
     } else if (comm != MPI_COMM_NULL && !returns_errors(comm) && n != MPI_UNDEFINED) {
         try {
             std::vector<std::byte> scratch(static_cast<std::size_t>(n));

@@ -49,10 +49,11 @@ public:
 #else
         int n = 0;
         MPIXX_CALL(MPI_Get_count, &s_, type, &n);
+        if (n == MPI_UNDEFINED) [[unlikely]] // not whole elements, or more than an int holds
+            return large_count(type);
 #endif
         if (n == MPI_UNDEFINED) [[unlikely]]
-            detail::throw_usage("mpixx::status::count", MPI_ERR_TYPE,
-                                "message size is not a whole number of elements of the requested type");
+            throw_not_whole();
         return static_cast<std::size_t>(n);
     }
     /// Whether the operation was cancelled.
@@ -66,6 +67,22 @@ public:
     [[nodiscard]] const MPI_Status& native() const noexcept { return s_; }
 
 private:
+    [[noreturn, gnu::noinline, gnu::cold]] static void throw_not_whole() {
+        detail::throw_usage("mpixx::status::count", MPI_ERR_TYPE,
+                            "message size is not a whole number of elements of the requested type");
+    }
+#if MPI_VERSION < 4
+    /// MPI-3's MPI_Get_count says MPI_UNDEFINED above INT_MAX elements too: count from the byte size.
+    [[gnu::noinline, gnu::cold]] std::size_t large_count(MPI_Datatype type) const {
+        MPI_Count bytes = 0;
+        int size = 0;
+        MPIXX_CALL(MPI_Get_elements_x, &s_, MPI_BYTE, &bytes);
+        MPIXX_CALL(MPI_Type_size, type, &size);
+        if (size <= 0 || bytes == MPI_UNDEFINED || bytes % size != 0) throw_not_whole();
+        return static_cast<std::size_t>(bytes / size);
+    }
+#endif
+
     MPI_Status s_;
 };
 

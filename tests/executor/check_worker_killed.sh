@@ -18,7 +18,7 @@ fail=0
 if ((rc == 0)); then
     echo "check_worker_killed: FAIL: the job exited with status 0 although a worker was killed"
     fail=1
-elif ((rc == 124 || rc == 137)); then
+elif ((rc == 124 || elapsed_ms >= 60000)); then # (137 alone is Open MPI's launcher reporting the SIGKILL)
     echo "check_worker_killed: FAIL: the job hung (killed by timeout after 60 s)"
     fail=1
 fi

@@ -216,7 +216,8 @@ inline int irecv_bytes(void* p, std::size_t n, MPI_Comm comm, int source, int ta
 
 /// Takes the out-of-band runs of a message whose decode failed off the wire: receives of count 0, which
 /// MPI completes with MPI_ERR_TRUNCATE once it has consumed each run (see drop_message), or receives
-/// into scratch memory where the communicator would not return that error. The destructor waits.
+/// into scratch memory where that is unsafe (Open MPI) or the communicator would not return that error.
+/// The destructor waits.
 class run_drain {
 public:
     run_drain() = default;
@@ -228,7 +229,7 @@ public:
     void post(const run_table& t, std::size_t first, MPI_Comm comm, int source, int tag) noexcept {
         static std::byte nowhere;
         try {
-            const bool truncate = returns_errors(comm);
+            const bool truncate = truncating_drop_is_safe && returns_errors(comm);
             reqs_.reserve(reqs_.size() + t.count - first);
             for (std::size_t i = first; i < t.count; ++i) {
                 MPI_Request r = MPI_REQUEST_NULL;
