@@ -4,6 +4,7 @@
 #include <mpixx/config.hpp>
 
 #include <cstddef>
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -137,6 +138,17 @@ namespace detail {
 [[noreturn, gnu::noinline, gnu::cold]] inline void throw_usage(const char* routine, int error_class,
                                                                 const std::string& message) {
     throw error(routine, error_class, message);
+}
+
+/// The what() of the exception being handled (call inside a catch block; cold paths only).
+inline std::string current_what() {
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "an exception not derived from std::exception";
+    }
 }
 
 /// Checks an MPI return code; the success path is one compare and branch.

@@ -168,16 +168,6 @@ inline std::string farm_recv_text(MPI_Comm comm, int source) {
     return text;
 }
 
-/// The what() of the exception being handled (inside a catch block).
-inline std::string current_what() {
-    try {
-        throw;
-    } catch (const std::exception& e) {
-        return e.what();
-    } catch (...) {
-        return "an exception not derived from std::exception";
-    }
-}
 
 /// Runs one task and sends its result (or its failure) to the root.
 template <class Task, class R, class F>

@@ -641,7 +641,7 @@ template <class R>
         cls = e.error_class();
     } catch (...) {
     }
-    return exec_error(info, "its result does not decode as " + std::string(type_name<R>()) + ": " + what_of_current(), cls);
+    return exec_error(info, "its result does not decode as " + std::string(type_name<R>()) + ": " + current_what(), cls);
 }
 
 template <class R>
@@ -675,7 +675,7 @@ public:
         } catch (...) {
             value.reset();
             set_error(exec_error(task_info{.name = name(), .signature = {}, .index = index(), .worker = rank},
-                                 what_of_current()));
+                                 current_what()));
         }
         finish();
     }

@@ -51,7 +51,7 @@ public:
                 ++it_;
                 outcome& o = outcomes_.back();
                 o.error = exec_error({.name = entry_->name(), .signature = {}, .index = pos, .worker = -1},
-                                     "its arguments do not encode: " + what_of_current());
+                                     "its arguments do not encode: " + current_what());
                 o.done = true;
                 continue;
             }
@@ -152,7 +152,7 @@ private:
         } catch (...) {
             o.value.reset();
             o.error = exec_error({.name = entry_->name(), .signature = {}, .index = pos, .worker = core_->client()},
-                                 what_of_current());
+                                 current_what());
         }
         o.done = true;
         ++it_;

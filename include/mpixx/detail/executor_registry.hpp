@@ -59,16 +59,6 @@ enum class task_status : std::uint8_t {
     bad_arguments = 4, ///< the arguments did not decode (text: why)
 };
 
-/// The what() of the exception being handled (inside a catch block).
-inline std::string what_of_current() {
-    try {
-        throw;
-    } catch (const std::exception& e) {
-        return e.what();
-    } catch (...) {
-        return "an exception not derived from std::exception";
-    }
-}
 
 /// A registered task, type-erased.
 class task_entry {
@@ -128,7 +118,7 @@ public:
             std::apply([&ar](auto&... a) { ar(a...); }, args);
             ar.finish();
         } catch (...) {
-            write_text(out, what_of_current());
+            write_text(out, current_what());
             return task_status::bad_arguments;
         }
         try {
@@ -145,7 +135,7 @@ public:
             }
             return task_status::ok;
         } catch (...) {
-            write_text(out, what_of_current());
+            write_text(out, current_what());
             return task_status::threw;
         }
     }
