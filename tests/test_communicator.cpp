@@ -3,6 +3,9 @@
 
 #include <mpixx/communicator.hpp>
 
+#include <cstdlib>
+#include <string>
+
 #include <vector>
 
 namespace {
@@ -73,6 +76,11 @@ TEST_CASE("communicator: split with undefined color gives a null communicator") 
 TEST_CASE("communicator: split_shared puts every rank of this machine together") {
     auto w = mpixx::world();
     auto node = w.split_shared();
+    // MPICH's network-path run (MPIR_CVAR_NOLOCAL=1, the CI's network stage) puts every rank on a node of its own.
+    if (const char* nolocal = std::getenv("MPIR_CVAR_NOLOCAL"); nolocal && std::string(nolocal) == "1") {
+        CHECK(node.size() == 1);
+        return;
+    }
     CHECK(node.size() == w.size()); // the tests run on one machine
     CHECK(node.compare(w) == mpixx::comparison::congruent);
 }
