@@ -435,7 +435,9 @@ TEST_CASE("executor: a signature that differs between client and workers fails w
         } catch (const mpixx::task_error& e) {
             CHECK(e.error_class() == MPI_ERR_TYPE);
             CHECK(e.task_name() == "shape_shifter");
-            CHECK_THAT(e.task_what(), Catch::Matchers::Contains("submitted as int(int) but registered on rank"));
+            // (compilers spell the signature "int(int)" or "int (int)")
+            CHECK_THAT(e.task_what(), Catch::Matchers::Contains("submitted as int"));
+            CHECK_THAT(e.task_what(), Catch::Matchers::Contains("(int) but registered on rank"));
         }
     }
     // By name with the right types, and with a wrong result type (the client's registry knows: at once).
@@ -448,7 +450,8 @@ TEST_CASE("executor: a signature that differs between client and workers fails w
     } catch (const mpixx::task_error& e) {
         CHECK(e.error_class() == MPI_ERR_TYPE);
         CHECK(e.task_name() == "square");
-        CHECK_THAT(e.task_what(), Catch::Matchers::Contains("registered as int(int)"));
+        CHECK_THAT(e.task_what(), Catch::Matchers::Contains("registered as int"));
+        CHECK_THAT(e.task_what(), Catch::Matchers::EndsWith("(int)"));
     }
 }
 
