@@ -12,7 +12,6 @@
 #include <mpixx/error.hpp>
 
 #include <array>
-#include <complex>
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
@@ -55,10 +54,35 @@ MPIXX_BUILTIN_DATATYPE(double, MPI_DOUBLE)
 MPIXX_BUILTIN_DATATYPE(long double, MPI_LONG_DOUBLE)
 MPIXX_BUILTIN_DATATYPE(bool, MPI_CXX_BOOL)
 MPIXX_BUILTIN_DATATYPE(std::byte, MPI_BYTE)
-MPIXX_BUILTIN_DATATYPE(std::complex<float>, MPI_CXX_FLOAT_COMPLEX)
-MPIXX_BUILTIN_DATATYPE(std::complex<double>, MPI_CXX_DOUBLE_COMPLEX)
-MPIXX_BUILTIN_DATATYPE(std::complex<long double>, MPI_CXX_LONG_DOUBLE_COMPLEX)
 #undef MPIXX_BUILTIN_DATATYPE
+
+/// std::complex<F>, recognised by its shape so that this header need not include <complex> (0.5 s of
+/// compile time): a one-parameter class template over float/double/long double holding exactly two F
+/// with real() and imag(). Such a type has the layout of MPI_CXX_*_COMPLEX whatever its name.
+template <class T>
+struct complex_shape : std::false_type {};
+template <template <class> class C, class F>
+    requires(std::is_same_v<F, float> || std::is_same_v<F, double> || std::is_same_v<F, long double>) &&
+            (sizeof(C<F>) == 2 * sizeof(F)) && std::is_standard_layout_v<C<F>> &&
+            requires(const C<F>& c) {
+                { c.real() } -> std::same_as<F>;
+                { c.imag() } -> std::same_as<F>;
+            }
+struct complex_shape<C<F>> : std::true_type {
+    static MPI_Datatype get() noexcept {
+        if constexpr (std::is_same_v<F, float>) return MPI_CXX_FLOAT_COMPLEX;
+        else if constexpr (std::is_same_v<F, double>) return MPI_CXX_DOUBLE_COMPLEX;
+        else return MPI_CXX_LONG_DOUBLE_COMPLEX;
+    }
+};
+
+/// Whether T is a std::complex (or a type of the same shape) mapped to an MPI complex datatype.
+template <class T>
+inline constexpr bool complex_type = complex_shape<T>::value;
+
+template <class T>
+    requires complex_type<T>
+struct builtin_datatype<T> : complex_shape<T> {};
 
 template <class T>
 concept builtin_mpi_type = requires { builtin_datatype<T>::get(); };
