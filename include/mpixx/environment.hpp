@@ -125,7 +125,8 @@ private:
 
 /// Version of the MPI standard the library implements.
 struct mpi_version_t {
-    int major, minor;
+    int major; ///< Major version (4 for MPI-4.0).
+    int minor; ///< Minor version (0 for MPI-4.0).
 };
 
 /// MPI_Get_version (callable before MPI_Init).
@@ -147,8 +148,10 @@ struct mpi_version_t {
 
 /// The MPI implementation's name and version, like mpi4py's MPI.get_vendor().
 struct vendor_t {
-    std::string name;
-    int major, minor, patch;
+    std::string name; ///< "MPICH", "Open MPI", ...
+    int major;        ///< Major version of the implementation.
+    int minor;        ///< Minor version.
+    int patch;        ///< Patch level.
 };
 
 /// Identifies the implementation from its headers (MPICH and derivatives, Open MPI).

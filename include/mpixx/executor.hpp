@@ -116,7 +116,7 @@ class task;
 template <class R, class... A>
 class task<R(A...)> {
 public:
-    using result_type = R;
+    using result_type = R; ///< What the task returns.
     /// The handle of a registry entry (made by register_task).
     explicit task(const detail::typed_task_entry<R, A...>& entry) noexcept : entry_(&entry) {}
     /// The name the task is registered under.
@@ -191,11 +191,12 @@ class future {
 public:
     /// A future with no task (valid() is false).
     future() = default;
+    /// A future of the given shared state (made by the executor).
     explicit future(std::shared_ptr<detail::future_state<R>> s) noexcept : s_(std::move(s)) {}
     future(const future&) = delete;
     future& operator=(const future&) = delete;
-    future(future&&) noexcept = default;
-    future& operator=(future&&) noexcept = default;
+    future(future&&) noexcept = default;            ///< Moves the task's future; the source becomes invalid.
+    future& operator=(future&&) noexcept = default; ///< Moves the task's future; the source becomes invalid.
 
     /// Whether this future refers to a task.
     [[nodiscard]] bool valid() const noexcept { return s_ != nullptr; }
@@ -203,12 +204,12 @@ public:
     [[nodiscard]] bool ready() const { return state().ready(); }
     /// Blocks, making progress, until the task has finished.
     void wait() const { state().wait(); }
-    /// Waits at most `d`: std::future_status::ready or ::timeout.
+    /// Waits at most `d`: std::future_status::ready or std::future_status::timeout.
     template <class Rep, class Period>
     std::future_status wait_for(const std::chrono::duration<Rep, Period>& d) const {
         return wait_until(std::chrono::steady_clock::now() + d);
     }
-    /// Waits until `t` at the latest: std::future_status::ready or ::timeout.
+    /// Waits until `t` at the latest: std::future_status::ready or std::future_status::timeout.
     template <class Clock, class Duration>
     std::future_status wait_until(const std::chrono::time_point<Clock, Duration>& t) const {
         for (;;) {
@@ -258,25 +259,31 @@ class map_range {
     using state_t = detail::map_state<R, Range, A...>;
 
 public:
+    /// The results of one map call (made by executor::map).
     explicit map_range(std::shared_ptr<state_t> s) noexcept : s_(std::move(s)) {}
-    map_range(map_range&&) noexcept = default;
+    map_range(map_range&&) noexcept = default; ///< Moves the results; the source becomes empty.
     map_range& operator=(map_range&&) = delete;
     ~map_range() {
         if (s_) s_->abandon();
     }
 
+    /// An input iterator over the results, in submission order.
     class iterator {
     public:
-        using value_type = R;
-        using difference_type = std::ptrdiff_t;
-        using iterator_concept = std::input_iterator_tag;
+        using value_type = R;                             ///< A task's result.
+        using difference_type = std::ptrdiff_t;           ///< Distance type (input iterator).
+        using iterator_concept = std::input_iterator_tag; ///< Single pass.
         iterator() = default;
+        /// An iterator over the given map's results.
         explicit iterator(state_t* s) noexcept : s_(s) {}
+        /// Waits for the current result; throws its task_error if the task failed.
         R& operator*() const { return s_->head(); }
+        /// Moves to the next result.
         iterator& operator++() {
             s_->pop();
             return *this;
         }
+        /// Moves to the next result.
         void operator++(int) { ++*this; }
         friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept { return i.s_->at_end(); }
 
@@ -286,6 +293,7 @@ public:
 
     /// The first result's position (call once).
     iterator begin() noexcept { return iterator(s_.get()); }
+    /// The end of the results.
     std::default_sentinel_t end() const noexcept { return {}; }
 
 private:
@@ -323,21 +331,27 @@ class as_completed_range {
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
 public:
+    /// The futures to watch (borrowed: they must outlive the range).
     explicit as_completed_range(Futures& futures) : futures_(&futures) {}
 
+    /// An input iterator over the futures, each when it has finished.
     class iterator {
     public:
-        using value_type = std::ranges::range_value_t<Futures>;
-        using difference_type = std::ptrdiff_t;
-        using iterator_concept = std::input_iterator_tag;
+        using value_type = std::ranges::range_value_t<Futures>;   ///< A future.
+        using difference_type = std::ptrdiff_t;                    ///< Distance type (input iterator).
+        using iterator_concept = std::input_iterator_tag;          ///< Single pass.
         iterator() = default;
+        /// An iterator over the given watcher's futures.
         explicit iterator(watcher* w) noexcept : w_(w) {}
+        /// The next finished future.
         std::ranges::range_reference_t<Futures> operator*() const { return *w_->its[w_->order[w_->yielded]]; }
+        /// Waits, making progress, for the next future to finish.
         iterator& operator++() {
             ++w_->yielded;
             w_->advance();
             return *this;
         }
+        /// Waits, making progress, for the next future to finish.
         void operator++(int) { ++*this; }
         friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept {
             return i.w_->yielded == i.w_->its.size();
@@ -376,6 +390,7 @@ public:
         w_->advance();
         return iterator(w_.get());
     }
+    /// The end of the range.
     std::default_sentinel_t end() const noexcept { return {}; }
 
 private:
@@ -413,7 +428,7 @@ public:
 
     executor(const executor&) = delete;
     executor& operator=(const executor&) = delete;
-    executor(executor&& other) noexcept = default;
+    executor(executor&& other) noexcept = default; ///< Moves the executor; the source is left empty.
     executor& operator=(executor&&) = delete;
 
     /// The client: shutdown(true), cancelling queued tasks when left by an exception. Aborts the job if

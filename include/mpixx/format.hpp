@@ -147,7 +147,7 @@ std::string numpy_text(const R& values) {
 template <std::ranges::input_range R>
     requires std::integral<std::ranges::range_value_t<R>>
 struct numpy_array {
-    const R& values;
+    const R& values; ///< The range printed (borrowed).
 };
 
 /// Wraps a range for printing like numpy: fmt::print("Rank 1 received: {}", mpixx::numpy(data)).
@@ -158,6 +158,9 @@ template <std::ranges::input_range R>
 }
 
 } // namespace mpixx
+
+// The {fmt} formatters of mpixx types (fmt::format("{}", comm), ...); not part of the reference.
+/// @cond
 
 template <class R>
 struct fmt::formatter<mpixx::numpy_array<R>> : mpixx::detail::text_formatter {
@@ -229,3 +232,4 @@ struct fmt::formatter<mpixx::vendor_t> : mpixx::detail::text_formatter {
         return write(fmt::format("('{}', ({}, {}, {}))", v.name, v.major, v.minor, v.patch), ctx);
     }
 };
+/// @endcond

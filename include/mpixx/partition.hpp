@@ -27,8 +27,8 @@ namespace mpixx::inline MPIXX_ABI {
 
 /// A half-open index range [begin, end).
 struct index_range {
-    std::size_t begin = 0;
-    std::size_t end = 0;
+    std::size_t begin = 0; ///< First index.
+    std::size_t end = 0;   ///< One past the last index.
 
     /// Number of indices in the range.
     [[nodiscard]] constexpr std::size_t size() const noexcept { return end - begin; }

@@ -64,6 +64,7 @@ public:
     }
     /// The underlying MPI_Status.
     [[nodiscard]] MPI_Status& native() noexcept { return s_; }
+    /// The underlying MPI_Status (read-only).
     [[nodiscard]] const MPI_Status& native() const noexcept { return s_; }
 
 private:
