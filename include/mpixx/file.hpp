@@ -1,0 +1,613 @@
+// mpixx/file.hpp - mpixx::file, parallel file I/O (MPI-IO) with an RAII handle.
+//
+//   using mpixx::file_mode;
+//   mpixx::file f(comm, "out.dat", file_mode::write | file_mode::create);   // collective open
+//   f.write_at(comm.rank() * block.size(), block);          // each rank its block (offsets in elements)
+//   f.write_at_all(offset, block);                         // the same, collectively (one MPI call)
+//   f.set_view<double>(0, subarray_layout);                // a 2D block of a global array ...
+//   f.write_all(local);                                    // ... written with one collective call
+//   std::vector<int> v = f.read_at<int>(0, 100);           // up to 100 ints (fewer at the end of the file)
+//   auto r = f.iwrite_at(0, std::move(vec));               // the request owns vec; wait() hands it back
+//   f.close();                                             // or let the destructor close it
+//
+// Offsets, positions and counts are in etype units of the current view (bytes until set_view names an
+// etype), as in MPI. Buffers are any mpixx buffer (detail::view): containers, single values, layout views.
+// Every data call is one MPI call on the caller's memory; errors are mpixx::error naming the MPI routine
+// and the file's path (MPI-IO returns error codes by default: mpixx checks each one).
+//
+// Collective calls (open, close and the destructor, set_view, *_all, *_ordered, seek_shared, resize,
+// preallocate, sync, set_atomicity, set_info) must be made by every process of the communicator the file
+// was opened on, in the same order. In particular DESTROYING AN OPEN FILE IS COLLECTIVE: every rank must
+// destroy (or close()) it, after completing its requests; a rank that leaves the file's scope by an
+// exception while the others go on to another collective call on the file hangs them. Close explicitly
+// where ranks may diverge. A rank whose argument mpixx refuses in a collective data call (a negative
+// offset, a count over INT_MAX without MPI-4) still joins the collective with no data, then throws, so the
+// other ranks never hang; a failed open or set_view is agreed on by all ranks (all throw).
+#pragma once
+
+#include <mpixx/config.hpp>
+
+#include <mpixx/buffer.hpp>
+#include <mpixx/datatype.hpp>
+#include <mpixx/detail/comm_base.hpp>
+#include <mpixx/detail/file_io.hpp>
+#include <mpixx/error.hpp>
+#include <mpixx/info.hpp>
+#include <mpixx/request.hpp>
+
+#include <climits>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace mpixx::inline MPIXX_ABI {
+
+/// How a file is opened (MPI_MODE_*): exactly one of read, write, read_write, plus any others, with |.
+enum class file_mode : int {
+    read = MPI_MODE_RDONLY,                  ///< read only
+    write = MPI_MODE_WRONLY,                 ///< write only
+    read_write = MPI_MODE_RDWR,              ///< reading and writing
+    create = MPI_MODE_CREATE,                ///< create the file if it does not exist
+    exclusive = MPI_MODE_EXCL,               ///< with create: fail if the file exists
+    append = MPI_MODE_APPEND,                ///< initial file pointers at the end of the file
+    delete_on_close = MPI_MODE_DELETE_ON_CLOSE, ///< delete the file when it is closed
+    unique_open = MPI_MODE_UNIQUE_OPEN,      ///< promise: nobody else opens the file meanwhile
+    sequential = MPI_MODE_SEQUENTIAL,        ///< shared file pointer access only
+};
+
+/// Combines file modes.
+constexpr file_mode operator|(file_mode a, file_mode b) noexcept {
+    return static_cast<file_mode>(static_cast<int>(a) | static_cast<int>(b));
+}
+/// The modes both have.
+constexpr file_mode operator&(file_mode a, file_mode b) noexcept {
+    return static_cast<file_mode>(static_cast<int>(a) & static_cast<int>(b));
+}
+/// Whether `mode` includes every flag of `flags`.
+constexpr bool has(file_mode mode, file_mode flags) noexcept { return (mode & flags) == flags; }
+
+/// Where a seek counts from (MPI_SEEK_SET, MPI_SEEK_CUR, MPI_SEEK_END).
+enum class seek_from : int {
+    start = MPI_SEEK_SET,   ///< from the start of the view
+    current = MPI_SEEK_CUR, ///< from the current position
+    end = MPI_SEEK_END,     ///< from the end of the file
+};
+
+/// What set_view takes as a filetype: a layout (anything with a native() committed MPI_Datatype) or an
+/// mpi_type (its datatype()).
+template <class F>
+concept file_view_type = mpi_type<F> || requires(const F& f) {
+    { f.native() } -> std::same_as<MPI_Datatype>;
+};
+
+/// An open MPI file, shared by the processes of a communicator. Move-only; closed (collectively) by
+/// close() or the destructor. Offsets are in etype units of the view (bytes by default).
+class file {
+public:
+    /// A file offset or position, in etype units of the view (MPI_Offset).
+    using offset = MPI_Offset;
+
+    /// No file.
+    file() noexcept = default;
+
+    /// Opens `path` collectively on `comm` (MPI_File_open): every process passes the same path and mode
+    /// (checked: MPI_ERR_NOT_SAME). When the open fails anywhere, it fails everywhere: no rank keeps a
+    /// handle, every rank throws (the failing ones name MPI's error and the path).
+    file(const detail::comm_base& comm, std::string_view path, file_mode mode, const info& hints = {})
+        : path_(path), amode_(static_cast<int>(mode)) {
+        open(comm, hints);
+    }
+
+    file(file&& o) noexcept
+        : fh_(std::exchange(o.fh_, MPI_FILE_NULL)), comm_(std::exchange(o.comm_, MPI_COMM_NULL)),
+          path_(std::move(o.path_)), amode_(o.amode_) {}
+    file& operator=(file&& o) noexcept {
+        if (this != &o) {
+            release();
+            fh_ = std::exchange(o.fh_, MPI_FILE_NULL);
+            comm_ = std::exchange(o.comm_, MPI_COMM_NULL);
+            path_ = std::move(o.path_);
+            amode_ = o.amode_;
+        }
+        return *this;
+    }
+    file(const file&) = delete;
+    file& operator=(const file&) = delete;
+
+    /// Closes an open file: COLLECTIVE, every process of the file's communicator must destroy or close
+    /// it. Errors are printed to stderr, never thrown.
+    ~file() { release(); }
+
+    /// Closes the file (MPI_File_close, collective); complete its requests first. A closed file does
+    /// nothing.
+    void close() {
+        if (fh_ == MPI_FILE_NULL) return;
+        const int rc = MPI_File_close(&fh_);
+        fh_ = MPI_FILE_NULL;
+        free_comm();
+        if (rc != MPI_SUCCESS) [[unlikely]]
+            detail::throw_file_error(rc, "MPI_File_close", path_);
+    }
+
+    /// Deletes a file that no process has open (MPI_File_delete); not collective.
+    static void delete_file(std::string_view path, const info& hints = {}) {
+        const std::string p(path);
+        if (const int rc = MPI_File_delete(p.c_str(), hints.native()); rc != MPI_SUCCESS) [[unlikely]]
+            detail::throw_file_error(rc, "MPI_File_delete", p);
+    }
+
+    /// Whether a file is open.
+    [[nodiscard]] bool is_open() const noexcept { return fh_ != MPI_FILE_NULL; }
+    /// The path it was opened with.
+    [[nodiscard]] const std::string& path() const noexcept { return path_; }
+    /// The mode it was opened with.
+    [[nodiscard]] file_mode mode() const noexcept { return static_cast<file_mode>(amode_); }
+    /// The underlying handle (interoperation with code calling MPI directly).
+    [[nodiscard]] MPI_File native() const noexcept { return fh_; }
+
+    // ---- views -----------------------------------------------------------------------------------
+
+    /// Sets this process's view (MPI_File_set_view, collective): from byte `disp` on, the file is seen
+    /// as repetitions of `filetype` (a layout, or an mpi_type) made of etype E; offsets then count E's.
+    /// A filetype that does not fit E (its size or extent not a multiple of E's, a negative lower bound)
+    /// is refused with MPI_ERR_TYPE on every rank before MPI sees it.
+    template <mpi_type E, class F>
+        requires file_view_type<F>
+    void set_view(offset disp, const F& filetype, std::string_view datarep = "native", const info& hints = {}) {
+        if constexpr (mpi_type<F>) set_view(disp, datatype<E>(), datatype<F>(), datarep, hints);
+        else set_view(disp, datatype<E>(), filetype.native(), datarep, hints);
+    }
+    /// A view of E's from byte `disp` on (etype and filetype E).
+    template <mpi_type E>
+    void set_view(offset disp = 0, std::string_view datarep = "native", const info& hints = {}) {
+        set_view(disp, datatype<E>(), datatype<E>(), datarep, hints);
+    }
+    /// Sets the view from MPI datatypes (a committed filetype built by the caller).
+    void set_view(offset disp, MPI_Datatype etype, MPI_Datatype filetype, std::string_view datarep = "native",
+                  const info& hints = {}) {
+        require_open("mpixx::file::set_view");
+        std::string problem = view_problem(disp, etype, filetype);
+        agree(problem, "mpixx::file::set_view", MPI_ERR_TYPE, "the view was refused on another process");
+        const std::string rep(datarep);
+        if (int rc = MPI_File_set_view(fh_, disp, etype, filetype, rep.c_str(), hints.native()); rc != MPI_SUCCESS)
+            [[unlikely]]
+            detail::throw_file_error(rc, "MPI_File_set_view", path_);
+    }
+
+    /// The absolute byte position of view offset `off` (MPI_File_get_byte_offset).
+    [[nodiscard]] offset byte_offset(offset off) const {
+        offset b = 0;
+        call(MPI_File_get_byte_offset(fh_, off, &b), "MPI_File_get_byte_offset");
+        return b;
+    }
+
+    // ---- explicit offsets ------------------------------------------------------------------------
+
+    /// Writes the buffer at `off` (MPI_File_write_at).
+    template <int&..., class B>
+        requires send_buffer<B>
+    void write_at(offset off, const B& buf) {
+        put<detail::io_op::write_at>(off, buf);
+    }
+    /// Reads into the buffer from `off` (MPI_File_read_at); returns the elements read (fewer at the end).
+    template <int&..., class B>
+        requires recv_target<B&&>
+    std::size_t read_at(offset off, B&& buf) {
+        return get<detail::io_op::read_at>(off, buf);
+    }
+    /// Reads up to n T's from `off` (MPI_File_read_at): the vector holds what was read.
+    template <mpi_type T>
+    [[nodiscard]] std::vector<T> read_at(offset off, std::size_t n) {
+        return get_vector<detail::io_op::read_at, T>(off, n);
+    }
+    /// Collective write_at (MPI_File_write_at_all).
+    template <int&..., class B>
+        requires send_buffer<B>
+    void write_at_all(offset off, const B& buf) {
+        put<detail::io_op::write_at_all>(off, buf);
+    }
+    /// Collective read_at into a buffer (MPI_File_read_at_all); returns the elements read.
+    template <int&..., class B>
+        requires recv_target<B&&>
+    std::size_t read_at_all(offset off, B&& buf) {
+        return get<detail::io_op::read_at_all>(off, buf);
+    }
+    /// Collective read_at of up to n T's (MPI_File_read_at_all).
+    template <mpi_type T>
+    [[nodiscard]] std::vector<T> read_at_all(offset off, std::size_t n) {
+        return get_vector<detail::io_op::read_at_all, T>(off, n);
+    }
+
+    // ---- individual file pointer -----------------------------------------------------------------
+
+    /// Writes at this process's file pointer and advances it (MPI_File_write).
+    template <int&..., class B>
+        requires send_buffer<B>
+    void write(const B& buf) {
+        put<detail::io_op::write>(0, buf);
+    }
+    /// Reads at the file pointer into the buffer (MPI_File_read); returns the elements read.
+    template <int&..., class B>
+        requires recv_target<B&&>
+    std::size_t read(B&& buf) {
+        return get<detail::io_op::read>(0, buf);
+    }
+    /// Reads up to n T's at the file pointer (MPI_File_read).
+    template <mpi_type T>
+    [[nodiscard]] std::vector<T> read(std::size_t n) {
+        return get_vector<detail::io_op::read, T>(0, n);
+    }
+    /// Collective write at each process's file pointer (MPI_File_write_all).
+    template <int&..., class B>
+        requires send_buffer<B>
+    void write_all(const B& buf) {
+        put<detail::io_op::write_all>(0, buf);
+    }
+    /// Collective read at each file pointer into the buffer (MPI_File_read_all); returns the elements read.
+    template <int&..., class B>
+        requires recv_target<B&&>
+    std::size_t read_all(B&& buf) {
+        return get<detail::io_op::read_all>(0, buf);
+    }
+    /// Collective read of up to n T's at each file pointer (MPI_File_read_all).
+    template <mpi_type T>
+    [[nodiscard]] std::vector<T> read_all(std::size_t n) {
+        return get_vector<detail::io_op::read_all, T>(0, n);
+    }
+    /// Moves this process's file pointer (MPI_File_seek), in etype units.
+    void seek(offset off, seek_from whence = seek_from::start) {
+        call(MPI_File_seek(fh_, off, static_cast<int>(whence)), "MPI_File_seek");
+    }
+    /// This process's file pointer, in etype units (MPI_File_get_position).
+    [[nodiscard]] offset position() const {
+        offset p = 0;
+        call(MPI_File_get_position(fh_, &p), "MPI_File_get_position");
+        return p;
+    }
+
+    // ---- shared file pointer ---------------------------------------------------------------------
+
+    /// Writes at the shared file pointer (MPI_File_write_shared): processes' writes go one after the
+    /// other in an unspecified order.
+    template <int&..., class B>
+        requires send_buffer<B>
+    void write_shared(const B& buf) {
+        put<detail::io_op::write_shared>(0, buf);
+    }
+    /// Reads at the shared file pointer into the buffer (MPI_File_read_shared); returns the elements read.
+    template <int&..., class B>
+        requires recv_target<B&&>
+    std::size_t read_shared(B&& buf) {
+        return get<detail::io_op::read_shared>(0, buf);
+    }
+    /// Reads up to n T's at the shared file pointer (MPI_File_read_shared).
+    template <mpi_type T>
+    [[nodiscard]] std::vector<T> read_shared(std::size_t n) {
+        return get_vector<detail::io_op::read_shared, T>(0, n);
+    }
+    /// Collective write at the shared pointer in rank order (MPI_File_write_ordered).
+    template <int&..., class B>
+        requires send_buffer<B>
+    void write_ordered(const B& buf) {
+        put<detail::io_op::write_ordered>(0, buf);
+    }
+    /// Collective read at the shared pointer in rank order (MPI_File_read_ordered); returns the elements read.
+    template <int&..., class B>
+        requires recv_target<B&&>
+    std::size_t read_ordered(B&& buf) {
+        return get<detail::io_op::read_ordered>(0, buf);
+    }
+    /// Collective read of up to n T's per process in rank order (MPI_File_read_ordered).
+    template <mpi_type T>
+    [[nodiscard]] std::vector<T> read_ordered(std::size_t n) {
+        return get_vector<detail::io_op::read_ordered, T>(0, n);
+    }
+    /// Moves the shared file pointer (MPI_File_seek_shared, collective: same arguments everywhere).
+    void seek_shared(offset off, seek_from whence = seek_from::start) {
+        call(MPI_File_seek_shared(fh_, off, static_cast<int>(whence)), "MPI_File_seek_shared");
+    }
+    /// The shared file pointer, in etype units (MPI_File_get_position_shared).
+    [[nodiscard]] offset position_shared() const {
+        offset p = 0;
+        call(MPI_File_get_position_shared(fh_, &p), "MPI_File_get_position_shared");
+        return p;
+    }
+
+    // ---- non-blocking ----------------------------------------------------------------------------
+    // A borrowable buffer (lvalue, std::span, ...) is borrowed: keep it alive until the request
+    // completes (request<>). Anything else (a temporary, an owning view) is moved into the request
+    // (request<B>) and wait() hands it back. The value forms return request<std::vector<T>>.
+
+    /// Starts write_at (MPI_File_iwrite_at).
+    template <int&..., class B>
+        requires send_buffer<B>
+    auto iwrite_at(offset off, B&& buf) {
+        return start_write<detail::io_op::iwrite_at>(off, std::forward<B>(buf));
+    }
+    /// Starts read_at into a buffer (MPI_File_iread_at).
+    template <int&..., class B>
+        requires recv_buffer<B&>
+    auto iread_at(offset off, B&& buf) {
+        return start_read<detail::io_op::iread_at>(off, std::forward<B>(buf));
+    }
+    /// Starts a read of up to n T's at `off` (MPI_File_iread_at); wait() returns them.
+    template <mpi_type T>
+    request<std::vector<T>> iread_at(offset off, std::size_t n) {
+        return start_vector<detail::io_op::iread_at, T>(off, n);
+    }
+    /// Starts a collective write_at (MPI_File_iwrite_at_all, MPI-3.1).
+    template <int&..., class B>
+        requires send_buffer<B>
+    auto iwrite_at_all(offset off, B&& buf) {
+        return start_write<detail::io_op::iwrite_at_all>(off, std::forward<B>(buf));
+    }
+    /// Starts a collective read_at into a buffer (MPI_File_iread_at_all, MPI-3.1).
+    template <int&..., class B>
+        requires recv_buffer<B&>
+    auto iread_at_all(offset off, B&& buf) {
+        return start_read<detail::io_op::iread_at_all>(off, std::forward<B>(buf));
+    }
+    /// Starts a collective read of up to n T's at `off` (MPI_File_iread_at_all).
+    template <mpi_type T>
+    request<std::vector<T>> iread_at_all(offset off, std::size_t n) {
+        return start_vector<detail::io_op::iread_at_all, T>(off, n);
+    }
+    /// Starts a write at the file pointer (MPI_File_iwrite); the pointer advances at once.
+    template <int&..., class B>
+        requires send_buffer<B>
+    auto iwrite(B&& buf) {
+        return start_write<detail::io_op::iwrite>(0, std::forward<B>(buf));
+    }
+    /// Starts a read at the file pointer into a buffer (MPI_File_iread).
+    template <int&..., class B>
+        requires recv_buffer<B&>
+    auto iread(B&& buf) {
+        return start_read<detail::io_op::iread>(0, std::forward<B>(buf));
+    }
+    /// Starts a read of up to n T's at the file pointer (MPI_File_iread).
+    template <mpi_type T>
+    request<std::vector<T>> iread(std::size_t n) {
+        return start_vector<detail::io_op::iread, T>(0, n);
+    }
+    /// Starts a collective write at each file pointer (MPI_File_iwrite_all, MPI-3.1).
+    template <int&..., class B>
+        requires send_buffer<B>
+    auto iwrite_all(B&& buf) {
+        return start_write<detail::io_op::iwrite_all>(0, std::forward<B>(buf));
+    }
+    /// Starts a collective read at each file pointer into a buffer (MPI_File_iread_all, MPI-3.1).
+    template <int&..., class B>
+        requires recv_buffer<B&>
+    auto iread_all(B&& buf) {
+        return start_read<detail::io_op::iread_all>(0, std::forward<B>(buf));
+    }
+    /// Starts a write at the shared file pointer (MPI_File_iwrite_shared).
+    template <int&..., class B>
+        requires send_buffer<B>
+    auto iwrite_shared(B&& buf) {
+        return start_write<detail::io_op::iwrite_shared>(0, std::forward<B>(buf));
+    }
+    /// Starts a read at the shared file pointer into a buffer (MPI_File_iread_shared).
+    template <int&..., class B>
+        requires recv_buffer<B&>
+    auto iread_shared(B&& buf) {
+        return start_read<detail::io_op::iread_shared>(0, std::forward<B>(buf));
+    }
+
+    // ---- size, consistency, hints ----------------------------------------------------------------
+
+    /// The file's size in bytes (MPI_File_get_size).
+    [[nodiscard]] offset size() const {
+        offset s = 0;
+        call(MPI_File_get_size(fh_, &s), "MPI_File_get_size");
+        return s;
+    }
+    /// Truncates or extends the file to `bytes` (MPI_File_set_size, collective: same size everywhere).
+    void resize(offset bytes) {
+        check_size(bytes, "mpixx::file::resize");
+        call(MPI_File_set_size(fh_, bytes), "MPI_File_set_size");
+    }
+    /// Reserves storage for the first `bytes` bytes (MPI_File_preallocate, collective).
+    void preallocate(offset bytes) {
+        check_size(bytes, "mpixx::file::preallocate");
+        call(MPI_File_preallocate(fh_, bytes), "MPI_File_preallocate");
+    }
+    /// Transfers this process's writes to storage and makes others' visible (MPI_File_sync, collective).
+    void sync() { call(MPI_File_sync(fh_), "MPI_File_sync"); }
+    /// Sets atomic mode (MPI_File_set_atomicity, collective): conflicting accesses are then sequentially
+    /// consistent.
+    void set_atomicity(bool atomic) { call(MPI_File_set_atomicity(fh_, atomic ? 1 : 0), "MPI_File_set_atomicity"); }
+    /// Whether atomic mode is on (MPI_File_get_atomicity).
+    [[nodiscard]] bool atomicity() const {
+        int flag = 0;
+        call(MPI_File_get_atomicity(fh_, &flag), "MPI_File_get_atomicity");
+        return flag != 0;
+    }
+    /// Passes new hints (MPI_File_set_info, collective).
+    void set_info(const info& hints) { call(MPI_File_set_info(fh_, hints.native()), "MPI_File_set_info"); }
+    /// The hints in use (MPI_File_get_info): a new info owned by the caller.
+    [[nodiscard]] info get_info() const {
+        MPI_Info h = MPI_INFO_NULL;
+        call(MPI_File_get_info(fh_, &h), "MPI_File_get_info");
+        return info::adopt(h);
+    }
+
+private:
+    using op_t = detail::io_op;
+
+    /// Checks a return code of a call on this file; also refuses a closed file before MPI sees it.
+    void call(int rc, const char* routine) const {
+        if (rc != MPI_SUCCESS) [[unlikely]]
+            fail(rc, routine);
+    }
+    [[noreturn, gnu::noinline, gnu::cold]] void fail(int rc, const char* routine) const {
+        if (fh_ == MPI_FILE_NULL) not_open(routine);
+        detail::throw_file_error(rc, routine, path_);
+    }
+    [[noreturn, gnu::noinline, gnu::cold]] void not_open(const char* routine) const {
+        detail::throw_file_usage(routine, MPI_ERR_FILE, "the file is not open (default-constructed, moved from or closed)",
+                                 path_);
+    }
+    void require_open(const char* routine) const {
+        if (fh_ == MPI_FILE_NULL) [[unlikely]]
+            not_open(routine);
+    }
+    void check_size(offset bytes, const char* routine) const {
+        require_open(routine);
+        if (bytes < 0) [[unlikely]]
+            detail::throw_file_usage(routine, MPI_ERR_ARG, "size " + std::to_string(bytes) + " is negative", path_);
+    }
+
+    // ---- open/close --------------------------------------------------------------------------------
+
+    void open(const detail::comm_base& comm, const info& hints);
+    void release() noexcept;
+    void free_comm() noexcept {
+        if (comm_ == MPI_COMM_NULL) return;
+        MPI_Comm_free(&comm_);
+        comm_ = MPI_COMM_NULL;
+    }
+    void agree(std::string& problem, const char* routine, int cls, const char* elsewhere);
+    static std::string mode_problem(int amode);
+    static std::string view_problem(offset disp, MPI_Datatype etype, MPI_Datatype filetype);
+
+    // ---- data access -------------------------------------------------------------------------------
+
+    /// The one MPI call of every data access: checks what mpixx can check, then calls MPI. `out` is an
+    /// MPI_Status* or MPI_Request*.
+    template <op_t Op>
+    void run(offset off, const void* p, std::size_t n, MPI_Datatype t, void* out) {
+        if (fh_ == MPI_FILE_NULL) [[unlikely]]
+            not_open(detail::io_name(Op, false));
+        if constexpr (detail::io_writes(Op)) {
+            if ((amode_ & (MPI_MODE_WRONLY | MPI_MODE_RDWR)) == 0) [[unlikely]]
+                refuse_mode(Op);
+        } else {
+            if ((amode_ & MPI_MODE_WRONLY) != 0) [[unlikely]]
+                refuse_mode(Op);
+        }
+        if constexpr (detail::io_explicit(Op))
+            if (off < 0) [[unlikely]]
+                refuse<Op>(t, MPI_ERR_ARG, "offset " + std::to_string(off) + " is negative");
+        int rc = MPI_SUCCESS;
+        bool large = false;
+#if MPI_VERSION >= 4
+        if (n <= static_cast<std::size_t>(INT_MAX)) [[likely]] {
+            rc = detail::io_call<Op>(fh_, off, p, static_cast<int>(n), t, out);
+        } else {
+            large = true;
+            rc = detail::io_call<Op>(fh_, off, p, static_cast<MPI_Count>(n), t, out);
+        }
+#else
+        if (n > static_cast<std::size_t>(INT_MAX)) [[unlikely]]
+            refuse<Op>(t, MPI_ERR_COUNT,
+                       "count " + std::to_string(n) + " exceeds INT_MAX and this MPI has no MPI-4 large-count calls");
+        rc = detail::io_call<Op>(fh_, off, p, static_cast<int>(n), t, out);
+#endif
+        if (rc != MPI_SUCCESS) [[unlikely]]
+            detail::throw_file_error(rc, detail::io_name(Op, large), path_);
+    }
+
+    /// Refuses a write to a read-only file or a read of a write-only one (every rank opened it alike, so
+    /// a collective call is refused everywhere).
+    [[noreturn, gnu::noinline, gnu::cold]] void refuse_mode(op_t op) const {
+        if (detail::io_writes(op))
+            detail::throw_file_usage(detail::io_name(op, false), MPI_ERR_READ_ONLY,
+                                     "cannot write: the file was opened read-only", path_);
+        detail::throw_file_usage(detail::io_name(op, false), MPI_ERR_ACCESS,
+                                 "cannot read: the file was opened write-only", path_);
+    }
+
+    /// Refuses an argument of this process; in a collective call it first joins the collective with no
+    /// data (the other ranks then complete instead of hanging), then throws.
+    template <op_t Op>
+    [[noreturn, gnu::noinline, gnu::cold]] void refuse(MPI_Datatype t, int cls, const std::string& text) {
+        if constexpr (detail::io_collective(Op)) {
+            if constexpr (detail::io_nonblocking(Op)) {
+                MPI_Request r = MPI_REQUEST_NULL;
+                if (detail::io_call<Op>(fh_, 0, nullptr, 0, t, &r) == MPI_SUCCESS) MPI_Wait(&r, MPI_STATUS_IGNORE);
+            } else {
+                MPI_Status st;
+                (void)detail::io_call<Op>(fh_, 0, nullptr, 0, t, &st);
+            }
+        }
+        detail::throw_file_usage(detail::io_name(Op, false), cls, text, path_);
+    }
+
+    template <op_t Op, class B>
+    void put(offset off, const B& buf) {
+        auto v = detail::view(buf);
+        MPI_Status st;
+        run<Op>(off, v.ptr, v.count, v.type, &st);
+    }
+    template <op_t Op, class B>
+    std::size_t get(offset off, B& buf) {
+        auto v = detail::view(buf);
+        MPI_Status st;
+        run<Op>(off, v.ptr, v.count, v.type, &st);
+        return detail::io_count(st, v.type);
+    }
+    template <op_t Op, class T>
+    std::vector<T> get_vector(offset off, std::size_t n) {
+        std::vector<T> out(n);
+        MPI_Status st;
+        run<Op>(off, out.data(), n, datatype<T>(), &st);
+        out.resize(detail::io_count(st, datatype<T>()));
+        return out;
+    }
+
+    template <op_t Op, class B>
+    auto start_write(offset off, B&& buf) {
+        if constexpr (borrowable<B&&>) {
+            auto v = detail::view(std::as_const(buf));
+            MPI_Request r = MPI_REQUEST_NULL;
+            run<Op>(off, v.ptr, v.count, v.type, &r);
+            return request<>(r);
+        } else {
+            using O = std::remove_cvref_t<B>;
+            auto payload = std::make_unique<detail::file_owned<O>>(std::forward<B>(buf));
+            auto v = detail::view(std::as_const(payload->buf));
+            MPI_Request r = MPI_REQUEST_NULL;
+            run<Op>(off, v.ptr, v.count, v.type, &r);
+            return request<O>(r, std::move(payload));
+        }
+    }
+    template <op_t Op, class B>
+    auto start_read(offset off, B&& buf) {
+        if constexpr (borrowable<B&&>) {
+            auto v = detail::view(buf);
+            MPI_Request r = MPI_REQUEST_NULL;
+            run<Op>(off, v.ptr, v.count, v.type, &r);
+            return request<>(r);
+        } else {
+            using O = std::remove_cvref_t<B>;
+            auto payload = std::make_unique<detail::file_owned<O>>(std::move(buf));
+            auto v = detail::view(payload->buf);
+            MPI_Request r = MPI_REQUEST_NULL;
+            run<Op>(off, v.ptr, v.count, v.type, &r);
+            return request<O>(r, std::move(payload));
+        }
+    }
+    template <op_t Op, class T>
+    request<std::vector<T>> start_vector(offset off, std::size_t n) {
+        auto payload = std::make_unique<detail::file_vector_read<T>>(n);
+        MPI_Request r = MPI_REQUEST_NULL;
+        run<Op>(off, payload->buf.data(), n, datatype<T>(), &r);
+        return request<std::vector<T>>(r, std::move(payload));
+    }
+
+    MPI_File fh_ = MPI_FILE_NULL;
+    MPI_Comm comm_ = MPI_COMM_NULL; // mpixx's duplicate of the opening communicator: agreements
+    std::string path_;
+    int amode_ = 0;
+};
+
+} // namespace mpixx
+
+#include <mpixx/detail/file_open.hpp>
