@@ -8,6 +8,7 @@
 
 #include <mpixx/config.hpp>
 
+#include <mpixx/info.hpp>
 #include <mpixx/object_messaging.hpp>
 
 namespace mpixx::inline MPIXX_ABI {
@@ -41,6 +42,13 @@ public:
         return created(c);
     }
 
+    /// A duplicate carrying `hints` instead of this communicator's (MPI_Comm_dup_with_info).
+    [[nodiscard]] communicator dup(const info& hints) const {
+        MPI_Comm c = MPI_COMM_NULL;
+        MPIXX_CALL(MPI_Comm_dup_with_info, comm_, hints.native(), &c);
+        return created(c);
+    }
+
     /// Partitions by color, ordering by key then old rank (MPI_Comm_split); color `undefined` gives null.
     [[nodiscard]] communicator split(int color, int key = 0) const {
         MPI_Comm c = MPI_COMM_NULL;
@@ -49,9 +57,10 @@ public:
     }
 
     /// One communicator per shared-memory node (MPI_Comm_split_type with MPI_COMM_TYPE_SHARED).
-    [[nodiscard]] communicator split_shared(int key = 0) const {
+    /// `hints` are passed to MPI (MPI_Comm_split_type's info).
+    [[nodiscard]] communicator split_shared(int key = 0, const info& hints = {}) const {
         MPI_Comm c = MPI_COMM_NULL;
-        MPIXX_CALL(MPI_Comm_split_type, comm_, MPI_COMM_TYPE_SHARED, key, MPI_INFO_NULL, &c);
+        MPIXX_CALL(MPI_Comm_split_type, comm_, MPI_COMM_TYPE_SHARED, key, hints.native(), &c);
         return created(c);
     }
 
