@@ -1,0 +1,303 @@
+// Tests of mpixx/layout.hpp and mpixx/md_view.hpp: layouts and layout views in point-to-point
+// (blocking, non-blocking, persistent), raw datatypes, bad input, and datatype handle counts (PMPI:
+// every layout's datatype is committed at most once and freed with its last copy).
+#include "mpixx_test.hpp"
+
+#include "error_class.hpp"
+
+#include <mpixx/communicator.hpp>
+#include <mpixx/layout.hpp>
+#include <mpixx/md_view.hpp>
+
+#include <cstddef>
+#include <numeric>
+#include <span>
+#include <vector>
+
+// ---- PMPI interposition: count datatype commits and frees ----------------------------------------------
+namespace {
+int commits = 0;
+int frees = 0;
+} // namespace
+
+extern "C" {
+int MPI_Type_commit(MPI_Datatype* t) {
+    ++commits;
+    return PMPI_Type_commit(t);
+}
+int MPI_Type_free(MPI_Datatype* t) {
+    ++frees;
+    return PMPI_Type_free(t);
+}
+}
+
+namespace {
+
+using mpixx_test::error_class_of;
+
+int right_of(const mpixx::communicator& c) { return (c.rank() + 1) % c.size(); }
+int left_of(const mpixx::communicator& c) { return (c.rank() + c.size() - 1) % c.size(); }
+
+/// An n x m row-major matrix whose element (i, j) is base + i * m + j.
+std::vector<double> matrix(int n, int m, double base) {
+    std::vector<double> a(static_cast<std::size_t>(n * m));
+    std::iota(a.begin(), a.end(), base);
+    return a;
+}
+
+} // namespace
+
+TEST_CASE("layout: a datatype is built once on first use, shared by copies, freed with the last copy (PMPI)") {
+    const int c0 = commits, f0 = frees;
+    {
+        mpixx::vector_layout<double> col(4, 1, 4);
+        CHECK(commits == c0); // built on first use only
+        const MPI_Datatype t = col.native();
+        CHECK(commits == c0 + 1);
+        auto copy = col;
+        mpixx::layout<double> erased = col;
+        CHECK(copy.native() == t);
+        CHECK(erased.native() == t);
+        CHECK(commits == c0 + 1);
+        int size = 0;
+        MPI_Type_size(t, &size);
+        CHECK(size == 4 * static_cast<int>(sizeof(double)));
+        CHECK(col.size() == 4);
+        MPI_Aint lb = 0, extent = 0;
+        MPI_Type_get_extent(t, &lb, &extent);
+        CHECK(col.extent() == extent);
+        CHECK(frees == f0);
+    }
+    CHECK(frees == f0 + 1);
+    {
+        mpixx::contiguous_layout<int> never_used(3); // never built: nothing to free
+    }
+    CHECK(commits == c0 + 1);
+    CHECK(frees == f0 + 1);
+}
+
+TEST_CASE("layout: analytic extents agree with MPI's") {
+    auto ext = [](const auto& l) {
+        MPI_Aint lb = 0, e = 0;
+        MPI_Type_get_extent(l.native(), &lb, &e);
+        return static_cast<std::ptrdiff_t>(e);
+    };
+    mpixx::vector_layout<int> v(3, 2, 5);
+    CHECK(v.extent() == ext(v));
+    mpixx::vector_layout<int> neg(3, 1, -4);
+    CHECK(neg.extent() == ext(neg));
+    CHECK(neg.true_lb() == -8 * static_cast<std::ptrdiff_t>(sizeof(int)));
+    mpixx::subarray_layout<double> s({4, 5}, {2, 3}, {1, 1});
+    CHECK(s.extent() == 20 * static_cast<std::ptrdiff_t>(sizeof(double)));
+    CHECK(s.extent() == ext(s));
+    CHECK(s.size() == 6);
+    mpixx::hvector_layout<short> h(2, 3, 20);
+    CHECK(h.extent() == ext(h));
+    mpixx::resized_layout r(v, 0, 4);
+    CHECK(r.extent() == 4);
+    CHECK(ext(r) == 4);
+}
+
+TEST_CASE("layout: a matrix column travels as one strided vector (blocking p2p)") {
+    auto comm = mpixx::world().dup();
+    const int n = 6;
+    auto a = matrix(n, n, 100.0 * comm.rank());
+    std::vector<double> b(n * n, -1.0);
+    const mpixx::vector_layout<double> col(n, 1, n);
+    // send column 2 to the right, receive the left neighbour's column 2 into our column 4
+    comm.sendrecv(mpixx::layout_view(a.data() + 2, col), right_of(comm), 0, mpixx::layout_view(b.data() + 4, col),
+                  left_of(comm), 0);
+    const double base = 100.0 * left_of(comm);
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) CHECK(b[i * n + j] == (j == 4 ? base + i * n + 2 : -1.0));
+    // a column received into a contiguous vector: the same type signature (n doubles)
+    if (comm.size() >= 2) {
+        if (comm.rank() == 0) {
+            comm.send(mpixx::layout_view(std::as_const(a).data() + 1, col), 1, 3); // a const view: send-only
+        } else if (comm.rank() == 1) {
+            std::vector<double> c(n);
+            comm.recv(c, 0, 3);
+            for (int i = 0; i < n; ++i) CHECK(c[i] == i * n + 1);
+        }
+    }
+}
+
+TEST_CASE("layout: sub-blocks of 2-D and faces of 3-D arrays through md_view and subarray") {
+    auto comm = mpixx::world().dup();
+    const int r = comm.rank(), to = right_of(comm), from = left_of(comm);
+    // a 5x6 block of an 8x9 matrix
+    auto a = matrix(8, 9, 1000.0 * r);
+    std::vector<double> b(8 * 9, 0.0);
+    comm.sendrecv(mpixx::subarray(a.data(), {8, 9}, {5, 6}, {2, 1}), to, 1, mpixx::subarray(b.data(), {8, 9}, {5, 6}, {3, 3}),
+                  from, 1);
+    for (int i = 0; i < 8; ++i)
+        for (int j = 0; j < 9; ++j) {
+            const bool in = i >= 3 && i < 8 && j >= 3 && j < 9;
+            CHECK(b[i * 9 + j] == (in ? 1000.0 * from + (i - 1) * 9 + (j - 2) : 0.0));
+        }
+    // md_view: column, row, block
+    mpixx::md_view<double, 2> g(a.data(), {8, 9});
+    std::vector<double> c(8 * 9, 0.0);
+    mpixx::md_view<double, 2> h(c.data(), {8, 9});
+    comm.sendrecv(g.column(7), to, 2, h.column(0), from, 2);
+    comm.sendrecv(g.row(5), to, 3, h.row(1), from, 3);
+    comm.sendrecv(g.block({4, 4}, {2, 2}), to, 4, h.block({6, 7}, {2, 2}), from, 4);
+    const double fb = 1000.0 * from;
+    for (int i = 0; i < 8; ++i) CHECK(c[i * 9 + 0] == (i == 1 ? fb + 5 * 9 + 0 : fb + i * 9 + 7));
+    for (int j = 1; j < 9; ++j) CHECK(c[1 * 9 + j] == fb + 5 * 9 + j);
+    CHECK(c[6 * 9 + 7] == fb + 4 * 9 + 4);
+    CHECK(c[7 * 9 + 8] == fb + 5 * 9 + 5);
+    // faces of a 3-D block (4 x 5 x 6): every dimension, both ends
+    const int nz = 4, ny = 5, nx = 6;
+    std::vector<int> u(nz * ny * nx), w(nz * ny * nx, -1);
+    std::iota(u.begin(), u.end(), 10000 * r);
+    mpixx::md_view<int, 3> U(u.data(), {nz, ny, nx}), W(w.data(), {nz, ny, nx});
+    for (std::size_t dim = 0; dim < 3; ++dim) {
+        std::fill(w.begin(), w.end(), -1);
+        const std::ptrdiff_t last = U.extent(dim) - 1;
+        comm.sendrecv(U.face(dim, 1), to, 5, W.face(dim, last), from, 5);
+        for (int z = 0; z < nz; ++z)
+            for (int y = 0; y < ny; ++y)
+                for (int x = 0; x < nx; ++x) {
+                    std::array<int, 3> idx{z, y, x};
+                    const bool on = idx[dim] == last;
+                    auto src = idx;
+                    src[dim] = 1;
+                    CHECK(W(z, y, x) == (on ? 10000 * from + (src[0] * ny + src[1]) * nx + src[2] : -1));
+                }
+    }
+    // a two-plane-thick face (ghost width 2) through mpixx::subarray on an md_view
+    std::fill(w.begin(), w.end(), -1);
+    comm.sendrecv(mpixx::subarray<3>(U, {nz, ny, 2}, {0, 0, 2}), to, 6, mpixx::subarray<3>(W, {nz, ny, nx}, {nz, ny, 2}, {0, 0, 4}),
+                  from, 6);
+    for (int z = 0; z < nz; ++z)
+        for (int y = 0; y < ny; ++y)
+            for (int x = 0; x < nx; ++x)
+                CHECK(W(z, y, x) == (x >= 4 ? 10000 * from + (z * ny + y) * nx + (x - 2) : -1));
+}
+
+TEST_CASE("layout: indexed, indexed-block, struct, resized and raw layouts") {
+    auto comm = mpixx::world().dup();
+    const int to = right_of(comm), from = left_of(comm);
+    std::vector<int> a(20);
+    std::iota(a.begin(), a.end(), 100 * comm.rank());
+    // indexed: blocks {2 at 1, 3 at 10, 1 at 18}
+    const mpixx::indexed_layout<int> idx({2, 3, 1}, {1, 10, 18});
+    CHECK(idx.size() == 6);
+    std::vector<int> b(20, -1);
+    comm.sendrecv(mpixx::layout_view(a, idx), to, 0, mpixx::layout_view(b, idx), from, 0);
+    for (int i = 0; i < 20; ++i) {
+        const bool in = i == 1 || i == 2 || (i >= 10 && i < 13) || i == 18;
+        CHECK(b[i] == (in ? 100 * from + i : -1));
+    }
+    // indexed-block: 2 elements at 0, 5, 15, received contiguously
+    const mpixx::indexed_block_layout<int> ib(2, {0, 5, 15});
+    std::vector<int> c(6, -1);
+    comm.sendrecv(mpixx::layout_view(a, ib), to, 1, c, from, 1);
+    CHECK(c == std::vector<int>{100 * from + 0, 100 * from + 1, 100 * from + 5, 100 * from + 6, 100 * from + 15,
+                                100 * from + 16});
+    // struct: a record of 3 doubles and 2 ints, only some of its fields
+    struct rec {
+        double x[3];
+        int id[2];
+        char pad[5];
+    };
+    const mpixx::struct_layout sl{{offsetof(rec, x), mpixx::contiguous_layout<double>(2)},
+                                  {offsetof(rec, id), mpixx::contiguous_layout<int>(1), 2}};
+    rec in[3]{}, out[3]{};
+    for (int k = 0; k < 3; ++k) in[k] = rec{{k + 0.5, k + 1.5, k + 2.5}, {k * 10 + comm.rank(), -k}, {}};
+    const mpixx::resized_layout sr(sl, 0, sizeof(rec)); // arrays of rec
+    comm.sendrecv(mpixx::layout_view(in, sr, 3), to, 2, mpixx::layout_view(out, sr, 3), from, 2);
+    for (int k = 0; k < 3; ++k) {
+        CHECK(out[k].x[0] == k + 0.5);
+        CHECK(out[k].x[1] == k + 1.5);
+        CHECK(out[k].x[2] == 0.0); // not in the layout
+        CHECK(out[k].id[0] == k * 10 + from);
+        CHECK(out[k].id[1] == -k);
+    }
+    // resized column of a 4x4 matrix: 4 columns received as 4 instances one double apart (a transpose)
+    auto m = matrix(4, 4, 0.0);
+    std::vector<double> t(16, -1.0);
+    const mpixx::resized_layout colr(mpixx::vector_layout<double>(4, 1, 4), 0, sizeof(double));
+    comm.sendrecv(m, to, 3, mpixx::layout_view(t, colr, 4), from, 3);
+    for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j) CHECK(t[j * 4 + i] == m[i * 4 + j]);
+    // raw: the user's own MPI datatype (every third int, 4 of them)
+    MPI_Datatype every3 = MPI_DATATYPE_NULL;
+    MPI_Type_vector(4, 1, 3, MPI_INT, &every3);
+    MPI_Type_commit(&every3);
+    std::vector<int> d(12, -1);
+    comm.sendrecv(mpixx::raw(a.data(), 1, every3), to, 4, mpixx::raw(d.data(), 1, every3), from, 4);
+    for (int i = 0; i < 12; ++i) CHECK(d[i] == (i % 3 == 0 ? 100 * from + i : -1));
+    MPI_Type_free(&every3);
+}
+
+TEST_CASE("layout: non-blocking and persistent point-to-point with views") {
+    auto comm = mpixx::world().dup();
+    const int n = 5, to = right_of(comm), from = left_of(comm);
+    auto a = matrix(n, n, 10.0 * comm.rank());
+    std::vector<double> b(n * n, 0.0);
+    mpixx::md_view<double, 2> A(a.data(), {n, n}), B(b.data(), {n, n});
+    {
+        auto rr = comm.irecv(B.column(0), from, 7); // temporaries: borrowed views, the layout outlives nothing
+        auto sr = comm.isend(A.column(3), to, 7);
+        sr.wait();
+        rr.wait();
+    }
+    for (int i = 0; i < n; ++i) CHECK(b[i * n] == 10.0 * from + i * n + 3);
+    // persistent: the datatype of a temporary view stays alive inside MPI while the request lives
+    auto ps = comm.send_init(A.row(2), to, 8);
+    auto pr = comm.recv_init(B.row(4), from, 8);
+    for (int round = 0; round < 3; ++round) {
+        a[2 * n] = 1000.0 * round + comm.rank();
+        pr.start();
+        ps.start();
+        ps.wait();
+        pr.wait();
+        CHECK(b[4 * n] == 1000.0 * round + from);
+        for (int j = 1; j < n; ++j) CHECK(b[4 * n + j] == 10.0 * from + 2 * n + j);
+    }
+}
+
+TEST_CASE("layout: a receive into a view that holds fewer elements than the message is MPI_ERR_TRUNCATE") {
+    auto comm = mpixx::world().dup();
+    if (comm.size() < 2 || comm.rank() > 1) return;
+    std::vector<double> a(16, 1.0);
+    if (comm.rank() == 0) {
+        comm.send(a, 1, 0); // 16 doubles
+    } else {
+        const mpixx::vector_layout<double> col(4, 1, 4);
+        CHECK(error_class_of([&] { comm.recv(mpixx::layout_view(a, col), 0, 0); }) == MPI_ERR_TRUNCATE);
+    }
+}
+
+TEST_CASE("layout: bad input is refused before MPI sees it") {
+    using mpixx_test::error_class_of;
+    CHECK(error_class_of([] { mpixx::subarray_layout<int>({4, 4}, {3, 2}, {2, 0}); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { mpixx::subarray_layout<int>({4, 4}, {2}, {0, 0}); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { mpixx::subarray_layout<int>({4, -4}, {2, 2}, {0, 0}); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { mpixx::subarray_layout<int>({4, 4}, {2, 2}, {-1, 0}); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { mpixx::vector_layout<int>(-1, 1, 2); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { mpixx::vector_layout<int>(2, -1, 2); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { mpixx::contiguous_layout<int>(-3); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { mpixx::indexed_layout<int>({1, 2}, {0}); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { mpixx::indexed_layout<int>({1, -2}, {0, 4}); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { mpixx::indexed_block_layout<int>(-1, {0, 4}); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { mpixx::resized_layout(mpixx::contiguous_layout<int>(2), 0, -8); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { mpixx::raw(static_cast<void*>(nullptr), -1, MPI_INT); }) == MPI_ERR_COUNT);
+    CHECK(error_class_of([] { mpixx::raw(static_cast<void*>(nullptr), 1, MPI_DATATYPE_NULL); }) == MPI_ERR_TYPE);
+    std::vector<int> v(16);
+    // a view checked against its memory: a layout reaching past the range
+    CHECK(error_class_of([&] { mpixx::layout_view(v, mpixx::vector_layout<int>(4, 1, 6)); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { mpixx::layout_view(v, mpixx::vector_layout<int>(4, 1, 5)); }) == MPI_SUCCESS);
+    CHECK(error_class_of([&] { mpixx::layout_view(v, mpixx::contiguous_layout<int>(4), 5); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { mpixx::layout_view(v, mpixx::vector_layout<int>(2, 1, -2)); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { mpixx::layout_view(v, mpixx::contiguous_layout<int>(1), -1); }) == MPI_ERR_ARG);
+    mpixx::md_view<int, 2> g(v.data(), {4, 4});
+    CHECK(error_class_of([&] { (void)g.column(4); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)g.row(-1); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)g.block({3, 3}, {2, 1}); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)g.face(2, 0); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)mpixx::subarray<2>(g, {4, 5}, {1, 1}, {0, 0}); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)mpixx::subarray(v.data(), {4, 4}, {1, 5}, {0, 0}); }) == MPI_ERR_ARG);
+}
