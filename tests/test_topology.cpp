@@ -1,0 +1,242 @@
+// Tests of mpixx/topology.hpp: dims_create, Cartesian communicators (coords, rank_of, shift, sub, from,
+// partial grids), graph and distributed-graph communicators, checked against MPI's own answers, with
+// point-to-point and collectives on them, bad input, and PMPI counts proving no communicator leaks.
+#include "mpixx_test.hpp"
+
+#include "error_class.hpp"
+#include "pmpi_handle_counts.hpp"
+
+#include <mpixx/topology.hpp>
+
+#include <array>
+#include <numeric>
+#include <vector>
+
+using mpixx_test::error_class_of;
+
+namespace {
+/// MPI's own answers, from the handle, to compare mpixx's cached computations with.
+std::vector<int> mpi_coords(MPI_Comm c, int rank, int nd) {
+    std::vector<int> v(static_cast<std::size_t>(nd));
+    if (nd > 0) MPI_Cart_coords(c, rank, nd, v.data());
+    return v;
+}
+std::pair<int, int> mpi_shift(MPI_Comm c, int dim, int disp) {
+    int s = -5, d = -5;
+    MPI_Cart_shift(c, dim, disp, &s, &d);
+    return {s, d};
+}
+} // namespace
+
+TEST_CASE("topology: dims_create splits like MPI_Dims_create and refuses what cannot fit") {
+    CHECK(mpixx::dims_create(1, 2) == std::vector<int>{1, 1});
+    CHECK(mpixx::dims_create(2, 2) == std::vector<int>{2, 1});
+    CHECK(mpixx::dims_create(3, 2) == std::vector<int>{3, 1});
+    CHECK(mpixx::dims_create(4, 2) == std::vector<int>{2, 2});
+    CHECK(mpixx::dims_create(6, 2) == std::vector<int>{3, 2});
+    CHECK(mpixx::dims_create(12, 3) == std::vector<int>{3, 2, 2});
+    CHECK(mpixx::dims_create(6, 2, {0, 3}) == std::vector<int>{2, 3});
+    CHECK(mpixx::dims_create(7, 1) == std::vector<int>{7});
+    CHECK(mpixx::dims_create(1, 0).empty());
+    CHECK(error_class_of([] { (void)mpixx::dims_create(6, 2, {4, 0}); }) == MPI_ERR_DIMS);  // 4 does not divide 6
+    CHECK(error_class_of([] { (void)mpixx::dims_create(6, 2, {-1, 0}); }) == MPI_ERR_DIMS); // negative
+    CHECK(error_class_of([] { (void)mpixx::dims_create(6, 2, {0}); }) == MPI_ERR_DIMS);     // wrong length
+    CHECK(error_class_of([] { (void)mpixx::dims_create(0, 2); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { (void)mpixx::dims_create(4, -1); }) == MPI_ERR_DIMS);
+    CHECK(error_class_of([] { (void)mpixx::dims_create(5, 0); }) == MPI_ERR_DIMS);
+}
+
+TEST_CASE("topology: a 2D Cartesian grid agrees with MPI's coords, ranks and shifts") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        const auto dims = mpixx::dims_create(world.size(), 2);
+        auto grid = mpixx::cart_create(world, dims, {true, false});
+        REQUIRE(!grid.is_null());
+        CHECK(mpixx::topology_of(grid) == mpixx::topology_kind::cartesian);
+        CHECK(mpixx::topology_of(world) == mpixx::topology_kind::none);
+        CHECK(grid.size() == world.size());
+        CHECK(grid.rank() == world.rank()); // no reorder
+        CHECK(grid.ndims() == 2);
+        CHECK(grid.dims() == dims);
+        CHECK(grid.periodic() == std::vector<bool>{true, false});
+        CHECK(grid.periodic(0));
+        CHECK(!grid.periodic(1));
+        CHECK(grid.in_degree() == 4);
+        CHECK(grid.out_degree() == 4);
+        CHECK(grid.coords() == mpi_coords(grid.native(), grid.rank(), 2));
+        CHECK(grid.rank_of(grid.coords()) == grid.rank());
+        for (int r = 0; r < grid.size(); ++r) {
+            const auto c = grid.coords(r);
+            CHECK(c == mpi_coords(grid.native(), r, 2));
+            CHECK(grid.rank_of(c) == r);
+        }
+        // periodic dimension 0 wraps any coordinate, as MPI_Cart_rank does
+        const std::array<int, 2> far{grid.coords()[0] + 3 * dims[0] - 1, grid.coords()[1]};
+        int expect = -1;
+        MPI_Cart_rank(grid.native(), far.data(), &expect);
+        CHECK(grid.rank_of(far) == expect);
+        CHECK(grid.rank_of({-1, 0}) == grid.rank_of({dims[0] - 1, 0}));
+        for (int dim = 0; dim < 2; ++dim)
+            for (int disp = -3; disp <= 3; ++disp) {
+                const auto [src, dst] = grid.shift(dim, disp);
+                const auto [msrc, mdst] = mpi_shift(grid.native(), dim, disp);
+                CHECK(src == msrc);
+                CHECK(dst == mdst);
+            }
+        // dimension 1 is open: its first row has no lower neighbour
+        if (grid.coords()[1] == 0) CHECK(grid.shift(1).source == mpixx::proc_null);
+        if (grid.coords()[1] == dims[1] - 1) CHECK(grid.shift(1).dest == mpixx::proc_null);
+        // neighbour order of the neighbourhood collectives
+        const auto n = grid.neighbors();
+        REQUIRE(n.size() == 4);
+        CHECK(n[0] == grid.shift(0).source);
+        CHECK(n[1] == grid.shift(0).dest);
+        CHECK(n[2] == grid.shift(1).source);
+        CHECK(n[3] == grid.shift(1).dest);
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("topology: a Cartesian communicator is a communicator (point-to-point and collectives)") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        auto grid = mpixx::cart_create(world, {world.size()}, true); // a ring
+        const auto [left, right] = grid.shift(0);
+        CHECK(left == (grid.rank() + grid.size() - 1) % grid.size());
+        CHECK(right == (grid.rank() + 1) % grid.size());
+        int got = -1;
+        grid.sendrecv(grid.rank() * 10, right, 3, got, left, 3);
+        CHECK(got == left * 10);
+        auto req = grid.irecv<int>(left, 4);
+        grid.send(grid.rank() + 100, right, 4);
+        CHECK(req.wait() == left + 100);
+        CHECK(grid.allreduce(grid.rank() + 1, mpixx::sum) == grid.size() * (grid.size() + 1) / 2);
+        std::vector<int> all = grid.allgather(grid.coords()[0]);
+        std::vector<int> expect(static_cast<std::size_t>(grid.size()));
+        std::iota(expect.begin(), expect.end(), 0);
+        CHECK(all == expect);
+        grid.barrier();
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("topology: sub keeps rows and columns of the grid") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        const auto dims = mpixx::dims_create(world.size(), 2);
+        auto grid = mpixx::cart_create(world, dims, false);
+        auto row = grid.sub({false, true});
+        CHECK(row.ndims() == 1);
+        CHECK(row.dims() == std::vector<int>{dims[1]});
+        CHECK(row.size() == dims[1]);
+        CHECK(row.rank() == grid.coords()[1]);
+        CHECK(row.coords() == std::vector<int>{grid.coords()[1]});
+        // the sum of grid ranks along this row
+        int expect = 0;
+        for (int j = 0; j < dims[1]; ++j) expect += grid.rank_of({grid.coords()[0], j});
+        CHECK(row.allreduce(grid.rank(), mpixx::sum) == expect);
+        auto col = grid.sub(std::vector<bool>{true, false});
+        CHECK(col.size() == dims[0]);
+        CHECK(col.rank() == grid.coords()[0]);
+        CHECK(col.periodic() == std::vector<bool>{false});
+        auto none = grid.sub(false);
+        CHECK(none.size() == 1);
+        CHECK(none.ndims() == 0);
+        auto all = grid.sub(true);
+        CHECK(all.size() == grid.size());
+        CHECK(all.dims() == dims);
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("topology: 3D periodic grid, reorder, and from/wrap/adopt of existing handles") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        const auto dims = mpixx::dims_create(world.size(), 3);
+        auto cube = mpixx::cart_create(world, dims, true, true);
+        CHECK(cube.ndims() == 3);
+        CHECK(cube.coords() == mpi_coords(cube.native(), cube.rank(), 3));
+        for (int dim = 0; dim < 3; ++dim) {
+            const auto [src, dst] = cube.shift(dim, 1);
+            CHECK(std::pair(src, dst) == mpi_shift(cube.native(), dim, 1));
+            CHECK(src != mpixx::proc_null);
+        }
+        CHECK(cube.allreduce(1, mpixx::sum) == world.size());
+
+        // dup keeps the topology; from() shares the handle
+        auto d = mpixx::cart_communicator::from(cube.dup());
+        CHECK(d.dims() == dims);
+        CHECK(d.native() != cube.native());
+        auto w = mpixx::cart_communicator::wrap(cube.native());
+        CHECK(w.native() == cube.native());
+        CHECK(w.coords() == cube.coords());
+        MPI_Comm raw = MPI_COMM_NULL;
+        const std::array<int, 1> one{world.size()};
+        const std::array<int, 1> per{0};
+        MPI_Cart_create(MPI_COMM_WORLD, 1, one.data(), per.data(), 0, &raw);
+        auto adopted = mpixx::cart_communicator::adopt(raw); // frees raw
+        CHECK(adopted.dims() == std::vector<int>{world.size()});
+        CHECK(error_class_of([&] { (void)mpixx::cart_communicator::from(world); }) == MPI_ERR_TOPOLOGY);
+        CHECK(error_class_of([&] { (void)mpixx::cart_communicator::wrap(MPI_COMM_SELF); }) == MPI_ERR_TOPOLOGY);
+        CHECK(error_class_of([&] { (void)mpixx::cart_communicator::from(world.dup()); }) == MPI_ERR_TOPOLOGY);
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("topology: partial grids leave processes out with a null communicator") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        auto first = mpixx::cart_create(world, {1}, false, false, mpixx::partial_grid);
+        CHECK(first.is_null() == (world.rank() != 0));
+        if (world.rank() == 0) CHECK(first.size() == 1);
+        else CHECK(error_class_of([&] { (void)first.coords(); }) == MPI_ERR_COMM);
+        const int n = world.size() > 1 ? world.size() - 1 : 1;
+        auto most = mpixx::cart_create(world, {n}, true, false, mpixx::partial_grid);
+        CHECK(most.is_null() == (world.rank() >= n));
+        if (!most.is_null()) CHECK(most.allreduce(1, mpixx::sum) == n);
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("topology: bad Cartesian arguments throw before MPI sees them") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        const int p = world.size();
+        CHECK(error_class_of([&] { (void)mpixx::cart_create(world, {p + 1}); }) == MPI_ERR_DIMS);
+        CHECK(error_class_of([&] { (void)mpixx::cart_create(world, {p, 2}); }) == MPI_ERR_DIMS);
+        CHECK(error_class_of([&] { (void)mpixx::cart_create(world, {-p}); }) == MPI_ERR_DIMS);
+        CHECK(error_class_of([&] { (void)mpixx::cart_create(world, {p, 0}); }) == MPI_ERR_DIMS);
+        CHECK(error_class_of([&] { (void)mpixx::cart_create(world, {p + 1}, false, false, mpixx::partial_grid); }) ==
+              MPI_ERR_DIMS);
+        CHECK(error_class_of([&] { (void)mpixx::cart_create(world, {p, 1}, {true}); }) == MPI_ERR_ARG);
+        CHECK(error_class_of([&] { (void)mpixx::cart_create(mpixx::communicator(), {1}); }) == MPI_ERR_COMM);
+        try {
+            (void)mpixx::cart_create(world, {p, 2});
+        } catch (const mpixx::error& e) {
+            CHECK(e.routine() == "mpixx::cart_create");
+            CHECK(std::string(e.what()).find("dims [") != std::string::npos);
+        }
+        auto grid = mpixx::cart_create(world, {p, 1}, {false, true});
+        CHECK(error_class_of([&] { (void)grid.rank_of({p, 0}); }) == MPI_ERR_ARG);  // off the open dimension
+        CHECK(error_class_of([&] { (void)grid.rank_of({-1, 0}); }) == MPI_ERR_ARG);
+        CHECK(grid.rank_of({0, 5}) == 0);                                          // the periodic one wraps
+        CHECK(error_class_of([&] { (void)grid.rank_of({0}); }) == MPI_ERR_DIMS);    // wrong length
+        CHECK(error_class_of([&] { (void)grid.shift(2); }) == MPI_ERR_DIMS);        // no such dimension
+        CHECK(error_class_of([&] { (void)grid.shift(-1); }) == MPI_ERR_DIMS);
+        CHECK(error_class_of([&] { (void)grid.periodic(2); }) == MPI_ERR_DIMS);
+        CHECK(error_class_of([&] { (void)grid.coords(p); }) == MPI_ERR_RANK);
+        CHECK(error_class_of([&] { (void)grid.coords(-1); }) == MPI_ERR_RANK);
+        CHECK(error_class_of([&] { (void)grid.sub({true}); }) == MPI_ERR_DIMS);
+        mpixx::cart_communicator null;
+        CHECK(error_class_of([&] { (void)null.shift(0); }) == MPI_ERR_COMM);
+        CHECK(error_class_of([&] { (void)null.ndims(); }) == MPI_ERR_COMM);
+        CHECK(error_class_of([&] { (void)mpixx::topology_of(mpixx::communicator()); }) == MPI_ERR_COMM);
+    }
+    CHECK(handle_counts::now() == before);
+}
