@@ -124,9 +124,9 @@ public:
         check_send_tag(sendtag, "mpixx::sendrecv");
         std::vector<std::byte> bytes;
         std::vector<oob_out> runs;
-        encode_message(bytes, runs, unwrap(value), count_limit, "mpixx::sendrecv");
+        const auto msg = encode_message(bytes, runs, unwrap(value), count_limit, "mpixx::sendrecv");
         std::vector<MPI_Request> reqs;
-        post_message(bytes, runs, comm_, dest, sendtag, false, reqs);
+        post_message(msg, runs, comm_, dest, sendtag, false, reqs);
         R out{};
         try {
             recv_object_into(out, source, recvtag);
@@ -206,32 +206,38 @@ protected:
             !std::is_lvalue_reference_v<V> && !std::is_same_v<U, serialized_ref<unwrapped_t<U>>>;
         using R = std::conditional_t<owned, unwrapped_t<U>, void>;
         auto p = std::make_unique<object_send<R>>();
+        std::span<const std::byte> msg;
         if constexpr (owned) {
             if constexpr (serialized_wrapper<U>) p->owned_.emplace(std::move(value.value));
             else p->owned_.emplace(std::move(value));
-            encode_message(p->bytes, p->out, *p->owned_, limit, routine);
+            msg = encode_message(p->bytes, p->out, *p->owned_, limit, routine);
         } else {
-            encode_message(p->bytes, p->out, unwrap(value), limit, routine);
+            msg = encode_message(p->bytes, p->out, unwrap(value), limit, routine);
         }
-        post_message(p->bytes, p->out, comm_, dest, tag, sync, p->runs_);
+        post_message(msg, p->out, comm_, dest, tag, sync, p->runs_);
         const MPI_Request stream = p->runs_.front(); // the request's own handle; the runs stay here
         p->runs_.erase(p->runs_.begin());
         return request<R>(stream, std::move(p));
     }
 
-    /// Encodes into this thread's scratch buffers and sends the stream, then each out-of-band run. Every
-    /// size is checked first: a refused object sends nothing.
+    /// Encodes into this thread's scratch buffers and sends the stream. An object with out-of-band runs
+    /// posts the stream and every run at once, then waits: the receiver matches all runs (and checks
+    /// their sizes) before it receives any. Every size is checked first: a refused object sends nothing.
     template <class T>
     void send_object(const T& value, int dest, int tag, bool synchronous, std::size_t limit = count_limit) const {
         const char* routine = synchronous ? "mpixx::ssend" : "mpixx::send";
         check_dest(dest, routine);
         check_send_tag(tag, routine);
         auto& s = scratch();
-        encode_message(s.bytes, s.out, value, limit, routine);
-        const std::span<const std::byte> stream(s.bytes);
-        if (synchronous) p2p_layer::ssend(stream, dest, tag);
-        else p2p_layer::send(stream, dest, tag);
-        for (const auto& run : s.out) p2p_layer::send(std::span<const std::byte>(run.data, run.bytes), dest, tag);
+        const std::span<const std::byte> msg = encode_message(s.bytes, s.out, value, limit, routine);
+        if (s.out.empty()) {
+            if (synchronous) p2p_layer::ssend(msg, dest, tag);
+            else p2p_layer::send(msg, dest, tag);
+            return;
+        }
+        std::vector<MPI_Request> reqs;
+        post_message(msg, s.out, comm_, dest, tag, synchronous, reqs);
+        wait_each(reqs, synchronous ? "MPI_Wait (mpixx::ssend)" : "MPI_Wait (mpixx::send)");
     }
 
     /// Matches the stream message and receives it into `out` (recv_matched).

@@ -35,6 +35,14 @@
 // - The destructor of a pending request WAITS for it (it never frees a buffer in flight and never calls
 //   MPI_Request_free); it is noexcept: an error there is printed to stderr, never thrown (so it is safe
 //   during stack unwinding). Assigning to a pending request waits for it first.
+// - Except during stack unwinding (std::uncaught_exceptions() greater than when the request was made):
+//   a scope left by an exception must not wait forever for a message that may never come. Then a
+//   pending RECEIVE is cancelled and its buffer released: a probe-sized or object receive not yet
+//   matched is withdrawn (a matched one completes: its sender is already sending), a receive built with
+//   detail::receive_request is cancelled with MPI_Cancel and completed. A pending SEND (and any other
+//   operation) is still waited for: MPI-4 deprecates cancelling sends and implementations mostly cannot,
+//   and a send completes once its receiver takes the message (eagerly sent ones at once); a send whose
+//   receiver never receives it still blocks, as MPI_Wait would.
 // - Waiting drives detail::progress when probe-sized receives are registered (see detail/progress.hpp),
 //   so a pending request never stops a peer's send to this process from completing.
 //
@@ -64,8 +72,20 @@
 namespace mpixx::inline MPIXX_ABI {
 
 class persistent_request;
+template <class T>
+class request;
 
 namespace detail {
+
+/// Tag of request's constructor for a receive (see the contract: cancelled during stack unwinding).
+struct receive_request_t {
+    explicit receive_request_t() = default;
+};
+/// Marks a request as a receive: `request<T>(detail::receive_request, r, payload)`.
+inline constexpr receive_request_t receive_request{};
+
+template <class T, class Payload>
+request<T> start_deferred(std::unique_ptr<Payload> payload);
 
 /// Owns what must outlive an operation (buffers moved in, results) and produces wait()'s result.
 template <class T>
@@ -134,10 +154,19 @@ public:
     explicit request(MPI_Request r, std::unique_ptr<detail::request_payload<T>> payload = nullptr) noexcept
         : req_(r), state_(r != MPI_REQUEST_NULL || payload ? state::pending : state::null),
           payload_(std::move(payload)) {}
+    /// Takes a started receive (MPI_Irecv and the like): cancelled, not waited for, by a destructor
+    /// that runs during stack unwinding.
+    request(detail::receive_request_t, MPI_Request r,
+            std::unique_ptr<detail::request_payload<T>> payload = nullptr) noexcept
+        : request(r, std::move(payload)) {
+        kind_ = kind::receive;
+        unwinding_ = std::uncaught_exceptions();
+    }
 
     request(request&& o) noexcept
         : req_(std::exchange(o.req_, MPI_REQUEST_NULL)), st_(std::exchange(o.st_, mpixx::status())),
-          state_(std::exchange(o.state_, state::null)), cancelled_(o.cancelled_), payload_(std::move(o.payload_)) {}
+          state_(std::exchange(o.state_, state::null)), cancelled_(o.cancelled_), kind_(o.kind_),
+          unwinding_(o.unwinding_), payload_(std::move(o.payload_)) {}
     request& operator=(request&& o) noexcept {
         if (this != &o) {
             settle();
@@ -145,13 +174,16 @@ public:
             st_ = std::exchange(o.st_, mpixx::status());
             state_ = std::exchange(o.state_, state::null);
             cancelled_ = o.cancelled_;
+            kind_ = o.kind_;
+            unwinding_ = o.unwinding_;
             payload_ = std::move(o.payload_);
         }
         return *this;
     }
     request(const request&) = delete;
     request& operator=(const request&) = delete;
-    /// Waits for a pending operation (errors are printed, never thrown).
+    /// Waits for a pending operation (errors are printed, never thrown); during stack unwinding a
+    /// pending receive is cancelled instead (see the contract above).
     ~request() { settle(); }
 
     /// Blocks until the operation completes and returns its result (MPI_Wait). Not pending: a
@@ -226,7 +258,12 @@ public:
 
 private:
     friend struct detail::request_access;
+    template <class U, class Payload>
+    friend request<U> detail::start_deferred(std::unique_ptr<Payload> payload);
     enum class state : unsigned char { null, pending, done };
+    /// What a destructor running during stack unwinding does: wait (sends, collectives, ...), cancel
+    /// with MPI_Cancel (receives), or withdraw through the payload when not yet matched (deferred).
+    enum class kind : unsigned char { wait, receive, deferred };
 
     /// Posts a late operation, polling until it can (its failure completes the request).
     void post_blocking() {
@@ -270,12 +307,34 @@ private:
         payload_.reset();
     }
 
+    /// A receive left pending by a scope an exception leaves: withdraw it when it is not matched yet
+    /// (deferred), or MPI_Cancel it (receive); its buffer goes. False when it must be waited for.
+    bool cancel_unwinding() noexcept {
+        try {
+            if (req_ == MPI_REQUEST_NULL && payload_) {
+                if (!payload_->cancel()) return false; // matched already: its sender is sending it
+                abandon();
+                return true;
+            }
+            if (kind_ != kind::receive || req_ == MPI_REQUEST_NULL) return false;
+            MPI_Cancel(&req_);
+            MPI_Wait(&req_, MPI_STATUS_IGNORE); // completes at once if cancelled, else it had its message
+            abandon();
+            return true;
+        } catch (...) {
+            return false;
+        }
+    }
+
     void settle() noexcept {
         if (state_ != state::pending) return;
         if (!detail::mpi_usable()) {
             detail::report_destructor_error("MPI was finalized while the request was pending");
             abandon();
             return;
+        }
+        if (kind_ != kind::wait && std::uncaught_exceptions() > unwinding_) [[unlikely]] {
+            if (cancel_unwinding()) return;
         }
         try {
             if constexpr (std::is_void_v<T>) wait();
@@ -292,6 +351,8 @@ private:
     mpixx::status st_;
     state state_ = state::null;
     bool cancelled_ = false; // an unposted operation was withdrawn
+    kind kind_ = kind::wait;
+    int unwinding_ = 0; // std::uncaught_exceptions() when made (receives only: sends never ask)
     std::unique_ptr<detail::request_payload<T>> payload_;
 };
 
@@ -438,6 +499,8 @@ template <class T, class Payload>
 request<T> start_deferred(std::unique_ptr<Payload> payload) {
     Payload& item = *payload;
     request<T> r(MPI_REQUEST_NULL, std::move(payload));
+    r.kind_ = request<T>::kind::deferred;
+    r.unwinding_ = std::uncaught_exceptions();
     try {
         progress::start(item);
     } catch (...) {

@@ -46,7 +46,9 @@
 //
 // Decoding never reads outside the given bytes; a bad stream throws mpixx::error from
 // "mpixx::deserialize" with MPI_ERR_TRUNCATE (ran out of bytes), MPI_ERR_OTHER (corrupt) or MPI_ERR_TYPE
-// (type names differ). On failure the destination is valid but unspecified.
+// (type names differ). On failure the destination is valid but unspecified. No length is taken on
+// trust: a container allocates at most what the remaining bytes can hold (elements that may encode to
+// nothing: one per stream byte plus 1 MiB in all), out-of-band runs at most the caller's budget.
 #pragma once
 
 #include <mpixx/config.hpp>
@@ -95,12 +97,15 @@ struct encoded {
 
 /// Encodes `value` into `bytes` (cleared; its capacity is reused, so repeated encodes stop allocating).
 /// Bulk runs of >= oob_threshold bytes are not copied: they are appended to `segments` (cleared first)
-/// and must be sent separately, in order, while `value` is alive and unchanged.
+/// and must be sent separately, in order, while `value` is alive and unchanged. The stream starts after
+/// `prefix` bytes left for the caller (the MPI layer's frame; their content is unspecified).
 template <serializable T>
 void encode_into(std::vector<std::byte>& bytes, std::vector<oob_out>& segments, const T& value,
-                 std::size_t oob_threshold = default_oob_threshold, bool with_type_name = type_check_enabled) {
+                 std::size_t oob_threshold = default_oob_threshold, bool with_type_name = type_check_enabled,
+                 std::size_t prefix = 0) {
     segments.clear();
     output_archive ar(bytes, &segments, oob_threshold);
+    if (prefix != 0) ar.commit(ar.reserve(prefix) + prefix);
     ar.write_header(with_type_name ? type_name<T>() : std::string_view{});
     detail::save(ar, value);
     ar.finish();

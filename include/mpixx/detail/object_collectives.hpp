@@ -106,7 +106,7 @@ template <class T>
 std::vector<T> decode_all(const std::vector<std::byte>& bytes, const byte_layout& layout) {
     std::vector<T> out(layout.sizes.size());
     for (std::size_t i = 0; i < out.size(); ++i)
-        deserialize_into(std::span<const std::byte>(bytes).subspan(layout.displs[i], layout.sizes[i]), out[i]);
+        deserialize_received(std::span<const std::byte>(bytes).subspan(layout.displs[i], layout.sizes[i]), out[i]);
     return out;
 }
 
@@ -382,7 +382,9 @@ protected:
             MPIXX_OBJ_V(MPI_Scatterv, MPI_Iscatterv, nullptr, nullptr, nullptr, MPI_BYTE, mine.data(),
                         static_cast<vcount>(n), MPI_BYTE, root, comm_);
         }
-        return deserialize<E>(mine);
+        E out{};
+        deserialize_received(std::span<const std::byte>(mine), out);
+        return out;
     }
 
     /// Every rank sends values[i] to rank i. A rank that cannot send announces a refusal to every rank;
@@ -429,10 +431,11 @@ protected:
         std::vector<oob_out> runs;
         wire_size header = refused_failed;
         std::exception_ptr failed;
+        std::span<const std::byte> msg;
         try {
-            encode_into(bytes, runs, value);
-            append_run_table(bytes, runs);
-            header = message_fits(bytes.size(), runs, limit) ? bytes.size() : refused_too_large;
+            encode_into(bytes, runs, value, default_oob_threshold, type_check_enabled, frame_bytes);
+            msg = frame_message(bytes, runs);
+            header = message_fits(msg.size(), runs, limit) ? msg.size() : refused_too_large;
         } catch (...) { // tell the others before rethrowing, so that none waits for data
             failed = std::current_exception();
         }
@@ -440,8 +443,8 @@ protected:
         if (failed) std::rethrow_exception(failed);
         if (is_refusal(header)) [[unlikely]]
             throw_refused("mpixx::bcast", header, limit);
-        MPIXX_COLL_BLOCKING(bytes.size(), MPI_Bcast, MPI_Ibcast, bytes.data(), count_t(bytes.size()), MPI_BYTE, root,
-                            comm_);
+        MPIXX_COLL_BLOCKING(msg.size(), MPI_Bcast, MPI_Ibcast, const_cast<std::byte*>(msg.data()), count_t(msg.size()),
+                            MPI_BYTE, root, comm_);
         for (const auto& r : runs)
             MPIXX_COLL_BLOCKING(r.bytes, MPI_Bcast, MPI_Ibcast, const_cast<std::byte*>(r.data), count_t(r.bytes),
                                 MPI_BYTE, root, comm_);
@@ -458,10 +461,12 @@ protected:
         std::vector<std::byte> bytes(header);
         MPIXX_COLL_BLOCKING(bytes.size(), MPI_Bcast, MPI_Ibcast, bytes.data(), count_t(bytes.size()), MPI_BYTE, root,
                             comm_);
-        const run_table t = split_message(bytes); // the root's own table: valid
+        const run_table t = split_message(bytes); // the root's own table: valid unless memory was damaged
+        if (t.bad != nullptr) [[unlikely]]
+            throw_corrupt(t.bad); // the run sizes are unknown: this rank cannot take part in their broadcasts
         std::vector<oob_in> in;
         try {
-            decode_into(t.stream, out, in, t.total);
+            decode_received(t.stream, out, in, t.total);
             if (!t.matches(in)) [[unlikely]]
                 throw_corrupt("the out-of-band runs differ from the root's table");
         } catch (...) {

@@ -2,14 +2,22 @@
 // messages and broadcast), shared by object_messaging.hpp and message::recv<Object>().
 //
 // An object is one message - the stream (serialize.hpp format) and, when its header flags out-of-band
-// runs, a table of their sizes:
-//     [stream][u64 size of run 0] ... [u64 size of run n-1][u64 (magic << 32) | n]   (native byte order)
-// then one message per run, straight from the object's memory, in order, with the same (source, tag).
-// (A broadcast sends the same three parts as broadcasts.) The table lets a receiver whose decode fails
-// (wrong type, corrupt stream) still take exactly that message's runs off the wire, so its sender
-// completes and the next message on that (source, tag) arrives intact. Streams without runs carry no
-// table, and every stream says what it holds, so ranks built with different MPIXX_TYPE_CHECK or
-// MPIXX_OOB_THRESHOLD understand each other.
+// runs, a frame before it and a table of their sizes after it (native byte order):
+//     [u32 "MPXF", u32 n][stream][u64 size of run 0] ... [u64 size of run n-1][u64 check][u64 "MPXR" << 32 | n]
+// then one message per run, straight from the object's memory, in order, with the same (source, tag);
+// the sender posts them all at once. (A broadcast sends the same three parts as broadcasts.)
+//
+// Hostile or mismatched input (issue #15): a receiver takes no length on trust. It matches every run
+// message (MPI_Mprobe) and compares its real size with the table before the decoder allocates
+// anything, and the decoder's out-of-band budget is those checked sizes; container lengths are bounded
+// by the bytes left (serialize.hpp). One function, start_object, receives for recv, irecv, matched
+// messages and sendrecv, so they reach the same verdict. Whatever it rejects (wrong type, corrupt
+// stream, a run whose size disagrees, a damaged table), it still takes exactly that object's runs off
+// the wire - the frame and the checked table each say how many there are, so one damaged byte leaves
+// the count known - so the sender completes and the next message on that (source, tag) arrives
+// intact; only mpixx::error leaves (std::bad_alloc becomes MPI_ERR_NO_MEM). Streams without runs carry
+// neither frame nor table, and every stream says what it holds, so ranks built with different
+// MPIXX_TYPE_CHECK or MPIXX_OOB_THRESHOLD understand each other.
 //
 // Counts: without the MPI-4 large-count (_c) calls one message holds at most INT_MAX bytes. Every
 // size is checked against that limit before anything is sent (MPI_ERR_COUNT, never a wrapped count),
@@ -30,7 +38,9 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <new>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -140,31 +150,52 @@ inline bool message_fits(std::size_t bytes, const std::vector<oob_out>& runs, st
 
 // ---- the run table ----
 
+/// First bytes of a message with runs: a frame word ("MPXF") and the number of runs. A stream never
+/// starts with it (its first byte is format_version), and it survives a damaged table: a receiver
+/// then still knows how many run messages to take off the wire.
+inline constexpr std::uint32_t frame_magic = 0x4658504d;
+inline constexpr std::size_t frame_bytes = 8;
 inline constexpr std::uint64_t run_table_magic = 0x4d505852; // "MPXR"
 
-/// Appends the table of the runs' sizes to an encoded stream (only streams with runs get one).
-inline void append_run_table(std::vector<std::byte>& bytes, const std::vector<oob_out>& runs) {
-    if (runs.empty()) return;
+/// The check word of a table: FNV-1a over its sizes and count (any damage to them shows).
+inline std::uint64_t table_check(const std::byte* sizes, std::size_t count) noexcept {
+    std::uint64_t h = 0xcbf29ce484222325u ^ count;
+    for (std::size_t i = 0; i < 8 * count; ++i) h = (h ^ static_cast<std::uint8_t>(sizes[i])) * 0x100000001b3u;
+    return h;
+}
+
+/// Frames an encoded message (`bytes` starts with frame_bytes left by encode_into): without runs the
+/// stream alone is sent; with runs the frame is filled and the table appended:
+///     [frame: magic, n][stream][u64 size of run 0] ... [u64 size of run n-1][u64 check][u64 magic << 32 | n]
+inline std::span<const std::byte> frame_message(std::vector<std::byte>& bytes, const std::vector<oob_out>& runs) {
+    if (runs.empty()) return std::span<const std::byte>(bytes).subspan(frame_bytes);
     if (runs.size() >= (std::uint64_t{1} << 32)) [[unlikely]]
         throw_usage("mpixx::serialize", MPI_ERR_COUNT, "more than 2^32 out-of-band runs in one object");
+    const auto n32 = static_cast<std::uint32_t>(runs.size());
+    std::memcpy(bytes.data(), &frame_magic, 4);
+    std::memcpy(bytes.data() + 4, &n32, 4);
     const std::size_t at = bytes.size();
-    bytes.resize(at + 8 * (runs.size() + 1));
+    bytes.resize(at + 8 * (runs.size() + 2));
     std::byte* p = bytes.data() + at;
     for (const auto& r : runs) {
         const std::uint64_t n = r.bytes;
         std::memcpy(p, &n, 8);
         p += 8;
     }
+    const std::uint64_t check = table_check(bytes.data() + at, runs.size());
+    std::memcpy(p, &check, 8);
     const std::uint64_t last = (run_table_magic << 32) | runs.size();
-    std::memcpy(p, &last, 8);
+    std::memcpy(p + 8, &last, 8);
+    return bytes;
 }
 
 /// A received message split into its stream and its table of runs.
 struct run_table {
     std::span<const std::byte> stream;
-    const std::byte* sizes = nullptr; // `count` unaligned u64
-    std::size_t count = 0;
+    const std::byte* sizes = nullptr; // `count` unaligned u64 (null when `bad`)
+    std::size_t count = 0;            // run messages that follow (also when `bad`: from the frame)
     std::size_t total = 0;
+    const char* bad = nullptr; // why the frame or table cannot be trusted
 
     [[nodiscard]] std::size_t size(std::size_t i) const noexcept {
         std::uint64_t n = 0;
@@ -180,112 +211,150 @@ struct run_table {
     }
 };
 
-/// Splits a message; throws (corrupt) when its header flags runs but the table is not valid.
-inline run_table split_message(std::span<const std::byte> msg) {
+/// Splits a message. A frame and a table that disagree, or a table whose check fails, leave the
+/// table `bad`, with `count` the runs to take off the wire anyway (the table's when its check holds,
+/// else the frame's): one damaged byte never makes a receiver wait for runs that were not sent.
+inline run_table split_message(std::span<const std::byte> msg) noexcept {
     run_table t{msg};
-    if (msg.size() < 2 || msg[0] != std::byte{format_version} || (msg[1] & std::byte{flag_oob}) == std::byte{0})
-        return t; // no runs (or not a stream at all: the decoder says so)
-    std::uint64_t last = 0;
-    if (msg.size() >= 2 + 8) std::memcpy(&last, msg.data() + msg.size() - 8, 8);
-    const std::uint64_t n = last & 0xffffffffu;
-    if ((last >> 32) != run_table_magic || n == 0 || n > (msg.size() - 2 - 8) / 8) [[unlikely]]
-        throw_corrupt("missing or bad table of out-of-band runs");
-    t.count = static_cast<std::size_t>(n);
-    t.sizes = msg.data() + msg.size() - 8 * (t.count + 1);
+    std::uint32_t magic = 0, front = 0;
+    const bool framed = msg.size() >= frame_bytes && (std::memcpy(&magic, msg.data(), 4), magic == frame_magic);
+    if (framed) std::memcpy(&front, msg.data() + 4, 4);
+    std::uint64_t back = 0;
+    if (msg.size() >= frame_bytes + 24) {
+        std::uint64_t last = 0, check = 0;
+        std::memcpy(&last, msg.data() + msg.size() - 8, 8);
+        const std::uint64_t n = last & 0xffffffffu;
+        if ((last >> 32) == run_table_magic && n != 0 && n <= (msg.size() - frame_bytes - 16) / 8) {
+            const std::byte* sizes = msg.data() + msg.size() - 8 * (n + 2);
+            std::memcpy(&check, msg.data() + msg.size() - 16, 8);
+            if (check == table_check(sizes, static_cast<std::size_t>(n))) {
+                back = n;
+                t.sizes = sizes;
+            }
+        }
+    }
+    if (!framed && back == 0) return t; // a stream without runs (or not a stream: the decoder says so)
+    t.count = static_cast<std::size_t>(back != 0 ? back : front);
+    if (!framed || back == 0 || front != back) [[unlikely]] {
+        t.bad = "damaged frame or table of out-of-band runs";
+        t.sizes = nullptr;
+        return t;
+    }
     for (std::size_t i = 0; i < t.count; ++i) {
         const std::size_t s = t.size(i);
-        if (s == 0 || s > no_count_limit - t.total) [[unlikely]]
-            throw_corrupt("bad size in the table of out-of-band runs");
+        if (s == 0 || s > count_limit || s > no_count_limit - t.total) [[unlikely]] {
+            t.bad = "bad size in the table of out-of-band runs";
+            t.sizes = nullptr;
+            return t;
+        }
         t.total += s;
     }
-    t.stream = msg.first(msg.size() - 8 * (t.count + 1));
+    t.stream = msg.subspan(frame_bytes, msg.size() - frame_bytes - 8 * (t.count + 2));
     return t;
 }
 
-// ---- receiving runs ----
+// ---- receiving ----
 
-/// MPI_Irecv of `n` bytes, MPI_Irecv_c above INT_MAX (MPI_ERR_COUNT without it). Returns the MPI code.
-inline int irecv_bytes(void* p, std::size_t n, MPI_Comm comm, int source, int tag, MPI_Request* r) noexcept {
-    if (n <= static_cast<std::size_t>(INT_MAX)) return MPI_Irecv(p, static_cast<int>(n), MPI_BYTE, source, tag, comm, r);
-#if MPI_VERSION >= 4
-    return MPI_Irecv_c(p, static_cast<MPI_Count>(n), MPI_BYTE, source, tag, comm, r);
-#else
-    return MPI_ERR_COUNT;
-#endif
+/// Throws the error of a message the decoder cannot take (cold path).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_run_size(std::size_t i, std::size_t real, std::size_t told) {
+    throw_usage(decode_routine, MPI_ERR_TRUNCATE,
+                "corrupt stream: out-of-band run " + std::to_string(i) + " is " + std::to_string(real) +
+                    " bytes, its object's table says " + std::to_string(told) + " (nothing was allocated for it)");
+}
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_no_memory() {
+    throw_usage(decode_routine, MPI_ERR_NO_MEM, "out of memory while decoding a received object");
 }
 
-/// Takes the out-of-band runs of a message whose decode failed off the wire: receives of count 0, which
-/// MPI completes with MPI_ERR_TRUNCATE once it has consumed each run (see drop_message), or receives
-/// into scratch memory where that is unsafe (Open MPI) or the communicator would not return that error.
-/// The destructor waits.
-class run_drain {
-public:
-    run_drain() = default;
-    run_drain(const run_drain&) = delete;
-    run_drain& operator=(const run_drain&) = delete;
-    ~run_drain() { wait(); }
+/// decode_into of a received stream: never lets std::bad_alloc (or a length error) out, only mpixx::error.
+template <class T>
+void decode_received(std::span<const std::byte> stream, T& out, std::vector<oob_in>& in, std::size_t oob_total) {
+    try {
+        decode_into(stream, out, in, oob_total);
+    } catch (const std::bad_alloc&) {
+        throw_no_memory();
+    } catch (const std::length_error&) {
+        throw_corrupt("a length exceeds what a container can hold");
+    }
+}
 
-    /// Posts the drops of runs [first, t.count) from (source, tag) of `comm`.
-    void post(const run_table& t, std::size_t first, MPI_Comm comm, int source, int tag) noexcept {
-        static std::byte nowhere;
-        try {
-            const bool truncate = truncating_drop_is_safe && returns_errors(comm);
-            reqs_.reserve(reqs_.size() + t.count - first);
-            for (std::size_t i = first; i < t.count; ++i) {
-                MPI_Request r = MPI_REQUEST_NULL;
-                void* to = &nowhere;
-                std::size_t n = 0;
-                if (!truncate) {
-                    n = t.size(i);
-                    to = scratch_.emplace_back(n).data();
-                }
-                if (irecv_bytes(to, n, comm, source, tag, &r) == MPI_SUCCESS) reqs_.push_back(r);
-            }
-        } catch (...) { // out of memory: the runs not posted stay on the wire
+/// deserialize_into of a received stream (collectives): only mpixx::error gets out.
+template <class T>
+void deserialize_received(std::span<const std::byte> stream, T& out) {
+    try {
+        deserialize_into(stream, out);
+    } catch (const std::bad_alloc&) {
+        throw_no_memory();
+    } catch (const std::length_error&) {
+        throw_corrupt("a length exceeds what a container can hold");
+    }
+}
+
+/// The run messages of one object, matched (MPI_Mprobe) from its sender and tag before anything is
+/// allocated for them: their real sizes are known, and no other receive can take them. Whatever is
+/// still matched when this goes (a failed decode, a damaged table, an exception) is received and
+/// dropped, so the sender completes and the next message on that (source, tag) arrives intact.
+class matched_runs {
+public:
+    explicit matched_runs(MPI_Comm comm) noexcept : comm_(comm) {}
+    matched_runs(const matched_runs&) = delete;
+    matched_runs& operator=(const matched_runs&) = delete;
+    ~matched_runs() { drop(); }
+
+    /// Matches `count` run messages from (source, tag), in order (MPI's non-overtaking rule).
+    void match(std::size_t count, int source, int tag) {
+        msgs_.reserve(count);
+        sizes_.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            MPI_Message m = MPI_MESSAGE_NULL;
+            MPI_Status st;
+            if (const int rc = MPI_Mprobe(source, tag, comm_, &m, &st); rc != MPI_SUCCESS) [[unlikely]]
+                throw_mpi_error(rc, "MPI_Mprobe");
+            MPI_Count n = 0;
+            MPI_Get_elements_x(&st, MPI_BYTE, &n);
+            msgs_.push_back(m);
+            sizes_.push_back({static_cast<std::size_t>(n), st});
         }
     }
-    /// Waits until every posted drop completed (their truncation errors are expected and ignored).
-    void wait() noexcept {
-        for (auto& r : reqs_)
-            if (r != MPI_REQUEST_NULL) MPI_Wait(&r, MPI_STATUS_IGNORE);
-        reqs_.clear();
-        scratch_.clear();
+    /// Throws (before anything is allocated) when a run's real size is not the table's.
+    void check(const run_table& t) const {
+        for (std::size_t i = 0; i < msgs_.size(); ++i)
+            if (sizes_[i].bytes != t.size(i)) [[unlikely]]
+                throw_run_size(i, sizes_[i].bytes, t.size(i));
+    }
+    /// Posts the receive of each run into the place the decoder prepared (sizes already checked).
+    void receive(const std::vector<oob_in>& in, std::vector<MPI_Request>& reqs) {
+        reqs.reserve(reqs.size() + in.size());
+        for (std::size_t i = 0; i < in.size(); ++i) {
+            MPI_Request r = MPI_REQUEST_NULL;
+            int rc = MPI_ERR_COUNT;
+            if (in[i].bytes <= static_cast<std::size_t>(INT_MAX))
+                rc = MPI_Imrecv(in[i].data, static_cast<int>(in[i].bytes), MPI_BYTE, &msgs_[i], &r);
+#if MPI_VERSION >= 4
+            else
+                rc = MPI_Imrecv_c(in[i].data, static_cast<MPI_Count>(in[i].bytes), MPI_BYTE, &msgs_[i], &r);
+#endif
+            if (rc != MPI_SUCCESS) [[unlikely]]
+                throw_mpi_error(rc, "MPI_Imrecv"); // the runs not posted are dropped by the destructor
+            msgs_[i] = MPI_MESSAGE_NULL;
+            reqs.push_back(r);
+        }
+        msgs_.clear();
     }
 
 private:
-    std::vector<MPI_Request> reqs_;
-    std::vector<std::vector<std::byte>> scratch_;
+    void drop() noexcept {
+        for (std::size_t i = 0; i < msgs_.size(); ++i)
+            if (msgs_[i] != MPI_MESSAGE_NULL) drop_message(msgs_[i], sizes_[i].st, comm_);
+        msgs_.clear();
+    }
+    struct probed {
+        std::size_t bytes;
+        MPI_Status st;
+    };
+    MPI_Comm comm_;
+    std::vector<MPI_Message> msgs_;
+    std::vector<probed> sizes_;
 };
-
-/// Decodes the stream of `t` into `out`; `in` then lists where each run goes. On failure (or when the
-/// decoder and the sender's table disagree) the runs are dropped through `drain` and the error rethrown.
-template <class T>
-void decode_message(const run_table& t, T& out, std::vector<oob_in>& in, MPI_Comm comm, int source, int tag,
-                    run_drain& drain) {
-    try {
-        decode_into(t.stream, out, in, t.total);
-        if (!t.matches(in)) [[unlikely]]
-            throw_corrupt("the out-of-band runs differ from the sender's table");
-    } catch (...) {
-        drain.post(t, 0, comm, source, tag);
-        throw;
-    }
-}
-
-/// Posts the receive of each run into the place the decoder prepared (appended to `reqs`). When MPI
-/// fails, the runs not posted are dropped through `drain`, so the sender still completes.
-inline void post_runs(const std::vector<oob_in>& in, const run_table& t, MPI_Comm comm, int source, int tag,
-                      std::vector<MPI_Request>& reqs, run_drain& drain) {
-    reqs.reserve(reqs.size() + in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        MPI_Request r = MPI_REQUEST_NULL;
-        if (const int rc = irecv_bytes(in[i].data, in[i].bytes, comm, source, tag, &r); rc != MPI_SUCCESS) [[unlikely]] {
-            drain.post(t, i, comm, source, tag);
-            throw_mpi_error(rc, "MPI_Irecv");
-        }
-        reqs.push_back(r);
-    }
-}
 
 /// Waits for every request (all of them, also after an error), then reports the first error.
 inline void wait_each(std::vector<MPI_Request>& reqs, const char* routine) {
@@ -309,71 +378,83 @@ inline void wait_each_noexcept(std::vector<MPI_Request>& reqs) noexcept {
                 "(match it with comm.mprobe/improbe)");
 }
 
+/// Buffers of one object receive (reused by every blocking receive of a thread).
+struct inbound {
+    std::vector<std::byte> bytes;
+    std::vector<oob_in> in;
+};
+
 /// Buffers reused by every blocking object message of this thread: after warm-up, sending and receiving
 /// small objects allocates nothing.
 struct object_scratch {
     std::vector<std::byte> bytes;
     std::vector<oob_out> out;
-    std::vector<oob_in> in;
+    inbound in;
+    std::vector<MPI_Request> reqs;
 };
 inline object_scratch& scratch() {
     thread_local object_scratch s;
     return s;
 }
 
-/// Receives the matched message `m` (sent by an object send on `comm`) into `out`: the stream, then
-/// each run in place. A message from proc_null leaves `out` as it is.
+/// THE receive of an object (recv, irecv, matched messages, sendrecv: one validation path). Receives
+/// the stream of the matched message `m` (its size from the matched probe), matches every run message
+/// and checks its real size against the table, decodes into `out` (out-of-band runs budgeted by the
+/// checked sizes), checks that the decoder asks for exactly those runs, then posts their receives
+/// (appended to `reqs`). Any failure takes the object's runs off the wire before the error leaves. A
+/// message from proc_null leaves `out` as it is.
 template <class T>
-void recv_matched(message& m, MPI_Comm comm, T& out) {
+void start_object(message& m, MPI_Comm comm, T& out, inbound& b, std::vector<MPI_Request>& reqs) {
     const status st = m.status();
     if (st.source() == MPI_PROC_NULL) {
         m.recv(std::span<std::byte>{});
         return;
     }
-    auto& s = scratch();
-    m.recv_resize(s.bytes); // one MPI_Get_count, one MPI_Mrecv
-    const run_table t = split_message(s.bytes);
+    m.recv_resize(b.bytes); // one MPI_Get_count, one MPI_Mrecv
+    const run_table t = split_message(b.bytes);
     if (t.count != 0 && comm == MPI_COMM_NULL) [[unlikely]]
         throw_no_comm();
-    run_drain drain; // waits for dropped runs before an error leaves this function
-    decode_message(t, out, s.in, comm, st.source(), st.tag(), drain);
-    if (t.count == 0) return;
-    std::vector<MPI_Request> reqs;
-    try {
-        post_runs(s.in, t, comm, st.source(), st.tag(), reqs, drain);
-    } catch (...) {
-        wait_each_noexcept(reqs);
-        throw;
-    }
-    wait_each(reqs, "MPI_Wait");
+    matched_runs runs(comm); // drops what it still holds when an error leaves
+    if (t.count != 0) runs.match(t.count, st.source(), st.tag());
+    if (t.bad != nullptr) [[unlikely]]
+        throw_corrupt(t.bad);
+    if (t.count != 0) runs.check(t);
+    decode_received(t.stream, out, b.in, t.total);
+    if (!t.matches(b.in)) [[unlikely]]
+        throw_corrupt("the out-of-band runs differ from the sender's table");
+    if (t.count != 0) runs.receive(b.in, reqs);
 }
 
-/// An object receive in flight: the stream is received and decoded at once, the receives of its runs
-/// are posted (the last one's request is the caller's), and finish() hands the object over.
+/// Receives the matched message `m` (sent by an object send on `comm`) into `out` (start_object, then
+/// waits for the runs).
+template <class T>
+void recv_matched(message& m, MPI_Comm comm, T& out) {
+    auto& s = scratch();
+    s.reqs.clear();
+    try {
+        start_object(m, comm, out, s.in, s.reqs);
+    } catch (...) {
+        wait_each_noexcept(s.reqs);
+        throw;
+    }
+    if (!s.reqs.empty()) wait_each(s.reqs, "MPI_Wait");
+}
+
+/// An object receive in flight: start_object at once, the last run's request is the caller's, and
+/// finish() hands the object over.
 template <class T>
 class object_inbox {
 public:
     object_inbox() = default;
     object_inbox(const object_inbox&) = delete;
     object_inbox& operator=(const object_inbox&) = delete;
-    ~object_inbox() { wait_each_noexcept(runs_); } // then drain_ waits for dropped runs
+    ~object_inbox() { wait_each_noexcept(runs_); }
 
-    /// Receives and decodes the stream of `m` and posts its runs; `r` gets the last run's request
-    /// (null without runs). A failed decode drops the runs and rethrows.
+    /// Receives, checks and decodes the stream of `m` and posts its runs; `r` gets the last run's
+    /// request (null without runs). A failure takes the runs off the wire and rethrows.
     void start(message& m, MPI_Comm comm, MPI_Request& r) {
-        const status st = m.status();
-        if (st.source() == MPI_PROC_NULL) {
-            m.recv(std::span<std::byte>{});
-            return;
-        }
-        std::vector<std::byte> bytes;
-        m.recv_resize(bytes); // matched: the sender is already sending it
-        const run_table t = split_message(bytes);
-        if (t.count != 0 && comm == MPI_COMM_NULL) [[unlikely]]
-            throw_no_comm();
-        std::vector<oob_in> in;
-        decode_message(t, out_, in, comm, st.source(), st.tag(), drain_);
-        post_runs(in, t, comm, st.source(), st.tag(), runs_, drain_);
+        inbound b;
+        start_object(m, comm, out_, b, runs_);
         if (!runs_.empty()) { // the last run completes last: it is the request's own handle
             r = runs_.back();
             runs_.pop_back();
@@ -388,9 +469,7 @@ public:
 private:
     T out_{};
     std::vector<MPI_Request> runs_;
-    run_drain drain_;
 };
-
 /// The payload of message::irecv<T>() for an object.
 template <class T>
 struct matched_object_recv final : request_payload<T> {
@@ -420,12 +499,13 @@ struct matched_object {
 /// Encodes `value` for the wire (stream, then the table of its runs) and refuses, before anything is
 /// sent, a message or run that one MPI call of `limit` bytes cannot carry.
 template <class T>
-void encode_message(std::vector<std::byte>& bytes, std::vector<oob_out>& runs, const T& value, std::size_t limit,
-                    const char* routine) {
-    encode_into(bytes, runs, value);
-    append_run_table(bytes, runs);
-    if (!message_fits(bytes.size(), runs, limit)) [[unlikely]]
+std::span<const std::byte> encode_message(std::vector<std::byte>& bytes, std::vector<oob_out>& runs, const T& value,
+                                          std::size_t limit, const char* routine) {
+    encode_into(bytes, runs, value, default_oob_threshold, type_check_enabled, frame_bytes);
+    const std::span<const std::byte> msg = frame_message(bytes, runs);
+    if (!message_fits(msg.size(), runs, limit)) [[unlikely]]
         throw_too_large(routine, limit);
+    return msg;
 }
 
 /// MPI_Isend/MPI_Issend of `n` bytes (the _c twin above INT_MAX). Returns the MPI code.
@@ -446,7 +526,7 @@ inline int isend_bytes(const void* p, std::size_t n, bool sync, MPI_Comm comm, i
 /// Posts the stream (MPI_Issend when `sync`) and then each run as non-blocking sends, appended to
 /// `reqs`. On a throw nothing stays in flight: what this call posted is cancelled and waited for (a
 /// send MPI cannot cancel completes once the receiver takes it) before the error propagates.
-inline void post_message(const std::vector<std::byte>& bytes, const std::vector<oob_out>& runs, MPI_Comm comm,
+inline void post_message(std::span<const std::byte> bytes, const std::vector<oob_out>& runs, MPI_Comm comm,
                          int dest, int tag, bool sync, std::vector<MPI_Request>& reqs) {
     reqs.reserve(reqs.size() + 1 + runs.size()); // no allocation once the first send is posted
     const std::size_t first = reqs.size();

@@ -59,8 +59,10 @@ inline constexpr std::size_t default_oob_threshold = MPIXX_OOB_THRESHOLD;
 /// Threshold meaning "everything inline".
 inline constexpr std::size_t never_oob = std::numeric_limits<std::size_t>::max();
 /// Containers of elements whose encoding may be empty (std::monostate, user hooks, ...) cannot be
-/// bounded by the stream size: one decode accepts at most (stream bytes + this) such elements in all.
-inline constexpr std::size_t max_empty_elements = std::size_t{1} << 20;
+/// bounded by the stream size alone. One decode accepts as many such elements as the stream has bytes
+/// (each may take one), plus elements of at most this many bytes in memory in all: a 5-byte stream
+/// never makes the decoder allocate 2^20 elements of a 512-byte class (hostile lengths, issue #15).
+inline constexpr std::size_t max_empty_bytes = std::size_t{1} << 20;
 
 /// An out-of-band run left out of the byte stream by the encoder: send these bytes separately.
 struct oob_out {
@@ -450,6 +452,7 @@ public:
     };
 
     void write_header(std::string_view type) {
+        header_at_ = static_cast<std::size_t>(cur_ - buf_->data()); // after a prefix the caller wrote
         write_u8(detail::format_version);
         write_u8(type.empty() ? 0 : detail::flag_type_name);
         if (!type.empty()) {
@@ -460,7 +463,7 @@ public:
     /// Trims the buffer to what was written and marks out-of-band streams in the header.
     void finish() {
         buf_->resize(static_cast<std::size_t>(cur_ - buf_->data()));
-        if (segs_ != nullptr && !segs_->empty()) (*buf_)[1] |= std::byte{detail::flag_oob};
+        if (segs_ != nullptr && !segs_->empty()) (*buf_)[header_at_ + 1] |= std::byte{detail::flag_oob};
     }
 
 private:
@@ -502,6 +505,7 @@ private:
     std::byte* end_ = nullptr;
     std::vector<detail::oob_out>* segs_;
     std::size_t threshold_;
+    std::size_t header_at_ = 0;
     int inline_depth_ = 0;
 };
 
@@ -523,7 +527,7 @@ public:
     input_archive(std::span<const std::byte> bytes, std::vector<detail::oob_in>* segs,
                   std::size_t max_oob_bytes) noexcept
         : cur_(bytes.data()), end_(bytes.data() + bytes.size()), segs_(segs), oob_budget_(max_oob_bytes),
-          empty_budget_(detail::sat_add(bytes.size(), detail::max_empty_elements)) {}
+          empty_count_(bytes.size()), empty_bytes_(detail::max_empty_bytes) {}
     input_archive(const input_archive&) = delete;
     input_archive& operator=(const input_archive&) = delete;
 
@@ -559,18 +563,22 @@ public:
         return read_varint_slow();
     }
 
-    /// A container length whose elements each take at least MinElement bytes; rejects lengths that
-    /// cannot fit, so a hostile length never causes a large allocation.
-    template <std::size_t MinElement>
+    /// A container length whose elements each take at least MinElement bytes in the stream and
+    /// ElemSize bytes in memory; rejects lengths that cannot fit, so a hostile length never causes a
+    /// large allocation (at most the stream's bytes times ElemSize, plus max_empty_bytes per decode).
+    template <std::size_t MinElement, std::size_t ElemSize = 1>
     std::size_t read_length() {
         const std::uint64_t n = read_varint();
         if constexpr (MinElement != 0) {
             if (n > remaining() / MinElement) [[unlikely]]
                 detail::throw_bad_length(n, remaining());
-        } else { // elements may be empty: a budget shared by the whole decode
-            if (n > empty_budget_) [[unlikely]]
+        } else { // elements may be empty: budgets shared by the whole decode
+            const std::uint64_t counted = std::min<std::uint64_t>(n, empty_count_);
+            const std::uint64_t extra = n - counted; // beyond one stream byte each: charged in memory bytes
+            if (extra > empty_bytes_ / std::max<std::size_t>(ElemSize, 1)) [[unlikely]]
                 detail::throw_bad_length(n, remaining());
-            empty_budget_ -= static_cast<std::size_t>(n);
+            empty_count_ -= static_cast<std::size_t>(counted);
+            empty_bytes_ -= static_cast<std::size_t>(extra) * std::max<std::size_t>(ElemSize, 1);
         }
         return static_cast<std::size_t>(n);
     }
@@ -660,7 +668,8 @@ private:
     const std::byte* end_;
     std::vector<detail::oob_in>* segs_;
     std::size_t oob_budget_;
-    std::size_t empty_budget_;
+    std::size_t empty_count_;
+    std::size_t empty_bytes_;
     std::uint8_t flags_ = 0;
     int inline_depth_ = 0;
 };

@@ -168,7 +168,7 @@ void load_associative(input_archive& ar, T& v) {
         else
             return min_size_v<K>;
     }();
-    const std::size_t n = ar.read_length<min_entry>();
+    const std::size_t n = ar.read_length<min_entry, sizeof(typename T::value_type) + 4 * sizeof(void*)>(); // a node
     K scratch{};
     std::size_t i = 0;
     auto it = v.begin();
@@ -249,7 +249,7 @@ void load(input_archive& ar, T& v) {
             v.resize(r.count);
             load_run_into(ar, r, v.data());
         } else {
-            v.resize(ar.read_length<min_size_v<E>>());
+            v.resize(ar.read_length<min_size_v<E>, sizeof(E)>());
             for (E& e : v) detail::load(ar, e);
         }
     } else if constexpr (f == family::fixed_array) {
@@ -265,7 +265,7 @@ void load(input_archive& ar, T& v) {
             for (E& e : v) detail::load(ar, e);
         }
     } else if constexpr (f == family::sequence) {
-        v.resize(ar.read_length<min_size_v<typename T::value_type>>());
+        v.resize(ar.read_length<min_size_v<typename T::value_type>, sizeof(typename T::value_type) + 2 * sizeof(void*)>());
         for (auto& e : v) detail::load(ar, e);
     } else if constexpr (f == family::unique_map || f == family::multi_map || f == family::unique_set ||
                          f == family::multi_set) {
