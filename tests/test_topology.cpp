@@ -240,3 +240,107 @@ TEST_CASE("topology: bad Cartesian arguments throw before MPI sees them") {
     }
     CHECK(handle_counts::now() == before);
 }
+
+TEST_CASE("topology: a graph communicator (star) agrees with MPI and carries messages") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        const int p = world.size();
+        std::vector<std::vector<int>> adj(static_cast<std::size_t>(p));
+        for (int i = 1; i < p; ++i) {
+            adj[0].push_back(i);
+            adj[static_cast<std::size_t>(i)].push_back(0);
+        }
+        auto star = mpixx::graph_create(world, adj);
+        REQUIRE(!star.is_null());
+        CHECK(mpixx::topology_of(star) == mpixx::topology_kind::graph);
+        CHECK(star.nnodes() == p);
+        CHECK(star.neighbors() == adj[static_cast<std::size_t>(world.rank())]);
+        CHECK(star.in_degree() == (world.rank() == 0 ? p - 1 : 1));
+        CHECK(star.out_degree() == star.in_degree());
+        for (int r = 0; r < p; ++r) {
+            int n = 0;
+            MPI_Graph_neighbors_count(star.native(), r, &n);
+            std::vector<int> mpi(static_cast<std::size_t>(n) + 1);
+            MPI_Graph_neighbors(star.native(), r, n, mpi.data());
+            mpi.pop_back();
+            CHECK(star.neighbors(r) == mpi);
+        }
+        CHECK(star.index().size() == static_cast<std::size_t>(p));
+        CHECK(star.edges().size() == static_cast<std::size_t>(2 * (p - 1)));
+        // the hub sends each leaf its rank squared
+        if (star.rank() == 0)
+            for (int leaf : star.neighbors()) star.send(leaf * leaf, leaf, 9);
+        else CHECK(star.recv<int>(0, 9) == star.rank() * star.rank());
+        CHECK(star.allreduce(star.in_degree(), mpixx::sum) == 2 * (p - 1));
+        auto copy = mpixx::graph_communicator::from(star.dup());
+        CHECK(copy.neighbors() == star.neighbors());
+        CHECK(error_class_of([&] { (void)mpixx::graph_communicator::from(world); }) == MPI_ERR_TOPOLOGY);
+        CHECK(error_class_of([&] { (void)mpixx::cart_communicator::from(star); }) == MPI_ERR_TOPOLOGY);
+        CHECK(error_class_of([&] { (void)star.neighbors(p); }) == MPI_ERR_RANK);
+
+        // fewer nodes than processes: the last process is left out
+        std::vector<int> index(static_cast<std::size_t>(p > 1 ? p - 1 : 1), 0);
+        auto part = mpixx::graph_create(world, index, std::vector<int>{});
+        CHECK(part.is_null() == (p > 1 && world.rank() == p - 1));
+        if (!part.is_null()) CHECK(part.neighbors().empty());
+
+        CHECK(error_class_of([&] { (void)mpixx::graph_create(world, {1, 0}, {0}); }) == MPI_ERR_ARG); // decreasing
+        CHECK(error_class_of([&] { (void)mpixx::graph_create(world, {2}, {0}); }) == MPI_ERR_ARG);    // edges short
+        CHECK(error_class_of([&] { (void)mpixx::graph_create(world, {1}, {1}); }) == MPI_ERR_RANK);   // no node 1
+        std::vector<int> too_many(static_cast<std::size_t>(p + 1), 0);
+        CHECK(error_class_of([&] { (void)mpixx::graph_create(world, too_many, std::vector<int>{}); }) == MPI_ERR_ARG);
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("topology: distributed graphs, weighted and unweighted") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        const int p = world.size(), me = world.rank();
+        const int left = (me + p - 1) % p, right = (me + 1) % p;
+        auto ring = mpixx::dist_graph_create_adjacent(world, {left}, {right});
+        CHECK(mpixx::topology_of(ring) == mpixx::topology_kind::dist_graph);
+        CHECK(ring.in_degree() == 1);
+        CHECK(ring.out_degree() == 1);
+        CHECK(ring.sources() == std::vector<int>{left});
+        CHECK(ring.destinations() == std::vector<int>{right});
+        CHECK(!ring.weighted());
+        CHECK(ring.source_weights().empty());
+        int got = -1;
+        ring.sendrecv(me, ring.destinations()[0], 1, got, ring.sources()[0], 1);
+        CHECK(got == left);
+
+        // weighted: receive from both sides, send to the right only (every rank's edges agree)
+        const std::vector<int> src{left, right}, sw{10 + left, 20 + right};
+        const std::vector<int> dst{right, left}, dw{30 + right, 40 + left};
+        auto w = mpixx::dist_graph_create_adjacent(world, src, dst, sw, dw);
+        CHECK(w.weighted());
+        CHECK(w.in_degree() == 2);
+        CHECK(w.out_degree() == 2);
+        CHECK(w.sources() == src);
+        CHECK(w.destinations() == dst);
+        CHECK(w.source_weights() == sw);
+        CHECK(w.dest_weights() == dw);
+        CHECK(w.allreduce(w.out_degree(), mpixx::sum) == 2 * p);
+
+        // weighted with no neighbour at all (MPI_WEIGHTS_EMPTY)
+        auto lonely = mpixx::dist_graph_create_adjacent(world, std::vector<int>{}, std::vector<int>{},
+                                                        std::vector<int>{}, std::vector<int>{});
+        CHECK(lonely.in_degree() == 0);
+        CHECK(lonely.out_degree() == 0);
+        CHECK(lonely.weighted());
+        auto again = mpixx::dist_graph_communicator::from(lonely.dup());
+        CHECK(again.weighted());
+        CHECK(error_class_of([&] { (void)mpixx::dist_graph_communicator::from(world); }) == MPI_ERR_TOPOLOGY);
+
+        CHECK(error_class_of([&] { (void)mpixx::dist_graph_create_adjacent(world, {p}, {right}); }) == MPI_ERR_RANK);
+        CHECK(error_class_of([&] { (void)mpixx::dist_graph_create_adjacent(world, {left}, {-1}); }) == MPI_ERR_RANK);
+        CHECK(error_class_of([&] { (void)mpixx::dist_graph_create_adjacent(world, {left}, {right}, {1, 2}, {1}); }) ==
+              MPI_ERR_ARG);
+        CHECK(error_class_of([&] { (void)mpixx::dist_graph_create_adjacent(world, {left}, {right}, {1}, {-1}); }) ==
+              MPI_ERR_ARG);
+    }
+    CHECK(handle_counts::now() == before);
+}

@@ -20,6 +20,8 @@
 #include <mpixx/detail/topology_common.hpp>
 
 #include <climits>
+#include <concepts>
+#include <ranges>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -304,6 +306,250 @@ private:
     MPIXX_CALL(MPI_Cart_create, comm.native(), static_cast<int>(nd), dims.data(), periods.data(), reorder ? 1 : 0, &c);
     if (c == MPI_COMM_NULL) return cart_communicator();
     return cart_communicator::from(detail::own_created(c));
+}
+
+/// A communicator whose processes form a graph (MPI_Graph_create): node i is rank i, its neighbours are
+/// edges[index[i-1] .. index[i]). Neighbourhood collectives see neighbors() in both directions (in and
+/// out degree are the number of neighbours). Cheap to copy.
+class graph_communicator : public detail::neighbor_layer {
+public:
+    /// A null graph communicator (what processes beyond the graph's nodes get).
+    graph_communicator() = default;
+
+    /// The graph communicator `comm` already is, sharing its handle; MPI_ERR_TOPOLOGY if it has no graph
+    /// topology.
+    [[nodiscard]] static graph_communicator from(communicator comm) {
+        const int status = detail::topo_status(comm, "mpixx::graph_communicator::from");
+        if (status != MPI_GRAPH) [[unlikely]]
+            detail::throw_not_topology("mpixx::graph_communicator::from", "a graph one", status);
+        auto s = std::make_shared<state>();
+        int nnodes = 0, nedges = 0;
+        MPIXX_CALL(MPI_Graphdims_get, comm.native(), &nnodes, &nedges);
+        s->index.resize(static_cast<std::size_t>(nnodes));
+        s->edges.resize(static_cast<std::size_t>(nedges));
+        if (nnodes > 0)
+            MPIXX_CALL(MPI_Graph_get, comm.native(), nnodes, nedges, s->index.data(),
+                       nedges > 0 ? s->edges.data() : s->index.data()); // never a null array
+        const int me = comm.rank();
+        const int first = me == 0 ? 0 : s->index[static_cast<std::size_t>(me) - 1];
+        const int degree = s->index[static_cast<std::size_t>(me)] - first;
+        return graph_communicator(std::move(comm), std::move(s), degree);
+    }
+    /// Wraps an existing graph handle without owning it; MPI_ERR_TOPOLOGY if it is not a graph.
+    [[nodiscard]] static graph_communicator wrap(MPI_Comm comm) { return from(communicator::wrap(comm)); }
+    /// Takes ownership of a graph handle (freed with the last copy, also when it is not a graph).
+    [[nodiscard]] static graph_communicator adopt(MPI_Comm comm) { return from(communicator::adopt(comm)); }
+
+    /// Number of nodes (= size()).
+    [[nodiscard]] int nnodes() const { return static_cast<int>(get("mpixx::graph_communicator::nnodes").index.size()); }
+    /// The graph's index array: node i's neighbours end at edges()[index()[i]].
+    [[nodiscard]] const std::vector<int>& index() const { return get("mpixx::graph_communicator::index").index; }
+    /// The graph's edge array (the neighbours of every node, node after node).
+    [[nodiscard]] const std::vector<int>& edges() const { return get("mpixx::graph_communicator::edges").edges; }
+    /// This process's neighbours, in the order of the neighbourhood collectives (MPI_Graph_neighbors).
+    [[nodiscard]] std::vector<int> neighbors() const { return neighbors(rank_); }
+    /// The neighbours of process `rank` (MPI_Graph_neighbors); MPI_ERR_RANK when it is not a rank here.
+    [[nodiscard]] std::vector<int> neighbors(int rank) const {
+        const state& s = get("mpixx::graph_communicator::neighbors");
+        if (static_cast<unsigned>(rank) >= s.index.size()) [[unlikely]]
+            detail::throw_bad_rank("mpixx::graph_communicator::neighbors", rank, static_cast<int>(s.index.size()));
+        const auto r = static_cast<std::size_t>(rank);
+        const auto first = static_cast<std::ptrdiff_t>(r == 0 ? 0 : s.index[r - 1]);
+        return std::vector<int>(s.edges.begin() + first, s.edges.begin() + s.index[r]);
+    }
+
+private:
+    struct state {
+        std::vector<int> index, edges;
+    };
+    graph_communicator(communicator c, std::shared_ptr<const state> s, int degree)
+        : neighbor_layer(std::move(c), degree, degree), state_(std::move(s)) {}
+    const state& get(const char* routine) const {
+        if (!state_) [[unlikely]]
+            detail::throw_null_topology(routine);
+        return *state_;
+    }
+    std::shared_ptr<const state> state_;
+};
+
+/// A graph communicator over the first index.size() processes of `comm` (MPI_Graph_create; collective):
+/// node i's neighbours are edges[index[i-1] .. index[i]) (index[-1] = 0). Processes beyond the nodes get a
+/// null graph_communicator.
+[[nodiscard]] inline graph_communicator graph_create(const communicator& comm, detail::int_args index,
+                                                     detail::int_args edges, bool reorder = false) {
+    constexpr const char* routine = "mpixx::graph_create";
+    detail::check_topology_parent(comm, routine);
+    const std::size_t n = index.size();
+    if (n > static_cast<std::size_t>(comm.size())) [[unlikely]]
+        detail::throw_usage(routine, MPI_ERR_ARG,
+                            "index has " + std::to_string(n) + " nodes but the communicator has " +
+                                std::to_string(comm.size()) + " processes");
+    int prev = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (index[i] < prev) [[unlikely]]
+            detail::throw_entry(routine, MPI_ERR_ARG, "index", i, index[i],
+                                "index is a non-decreasing running total of neighbour counts");
+        prev = index[i];
+    }
+    if (static_cast<std::size_t>(prev) != edges.size()) [[unlikely]]
+        detail::throw_length(routine, MPI_ERR_ARG, "edges", edges.size(), static_cast<std::size_t>(prev),
+                             "(the last entry of index) were");
+    for (std::size_t i = 0; i < edges.size(); ++i)
+        if (static_cast<unsigned>(edges[i]) >= n) [[unlikely]]
+            detail::throw_entry(routine, MPI_ERR_RANK, "edges", i, edges[i],
+                                "not a node of a graph of " + std::to_string(n));
+    const int dummy = 0; // MPI never reads it: a non-null array for an empty graph or edge list
+    MPI_Comm c = MPI_COMM_NULL;
+    MPIXX_CALL(MPI_Graph_create, comm.native(), static_cast<int>(n), n ? index.data() : &dummy,
+               edges.size() ? edges.data() : &dummy, reorder ? 1 : 0, &c);
+    if (c == MPI_COMM_NULL) return graph_communicator();
+    return graph_communicator::from(detail::own_created(c));
+}
+
+/// graph_create from adjacency lists (a range of ranges of int, e.g. std::vector<std::vector<int>>):
+/// process i's neighbours are adjacency[i].
+template <std::ranges::input_range A>
+    requires std::ranges::input_range<std::ranges::range_reference_t<const A&>> &&
+             std::convertible_to<std::ranges::range_value_t<std::ranges::range_reference_t<const A&>>, int>
+[[nodiscard]] graph_communicator graph_create(const communicator& comm, const A& adjacency, bool reorder = false) {
+    std::vector<int> index, edges;
+    for (auto&& a : adjacency) {
+        for (auto&& e : a) edges.push_back(static_cast<int>(e));
+        if (edges.size() > static_cast<std::size_t>(INT_MAX)) [[unlikely]]
+            detail::throw_usage("mpixx::graph_create", MPI_ERR_ARG, "more than INT_MAX edges");
+        index.push_back(static_cast<int>(edges.size()));
+    }
+    return graph_create(comm, index, edges, reorder);
+}
+
+/// A communicator with a distributed graph topology (MPI_Dist_graph_create_adjacent): each process names
+/// the processes it receives from (sources) and sends to (destinations), optionally with weights.
+/// Neighbourhood collectives receive from sources() and send to destinations(), in that order. Cheap to copy.
+class dist_graph_communicator : public detail::neighbor_layer {
+public:
+    /// A null distributed-graph communicator.
+    dist_graph_communicator() = default;
+
+    /// The distributed-graph communicator `comm` already is, sharing its handle; MPI_ERR_TOPOLOGY if it
+    /// has no distributed-graph topology.
+    [[nodiscard]] static dist_graph_communicator from(communicator comm) {
+        const int status = detail::topo_status(comm, "mpixx::dist_graph_communicator::from");
+        if (status != MPI_DIST_GRAPH) [[unlikely]]
+            detail::throw_not_topology("mpixx::dist_graph_communicator::from", "a distributed-graph one", status);
+        auto s = std::make_shared<state>();
+        int indeg = 0, outdeg = 0, weighted = 0;
+        MPIXX_CALL(MPI_Dist_graph_neighbors_count, comm.native(), &indeg, &outdeg, &weighted);
+        s->weighted = weighted != 0;
+        s->sources.resize(static_cast<std::size_t>(indeg) + 1); // + 1: never a null array
+        s->destinations.resize(static_cast<std::size_t>(outdeg) + 1);
+        if (s->weighted) {
+            s->source_weights.resize(static_cast<std::size_t>(indeg) + 1);
+            s->dest_weights.resize(static_cast<std::size_t>(outdeg) + 1);
+        }
+        MPIXX_CALL(MPI_Dist_graph_neighbors, comm.native(), indeg, s->sources.data(),
+                   s->weighted ? s->source_weights.data() : MPI_UNWEIGHTED, outdeg, s->destinations.data(),
+                   s->weighted ? s->dest_weights.data() : MPI_UNWEIGHTED);
+        s->sources.pop_back();
+        s->destinations.pop_back();
+        if (s->weighted) {
+            s->source_weights.pop_back();
+            s->dest_weights.pop_back();
+        }
+        return dist_graph_communicator(std::move(comm), std::move(s), indeg, outdeg);
+    }
+    /// Wraps an existing distributed-graph handle without owning it; MPI_ERR_TOPOLOGY otherwise.
+    [[nodiscard]] static dist_graph_communicator wrap(MPI_Comm comm) { return from(communicator::wrap(comm)); }
+    /// Takes ownership of a distributed-graph handle (freed with the last copy, also when it is not one).
+    [[nodiscard]] static dist_graph_communicator adopt(MPI_Comm comm) { return from(communicator::adopt(comm)); }
+
+    /// The processes this one receives from, in the order of the neighbourhood collectives.
+    [[nodiscard]] const std::vector<int>& sources() const { return get("mpixx::dist_graph_communicator::sources").sources; }
+    /// The processes this one sends to, in the order of the neighbourhood collectives.
+    [[nodiscard]] const std::vector<int>& destinations() const {
+        return get("mpixx::dist_graph_communicator::destinations").destinations;
+    }
+    /// Whether the graph was created with weights.
+    [[nodiscard]] bool weighted() const { return get("mpixx::dist_graph_communicator::weighted").weighted; }
+    /// The weights of the edges from sources() (empty for an unweighted graph).
+    [[nodiscard]] const std::vector<int>& source_weights() const {
+        return get("mpixx::dist_graph_communicator::source_weights").source_weights;
+    }
+    /// The weights of the edges to destinations() (empty for an unweighted graph).
+    [[nodiscard]] const std::vector<int>& dest_weights() const {
+        return get("mpixx::dist_graph_communicator::dest_weights").dest_weights;
+    }
+
+private:
+    struct state {
+        std::vector<int> sources, destinations, source_weights, dest_weights;
+        bool weighted = false;
+    };
+    dist_graph_communicator(communicator c, std::shared_ptr<const state> s, int indeg, int outdeg)
+        : neighbor_layer(std::move(c), indeg, outdeg), state_(std::move(s)) {}
+    const state& get(const char* routine) const {
+        if (!state_) [[unlikely]]
+            detail::throw_null_topology(routine);
+        return *state_;
+    }
+    std::shared_ptr<const state> state_;
+};
+
+namespace detail {
+
+/// Checks a list of neighbour ranks and, when given, its weights (cold errors).
+inline void check_neighbors(const char* routine, const char* what, const char* wwhat, int_args ranks,
+                            const int_args* weights, int size) {
+    for (std::size_t i = 0; i < ranks.size(); ++i)
+        if (static_cast<unsigned>(ranks[i]) >= static_cast<unsigned>(size)) [[unlikely]]
+            throw_entry(routine, MPI_ERR_RANK, what, i, ranks[i],
+                        "not a rank of a communicator of size " + std::to_string(size));
+    if (!weights) return;
+    if (weights->size() != ranks.size()) [[unlikely]]
+        throw_length(routine, MPI_ERR_ARG, wwhat, weights->size(), ranks.size(), "(one per neighbour) were");
+    for (std::size_t i = 0; i < weights->size(); ++i)
+        if ((*weights)[i] < 0) [[unlikely]]
+            throw_entry(routine, MPI_ERR_ARG, wwhat, i, (*weights)[i], "weights are >= 0");
+    if (ranks.size() > static_cast<std::size_t>(INT_MAX)) [[unlikely]]
+        throw_usage(routine, MPI_ERR_ARG, "more than INT_MAX neighbours");
+}
+
+inline dist_graph_communicator dist_graph_adjacent(const communicator& comm, int_args sources, int_args destinations,
+                                                   const int_args* sw, const int_args* dw, bool reorder) {
+    constexpr const char* routine = "mpixx::dist_graph_create_adjacent";
+    check_topology_parent(comm, routine);
+    check_neighbors(routine, "sources", "source_weights", sources, sw, comm.size());
+    check_neighbors(routine, "destinations", "dest_weights", destinations, dw, comm.size());
+    const int dummy = 0; // a non-null array for an empty list (MPI reads none of it)
+    const auto arr = [&](int_args a) { return a.size() ? a.data() : &dummy; };
+    // Weighted with no neighbour: MPI_WEIGHTS_EMPTY (a null array could read as MPI_UNWEIGHTED).
+    const auto weights = [&](const int_args* w) {
+        return !w ? MPI_UNWEIGHTED : w->size() ? w->data() : MPI_WEIGHTS_EMPTY;
+    };
+    MPI_Comm c = MPI_COMM_NULL;
+    MPIXX_CALL(MPI_Dist_graph_create_adjacent, comm.native(), static_cast<int>(sources.size()), arr(sources),
+               weights(sw), static_cast<int>(destinations.size()), arr(destinations), weights(dw), MPI_INFO_NULL,
+               reorder ? 1 : 0, &c);
+    return dist_graph_communicator::from(own_created(c));
+}
+
+} // namespace detail
+
+/// A distributed-graph communicator (MPI_Dist_graph_create_adjacent; collective): this process receives
+/// from `sources` and sends to `destinations` (ranks of `comm`, repeats allowed), unweighted. Every
+/// process must make the edges agree (a source of one is a destination of the other).
+[[nodiscard]] inline dist_graph_communicator dist_graph_create_adjacent(const communicator& comm,
+                                                                        detail::int_args sources,
+                                                                        detail::int_args destinations,
+                                                                        bool reorder = false) {
+    return detail::dist_graph_adjacent(comm, sources, destinations, nullptr, nullptr, reorder);
+}
+
+/// A weighted distributed-graph communicator: one weight >= 0 per source and per destination (all
+/// processes must give weights, or none).
+[[nodiscard]] inline dist_graph_communicator
+dist_graph_create_adjacent(const communicator& comm, detail::int_args sources, detail::int_args destinations,
+                           detail::int_args source_weights, detail::int_args dest_weights, bool reorder = false) {
+    return detail::dist_graph_adjacent(comm, sources, destinations, &source_weights, &dest_weights, reorder);
 }
 
 } // namespace mpixx
