@@ -301,3 +301,139 @@ TEST_CASE("layout: bad input is refused before MPI sees it") {
     CHECK(error_class_of([&] { (void)mpixx::subarray<2>(g, {4, 5}, {1, 1}, {0, 0}); }) == MPI_ERR_ARG);
     CHECK(error_class_of([&] { (void)mpixx::subarray(v.data(), {4, 4}, {1, 5}, {0, 0}); }) == MPI_ERR_ARG);
 }
+
+// ---- collectives -----------------------------------------------------------------------------------------
+
+TEST_CASE("layout collectives: bcast, gather, scatter and allgather of columns") {
+    auto comm = mpixx::world().dup();
+    const int p = comm.size(), me = comm.rank(), n = 4;
+    const mpixx::vector_layout<double> col(n, 1, n); // a column of an n x n matrix
+    // bcast: the root's column 2 lands in every rank's column 2
+    auto a = matrix(n, n, 100.0 * me);
+    comm.bcast(mpixx::layout_view(a.data() + 2, col), p - 1);
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) CHECK(a[i * n + j] == (j == 2 ? 100.0 * (p - 1) : 100.0 * me) + i * n + j);
+
+    // gather: each rank's column 1 into a packed vector, into columns of an n x p matrix, and by value
+    const auto m = matrix(n, n, 100.0 * me);
+    const auto mine = mpixx::layout_view(m.data() + 1, col);
+    std::vector<double> packed(static_cast<std::size_t>(n * p), -1.0);
+    comm.gather(mine, packed, 0);
+    std::vector<double> cols(static_cast<std::size_t>(n * p), -1.0); // n rows, p columns: rank r's column is r
+    const mpixx::resized_layout pcol(mpixx::vector_layout<double>(n, 1, p), 0, sizeof(double));
+    comm.gather(mine, mpixx::layout_view(cols.data(), pcol, p), 0);
+    const auto value = comm.gather(mine, 0);
+    if (me == 0) {
+        REQUIRE(value.size() == static_cast<std::size_t>(n * p));
+        for (int r = 0; r < p; ++r)
+            for (int i = 0; i < n; ++i) {
+                CHECK(packed[r * n + i] == 100.0 * r + i * n + 1);
+                CHECK(value[r * n + i] == 100.0 * r + i * n + 1);
+                CHECK(cols[i * p + r] == 100.0 * r + i * n + 1);
+            }
+    } else {
+        CHECK(value.empty());
+    }
+    // non-blocking gather into columns
+    std::fill(cols.begin(), cols.end(), -1.0);
+    comm.igather(mine, mpixx::layout_view(cols.data(), pcol, p), 0).wait();
+    if (me == 0)
+        for (int r = 0; r < p; ++r)
+            for (int i = 0; i < n; ++i) CHECK(cols[i * p + r] == 100.0 * r + i * n + 1);
+
+    // scatter: the root's n x p matrix, column r to rank r (into a contiguous vector and into a column)
+    std::vector<double> src(static_cast<std::size_t>(n * p));
+    for (int i = 0; i < n; ++i)
+        for (int r = 0; r < p; ++r) src[i * p + r] = 1000.0 * r + i;
+    std::vector<double> got(n, -1.0);
+    comm.scatter(mpixx::layout_view(std::as_const(src).data(), pcol, p), got, 0);
+    for (int i = 0; i < n; ++i) CHECK(got[i] == 1000.0 * me + i);
+    auto b = matrix(n, n, 0.0);
+    comm.iscatter(mpixx::layout_view(std::as_const(src).data(), pcol, p), mpixx::layout_view(b.data() + 3, col), 0).wait();
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) CHECK(b[i * n + j] == (j == 3 ? 1000.0 * me + i : i * n + j));
+
+    // allgather: every rank's contiguous row of n into the columns of everyone's n x p matrix
+    std::vector<double> row(n);
+    for (int i = 0; i < n; ++i) row[i] = 10.0 * me + i;
+    std::fill(cols.begin(), cols.end(), -1.0);
+    comm.allgather(row, mpixx::layout_view(cols.data(), pcol, p));
+    for (int r = 0; r < p; ++r)
+        for (int i = 0; i < n; ++i) CHECK(cols[i * p + r] == 10.0 * r + i);
+    std::fill(cols.begin(), cols.end(), -1.0);
+    comm.iallgather(row, mpixx::layout_view(cols.data(), pcol, p)).wait();
+    for (int r = 0; r < p; ++r)
+        for (int i = 0; i < n; ++i) CHECK(cols[i * p + r] == 10.0 * r + i);
+    // allgather of a column, by value: the columns packed in rank order
+    const auto all = comm.allgather(mine);
+    REQUIRE(all.size() == static_cast<std::size_t>(n * p));
+    for (int r = 0; r < p; ++r)
+        for (int i = 0; i < n; ++i) CHECK(all[r * n + i] == 100.0 * r + i * n + 1);
+}
+
+TEST_CASE("layout collectives: alltoall and alltoallw transpose blocks without packing") {
+    auto comm = mpixx::world().dup();
+    const int p = comm.size(), me = comm.rank(), k = 3;
+    // A: k rows x p columns on every rank; column j goes to rank j (a resized column per block)
+    std::vector<int> a(static_cast<std::size_t>(k * p));
+    for (int t = 0; t < k; ++t)
+        for (int j = 0; j < p; ++j) a[t * p + j] = 10000 * me + 100 * t + j;
+    const mpixx::resized_layout colk(mpixx::vector_layout<int>(k, 1, p), 0, sizeof(int));
+    std::vector<int> got(static_cast<std::size_t>(k * p), -1);
+    comm.alltoall(mpixx::layout_view(std::as_const(a).data(), colk, p), got);
+    for (int i = 0; i < p; ++i)
+        for (int t = 0; t < k; ++t) CHECK(got[i * k + t] == 10000 * i + 100 * t + me);
+    // and back: contiguous blocks into the columns of a k x p matrix
+    std::vector<int> back(static_cast<std::size_t>(k * p), -1);
+    comm.ialltoall(got, mpixx::layout_view(back.data(), colk, p)).wait();
+    CHECK(back == a); // transposed twice
+
+    // alltoallw: one view per peer, of different layouts: column j to rank j, row i from rank i
+    std::vector<mpixx::layout_view<const int, mpixx::layout<int>>> sends;
+    std::vector<mpixx::layout_view<int, mpixx::layout<int>>> recvs;
+    std::vector<int> rows(static_cast<std::size_t>(p * k), -1); // p rows of k
+    for (int j = 0; j < p; ++j) {
+        sends.emplace_back(a.data() + j, mpixx::vector_layout<int>(k, 1, p));
+        recvs.emplace_back(rows.data() + j * k, mpixx::contiguous_layout<int>(k));
+    }
+    comm.alltoallw(sends, recvs);
+    for (int i = 0; i < p; ++i)
+        for (int t = 0; t < k; ++t) CHECK(rows[i * k + t] == 10000 * i + 100 * t + me);
+    std::fill(rows.begin(), rows.end(), -1);
+    comm.ialltoallw(sends, recvs).wait();
+    for (int i = 0; i < p; ++i)
+        for (int t = 0; t < k; ++t) CHECK(rows[i * k + t] == 10000 * i + 100 * t + me);
+}
+
+// MPI defines its built-in ops on built-in datatypes only (MPICH refuses MPI_SUM on a vector of doubles):
+// reductions take no layout views, at compile time.
+template <class C, class V>
+concept allreduce_of_views = requires(const C& c, V v) { c.allreduce(v, v, mpixx::sum); };
+template <class C, class V>
+concept iallreduce_in_place = requires(const C& c, V v) { c.iallreduce(mpixx::in_place, v, mpixx::sum); };
+template <class C, class V>
+concept reduce_value = requires(const C& c, V v) { c.reduce(v, mpixx::sum, 0); };
+using column_view = mpixx::layout_view<double, mpixx::vector_layout<double>>;
+static_assert(!allreduce_of_views<mpixx::communicator, column_view>);
+static_assert(!iallreduce_in_place<mpixx::communicator, column_view>);
+static_assert(!reduce_value<mpixx::communicator, column_view>);
+static_assert(allreduce_of_views<mpixx::communicator, std::span<double>>);
+
+TEST_CASE("layout collectives: mismatched views are refused on every rank before MPI sees them") {
+    auto comm = mpixx::world().dup();
+    const int p = comm.size();
+    std::vector<double> x(8, 1.0), y(64, 0.0);
+    const mpixx::vector_layout<double> col(4, 1, 2), col2(4, 1, 2);
+    // an allgather receive view whose blocks carry 2 elements where 4 arrive: truncation
+    const mpixx::resized_layout two(mpixx::contiguous_layout<double>(2), 0, 2 * sizeof(double));
+    CHECK(error_class_of([&] { comm.allgather(mpixx::layout_view(x, col), mpixx::layout_view(y, two, p)); }) ==
+          MPI_ERR_TRUNCATE);
+    if (p > 1) // a receive view whose count does not split into one block per rank
+        CHECK(error_class_of([&] { comm.allgather(mpixx::layout_view(x, col), mpixx::layout_view(y, col, p + 1)); }) ==
+              MPI_ERR_COUNT);
+    // alltoall: a send view that does not split
+    if (p > 1)
+        CHECK(error_class_of([&] { comm.alltoall(mpixx::layout_view(x, mpixx::contiguous_layout<double>(1), 1), y); }) ==
+              MPI_ERR_COUNT);
+    comm.barrier();
+}

@@ -85,7 +85,9 @@ struct buffer_view {
 };
 
 /// The element type of an untyped layout buffer (raw views): matches any other element type.
-struct opaque_element {};
+struct opaque_element {
+    opaque_element() = delete; // not an aggregate: never an mpi_type, nothing can hold one
+};
 
 template <class B, bool = contiguous_buffer<B&>, bool = layout_buffer<std::remove_cvref_t<B>>>
 struct element_of {
@@ -111,8 +113,9 @@ template <class B>
 auto view(B& b) noexcept(!layout_buffer<std::remove_cvref_t<B>>) {
     using P = std::conditional_t<std::is_const_v<std::remove_reference_t<B>>, const void, void>;
     if constexpr (layout_buffer<std::remove_cvref_t<B>>) {
-        // constness follows the elements (a const view of writable memory is still a receive buffer)
-        using Q = std::conditional_t<std::is_const_v<typename std::remove_cvref_t<B>::element_type>, const void, P>;
+        // constness follows the elements only (a const view of writable memory is a receive buffer, as a
+        // const std::span<int> is); a view is never the send buffer of a reduction, which assigns to ptr
+        using Q = std::conditional_t<std::is_const_v<typename std::remove_cvref_t<B>::element_type>, const void, void>;
         return buffer_view<Q>{const_cast<Q*>(static_cast<const void*>(b.data())), b.count(), b.native(), b.unit(),
                               true};
     } else if constexpr (contiguous_buffer<B&>) {

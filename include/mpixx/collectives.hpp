@@ -30,6 +30,7 @@
 #include <mpixx/ops.hpp>
 #include <mpixx/request.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <span>
@@ -69,7 +70,7 @@ public:
     /// Starts a broadcast into a buffer the request owns (moved in or copied; a container is sized from
     /// the root as above); wait() returns it holding the root's data.
     template <class S>
-        requires send_buffer<S> && (!recv_target<S &&>)
+        requires send_buffer<S> && (!recv_target<S &&>) && (!is_layout_v<S>)
     [[nodiscard]] request<owned_t<S>> ibcast(S&& value, int root) const {
         check_intra("mpixx::ibcast");
         check_root(root, "mpixx::ibcast");
@@ -92,9 +93,10 @@ public:
         check_intra("mpixx::iscatter");
         check_root(root, "mpixx::iscatter");
         auto r = view(recvbuf);
-        const void* sp = scatter_source(std::as_const(sendbuf), r.count, root, "mpixx::iscatter");
+        const auto sb = scatter_block(std::as_const(sendbuf), r, root, "mpixx::iscatter");
         MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_COLL(r.count, MPI_Iscatter, sp, count_t(r.count), r.type, r.ptr, count_t(r.count), r.type, root, comm_, &q);
+        MPIXX_COLL(std::max(sb.count, r.count), MPI_Iscatter, sb.ptr, count_t(sb.count), sb.type, r.ptr, count_t(r.count),
+                   r.type, root, comm_, &q);
         return request<>(q);
     }
     /// Starts an in-place scatter: at the root `buf` is the whole send buffer (its own block stays in
@@ -139,9 +141,10 @@ public:
         check_intra("mpixx::igather");
         check_root(root, "mpixx::igather");
         auto s = send_view(sendbuf);
-        void* rp = gather_target(recvbuf, s.count, root, "mpixx::igather");
+        const auto rb = gather_block(recvbuf, s, root, "mpixx::igather");
         MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_COLL(s.count, MPI_Igather, s.ptr, count_t(s.count), s.type, rp, count_t(s.count), s.type, root, comm_, &q);
+        MPIXX_COLL(std::max(s.count, rb.count), MPI_Igather, s.ptr, count_t(s.count), s.type, rb.ptr, count_t(rb.count),
+                   rb.type, root, comm_, &q);
         return request<>(q);
     }
     /// Starts an in-place gather: at the root `buf` is the whole receive buffer with its own block
@@ -165,7 +168,7 @@ public:
     /// Starts a gather of `sendbuf` (owned by the request); wait() returns the concatenation in rank
     /// order at the root and an empty vector elsewhere.
     template <class S>
-        requires send_buffer<S>
+        requires send_buffer<S> && (!is_layout_v<S>)
     [[nodiscard]] request<std::vector<elem_t<S>>> igather(S&& sendbuf, int root) const {
         check_intra("mpixx::igather");
         check_root(root, "mpixx::igather");
@@ -188,11 +191,10 @@ public:
         check_intra("mpixx::iallgather");
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
-        const std::size_t need = s.count * static_cast<std::size_t>(size_);
-        if (r.count < need) [[unlikely]]
-            throw_coll_truncate("mpixx::iallgather", need, r.count, r.type);
+        const auto rb = split_blocks("mpixx::iallgather", "the receive buffer", r, s, size_, true);
         MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_COLL(s.count, MPI_Iallgather, s.ptr, count_t(s.count), s.type, r.ptr, count_t(s.count), r.type, comm_, &q);
+        MPIXX_COLL(std::max(s.count, rb.count), MPI_Iallgather, s.ptr, count_t(s.count), s.type, r.ptr, count_t(rb.count),
+                   rb.type, comm_, &q);
         return request<>(q);
     }
     /// Starts an in-place allgather: `buf` holds size() blocks, this rank's already in place.
@@ -208,7 +210,7 @@ public:
     }
     /// Starts an allgather of `sendbuf` (owned by the request); wait() returns the concatenation.
     template <class S>
-        requires send_buffer<S>
+        requires send_buffer<S> && (!is_layout_v<S>)
     [[nodiscard]] request<std::vector<elem_t<S>>> iallgather(S&& sendbuf) const {
         check_intra("mpixx::iallgather");
         auto p = std::make_unique<vec_payload<elem_t<S>, owned_t<S>>>();
@@ -229,15 +231,15 @@ public:
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
         const std::size_t n = root_block("mpixx::ialltoall", s.count, s.type);
-        if (r.count < s.count) [[unlikely]]
-            throw_coll_truncate("mpixx::ialltoall", s.count, r.count, r.type);
+        const auto rb = alltoall_block("mpixx::ialltoall", s, n, r);
         MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_COLL(n, MPI_Ialltoall, s.ptr, count_t(n), s.type, r.ptr, count_t(n), r.type, comm_, &q);
+        MPIXX_COLL(std::max(n, rb.count), MPI_Ialltoall, s.ptr, count_t(n), s.type, r.ptr, count_t(rb.count), rb.type,
+                   comm_, &q);
         return request<>(q);
     }
     /// Starts an alltoall of `sendbuf` (owned by the request); wait() returns the blocks received.
     template <class S>
-        requires send_buffer<S>
+        requires send_buffer<S> && (!is_layout_v<S>)
     [[nodiscard]] request<std::vector<elem_t<S>>> ialltoall(S&& sendbuf) const {
         check_intra("mpixx::ialltoall");
         auto p = std::make_unique<vec_payload<elem_t<S>, owned_t<S>>>();
@@ -254,7 +256,8 @@ public:
 
     /// Starts a reduction of every rank's `sendbuf` into the root's `recvbuf` (MPI_Ireduce).
     template <class S, class R, class Op>
-        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
+        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>> &&
+                 view_reduction<S, Op> && view_reduction<R, Op>
     [[nodiscard]] request<> ireduce(S&& sendbuf, R&& recvbuf, Op&& op, int root) const {
         check_intra("mpixx::ireduce");
         check_root(root, "mpixx::ireduce");
@@ -274,7 +277,7 @@ public:
     }
     /// Starts an in-place reduction: at the root `buf` is contribution and result, elsewhere contribution.
     template <class R, class Op>
-        requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
+        requires recv_target<R&&> && reduction_op<Op, elem_t<R>> && view_reduction<R, Op>
     [[nodiscard]] request<> ireduce(in_place_t, R&& buf, Op&& op, int root) const {
         check_intra("mpixx::ireduce");
         check_root(root, "mpixx::ireduce");
@@ -291,7 +294,7 @@ public:
     /// Starts a reduction of `value` (owned by the request); wait() returns the result at the root and
     /// a value-initialised value or an empty container elsewhere.
     template <class S, class Op>
-        requires send_buffer<S> && reduction_op<Op, elem_t<S>>
+        requires send_buffer<S> && reduction_op<Op, elem_t<S>> && (!is_layout_v<S>)
     [[nodiscard]] request<owned_t<S>> ireduce(S&& value, Op&& op, int root) const {
         check_intra("mpixx::ireduce");
         check_root(root, "mpixx::ireduce");
@@ -325,58 +328,61 @@ public:
 
     /// Starts an allreduce into the caller's `recvbuf` (MPI_Iallreduce).
     template <class S, class R, class Op>
-        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
+        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>> &&
+                 view_reduction<S, Op> && view_reduction<R, Op>
     [[nodiscard]] request<> iallreduce(S&& sendbuf, R&& recvbuf, Op&& op) const {
         return ireduce_all<kind::allreduce>(std::as_const(sendbuf), recvbuf, std::forward<Op>(op));
     }
     /// Starts an in-place allreduce on `buf`.
     template <class R, class Op>
-        requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
+        requires recv_target<R&&> && reduction_op<Op, elem_t<R>> && view_reduction<R, Op>
     [[nodiscard]] request<> iallreduce(in_place_t, R&& buf, Op&& op) const {
         return ireduce_all<kind::allreduce>(in_place, buf, std::forward<Op>(op));
     }
     /// Starts an allreduce of `value` (moved in or copied); wait() returns the result.
     template <class S, class Op>
-        requires send_buffer<S> && reduction_op<Op, elem_t<S>>
+        requires send_buffer<S> && reduction_op<Op, elem_t<S>> && (!is_layout_v<S>)
     [[nodiscard]] request<owned_t<S>> iallreduce(S&& value, Op&& op) const {
         return ireduce_all_value<kind::allreduce>(std::forward<S>(value), std::forward<Op>(op));
     }
 
     /// Starts an inclusive prefix reduction into `recvbuf` (MPI_Iscan).
     template <class S, class R, class Op>
-        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
+        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>> &&
+                 view_reduction<S, Op> && view_reduction<R, Op>
     [[nodiscard]] request<> iscan(S&& sendbuf, R&& recvbuf, Op&& op) const {
         return ireduce_all<kind::scan>(std::as_const(sendbuf), recvbuf, std::forward<Op>(op));
     }
     /// Starts an in-place inclusive scan on `buf`.
     template <class R, class Op>
-        requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
+        requires recv_target<R&&> && reduction_op<Op, elem_t<R>> && view_reduction<R, Op>
     [[nodiscard]] request<> iscan(in_place_t, R&& buf, Op&& op) const {
         return ireduce_all<kind::scan>(in_place, buf, std::forward<Op>(op));
     }
     /// Starts an inclusive scan of `value` (owned); wait() returns the reduction of ranks 0..rank().
     template <class S, class Op>
-        requires send_buffer<S> && reduction_op<Op, elem_t<S>>
+        requires send_buffer<S> && reduction_op<Op, elem_t<S>> && (!is_layout_v<S>)
     [[nodiscard]] request<owned_t<S>> iscan(S&& value, Op&& op) const {
         return ireduce_all_value<kind::scan>(std::forward<S>(value), std::forward<Op>(op));
     }
 
     /// Starts an exclusive prefix reduction into `recvbuf` (MPI_Iexscan; rank 0's is left undefined).
     template <class S, class R, class Op>
-        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
+        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>> &&
+                 view_reduction<S, Op> && view_reduction<R, Op>
     [[nodiscard]] request<> iexscan(S&& sendbuf, R&& recvbuf, Op&& op) const {
         return ireduce_all<kind::exscan>(std::as_const(sendbuf), recvbuf, std::forward<Op>(op));
     }
     /// Starts an in-place exclusive scan on `buf` (rank 0's is left undefined).
     template <class R, class Op>
-        requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
+        requires recv_target<R&&> && reduction_op<Op, elem_t<R>> && view_reduction<R, Op>
     [[nodiscard]] request<> iexscan(in_place_t, R&& buf, Op&& op) const {
         return ireduce_all<kind::exscan>(in_place, buf, std::forward<Op>(op));
     }
     /// Starts an exclusive scan of `value` (owned); wait() returns the reduction of ranks 0..rank()-1
     /// (value-initialised on rank 0).
     template <class S, class Op>
-        requires send_buffer<S> && reduction_op<Op, elem_t<S>>
+        requires send_buffer<S> && reduction_op<Op, elem_t<S>> && (!is_layout_v<S>)
     [[nodiscard]] request<owned_t<S>> iexscan(S&& value, Op&& op) const {
         return ireduce_all_value<kind::exscan>(std::forward<S>(value), std::forward<Op>(op));
     }
@@ -385,7 +391,8 @@ public:
 
     /// Starts a reduce_scatter_block into `recvbuf` (MPI_Ireduce_scatter_block).
     template <class S, class R, class Op>
-        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
+        requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>> &&
+                 view_reduction<S, Op> && view_reduction<R, Op>
     [[nodiscard]] request<> ireduce_scatter_block(S&& sendbuf, R&& recvbuf, Op&& op) const {
         check_intra("mpixx::ireduce_scatter_block");
         auto s = send_view(sendbuf);
@@ -403,7 +410,7 @@ public:
     }
     /// Starts an in-place reduce_scatter_block: `buf` holds size() blocks; this rank's lands at its front.
     template <class R, class Op>
-        requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
+        requires recv_target<R&&> && reduction_op<Op, elem_t<R>> && view_reduction<R, Op>
     [[nodiscard]] request<> ireduce_scatter_block(in_place_t, R&& buf, Op&& op) const {
         check_intra("mpixx::ireduce_scatter_block");
         auto b = view(buf);
@@ -417,7 +424,7 @@ public:
     }
     /// Starts a reduce_scatter_block of `sendbuf` (owned); wait() returns this rank's block.
     template <class S, class Op>
-        requires send_buffer<S> && reduction_op<Op, elem_t<S>>
+        requires send_buffer<S> && reduction_op<Op, elem_t<S>> && (!is_layout_v<S>)
     [[nodiscard]] request<std::vector<elem_t<S>>> ireduce_scatter_block(S&& sendbuf, Op&& op) const {
         check_intra("mpixx::ireduce_scatter_block");
         using E = elem_t<S>;
@@ -448,7 +455,7 @@ public:
     /// stay alive until the request completes.
     template <class S, class R, class C, class Op>
         requires send_target<S&&> && recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>> &&
-                 count_target<C&&>
+                 count_target<C&&> && view_reduction<S, Op> && view_reduction<R, Op>
     [[nodiscard]] request<> ireduce_scatter(S&& sendbuf, R&& recvbuf, C&& counts_, Op&& op) const {
         check_intra("mpixx::ireduce_scatter");
         const std::span<const int> counts(counts_);
@@ -467,7 +474,7 @@ public:
     /// Starts an in-place reduce_scatter: `buf` holds sum(counts) elements; this rank's part lands at
     /// its front. `counts` must stay alive until the request completes.
     template <class R, class C, class Op>
-        requires recv_target<R&&> && reduction_op<Op, elem_t<R>> && count_target<C&&>
+        requires recv_target<R&&> && reduction_op<Op, elem_t<R>> && count_target<C&&> && view_reduction<R, Op>
     [[nodiscard]] request<> ireduce_scatter(in_place_t, R&& buf, C&& counts_, Op&& op) const {
         check_intra("mpixx::ireduce_scatter");
         const std::span<const int> counts(counts_);

@@ -28,6 +28,7 @@
 #include <mpixx/detail/collectives_common.hpp>
 #include <mpixx/nonblocking.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <utility>
@@ -67,8 +68,10 @@ public:
         return std::forward<B>(buf);
     }
 
-    /// Returns the root's value; a container is sized from the root (as the in-place form).
+    /// Returns the root's value; a container is sized from the root (as the in-place form). Not for
+    /// layout views (broadcast into the view itself).
     template <send_buffer S>
+        requires(!is_layout_v<S>)
     [[nodiscard]] owned_t<S> bcast(const S& value, int root) const {
         check_intra("mpixx::bcast");
         check_root(root, "mpixx::bcast");
@@ -94,9 +97,9 @@ public:
         if (inter_ && is_root(root)) [[unlikely]]
             return scatter_from_inter_root(sendbuf, root);
         auto r = view(recvbuf);
-        const void* sp = scatter_source(sendbuf, r.count, root, "mpixx::scatter");
-        MPIXX_COLL_BLOCKING(r.count, MPI_Scatter, MPI_Iscatter, sp, count_t(r.count), r.type, r.ptr, count_t(r.count),
-                            r.type, root, comm_);
+        const auto sb = scatter_block(sendbuf, r, root, "mpixx::scatter");
+        MPIXX_COLL_BLOCKING(std::max(sb.count, r.count), MPI_Scatter, MPI_Iscatter, sb.ptr, count_t(sb.count), sb.type,
+                            r.ptr, count_t(r.count), r.type, root, comm_);
     }
 
     /// In-place scatter: at the root `buf` is the whole send buffer (its own block stays in place);
@@ -144,9 +147,9 @@ public:
         if (inter_ && is_root(root)) [[unlikely]]
             return gather_to_inter_root(recvbuf, root);
         auto s = view(sendbuf);
-        void* rp = gather_target(recvbuf, s.count, root, "mpixx::gather");
-        MPIXX_COLL_BLOCKING(s.count, MPI_Gather, MPI_Igather, s.ptr, count_t(s.count), s.type, rp, count_t(s.count),
-                            s.type, root, comm_);
+        const auto rb = gather_block(recvbuf, s, root, "mpixx::gather");
+        MPIXX_COLL_BLOCKING(std::max(s.count, rb.count), MPI_Gather, MPI_Igather, s.ptr, count_t(s.count), s.type, rb.ptr,
+                            count_t(rb.count), rb.type, root, comm_);
     }
 
     /// In-place gather: at the root `buf` is the whole receive buffer with its own block already in
@@ -175,7 +178,7 @@ public:
     [[nodiscard]] std::vector<elem_t<S>> gather(const S& sendbuf, int root) const {
         check_intra("mpixx::gather");
         check_root(root, "mpixx::gather");
-        result_buffer<elem_t<S>> out(rank_ == root ? view(sendbuf).count * static_cast<std::size_t>(size_) : 0);
+        result_buffer<elem_t<S>> out(rank_ == root ? view_elements(view(sendbuf)) * static_cast<std::size_t>(size_) : 0);
         gather(sendbuf, out.span(), root);
         return out.take();
     }
@@ -189,11 +192,9 @@ public:
         check_intra("mpixx::allgather");
         auto s = view(sendbuf);
         auto r = view(recvbuf);
-        const std::size_t need = s.count * static_cast<std::size_t>(size_);
-        if (r.count < need) [[unlikely]]
-            throw_coll_truncate("mpixx::allgather", need, r.count, r.type);
-        MPIXX_COLL_BLOCKING(s.count, MPI_Allgather, MPI_Iallgather, s.ptr, count_t(s.count), s.type, r.ptr,
-                            count_t(s.count), r.type, comm_);
+        const auto rb = split_blocks("mpixx::allgather", "the receive buffer", r, s, size_, true);
+        MPIXX_COLL_BLOCKING(std::max(s.count, rb.count), MPI_Allgather, MPI_Iallgather, s.ptr, count_t(s.count), s.type,
+                            r.ptr, count_t(rb.count), rb.type, comm_);
     }
 
     /// In-place allgather: `buf` holds size() blocks and this rank's block is already in place.
@@ -213,7 +214,7 @@ public:
     template <send_buffer S>
     [[nodiscard]] std::vector<elem_t<S>> allgather(const S& sendbuf) const {
         check_intra("mpixx::allgather");
-        result_buffer<elem_t<S>> out(view(sendbuf).count * static_cast<std::size_t>(size_));
+        result_buffer<elem_t<S>> out(view_elements(view(sendbuf)) * static_cast<std::size_t>(size_));
         allgather(sendbuf, out.span());
         return out.take();
     }
@@ -230,11 +231,10 @@ public:
         auto r = view(recvbuf);
         if (s.count % static_cast<std::size_t>(size_) != 0) [[unlikely]]
             throw_not_divisible("mpixx::alltoall", "the send buffer", s.count, size_, s.type);
-        if (r.count < s.count) [[unlikely]]
-            throw_coll_truncate("mpixx::alltoall", s.count, r.count, r.type);
         const std::size_t n = s.count / static_cast<std::size_t>(size_);
-        MPIXX_COLL_BLOCKING(n, MPI_Alltoall, MPI_Ialltoall, s.ptr, count_t(n), s.type, r.ptr, count_t(n), r.type,
-                            comm_);
+        const auto rb = alltoall_block("mpixx::alltoall", s, n, r);
+        MPIXX_COLL_BLOCKING(std::max(n, rb.count), MPI_Alltoall, MPI_Ialltoall, s.ptr, count_t(n), s.type, r.ptr,
+                            count_t(rb.count), rb.type, comm_);
     }
 
     /// In-place alltoall: `buf` holds size() blocks, replaced by the blocks received.
@@ -254,7 +254,7 @@ public:
     template <send_buffer S>
     [[nodiscard]] std::vector<elem_t<S>> alltoall(const S& sendbuf) const {
         check_intra("mpixx::alltoall");
-        result_buffer<elem_t<S>> out(view(sendbuf).count);
+        result_buffer<elem_t<S>> out(view_elements(view(sendbuf)));
         alltoall(sendbuf, out.span());
         return out.take();
     }
@@ -265,7 +265,8 @@ public:
     /// `recvbuf` is used at the root only. On an intercommunicator the root receives the reduction of
     /// the other group's buffers into `recvbuf` (whose size is the count) and its `sendbuf` is unused.
     template <send_buffer S, class R, class Op>
-        requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
+        requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>> && view_reduction<S, Op> &&
+                 view_reduction<R, Op>
     void reduce(const S& sendbuf, R&& recvbuf, Op&& op, int root) const {
         check_root(root, "mpixx::reduce");
         auto s = view(sendbuf);
@@ -289,24 +290,24 @@ public:
     /// In-place reduce: at the root `buf` holds its contribution and receives the result; elsewhere it
     /// is the contribution.
     template <class R, class Op>
-        requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
+        requires recv_target<R&&> && reduction_op<Op, elem_t<R>> && view_reduction<R, Op>
     void reduce(in_place_t, R&& buf, Op&& op, int root) const {
         check_intra("mpixx::reduce");
         check_root(root, "mpixx::reduce");
         auto b = view(buf);
         op_binding<std::remove_reference_t<Op>, elem_t<R>> o(op, b.count);
         if (rank_ == root)
-            MPIXX_COLL_BLOCKING(b.count, MPI_Reduce, MPI_Ireduce, MPI_IN_PLACE, b.ptr, count_t(b.count), o.type(),
-                                o.op(), root, comm_);
+            MPIXX_COLL_BLOCKING(b.count, MPI_Reduce, MPI_Ireduce, MPI_IN_PLACE, b.ptr, count_t(b.count),
+                                o.type(), o.op(), root, comm_);
         else
-            MPIXX_COLL_BLOCKING(b.count, MPI_Reduce, MPI_Ireduce, b.ptr, nullptr, count_t(b.count), o.type(), o.op(),
-                                root, comm_);
+            MPIXX_COLL_BLOCKING(b.count, MPI_Reduce, MPI_Ireduce, b.ptr, nullptr, count_t(b.count), o.type(),
+                                o.op(), root, comm_);
         settle(o, "mpixx::reduce");
     }
 
     /// Returns the reduction at the root; elsewhere a value-initialised value or an empty container.
     template <send_buffer S, class Op>
-        requires reduction_op<Op, elem_t<S>>
+        requires reduction_op<Op, elem_t<S>> && (!is_layout_v<S>)
     [[nodiscard]] owned_t<S> reduce(const S& value, Op&& op, int root) const {
         check_intra("mpixx::reduce");
         check_root(root, "mpixx::reduce");
@@ -324,20 +325,21 @@ public:
 
     /// Every rank receives the element-wise reduction of all `sendbuf`s (MPI_Allreduce).
     template <send_buffer S, class R, class Op>
-        requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
+        requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>> && view_reduction<S, Op> &&
+                 view_reduction<R, Op>
     void allreduce(const S& sendbuf, R&& recvbuf, Op&& op) const {
         reduce_all<kind::allreduce>(sendbuf, recvbuf, op);
     }
     /// In-place allreduce: `buf` holds this rank's contribution and receives the result.
     template <class R, class Op>
-        requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
+        requires recv_target<R&&> && reduction_op<Op, elem_t<R>> && view_reduction<R, Op>
     void allreduce(in_place_t, R&& buf, Op&& op) const {
         check_intra("mpixx::allreduce");
         reduce_all_in_place<kind::allreduce>(buf, op);
     }
     /// Returns the element-wise reduction of every rank's value (auto total = comm.allreduce(x, sum)).
     template <send_buffer S, class Op>
-        requires reduction_op<Op, elem_t<S>>
+        requires reduction_op<Op, elem_t<S>> && (!is_layout_v<S>)
     [[nodiscard]] owned_t<S> allreduce(const S& value, Op&& op) const {
         check_intra("mpixx::allreduce");
         owned_t<S> out = make_owned(value);
@@ -347,21 +349,22 @@ public:
 
     /// Inclusive prefix reduction: rank i receives the reduction of ranks 0..i (MPI_Scan).
     template <send_buffer S, class R, class Op>
-        requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
+        requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>> && view_reduction<S, Op> &&
+                 view_reduction<R, Op>
     void scan(const S& sendbuf, R&& recvbuf, Op&& op) const {
         check_intra("mpixx::scan");
         reduce_all<kind::scan>(sendbuf, recvbuf, op);
     }
     /// In-place inclusive scan.
     template <class R, class Op>
-        requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
+        requires recv_target<R&&> && reduction_op<Op, elem_t<R>> && view_reduction<R, Op>
     void scan(in_place_t, R&& buf, Op&& op) const {
         check_intra("mpixx::scan");
         reduce_all_in_place<kind::scan>(buf, op);
     }
     /// Returns the reduction of the values of ranks 0..rank().
     template <send_buffer S, class Op>
-        requires reduction_op<Op, elem_t<S>>
+        requires reduction_op<Op, elem_t<S>> && (!is_layout_v<S>)
     [[nodiscard]] owned_t<S> scan(const S& value, Op&& op) const {
         check_intra("mpixx::scan");
         owned_t<S> out = make_owned(value);
@@ -372,21 +375,22 @@ public:
     /// Exclusive prefix reduction: rank i receives the reduction of ranks 0..i-1 (MPI_Exscan); rank 0's
     /// `recvbuf` is undefined afterwards, as in MPI.
     template <send_buffer S, class R, class Op>
-        requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
+        requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>> && view_reduction<S, Op> &&
+                 view_reduction<R, Op>
     void exscan(const S& sendbuf, R&& recvbuf, Op&& op) const {
         check_intra("mpixx::exscan");
         reduce_all<kind::exscan>(sendbuf, recvbuf, op);
     }
     /// In-place exclusive scan (rank 0's buffer is left undefined, as in MPI).
     template <class R, class Op>
-        requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
+        requires recv_target<R&&> && reduction_op<Op, elem_t<R>> && view_reduction<R, Op>
     void exscan(in_place_t, R&& buf, Op&& op) const {
         check_intra("mpixx::exscan");
         reduce_all_in_place<kind::exscan>(buf, op);
     }
     /// Returns the reduction of the values of ranks 0..rank()-1; value-initialised on rank 0.
     template <send_buffer S, class Op>
-        requires reduction_op<Op, elem_t<S>>
+        requires reduction_op<Op, elem_t<S>> && (!is_layout_v<S>)
     [[nodiscard]] owned_t<S> exscan(const S& value, Op&& op) const {
         check_intra("mpixx::exscan");
         owned_t<S> out = make_owned(value);
@@ -400,7 +404,8 @@ public:
     /// Reduces size() equal blocks of `sendbuf` element-wise; rank i receives block i into `recvbuf`,
     /// whose size is the block size (MPI_Reduce_scatter_block).
     template <send_buffer S, class R, class Op>
-        requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
+        requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>> && view_reduction<S, Op> &&
+                 view_reduction<R, Op>
     void reduce_scatter_block(const S& sendbuf, R&& recvbuf, Op&& op) const {
         check_intra("mpixx::reduce_scatter_block");
         auto s = view(sendbuf);
@@ -415,7 +420,7 @@ public:
     }
     /// In-place reduce_scatter_block: `buf` holds size() blocks; this rank's block lands at its front.
     template <class R, class Op>
-        requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
+        requires recv_target<R&&> && reduction_op<Op, elem_t<R>> && view_reduction<R, Op>
     void reduce_scatter_block(in_place_t, R&& buf, Op&& op) const {
         check_intra("mpixx::reduce_scatter_block");
         auto b = view(buf);
@@ -429,7 +434,7 @@ public:
     }
     /// Returns this rank's block of the element-wise reduction of every rank's `sendbuf`.
     template <send_buffer S, class Op>
-        requires reduction_op<Op, elem_t<S>>
+        requires reduction_op<Op, elem_t<S>> && (!is_layout_v<S>)
     [[nodiscard]] std::vector<elem_t<S>> reduce_scatter_block(const S& sendbuf, Op&& op) const {
         check_intra("mpixx::reduce_scatter_block");
         auto s = view(sendbuf);
@@ -443,7 +448,8 @@ public:
     /// Reduces `sendbuf` element-wise and scatters it: rank i receives counts[i] elements, taken in rank
     /// order (MPI_Reduce_scatter). `counts` must be the same on every rank.
     template <send_buffer S, class R, class Op>
-        requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>>
+        requires recv_target<R&&> && same_element<S, R> && reduction_op<Op, elem_t<S>> && view_reduction<S, Op> &&
+                 view_reduction<R, Op>
     void reduce_scatter(const S& sendbuf, R&& recvbuf, std::span<const int> counts, Op&& op) const {
         check_intra("mpixx::reduce_scatter");
         auto s = view(sendbuf);
@@ -452,24 +458,25 @@ public:
         if (r.count < static_cast<std::size_t>(counts[rank_])) [[unlikely]]
             throw_coll_truncate("mpixx::reduce_scatter", static_cast<std::size_t>(counts[rank_]), r.count, r.type);
         op_binding<std::remove_reference_t<Op>, elem_t<S>> o(op, total);
-        MPIXX_COLL_CALL(MPI_Reduce_scatter, MPI_Ireduce_scatter, s.ptr, r.ptr, counts.data(), o.type(), o.op(), comm_);
+        MPIXX_COLL_CALL(MPI_Reduce_scatter, MPI_Ireduce_scatter, s.ptr, r.ptr, counts.data(), o.type(), o.op(),
+                        comm_);
         settle(o, "mpixx::reduce_scatter");
     }
     /// In-place reduce_scatter: `buf` holds sum(counts) elements; this rank's part lands at its front.
     template <class R, class Op>
-        requires recv_target<R&&> && reduction_op<Op, elem_t<R>>
+        requires recv_target<R&&> && reduction_op<Op, elem_t<R>> && view_reduction<R, Op>
     void reduce_scatter(in_place_t, R&& buf, std::span<const int> counts, Op&& op) const {
         check_intra("mpixx::reduce_scatter");
         auto b = view(buf);
         const std::size_t total = check_reduce_scatter_counts(counts, b.count, b.type);
         op_binding<std::remove_reference_t<Op>, elem_t<R>> o(op, total);
-        MPIXX_COLL_CALL(MPI_Reduce_scatter, MPI_Ireduce_scatter, MPI_IN_PLACE, b.ptr, counts.data(), o.type(), o.op(),
-                        comm_);
+        MPIXX_COLL_CALL(MPI_Reduce_scatter, MPI_Ireduce_scatter, MPI_IN_PLACE, b.ptr, counts.data(), o.type(),
+                        o.op(), comm_);
         settle(o, "mpixx::reduce_scatter");
     }
     /// Returns this rank's counts[rank()] elements of the element-wise reduction of every `sendbuf`.
     template <send_buffer S, class Op>
-        requires reduction_op<Op, elem_t<S>>
+        requires reduction_op<Op, elem_t<S>> && (!is_layout_v<S>)
     [[nodiscard]] std::vector<elem_t<S>> reduce_scatter(const S& sendbuf, std::span<const int> counts,
                                                            Op&& op) const {
         check_intra("mpixx::reduce_scatter");
@@ -578,6 +585,53 @@ protected:
         if (r.count < need) [[unlikely]]
             throw_coll_truncate(routine, need, r.count, r.type);
         return r.ptr;
+    }
+
+    /// A buffer's pointer with a per-rank (count, datatype).
+    template <class P>
+    struct placed_block {
+        P* ptr;
+        std::size_t count;
+        MPI_Datatype type;
+    };
+
+    /// The root's send side of a scatter whose receive buffer on this rank is `r`: the plain-buffer
+    /// check (scatter_source) or, with a layout view on either side, split_blocks; null off the root.
+    template <class S, class RV>
+    placed_block<const void> scatter_block(const S& sendbuf, const RV& r, int root, const char* routine) const {
+        if constexpr (!is_layout_v<S>) {
+            if (!r.layout) return {scatter_source(sendbuf, r.count, root, routine), r.count, r.type};
+        }
+        if (!is_root(root)) return {nullptr, r.count, r.type};
+        auto s = view(sendbuf);
+        const auto b = split_blocks(routine, "the root's send buffer", s, r, size_, false);
+        return {s.ptr, b.count, b.type};
+    }
+
+    /// The root's receive side of a gather whose send buffer on this rank is `s` (gather_target, or
+    /// split_blocks with a layout view on either side); null off the root.
+    template <class R, class SV>
+    placed_block<void> gather_block(R& recvbuf, const SV& s, int root, const char* routine) const {
+        if constexpr (!is_layout_v<R>) {
+            if (!s.layout) return {gather_target(recvbuf, s.count, root, routine), s.count, s.type};
+        }
+        if (!is_root(root)) return {nullptr, s.count, s.type};
+        auto r = view(recvbuf);
+        const auto b = split_blocks(routine, "the root's receive buffer", r, s, size_, true);
+        return {r.ptr, b.count, b.type};
+    }
+
+    /// alltoall's receive block for send blocks of `n` items of s.type: the plain rule (the receive
+    /// buffer holds at least what is sent) or split_blocks with a layout view on either side.
+    template <class SV, class RV>
+    rank_block alltoall_block(const char* routine, const SV& s, std::size_t n, const RV& r) const {
+        if (!s.layout && !r.layout) {
+            if (r.count < s.count) [[unlikely]]
+                throw_coll_truncate(routine, s.count, r.count, r.type);
+            return {n, r.type};
+        }
+        const buffer_view<const void> block{s.ptr, n, s.type, s.unit, s.layout};
+        return split_blocks(routine, "the receive buffer", r, block, size_, true);
     }
 
     enum class kind { allreduce, scan, exscan };

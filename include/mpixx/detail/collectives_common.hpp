@@ -44,17 +44,14 @@ inline constexpr in_place_t in_place{};
 
 namespace detail {
 
-template <class B, bool = contiguous_buffer<B&>>
-struct buffer_element {
-    using type = std::remove_cvref_t<B>;
-};
+/// The element type of a buffer: the range's value type, the value's own type, or a layout view's
+/// element type (opaque_element for raw views; buffer.hpp).
 template <class B>
-struct buffer_element<B, true> {
-    using type = std::remove_cv_t<std::ranges::range_value_t<B&>>;
-};
-/// The element type of a buffer: the range's value type, or the value's own type.
+using elem_t = element_t<B>;
+
+/// Whether B is a layout buffer (mpixx::layout_view, mpixx::raw: layout.hpp).
 template <class B>
-using elem_t = typename buffer_element<B>::type;
+inline constexpr bool is_layout_v = layout_buffer<std::remove_cvref_t<B>>;
 
 /// A send buffer a pending operation may keep referring to: an lvalue, or a borrowed range such as
 /// std::span (never a temporary container nor an owning view, which die while MPI still reads them).
@@ -74,7 +71,7 @@ concept count_target = array_target<C, int>;
 /// The (pointer, count, datatype) of a buffer that is only read: const even for a non-const lvalue of a
 /// view of const elements (std::span<const int>&).
 template <class S>
-auto send_view(const S& s) noexcept {
+auto send_view(const S& s) noexcept(noexcept(view(s))) {
     return view(s);
 }
 
@@ -118,9 +115,17 @@ private:
     std::size_t n_ = 0;
 };
 
-/// Send and receive buffers hold the same element type (MPI needs matching type signatures).
+/// Send and receive buffers hold the same element type (MPI needs matching type signatures); an
+/// untyped (raw) view matches anything (MPI checks it).
 template <class S, class R>
-concept same_element = std::same_as<elem_t<S>, elem_t<R>>;
+concept same_element = std::same_as<elem_t<S>, elem_t<R>> || std::same_as<elem_t<S>, opaque_element> ||
+                       std::same_as<elem_t<R>, opaque_element>;
+
+/// A buffer a reduction takes: not a layout view. MPI defines its built-in ops on built-in datatypes
+/// only (MPICH refuses even a vector of doubles) and gives a user op whole items of the datatype, so a
+/// reduction of non-contiguous data reduces contiguous buffers (then the result is sent or copied).
+template <class B, class Op>
+concept view_reduction = !is_layout_v<B>;
 
 template <class T>
 struct is_array_class : std::false_type {};
@@ -270,6 +275,133 @@ inline void check_w_layout(const char* routine, std::span<const int> counts, std
         }
     }
 }
+
+// ---- layout views in collectives (layout.hpp: what a view means where per-rank counts are derived) ----
+
+/// Elements of the buffer's element type that a view holds (0: untyped, compare bytes instead).
+template <class V>
+std::size_t view_elements(const V& v) noexcept {
+    return v.count * v.unit;
+}
+
+/// Bytes of data in `count` items of `type` (the size of their type signature).
+inline std::size_t type_bytes(MPI_Datatype type, std::size_t count) {
+    int size = 0;
+    MPIXX_CALL(MPI_Type_size, type, &size);
+    return static_cast<std::size_t>(size) * count;
+}
+
+/// Two blocks whose type signatures differ in length: MPI_ERR_TRUNCATE when the receiving one is the
+/// smaller, MPI_ERR_COUNT otherwise (cold path).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_block_mismatch(const char* routine, const char* what,
+                                                                         std::size_t have, std::size_t needed,
+                                                                         const char* unit, bool receive) {
+    throw error(routine, receive && have < needed ? MPI_ERR_TRUNCATE : MPI_ERR_COUNT,
+                std::string(what) + " holds " + std::to_string(have) + " " + unit + " per rank but " +
+                    std::to_string(needed) + " are exchanged (a layout view's block is count()/size() items of its layout)");
+}
+
+/// Checks that `count` items of block `b` (unit elements each) carry what `peer` (one whole block on
+/// the other side) does: elements when both are typed, bytes otherwise.
+template <class B, class V>
+void check_block_signature(const char* routine, const char* what, std::size_t count, const B& b, const V& peer,
+                           bool receive) {
+    if (b.unit != 0 && peer.unit != 0) {
+        const std::size_t have = count * b.unit, need = view_elements(peer);
+        if (have != need) [[unlikely]]
+            throw_block_mismatch(routine, what, have, need, "elements", receive);
+    } else {
+        const std::size_t have = type_bytes(b.type, count), need = type_bytes(peer.type, peer.count);
+        if (have != need) [[unlikely]]
+            throw_block_mismatch(routine, what, have, need, "bytes", receive);
+    }
+}
+
+/// One rank's block (count, datatype) in a buffer `whole` that holds `nblocks` blocks (the root's
+/// buffer of gather/scatter, allgather's receive buffer, alltoall's), each carrying what `peer` (this
+/// rank's single block on the other side) carries. A plain container is cut into blocks of peer's
+/// element count (it must hold nblocks of them: at least, for a receive buffer); a layout view's count
+/// must divide by nblocks and each part must carry what `peer` does.
+struct rank_block {
+    std::size_t count;
+    MPI_Datatype type;
+};
+template <class W, class V>
+rank_block split_blocks(const char* routine, const char* what, const W& whole, const V& peer, int nblocks, bool receive) {
+    const auto n = static_cast<std::size_t>(nblocks);
+    if (!whole.layout) {
+        std::size_t per = 0;
+        if (peer.unit != 0) {
+            per = view_elements(peer);
+        } else { // untyped peer: its bytes in whole elements
+            const std::size_t bytes = type_bytes(peer.type, peer.count), esize = type_bytes(whole.type, 1);
+            if (esize == 0 || bytes % esize != 0) [[unlikely]]
+                throw_block_mismatch(routine, what, bytes, esize, "bytes (not a whole number of elements)", receive);
+            per = bytes / esize;
+        }
+        if (receive ? whole.count < per * n : whole.count != per * n) [[unlikely]] {
+            if (receive) throw_coll_truncate(routine, per * n, whole.count, whole.type);
+            throw_coll_count(routine, what, whole.count, per * n, whole.type);
+        }
+        return {per, whole.type};
+    }
+    if (whole.count % n != 0) [[unlikely]]
+        throw_not_divisible(routine, what, whole.count, nblocks, whole.type);
+    const std::size_t per = whole.count / n;
+    check_block_signature(routine, what, per, whole, peer, receive);
+    return {per, whole.type};
+}
+
+/// A range of per-peer buffers for alltoallw (one buffer per rank: layout views, raw views, spans, ...).
+template <class V, bool Recv>
+concept peer_buffers = std::ranges::sized_range<V> && std::ranges::forward_range<V> &&
+                       (Recv ? recv_buffer<std::ranges::range_reference_t<V>> : send_buffer<std::ranges::range_reference_t<V>>);
+
+/// alltoallw's arrays for one side, built from one buffer per peer: the lowest address is the base,
+/// each peer's displacement its byte offset from it (int, as MPI_Alltoallw wants), its own count and
+/// datatype. Owned by a request in the non-blocking form.
+struct w_side {
+    std::vector<int> counts, displs;
+    std::vector<MPI_Datatype> types;
+    const char* base = nullptr;
+
+    template <class V>
+    w_side(const char* routine, const char* what, V& peers, int size) {
+        const auto n = static_cast<std::size_t>(std::ranges::size(peers));
+        if (n != static_cast<std::size_t>(size)) [[unlikely]]
+            throw_counts_size(routine, what, n, size);
+        counts.resize(n);
+        displs.resize(n);
+        types.resize(n);
+        std::size_t i = 0;
+        for (auto&& b : peers) {
+            auto v = view(b);
+            const char* p = static_cast<const char*>(static_cast<const void*>(v.ptr));
+            if (v.count > static_cast<std::size_t>(INT_MAX)) [[unlikely]]
+                throw_v_large(routine, v.count);
+            counts[i] = static_cast<int>(v.count);
+            types[i] = v.type;
+            if (v.count != 0 && p != nullptr && (base == nullptr || p < base)) base = p;
+            displs[i] = 0;
+            ++i;
+        }
+        i = 0;
+        for (auto&& b : peers) {
+            auto v = view(b);
+            const char* p = static_cast<const char*>(static_cast<const void*>(v.ptr));
+            if (counts[i] != 0 && p != nullptr) {
+                const auto d = static_cast<long long>(p - base);
+                if (d > INT_MAX) [[unlikely]]
+                    throw error(routine, MPI_ERR_COUNT,
+                                std::string(what) + "[" + std::to_string(i) +
+                                    "] lies more than INT_MAX bytes after the lowest buffer (MPI_Alltoallw takes int "
+                                    "byte displacements)");
+                displs[i] = static_cast<int>(d);
+            }
+            ++i;
+        }
+    }
+};
 
 /// Up to 64 ints inline, more on the heap: per-rank displacements without allocating at usual sizes.
 class int_scratch {

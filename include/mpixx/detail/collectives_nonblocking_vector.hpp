@@ -12,9 +12,18 @@
 #include <mpixx/detail/collectives_vector.hpp>
 #include <mpixx/request.hpp>
 
+#include <memory>
 #include <span>
+#include <utility>
 
 namespace mpixx::inline MPIXX_ABI::detail {
+
+/// What a per-peer ialltoallw owns: its count, displacement and datatype arrays.
+struct w_payload final : request_payload<void> {
+    w_side s, r;
+    w_payload(w_side a, w_side b) : s(std::move(a)), r(std::move(b)) {}
+    void finish(const MPI_Status&) override {}
+};
 
 /// Non-blocking v-collectives; the next layer (collectives.hpp) adds the other non-blocking collectives.
 class nonblocking_vector_layer : public vector_collective_layer {
@@ -119,7 +128,7 @@ public:
     template <class S, class SC, class SD, class ST, class R, class RC, class RD, class RT>
         requires send_target<S&&> && recv_target<R&&> && count_target<SC&&> && count_target<SD&&> &&
                  array_target<ST&&, MPI_Datatype> && count_target<RC&&> && count_target<RD&&> &&
-                 array_target<RT&&, MPI_Datatype>
+                 array_target<RT&&, MPI_Datatype> && (!is_layout_v<S>) && (!is_layout_v<R>)
     [[nodiscard]] request<> ialltoallw(S&& sendbuf, SC&& sendcounts_, SD&& sdispls_, ST&& sendtypes_, R&& recvbuf,
                                        RC&& recvcounts_, RD&& rdispls_, RT&& recvtypes_) const {
         check_intra("mpixx::ialltoallw");
@@ -134,6 +143,21 @@ public:
         MPIXX_CALL(MPI_Ialltoallw, nonnull_send(s.ptr), sendcounts.data(), sdispls.data(), sendtypes.data(),
                    nonnull_recv(r.ptr), recvcounts.data(), rdispls.data(), recvtypes.data(), comm_, &q);
         return request<>(q);
+    }
+
+    /// Starts an alltoallw with one buffer per peer (MPI_Ialltoallw; see alltoallw(sends, recvs)); the
+    /// request owns the per-peer arrays, the buffers (views) must stay alive until it completes.
+    template <class SV, class RV>
+        requires peer_buffers<const SV&, false> && peer_buffers<RV&, true>
+    [[nodiscard]] request<> ialltoallw(const SV& sends, RV&& recvs) const {
+        check_intra("mpixx::ialltoallw");
+        auto p = std::make_unique<w_payload>(w_side("mpixx::ialltoallw", "sends", sends, size_),
+                                             w_side("mpixx::ialltoallw", "recvs", recvs, size_));
+        MPI_Request q = MPI_REQUEST_NULL;
+        MPIXX_CALL(MPI_Ialltoallw, nonnull_send(p->s.base), p->s.counts.data(), p->s.displs.data(), p->s.types.data(),
+                   nonnull_recv(const_cast<char*>(p->r.base)), p->r.counts.data(), p->r.displs.data(),
+                   p->r.types.data(), comm_, &q);
+        return request<>(q, std::move(p));
     }
 
 protected:

@@ -31,7 +31,11 @@ public:
         if (rank_ == root) {
             auto r = view(recvbuf);
             check_v_layout("mpixx::gatherv", counts, displs, size_, r.count, r.type, true);
-            check_own_count("mpixx::gatherv", counts, s.count, s.type);
+            if (s.layout || r.layout) // counts are items of the root buffer's datatype (its layout), as in MPI
+                check_block_signature("mpixx::gatherv", "the root's own block", static_cast<std::size_t>(counts[rank_]),
+                                      r, s, true);
+            else
+                check_own_count("mpixx::gatherv", counts, s.count, s.type);
             MPIXX_COLL_CALL(MPI_Gatherv, MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, r.ptr, counts.data(),
                             displs.data(), r.type, root, comm_);
         } else {
@@ -53,6 +57,7 @@ public:
     /// Returns every rank's `sendbuf` (any sizes) concatenated in rank order at the root, an empty
     /// vector elsewhere. Costs one extra collective: an MPI_Gather of the counts.
     template <send_buffer S>
+        requires(!is_layout_v<S>)
     [[nodiscard]] std::vector<elem_t<S>> gatherv(const S& sendbuf, int root) const {
         check_intra("mpixx::gatherv");
         check_root(root, "mpixx::gatherv");
@@ -95,10 +100,17 @@ public:
             auto s = view(sendbuf);
             check_v_layout("mpixx::scatterv", counts, displs, size_, s.count, s.type, false);
             const auto mine = static_cast<std::size_t>(counts[rank_]);
-            if (r.count < mine) [[unlikely]]
+            int rcount = counts[rank_];
+            if (s.layout || r.layout) { // counts are items of the root buffer's datatype (its layout), as in MPI
+                const buffer_view<const void> own{s.ptr, mine, s.type, s.unit, s.layout};
+                check_int_count("mpixx::scatterv", r.count);
+                check_block_signature("mpixx::scatterv", "this rank's receive buffer", r.count, r, own, true);
+                rcount = static_cast<int>(r.count);
+            } else if (r.count < mine) [[unlikely]] {
                 throw_coll_truncate("mpixx::scatterv", mine, r.count, r.type);
-            MPIXX_COLL_CALL(MPI_Scatterv, MPI_Iscatterv, s.ptr, counts.data(), displs.data(), s.type, r.ptr,
-                            counts[rank_], r.type, root, comm_);
+            }
+            MPIXX_COLL_CALL(MPI_Scatterv, MPI_Iscatterv, s.ptr, counts.data(), displs.data(), s.type, r.ptr, rcount,
+                            r.type, root, comm_);
         } else {
             check_int_count("mpixx::scatterv", r.count);
             MPIXX_COLL_CALL(MPI_Scatterv, MPI_Iscatterv, nullptr, nullptr, nullptr, r.type, r.ptr,
@@ -119,6 +131,7 @@ public:
     /// Returns this rank's counts[rank()] elements of the root's `sendbuf`, split in rank order.
     /// `counts` must be given on every rank (no extra communication); `sendbuf` is read at the root only.
     template <send_buffer S>
+        requires(!is_layout_v<S>)
     [[nodiscard]] std::vector<elem_t<S>> scatterv(const S& sendbuf, std::span<const int> counts, int root) const {
         check_intra("mpixx::scatterv");
         check_root(root, "mpixx::scatterv");
@@ -173,6 +186,7 @@ public:
     /// Returns every rank's `sendbuf` (any sizes) concatenated in rank order, on every rank. Costs one
     /// extra collective: an MPI_Allgather of the counts.
     template <send_buffer S>
+        requires(!is_layout_v<S>)
     [[nodiscard]] std::vector<elem_t<S>> allgatherv(const S& sendbuf) const {
         check_intra("mpixx::allgatherv");
         auto s = view(sendbuf);
@@ -224,6 +238,7 @@ public:
     /// Sends sendcounts[j] elements (packed in rank order) to rank j and returns what every rank sent
     /// here, in rank order. Costs one extra collective: an MPI_Alltoall of the counts.
     template <send_buffer S>
+        requires(!is_layout_v<S>)
     [[nodiscard]] std::vector<elem_t<S>> alltoallv(const S& sendbuf, std::span<const int> sendcounts) const {
         check_intra("mpixx::alltoallv");
         check_counts("mpixx::alltoallv", sendcounts, size_);
@@ -266,7 +281,7 @@ public:
     /// recvcounts[i] items of recvtypes[i]. The buffers are memory of any typed buffer (their element
     /// types need not match); every block is checked to lie inside its buffer.
     template <send_buffer S, class R>
-        requires recv_target<R&&>
+        requires recv_target<R&&> && (!is_layout_v<S>) && (!is_layout_v<R>)
     void alltoallw(const S& sendbuf, std::span<const int> sendcounts, std::span<const int> sdispls,
                    std::span<const MPI_Datatype> sendtypes, R&& recvbuf, std::span<const int> recvcounts,
                    std::span<const int> rdispls, std::span<const MPI_Datatype> recvtypes) const {
@@ -278,6 +293,21 @@ public:
         MPIXX_COLL_CALL(MPI_Alltoallw, MPI_Ialltoallw, nonnull_send(s.ptr), sendcounts.data(), sdispls.data(),
                         sendtypes.data(), nonnull_recv(r.ptr), recvcounts.data(), rdispls.data(), recvtypes.data(),
                         comm_);
+    }
+
+    /// alltoallw with one buffer per peer (MPI_Alltoallw): sends[j] goes to rank j and recvs[i] receives
+    /// what rank i sends here. Each entry is any buffer, typically a layout view (the transpose of a
+    /// distributed matrix: a column layout per peer, no packing); its pointer, count and datatype become
+    /// that peer's displacement (from the lowest address), count and type. Sizes are checked by MPI.
+    template <class SV, class RV>
+        requires peer_buffers<const SV&, false> && peer_buffers<RV&, true>
+    void alltoallw(const SV& sends, RV&& recvs) const {
+        check_intra("mpixx::alltoallw");
+        const w_side s("mpixx::alltoallw", "sends", sends, size_);
+        const w_side r("mpixx::alltoallw", "recvs", recvs, size_);
+        MPIXX_COLL_CALL(MPI_Alltoallw, MPI_Ialltoallw, nonnull_send(s.base), s.counts.data(), s.displs.data(),
+                        s.types.data(), nonnull_recv(const_cast<char*>(r.base)), r.counts.data(), r.displs.data(),
+                        r.types.data(), comm_);
     }
 
 protected:
