@@ -35,6 +35,7 @@
 #include <mpixx/info.hpp>
 #include <mpixx/request.hpp>
 
+#include <algorithm>
 #include <climits>
 #include <concepts>
 #include <cstddef>
@@ -79,10 +80,9 @@ enum class seek_from : int {
     end = MPI_SEEK_END,     ///< from the end of the file
 };
 
-/// What set_view takes as a filetype: a layout (anything with a native() committed MPI_Datatype) or an
-/// mpi_type (its datatype()).
+/// What set_view takes as a filetype: a layout (mpixx::any_layout: native() is its committed MPI_Datatype).
 template <class F>
-concept file_view_type = mpi_type<F> || requires(const F& f) {
+concept file_view_type = requires(const F& f) {
     { f.native() } -> std::same_as<MPI_Datatype>;
 };
 
@@ -106,7 +106,7 @@ public:
 
     file(file&& o) noexcept
         : fh_(std::exchange(o.fh_, MPI_FILE_NULL)), comm_(std::exchange(o.comm_, MPI_COMM_NULL)),
-          path_(std::move(o.path_)), amode_(o.amode_) {}
+          path_(std::move(o.path_)), amode_(o.amode_), etype_size_(o.etype_size_) {}
     file& operator=(file&& o) noexcept {
         if (this != &o) {
             release();
@@ -114,6 +114,7 @@ public:
             comm_ = std::exchange(o.comm_, MPI_COMM_NULL);
             path_ = std::move(o.path_);
             amode_ = o.amode_;
+            etype_size_ = o.etype_size_;
         }
         return *this;
     }
@@ -154,14 +155,13 @@ public:
     // ---- views -----------------------------------------------------------------------------------
 
     /// Sets this process's view (MPI_File_set_view, collective): from byte `disp` on, the file is seen
-    /// as repetitions of `filetype` (a layout, or an mpi_type) made of etype E; offsets then count E's.
+    /// as repetitions of the layout `filetype` made of etype E; offsets then count E's.
     /// A filetype that does not fit E (its size or extent not a multiple of E's, a negative lower bound)
     /// is refused with MPI_ERR_TYPE on every rank before MPI sees it.
     template <mpi_type E, class F>
         requires file_view_type<F>
     void set_view(offset disp, const F& filetype, std::string_view datarep = "native", const info& hints = {}) {
-        if constexpr (mpi_type<F>) set_view(disp, datatype<E>(), datatype<F>(), datarep, hints);
-        else set_view(disp, datatype<E>(), filetype.native(), datarep, hints);
+        set_view(disp, datatype<E>(), filetype.native(), datarep, hints);
     }
     /// A view of E's from byte `disp` on (etype and filetype E).
     template <mpi_type E>
@@ -172,12 +172,16 @@ public:
     void set_view(offset disp, MPI_Datatype etype, MPI_Datatype filetype, std::string_view datarep = "native",
                   const info& hints = {}) {
         require_open("mpixx::file::set_view");
-        std::string problem = view_problem(disp, etype, filetype);
-        agree(problem, "mpixx::file::set_view", MPI_ERR_TYPE, "the view was refused on another process");
+        int cls = MPI_ERR_TYPE;
+        std::string problem = view_problem(disp, etype, filetype, cls);
+        agree(problem, "mpixx::file::set_view", cls, "the view was refused on another process");
         const std::string rep(datarep);
         if (int rc = MPI_File_set_view(fh_, disp, etype, filetype, rep.c_str(), hints.native()); rc != MPI_SUCCESS)
             [[unlikely]]
             detail::throw_file_error(rc, "MPI_File_set_view", path_);
+        int esize = 1;
+        MPI_Type_size(etype, &esize);
+        etype_size_ = esize;
     }
 
     /// The absolute byte position of view offset `off` (MPI_File_get_byte_offset).
@@ -312,7 +316,8 @@ public:
     void seek_shared(offset off, seek_from whence = seek_from::start) {
         call(MPI_File_seek_shared(fh_, off, static_cast<int>(whence)), "MPI_File_seek_shared");
     }
-    /// The shared file pointer, in etype units (MPI_File_get_position_shared).
+    /// The shared file pointer, in etype units (MPI_File_get_position_shared). Not collective: another
+    /// rank's shared-pointer call (seek_shared included) may move it while this rank reads it.
     [[nodiscard]] offset position_shared() const {
         offset p = 0;
         call(MPI_File_get_position_shared(fh_, &p), "MPI_File_get_position_shared");
@@ -475,7 +480,9 @@ private:
     }
     void agree(std::string& problem, const char* routine, int cls, const char* elsewhere);
     static std::string mode_problem(int amode);
-    static std::string view_problem(offset disp, MPI_Datatype etype, MPI_Datatype filetype);
+    static std::string view_problem(offset disp, MPI_Datatype etype, MPI_Datatype filetype, int& cls);
+    std::size_t available(offset start, std::size_t n, MPI_Datatype t) const;
+    offset ordered_start(std::size_t n, MPI_Datatype t) const;
 
     // ---- data access -------------------------------------------------------------------------------
 
@@ -546,19 +553,61 @@ private:
         MPI_Status st;
         run<Op>(off, v.ptr, v.count, v.type, &st);
     }
+    /// Whether mpixx, not MPI's status, counts what a read of Op got. ROMIO and OMPIO report the count
+    /// REQUESTED by collective reads, even past the end of the file (pmodels/mpich#1085,
+    /// open-mpi/ompi#14015), and Open MPI 4.1's non-blocking reads past the end never complete: such
+    /// reads are cut to what the file holds before they start (MPI_File_get_size, MPI_File_get_byte_offset).
+    template <op_t Op>
+    static constexpr bool clamped() {
+        using enum detail::io_op;
+#ifdef OPEN_MPI
+        if (Op == iread_at || Op == iread) return true;
+#endif
+        return Op == read_at_all || Op == read_all || Op == iread_at_all || Op == iread_all;
+    }
+    /// The count a read of Op posts: n, or for clamped reads what the file holds from its start.
+    template <op_t Op>
+    std::size_t clamp(offset off, std::size_t n, MPI_Datatype t) const {
+        if constexpr (!clamped<Op>()) {
+            return n;
+        } else {
+            if (fh_ == MPI_FILE_NULL || n == 0 || (amode_ & MPI_MODE_WRONLY) != 0) return n; // run() refuses
+            if constexpr (detail::io_explicit(Op)) {
+                if (off < 0) return n;
+                return available(off, n, t);
+            } else {
+                return available(position(), n, t);
+            }
+        }
+    }
+
     template <op_t Op, class B>
     std::size_t get(offset off, B& buf) {
         auto v = detail::view(buf);
         MPI_Status st;
-        run<Op>(off, v.ptr, v.count, v.type, &st);
-        return detail::io_count(st, v.type);
+        if constexpr (Op == op_t::read_ordered) {
+            const offset start = ordered_start(v.count, v.type);
+            run<Op>(off, v.ptr, v.count, v.type, &st);
+            return std::min(detail::io_count(st, v.type), available(start, v.count, v.type));
+        } else {
+            const std::size_t n = clamp<Op>(off, v.count, v.type);
+            run<Op>(off, v.ptr, n, v.type, &st);
+            return clamped<Op>() ? n : detail::io_count(st, v.type);
+        }
     }
     template <op_t Op, class T>
     std::vector<T> get_vector(offset off, std::size_t n) {
-        std::vector<T> out(n);
+        const MPI_Datatype t = datatype<T>();
+        std::vector<T> out(clamp<Op>(off, n, t));
         MPI_Status st;
-        run<Op>(off, out.data(), n, datatype<T>(), &st);
-        out.resize(detail::io_count(st, datatype<T>()));
+        if constexpr (Op == op_t::read_ordered) {
+            const offset start = ordered_start(n, t);
+            run<Op>(off, out.data(), n, t, &st);
+            out.resize(std::min(detail::io_count(st, t), available(start, n, t)));
+        } else {
+            run<Op>(off, out.data(), out.size(), t, &st);
+            if constexpr (!clamped<Op>()) out.resize(detail::io_count(st, t));
+        }
         return out;
     }
 
@@ -583,22 +632,22 @@ private:
         if constexpr (borrowable<B&&>) {
             auto v = detail::view(buf);
             MPI_Request r = MPI_REQUEST_NULL;
-            run<Op>(off, v.ptr, v.count, v.type, &r);
+            run<Op>(off, v.ptr, clamp<Op>(off, v.count, v.type), v.type, &r);
             return request<>(r);
         } else {
             using O = std::remove_cvref_t<B>;
             auto payload = std::make_unique<detail::file_owned<O>>(std::move(buf));
             auto v = detail::view(payload->buf);
             MPI_Request r = MPI_REQUEST_NULL;
-            run<Op>(off, v.ptr, v.count, v.type, &r);
+            run<Op>(off, v.ptr, clamp<Op>(off, v.count, v.type), v.type, &r);
             return request<O>(r, std::move(payload));
         }
     }
     template <op_t Op, class T>
     request<std::vector<T>> start_vector(offset off, std::size_t n) {
-        auto payload = std::make_unique<detail::file_vector_read<T>>(n);
+        auto payload = std::make_unique<detail::file_vector_read<T>>(clamp<Op>(off, n, datatype<T>()));
         MPI_Request r = MPI_REQUEST_NULL;
-        run<Op>(off, payload->buf.data(), n, datatype<T>(), &r);
+        run<Op>(off, payload->buf.data(), payload->buf.size(), datatype<T>(), &r);
         return request<std::vector<T>>(r, std::move(payload));
     }
 
@@ -606,6 +655,7 @@ private:
     MPI_Comm comm_ = MPI_COMM_NULL; // mpixx's duplicate of the opening communicator: agreements
     std::string path_;
     int amode_ = 0;
+    int etype_size_ = 1; // bytes of the view's etype (offsets count etypes)
 };
 
 } // namespace mpixx

@@ -31,6 +31,20 @@ public:
     /// No hints (MPI_INFO_NULL).
     info() = default;
 
+    info(const info&) = default;
+    info& operator=(const info&) = default;
+    /// Moving leaves an empty info behind.
+    info(info&& o) noexcept : handle_(std::exchange(o.handle_, MPI_INFO_NULL)), owner_(std::move(o.owner_)) {}
+    /// Moving leaves an empty info behind.
+    info& operator=(info&& o) noexcept {
+        if (this != &o) {
+            handle_ = std::exchange(o.handle_, MPI_INFO_NULL);
+            owner_ = std::move(o.owner_);
+        }
+        return *this;
+    }
+    ~info() = default;
+
     /// Hints from (key, value) pairs, e.g. info{{"cb_nodes", "2"}, {"striping_unit", "1048576"}}.
     info(std::initializer_list<std::pair<std::string_view, std::string_view>> pairs) {
         for (const auto& [k, v] : pairs) set(k, v);

@@ -107,9 +107,11 @@ inline std::string file::mode_problem(int amode) {
     return {};
 }
 
-inline std::string file::view_problem(offset disp, MPI_Datatype etype, MPI_Datatype filetype) {
+inline std::string file::view_problem(offset disp, MPI_Datatype etype, MPI_Datatype filetype, int& cls) {
+    cls = MPI_ERR_ARG;
     if (disp < 0 && disp != MPI_DISPLACEMENT_CURRENT)
         return "displacement " + std::to_string(disp) + " is negative";
+    cls = MPI_ERR_TYPE;
     if (etype == MPI_DATATYPE_NULL || filetype == MPI_DATATYPE_NULL) return "the etype or filetype is MPI_DATATYPE_NULL";
     MPI_Count esize = 0, fsize = 0, elb = 0, eext = 0, flb = 0, fext = 0;
     if (MPI_Type_size_x(etype, &esize) != MPI_SUCCESS || MPI_Type_size_x(filetype, &fsize) != MPI_SUCCESS ||
@@ -125,6 +127,46 @@ inline std::string file::view_problem(offset disp, MPI_Datatype etype, MPI_Datat
                std::to_string(eext) + " bytes)";
     if (flb < 0) return "the filetype's lower bound (" + std::to_string(flb) + ") is negative";
     return {};
+}
+
+} // namespace mpixx
+
+namespace mpixx::inline MPIXX_ABI {
+
+/// How many whole elements of `t`, from view offset `start` on, the file holds (at most n): the first k
+/// elements fit when the byte after their last etype is within the file; byte offsets grow with view
+/// offsets, so k is found by bisection with MPI_File_get_byte_offset (local calls).
+inline std::size_t file::available(offset start, std::size_t n, MPI_Datatype t) const {
+    int tsize = 0;
+    MPIXX_CALL(MPI_Type_size, t, &tsize);
+    if (n == 0 || tsize <= 0 || etype_size_ <= 0 || tsize % etype_size_ != 0) return n; // MPI judges these
+    const offset per = tsize / etype_size_; // etypes per element
+    const offset fsize = size();
+    const auto fits = [&](std::size_t k) { return byte_offset(start + static_cast<offset>(k) * per - 1) + etype_size_ <= fsize; };
+    if (fits(n)) [[likely]]
+        return n;
+    std::size_t lo = 0, hi = n; // fits(lo) (nothing always fits), !fits(hi)
+    while (hi - lo > 1) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        (fits(mid) ? lo : hi) = mid;
+    }
+    return lo;
+}
+
+/// Where this rank's part of a read_ordered starts: after the lower ranks' parts, from the shared file
+/// pointer. Only rank 0 reads the pointer (another rank could read it after rank 0 has moved on into the
+/// read and advanced it); one MPI_Exscan of (rank 0: pointer + its part, others: their part) gives every
+/// rank > 0 its start. Collective; called before the read, so a throw here is every rank's.
+inline file::offset file::ordered_start(std::size_t n, MPI_Datatype t) const {
+    if (fh_ == MPI_FILE_NULL || (amode_ & MPI_MODE_WRONLY) != 0) return 0; // run() refuses it on every rank
+    int tsize = 0, rank = 0;
+    MPIXX_CALL(MPI_Type_size, t, &tsize);
+    MPIXX_CALL(MPI_Comm_rank, comm_, &rank);
+    const long long part = static_cast<long long>(n) * tsize / (etype_size_ > 0 ? etype_size_ : 1);
+    const long long shared = rank == 0 ? position_shared() : 0;
+    long long mine = shared + part, before = 0;
+    MPIXX_CALL(MPI_Exscan, &mine, &before, 1, MPI_LONG_LONG, MPI_SUM, comm_);
+    return rank == 0 ? shared : before; // MPI_Exscan leaves rank 0's result undefined
 }
 
 } // namespace mpixx
