@@ -16,7 +16,7 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/communicator.hpp>
-#include <mpixx/detail/neighbor_collectives.hpp>
+#include <mpixx/detail/neighbor_vector.hpp>
 #include <mpixx/detail/topology_common.hpp>
 
 #include <climits>

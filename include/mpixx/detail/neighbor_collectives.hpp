@@ -1,27 +1,274 @@
 // mpixx/detail/neighbor_collectives.hpp - the base of the topology communicators (topology.hpp): their
-// in/out degrees, and the neighbourhood collectives that every process topology offers.
+// in/out degrees, and the neighbourhood collectives neighbor_allgather and neighbor_alltoall, blocking,
+// non-blocking and (MPI-4) persistent. The v and w variants are in detail/neighbor_vector.hpp.
+//
+// A process receives one block from each in-neighbour and (alltoall) sends one block to each
+// out-neighbour, in the order the topology defines (cart_communicator::neighbors(),
+// graph_communicator::neighbors(), dist_graph_communicator::sources()/destinations()).
+// Buffers go through detail::view(), so any buffer kind works, layout views included. When both sides
+// are plain buffers (contiguous ranges or values) their element types must match at compile time; when
+// one side is another kind (a layout view), its per-neighbour count is its share of the buffer and the
+// sizes of both sides are compared at run time (MPI_ERR_TRUNCATE / MPI_ERR_COUNT before MPI sees them).
+// Into-buffer forms borrow the caller's buffers (lvalues or borrowed ranges; a temporary does not
+// compile for the non-blocking and persistent forms); value forms own them in the request.
 #pragma once
 
 #include <mpixx/config.hpp>
 
+#include <mpixx/collectives.hpp>
 #include <mpixx/communicator.hpp>
+#include <mpixx/request.hpp>
 
+#include <cstddef>
+#include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace mpixx::inline MPIXX_ABI::detail {
 
-/// A communicator with a process topology: its neighbours (in and out degrees) and the neighbourhood
-/// collectives over them.
-class neighbor_layer : public communicator {
+/// A buffer of the built-in kinds: a contiguous range of mpi_type elements, or one mpi_type value.
+template <class B>
+concept plain_buffer = contiguous_buffer<const std::remove_cvref_t<B>&> || mpi_type<std::remove_cvref_t<B>>;
+
+/// Send and receive buffers of a neighbourhood collective: the same elements when both are plain
+/// buffers; anything when one is another buffer kind (checked by size at run time).
+template <class S, class R>
+concept neighbor_pair = !plain_buffer<S> || !plain_buffer<R> || same_element<S, R>;
+
+/// Per-neighbour counts of a neighbourhood collective: elements of the send and of the receive type.
+struct neighbor_blocks {
+    std::size_t send, recv;
+};
+
+/// A buffer that does not split into one block per neighbour (cold path).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_neighbor_split(const char* routine, const char* what,
+                                                                         std::size_t have, int degree,
+                                                                         const char* kind, MPI_Datatype type) {
+    throw error(routine, MPI_ERR_COUNT,
+                std::string(what) + " holds " + describe_count(have, type) + ", which does not split into " +
+                    std::to_string(degree) + " equal blocks (one per " + kind + ")");
+}
+
+/// Blocks of different datatypes whose sizes differ, the receive block being the larger (cold path).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_neighbor_sizes(const char* routine, std::size_t scount,
+                                                                         MPI_Datatype stype, std::size_t rcount,
+                                                                         MPI_Datatype rtype) {
+    throw error(routine, MPI_ERR_COUNT,
+                "each neighbour sends " + describe_count(scount, stype) + " but each receive block is " +
+                    describe_count(rcount, rtype) + " (the sizes must be equal)");
+}
+
+/// Checks that `scount` x `stype` and `rcount` x `rtype` have the same size (only called when the
+/// datatypes differ: a layout on one side).
+inline void check_neighbor_sizes(const char* routine, std::size_t scount, MPI_Datatype stype, std::size_t rcount,
+                                 MPI_Datatype rtype) {
+    int ss = 0, rs = 0;
+    MPIXX_CALL(MPI_Type_size, stype, &ss);
+    MPIXX_CALL(MPI_Type_size, rtype, &rs);
+    if (scount * static_cast<std::size_t>(ss) != rcount * static_cast<std::size_t>(rs)) [[unlikely]] {
+        if (rcount * static_cast<std::size_t>(rs) < scount * static_cast<std::size_t>(ss))
+            throw error(routine, MPI_ERR_TRUNCATE,
+                        "each neighbour sends " + describe_count(scount, stype) + " but each receive block holds " +
+                            describe_count(rcount, rtype));
+        throw_neighbor_sizes(routine, scount, stype, rcount, rtype);
+    }
+}
+
+/// neighbor_allgather: the whole send buffer goes to every out-neighbour; one block per in-neighbour.
+template <class SV, class RV>
+neighbor_blocks allgather_blocks(const char* routine, const SV& s, const RV& r, int indeg) {
+    const auto in = static_cast<std::size_t>(indeg);
+    if (s.type == r.type) {
+        if (r.count < s.count * in) [[unlikely]]
+            throw_coll_truncate(routine, s.count * in, r.count, r.type);
+        return {s.count, s.count};
+    }
+    if (in == 0) return {s.count, 0};
+    if (r.count % in != 0) [[unlikely]]
+        throw_neighbor_split(routine, "the receive buffer", r.count, indeg, "in-neighbour", r.type);
+    const std::size_t rc = r.count / in;
+    check_neighbor_sizes(routine, s.count, s.type, rc, r.type);
+    return {s.count, rc};
+}
+
+/// neighbor_alltoall: one send block per out-neighbour, one receive block per in-neighbour. A process
+/// with no out-neighbour takes its block size from the receive buffer.
+template <class SV, class RV>
+neighbor_blocks alltoall_blocks(const char* routine, const SV& s, const RV& r, int indeg, int outdeg) {
+    const auto in = static_cast<std::size_t>(indeg), out = static_cast<std::size_t>(outdeg);
+    std::size_t sc = 0;
+    if (out > 0) {
+        if (s.count % out != 0) [[unlikely]]
+            throw_neighbor_split(routine, "the send buffer", s.count, outdeg, "out-neighbour", s.type);
+        sc = s.count / out;
+    }
+    if (s.type == r.type) {
+        if (out == 0) sc = in > 0 ? r.count / in : 0;
+        if (r.count < sc * in) [[unlikely]]
+            throw_coll_truncate(routine, sc * in, r.count, r.type);
+        return {sc, sc};
+    }
+    std::size_t rc = 0;
+    if (in > 0) {
+        if (r.count % in != 0) [[unlikely]]
+            throw_neighbor_split(routine, "the receive buffer", r.count, indeg, "in-neighbour", r.type);
+        rc = r.count / in;
+    }
+    if (in > 0 && out > 0) check_neighbor_sizes(routine, sc, s.type, rc, r.type);
+    return {sc, rc};
+}
+
+/// The first layer of a topology communicator: degrees, neighbor_allgather and neighbor_alltoall.
+class neighbor_base : public communicator {
 public:
     /// Number of processes this one receives from in a neighbourhood collective.
     [[nodiscard]] int in_degree() const noexcept { return indeg_; }
     /// Number of processes this one sends to in a neighbourhood collective.
     [[nodiscard]] int out_degree() const noexcept { return outdeg_; }
 
+    // ---- neighbor_allgather ------------------------------------------------------------------------
+
+    /// Sends `sendbuf` to every out-neighbour and receives one block per in-neighbour into `recvbuf`,
+    /// in neighbour order (MPI_Neighbor_allgather).
+    template <send_buffer S, class R>
+        requires recv_target<R&&> && neighbor_pair<S, R>
+    void neighbor_allgather(const S& sendbuf, R&& recvbuf) const {
+        auto s = view(sendbuf);
+        auto r = view(recvbuf);
+        const auto b = allgather_blocks("mpixx::neighbor_allgather", s, r, indeg_);
+        MPIXX_COLL_BLOCKING(std::max(b.send, b.recv), MPI_Neighbor_allgather, MPI_Ineighbor_allgather, nonnull_send(s.ptr),
+                            count_t(b.send), s.type, nonnull_recv(r.ptr), count_t(b.recv), r.type, comm_);
+    }
+    /// neighbor_allgather returning in_degree() blocks of sendbuf's size, in neighbour order.
+    template <send_buffer S>
+        requires plain_buffer<S>
+    [[nodiscard]] std::vector<elem_t<S>> neighbor_allgather(const S& sendbuf) const {
+        result_buffer<elem_t<S>> out(view(sendbuf).count * static_cast<std::size_t>(indeg_));
+        neighbor_allgather(sendbuf, out.span());
+        return out.take();
+    }
+    /// Starts a neighbor_allgather into the caller's `recvbuf` (MPI_Ineighbor_allgather).
+    template <class S, class R>
+        requires send_target<S&&> && recv_target<R&&> && neighbor_pair<S, R>
+    [[nodiscard]] request<> ineighbor_allgather(S&& sendbuf, R&& recvbuf) const {
+        auto s = send_view(sendbuf);
+        auto r = view(recvbuf);
+        const auto b = allgather_blocks("mpixx::ineighbor_allgather", s, r, indeg_);
+        MPI_Request q = MPI_REQUEST_NULL;
+        MPIXX_COLL(std::max(b.send, b.recv), MPI_Ineighbor_allgather, nonnull_send(s.ptr), count_t(b.send), s.type, nonnull_recv(r.ptr),
+                   count_t(b.recv), r.type, comm_, &q);
+        return request<>(q);
+    }
+    /// Starts a neighbor_allgather of `sendbuf` (owned by the request); wait() returns the blocks.
+    template <class S>
+        requires send_buffer<S> && plain_buffer<S>
+    [[nodiscard]] request<std::vector<elem_t<S>>> ineighbor_allgather(S&& sendbuf) const {
+        auto p = std::make_unique<vec_payload<elem_t<S>, owned_t<S>>>();
+        p->send = own(std::forward<S>(sendbuf));
+        auto s = view(p->send);
+        p->result.resize(s.count * static_cast<std::size_t>(indeg_));
+        MPI_Request q = MPI_REQUEST_NULL;
+        MPIXX_COLL(s.count, MPI_Ineighbor_allgather, nonnull_send(s.ptr), count_t(s.count), s.type, nonnull_recv(p->result.data()),
+                   count_t(s.count), s.type, comm_, &q);
+        return request<std::vector<elem_t<S>>>(q, std::move(p));
+    }
+
+    // ---- neighbor_alltoall -------------------------------------------------------------------------
+
+    /// Sends block j of `sendbuf` (out_degree() equal blocks) to out-neighbour j and receives block i of
+    /// `recvbuf` from in-neighbour i (MPI_Neighbor_alltoall).
+    template <send_buffer S, class R>
+        requires recv_target<R&&> && neighbor_pair<S, R>
+    void neighbor_alltoall(const S& sendbuf, R&& recvbuf) const {
+        auto s = view(sendbuf);
+        auto r = view(recvbuf);
+        const auto b = alltoall_blocks("mpixx::neighbor_alltoall", s, r, indeg_, outdeg_);
+        MPIXX_COLL_BLOCKING(std::max(b.send, b.recv), MPI_Neighbor_alltoall, MPI_Ineighbor_alltoall,
+                            nonnull_send(s.ptr), count_t(b.send), s.type, nonnull_recv(r.ptr), count_t(b.recv),
+                            r.type, comm_);
+    }
+    /// neighbor_alltoall returning in_degree() blocks of the size of sendbuf's out_degree() blocks (a
+    /// process with no out-neighbour receives blocks of 0 elements: use the into-buffer form there).
+    template <send_buffer S>
+        requires plain_buffer<S>
+    [[nodiscard]] std::vector<elem_t<S>> neighbor_alltoall(const S& sendbuf) const {
+        result_buffer<elem_t<S>> out(alltoall_result("mpixx::neighbor_alltoall", view(sendbuf)));
+        neighbor_alltoall(sendbuf, out.span());
+        return out.take();
+    }
+    /// Starts a neighbor_alltoall into the caller's `recvbuf` (MPI_Ineighbor_alltoall).
+    template <class S, class R>
+        requires send_target<S&&> && recv_target<R&&> && neighbor_pair<S, R>
+    [[nodiscard]] request<> ineighbor_alltoall(S&& sendbuf, R&& recvbuf) const {
+        auto s = send_view(sendbuf);
+        auto r = view(recvbuf);
+        const auto b = alltoall_blocks("mpixx::ineighbor_alltoall", s, r, indeg_, outdeg_);
+        MPI_Request q = MPI_REQUEST_NULL;
+        MPIXX_COLL(std::max(b.send, b.recv), MPI_Ineighbor_alltoall, nonnull_send(s.ptr), count_t(b.send), s.type,
+                   nonnull_recv(r.ptr), count_t(b.recv), r.type, comm_, &q);
+        return request<>(q);
+    }
+    /// Starts a neighbor_alltoall of `sendbuf` (owned by the request); wait() returns the blocks.
+    template <class S>
+        requires send_buffer<S> && plain_buffer<S>
+    [[nodiscard]] request<std::vector<elem_t<S>>> ineighbor_alltoall(S&& sendbuf) const {
+        auto p = std::make_unique<vec_payload<elem_t<S>, owned_t<S>>>();
+        p->send = own(std::forward<S>(sendbuf));
+        auto s = view(p->send);
+        const std::size_t total = alltoall_result("mpixx::ineighbor_alltoall", s);
+        const std::size_t n = indeg_ > 0 ? total / static_cast<std::size_t>(indeg_) : 0;
+        p->result.resize(total);
+        MPI_Request q = MPI_REQUEST_NULL;
+        MPIXX_COLL(n, MPI_Ineighbor_alltoall, nonnull_send(s.ptr), count_t(n), s.type, nonnull_recv(p->result.data()),
+                   count_t(n), s.type, comm_, &q);
+        return request<std::vector<elem_t<S>>>(q, std::move(p));
+    }
+
+#if MPI_VERSION >= 4
+    // ---- persistent (MPI-4) ------------------------------------------------------------------------
+
+    /// A persistent neighbor_allgather of borrowed buffers (MPI_Neighbor_allgather_init): each start()
+    /// sends the current contents of `sendbuf`.
+    template <int&..., class S, class R>
+        requires send_target<S&&> && recv_target<R&&> && neighbor_pair<S, R>
+    [[nodiscard]] persistent_request neighbor_allgather_init(S&& sendbuf, R&& recvbuf) const {
+        auto s = send_view(sendbuf);
+        auto r = view(recvbuf);
+        const auto b = allgather_blocks("mpixx::neighbor_allgather_init", s, r, indeg_);
+        MPI_Request q = MPI_REQUEST_NULL;
+        MPIXX_COLL(std::max(b.send, b.recv), MPI_Neighbor_allgather_init, nonnull_send(s.ptr), count_t(b.send), s.type,
+                   nonnull_recv(r.ptr),
+                   count_t(b.recv), r.type, comm_, MPI_INFO_NULL, &q);
+        return persistent_request(q);
+    }
+    /// A persistent neighbor_alltoall of borrowed buffers (MPI_Neighbor_alltoall_init).
+    template <int&..., class S, class R>
+        requires send_target<S&&> && recv_target<R&&> && neighbor_pair<S, R>
+    [[nodiscard]] persistent_request neighbor_alltoall_init(S&& sendbuf, R&& recvbuf) const {
+        auto s = send_view(sendbuf);
+        auto r = view(recvbuf);
+        const auto b = alltoall_blocks("mpixx::neighbor_alltoall_init", s, r, indeg_, outdeg_);
+        MPI_Request q = MPI_REQUEST_NULL;
+        MPIXX_COLL(std::max(b.send, b.recv), MPI_Neighbor_alltoall_init, nonnull_send(s.ptr), count_t(b.send),
+                   s.type, nonnull_recv(r.ptr), count_t(b.recv), r.type, comm_, MPI_INFO_NULL, &q);
+        return persistent_request(q);
+    }
+#endif
+
 protected:
-    neighbor_layer() = default;
-    neighbor_layer(communicator c, int indeg, int outdeg) : communicator(std::move(c)), indeg_(indeg), outdeg_(outdeg) {}
+    neighbor_base() = default;
+    neighbor_base(communicator c, int indeg, int outdeg) : communicator(std::move(c)), indeg_(indeg), outdeg_(outdeg) {}
+
+    /// Elements a value-form alltoall returns: in_degree() blocks of the send buffer's block size.
+    template <class SV>
+    std::size_t alltoall_result(const char* routine, const SV& s) const {
+        if (outdeg_ == 0) return 0;
+        const auto out = static_cast<std::size_t>(outdeg_);
+        if (s.count % out != 0) [[unlikely]]
+            throw_neighbor_split(routine, "the send buffer", s.count, outdeg_, "out-neighbour", s.type);
+        return s.count / out * static_cast<std::size_t>(indeg_);
+    }
 
     int indeg_ = 0;
     int outdeg_ = 0;

@@ -1,0 +1,271 @@
+// Tests of the neighbourhood collectives (detail/neighbor_collectives.hpp, detail/neighbor_vector.hpp) on
+// Cartesian, graph and distributed-graph communicators: allgather, alltoall, allgatherv, alltoallv and
+// alltoallw (one buffer per neighbour, and MPI's form with derived datatypes), blocking, non-blocking
+// (owning and borrowing) and MPI-4 persistent; proc_null neighbours; bad input; PMPI handle counts.
+#include "mpixx_test.hpp"
+
+#include "error_class.hpp"
+#include "pmpi_handle_counts.hpp"
+
+#include <mpixx/topology.hpp>
+
+#include <algorithm>
+#include <array>
+#include <span>
+#include <vector>
+
+using mpixx_test::error_class_of;
+
+namespace {
+/// A distributed graph where each process sends to +1 and +2 and receives from -1 and -2 (mod size):
+/// in-neighbour i's block i comes to this process.
+mpixx::dist_graph_communicator skip_ring(const mpixx::communicator& world) {
+    const int p = world.size(), me = world.rank();
+    return mpixx::dist_graph_create_adjacent(world, {(me + p - 1) % p, (me + 2 * p - 2) % p},
+                                             {(me + 1) % p, (me + 2) % p});
+}
+
+/// Blocks as expected. On one process the skip ring's two edges both join it to itself, and MPI
+/// implementations differ in which of two blocks between the same pair lands first (MPICH 4.0 swaps
+/// them in neighbor_alltoall): there only the set of blocks is checked.
+bool same_blocks(std::vector<int> got, std::vector<int> expect) {
+    int p = 0;
+    MPI_Comm_size(MPI_COMM_WORLD, &p);
+    if (p == 1) {
+        std::sort(got.begin(), got.end());
+        std::sort(expect.begin(), expect.end());
+    }
+    return got == expect;
+}
+
+template <class G>
+concept borrows_temporary_recv = requires(G& g, int x) { g.ineighbor_allgather(x, std::vector<int>(2)); };
+template <class G>
+concept borrows_temporary_send = requires(G& g, std::vector<int>& r) { g.ineighbor_alltoall(std::vector<int>(2), r); };
+} // namespace
+
+TEST_CASE("neighbor: allgather and alltoall on a Cartesian grid, proc_null blocks untouched") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        auto grid = mpixx::cart_create(world, mpixx::dims_create(world.size(), 2), false);
+        const auto nb = grid.neighbors();
+        // allgather: block i is in-neighbour i's rank; blocks from proc_null keep their value
+        std::vector<int> got(4, -1);
+        grid.neighbor_allgather(grid.rank(), got);
+        for (std::size_t i = 0; i < 4; ++i) CHECK(got[i] == (nb[i] == mpixx::proc_null ? -1 : nb[i]));
+        // value form: two elements per neighbour
+        const std::array<int, 2> mine{grid.rank(), -grid.rank()};
+        const std::vector<int> all = grid.neighbor_allgather(mine);
+        REQUIRE(all.size() == 8);
+        for (std::size_t i = 0; i < 4; ++i)
+            if (nb[i] != mpixx::proc_null) {
+                CHECK(all[2 * i] == nb[i]);
+                CHECK(all[2 * i + 1] == -nb[i]);
+            }
+        // alltoall: block j goes to neighbour j; the lower neighbour along d (index 2d) sends me its
+        // block for its upper neighbour (2d + 1) and vice versa
+        std::vector<int> send(4), recv(4, -1);
+        for (int j = 0; j < 4; ++j) send[static_cast<std::size_t>(j)] = grid.rank() * 100 + j;
+        grid.neighbor_alltoall(send, recv);
+        for (int i = 0; i < 4; ++i) {
+            const int from = nb[static_cast<std::size_t>(i)];
+            const int their = i % 2 == 0 ? i + 1 : i - 1;
+            CHECK(recv[static_cast<std::size_t>(i)] == (from == mpixx::proc_null ? -1 : from * 100 + their));
+        }
+        const auto v = grid.neighbor_alltoall(send);
+        CHECK(v.size() == 4);
+        for (int i = 0; i < 4; ++i)
+            if (nb[static_cast<std::size_t>(i)] != mpixx::proc_null) CHECK(v[static_cast<std::size_t>(i)] == recv[static_cast<std::size_t>(i)]);
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("neighbor: distributed graph allgather/alltoall, blocking and non-blocking") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        auto g = skip_ring(world);
+        const auto src = g.sources();
+        CHECK(g.neighbor_allgather(g.rank()) == src);
+        std::vector<int> got(2, -1);
+        const int me = g.rank();
+        auto r1 = g.ineighbor_allgather(me, got);
+        r1.wait();
+        CHECK(got == src);
+        auto r2 = g.ineighbor_allgather(std::vector<int>{g.rank(), g.rank() + 1000}); // owned by the request
+        const auto pairs = r2.wait();
+        CHECK(pairs == std::vector<int>{src[0], src[0] + 1000, src[1], src[1] + 1000});
+
+        const std::vector<int> send{g.rank() * 100, g.rank() * 100 + 1};
+        const std::vector<int> expect{src[0] * 100, src[1] * 100 + 1};
+        CHECK(same_blocks(g.neighbor_alltoall(send), expect));
+        std::vector<int> recv(2, -1);
+        auto r3 = g.ineighbor_alltoall(send, recv);
+        r3.wait();
+        CHECK(same_blocks(recv, expect));
+        CHECK(same_blocks(g.ineighbor_alltoall(std::vector<int>(send)).wait(), expect));
+        // bool results come back as std::vector<bool>
+        const std::vector<bool> flags = g.neighbor_allgather(g.rank() % 2 == 0);
+        CHECK(flags == std::vector<bool>{src[0] % 2 == 0, src[1] % 2 == 0});
+        // temporaries cannot be borrowed by a pending request
+        static_assert(!borrows_temporary_recv<decltype(g)>);
+        static_assert(!borrows_temporary_send<decltype(g)>);
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("neighbor: allgather on a graph communicator (star)") {
+    auto world = mpixx::world();
+    const int p = world.size();
+    std::vector<std::vector<int>> adj(static_cast<std::size_t>(p));
+    for (int i = 1; i < p; ++i) {
+        adj[0].push_back(i);
+        adj[static_cast<std::size_t>(i)].push_back(0);
+    }
+    auto star = mpixx::graph_create(world, adj);
+    CHECK(star.neighbor_allgather(star.rank() * 3) ==
+          [&] { auto n = star.neighbors(); for (int& x : n) x *= 3; return n; }());
+    const auto back = star.neighbor_alltoall(std::vector<int>(static_cast<std::size_t>(star.out_degree()), star.rank()));
+    CHECK(back == star.neighbors());
+}
+
+TEST_CASE("neighbor: allgatherv and alltoallv with per-neighbour counts") {
+    auto world = mpixx::world();
+    auto g = skip_ring(world);
+    const auto src = g.sources();
+    const int me = g.rank();
+    // rank r sends r + 1 copies of r
+    const std::vector<int> mine(static_cast<std::size_t>(me + 1), me);
+    std::vector<int> expect;
+    for (int s : src) expect.insert(expect.end(), static_cast<std::size_t>(s + 1), s);
+    CHECK(g.neighbor_allgatherv(mine) == expect);
+    // into a buffer with a gap of one element before each block
+    const std::vector<int> counts{src[0] + 1, src[1] + 1};
+    const std::vector<int> displs{1, src[0] + 3};
+    std::vector<int> gapped(static_cast<std::size_t>(src[0] + src[1] + 4), -1);
+    g.neighbor_allgatherv(mine, gapped, counts, displs);
+    CHECK(gapped[0] == -1);
+    CHECK(gapped[1] == src[0]);
+    CHECK(gapped[static_cast<std::size_t>(src[0]) + 2] == -1);
+    CHECK(gapped.back() == src[1]);
+    std::vector<int> packed(expect.size(), -1);
+    const std::vector<int> packed_displs{0, src[0] + 1};
+    auto rq = g.ineighbor_allgatherv(mine, packed, counts, packed_displs);
+    rq.wait();
+    CHECK(packed == expect);
+
+    // alltoallv: out-neighbour j gets j + 1 elements of me * 10 + j
+    const std::vector<int> sc{1, 2}, sd{0, 1};
+    const std::vector<int> send{me * 10, me * 10 + 1, me * 10 + 1};
+    const std::vector<int> rc{1, 2}, rd{0, 1};
+    std::vector<int> recv(3, -1);
+    g.neighbor_alltoallv(send, sc, sd, recv, rc, rd);
+    CHECK(recv == std::vector<int>{src[0] * 10, src[1] * 10 + 1, src[1] * 10 + 1});
+    std::vector<int> recv2(3, -1);
+    auto r2 = g.ineighbor_alltoallv(send, sc, sd, recv2, rc, rd);
+    r2.wait();
+    CHECK(recv2 == recv);
+}
+
+TEST_CASE("neighbor: alltoallw with one buffer per neighbour and with MPI datatypes") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        auto g = skip_ring(world);
+        const auto src = g.sources();
+        const int me = g.rank();
+        // one buffer per neighbour: a scalar to neighbour 0, a 3-element span to neighbour 1
+        std::vector<int> a{me}, b{me, me + 1, me + 2};
+        std::vector<int> ra(1, -1), rb(3, -1);
+        const std::array<std::span<const int>, 2> sends{std::span<const int>(a), std::span<const int>(b)};
+        std::array<std::span<int>, 2> recvs{std::span<int>(ra), std::span<int>(rb)};
+        g.neighbor_alltoallw(sends, recvs);
+        CHECK(ra[0] == src[0]);
+        CHECK(rb == std::vector<int>{src[1], src[1] + 1, src[1] + 2});
+        ra[0] = -1;
+        rb.assign(3, -1);
+        auto r = g.ineighbor_alltoallw(sends, recvs);
+        r.wait();
+        CHECK(ra[0] == src[0]);
+        CHECK(rb[2] == src[1] + 2);
+
+        // MPI's form: a strided column (every other element) goes out, arrives contiguous
+        MPI_Datatype column = MPI_DATATYPE_NULL;
+        MPI_Type_vector(3, 1, 2, MPI_INT, &column);
+        MPI_Type_commit(&column);
+        std::vector<int> grid(12);
+        for (int i = 0; i < 12; ++i) grid[static_cast<std::size_t>(i)] = me * 100 + i;
+        const std::array<int, 2> scounts{1, 1};
+        const std::array<MPI_Aint, 2> sdispls{0, 6 * static_cast<MPI_Aint>(sizeof(int))}; // elements 0,2,4 and 6,8,10
+        const std::array<MPI_Datatype, 2> stypes{column, column};
+        std::vector<int> got(6, -1);
+        const std::array<int, 2> rcounts{3, 3};
+        const std::array<MPI_Aint, 2> rdispls{0, 3 * static_cast<MPI_Aint>(sizeof(int))};
+        const std::array<MPI_Datatype, 2> rtypes{MPI_INT, MPI_INT};
+        g.neighbor_alltoallw(grid, scounts, sdispls, stypes, got, rcounts, rdispls, rtypes);
+        CHECK(got == std::vector<int>{src[0] * 100, src[0] * 100 + 2, src[0] * 100 + 4, src[1] * 100 + 6,
+                                      src[1] * 100 + 8, src[1] * 100 + 10});
+        // a block past the end of the send buffer is refused before MPI sees it
+        const std::array<MPI_Aint, 2> past{0, 8 * static_cast<MPI_Aint>(sizeof(int))};
+        CHECK(error_class_of([&] { g.neighbor_alltoallw(grid, scounts, past, stypes, got, rcounts, rdispls, rtypes); }) ==
+              MPI_ERR_COUNT);
+        MPI_Type_free(&column);
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+#if MPI_VERSION >= 4
+TEST_CASE("neighbor: persistent neighbourhood collectives restart with fresh data") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        auto g = skip_ring(world);
+        const auto src = g.sources();
+        int value = 0;
+        std::vector<int> got(2, -1);
+        auto p = g.neighbor_allgather_init(value, got);
+        std::vector<int> send(2), recv(2, -1);
+        auto q = g.neighbor_alltoall_init(send, recv);
+        const std::vector<int> counts{1, 1}, displs{1, 0};
+        std::vector<int> swapped(2, -1);
+        auto v = g.neighbor_allgatherv_init(value, swapped, counts, displs);
+        for (int step = 0; step < 3; ++step) {
+            value = g.rank() + 10 * step;
+            send = {g.rank() * 100 + step, g.rank() * 100 + 50 + step};
+            p.start();
+            q.start();
+            v.start();
+            p.wait();
+            q.wait();
+            v.wait();
+            CHECK(got == std::vector<int>{src[0] + 10 * step, src[1] + 10 * step});
+            CHECK(same_blocks(recv, {src[0] * 100 + step, src[1] * 100 + 50 + step}));
+            CHECK(swapped == std::vector<int>{src[1] + 10 * step, src[0] + 10 * step});
+        }
+    }
+    CHECK(handle_counts::now() == before);
+}
+#endif
+
+TEST_CASE("neighbor: bad input is refused before MPI sees it") {
+    auto world = mpixx::world();
+    auto g = skip_ring(world);
+    std::vector<int> small(1);
+    CHECK(error_class_of([&] { g.neighbor_allgather(1, small); }) == MPI_ERR_TRUNCATE);
+    std::vector<int> recv(2), three(3);
+    CHECK(error_class_of([&] { g.neighbor_alltoall(three, three); }) == MPI_ERR_COUNT);
+    CHECK(error_class_of([&] { g.neighbor_alltoall(std::vector<int>(4), recv); }) == MPI_ERR_TRUNCATE);
+    CHECK(error_class_of([&] { (void)g.neighbor_alltoall(std::vector<int>(3)); }) == MPI_ERR_COUNT);
+    const std::vector<int> one{1}, two{1, 1}, neg{-1, 1}, zero{0, 0};
+    CHECK(error_class_of([&] { g.neighbor_allgatherv(1, recv, one, one); }) == MPI_ERR_COUNT);  // one entry, two in-neighbours
+    CHECK(error_class_of([&] { g.neighbor_allgatherv(1, recv, neg, zero); }) == MPI_ERR_COUNT); // negative
+    const std::vector<int> far{1, 2};
+    CHECK(error_class_of([&] { g.neighbor_allgatherv(1, recv, two, far); }) == MPI_ERR_TRUNCATE);
+    CHECK(error_class_of([&] { g.neighbor_alltoallv(recv, one, one, recv, two, zero); }) == MPI_ERR_COUNT);
+    const std::array<std::span<const int>, 1> sends{std::span<const int>(one)};
+    std::array<std::span<int>, 2> recvs{std::span<int>(recv), std::span<int>(recv)};
+    CHECK(error_class_of([&] { g.neighbor_alltoallw(sends, recvs); }) == MPI_ERR_COUNT);
+    // nothing was posted by the refused calls: a correct exchange still matches
+    CHECK(g.neighbor_allgather(g.rank()) == g.sources());
+}
