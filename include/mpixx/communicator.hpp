@@ -9,6 +9,7 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/info.hpp>
+#include <mpixx/group.hpp>
 #include <mpixx/object_messaging.hpp>
 
 namespace mpixx::inline MPIXX_ABI {
@@ -90,6 +91,37 @@ public:
         return created(c);
     }
 
+    /// The group of this communicator's processes (MPI_Comm_group; the local group of an intercommunicator).
+    [[nodiscard]] mpixx::group group() const {
+        MPI_Group g = MPI_GROUP_NULL;
+        MPIXX_CALL(MPI_Comm_group, comm_, &g);
+        return mpixx::group::adopt(g);
+    }
+
+    /// A communicator of the processes of `g`, a subgroup of this communicator's group (MPI_Comm_create;
+    /// collective over this communicator). Processes outside `g` get a null communicator.
+    [[nodiscard]] communicator create(const mpixx::group& g) const {
+        check_subgroup(g, "mpixx::communicator::create");
+        MPI_Comm c = MPI_COMM_NULL;
+        MPIXX_CALL(MPI_Comm_create, comm_, g.native(), &c);
+        return created(c);
+    }
+
+    /// A communicator of the processes of `g` (MPI_Comm_create_group; MPI-3): collective over `g` only,
+    /// so only its members call it; `tag` tells apart concurrent creations. MPI_ERR_GROUP when this
+    /// process is not a member or `g` is not a subgroup.
+    [[nodiscard]] communicator create_group(const mpixx::group& g, int tag = 0) const {
+        check_intra("mpixx::communicator::create_group");
+        check_send_tag(tag, "mpixx::communicator::create_group");
+        if (!g.contains_self()) [[unlikely]]
+            detail::throw_usage("mpixx::communicator::create_group", MPI_ERR_GROUP,
+                                "this process is not in the group (only its members call create_group)");
+        check_subgroup(g, "mpixx::communicator::create_group");
+        MPI_Comm c = MPI_COMM_NULL;
+        MPIXX_CALL(MPI_Comm_create_group, comm_, g.native(), tag, &c);
+        return created(c);
+    }
+
     /// How this communicator relates to another (MPI_Comm_compare).
     [[nodiscard]] comparison compare(const communicator& other) const {
         int result = MPI_UNEQUAL;
@@ -108,6 +140,17 @@ public:
 
 private:
     communicator(MPI_Comm comm, bool owned) : object_layer(comm, owned) {}
+
+    /// MPI_ERR_GROUP unless every process of `g` is in this communicator's group.
+    void check_subgroup(const mpixx::group& g, const char* routine) const {
+        const int n = g.size();
+        std::vector<int> ranks(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i) ranks[static_cast<std::size_t>(i)] = i;
+        const std::vector<int> here = g.translate_ranks(ranks, group());
+        for (int r : here)
+            if (r == MPI_UNDEFINED) [[unlikely]]
+                detail::throw_usage(routine, MPI_ERR_GROUP, "the group has processes outside this communicator");
+    }
 
     /// Owns a communicator mpixx created and makes it report errors as exceptions too.
     static communicator created(MPI_Comm c) {

@@ -3,3 +3,4 @@
 # (tests/support/pmpi_handle_counts.hpp) to count live communicators and groups.
 mpixx_unit_test(test_topology test_topology.cpp)
 mpixx_unit_test(test_neighbor test_neighbor.cpp)
+mpixx_unit_test(test_group test_group.cpp)
