@@ -437,3 +437,122 @@ TEST_CASE("layout collectives: mismatched views are refused on every rank before
               MPI_ERR_COUNT);
     comm.barrier();
 }
+
+TEST_CASE("layout: sendrecv_replace, matched receives, v-collectives and raw in a collective") {
+    auto comm = mpixx::world().dup();
+    const int p = comm.size(), me = comm.rank(), n = 4, to = right_of(comm), from = left_of(comm);
+    const mpixx::vector_layout<double> col(n, 1, n);
+    // sendrecv_replace of a column: the left neighbour's column 1 replaces ours
+    auto a = matrix(n, n, 100.0 * me);
+    comm.sendrecv_replace(mpixx::layout_view(a.data() + 1, col), to, 0, from, 0);
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) CHECK(a[i * n + j] == (j == 1 ? 100.0 * from : 100.0 * me) + i * n + j);
+    // a matched message received into a view
+    {
+        auto r = comm.isend(std::vector<double>{1.0, 2.0, 3.0, 4.0}, to, 1);
+        auto m = comm.mprobe(from, 1);
+        auto b = matrix(n, n, 0.0);
+        m.recv(mpixx::layout_view(b.data() + 3, col));
+        r.wait();
+        for (int i = 0; i < n; ++i) CHECK(b[i * n + 3] == i + 1.0);
+    }
+    // gatherv: rank r sends r+1 elements of its column 0; the root stores them as column r of an n x p matrix
+    std::vector<double> cols(static_cast<std::size_t>(n * p), -1.0);
+    const mpixx::resized_layout one_col(mpixx::vector_layout<double>(n, 1, p), 0, sizeof(double));
+    const auto m = matrix(n, n, 100.0 * me);
+    std::vector<int> counts(static_cast<std::size_t>(p)), displs(static_cast<std::size_t>(p));
+    for (int r = 0; r < p; ++r) counts[r] = 1, displs[r] = r; // one column item per rank, column r
+    comm.gatherv(mpixx::layout_view(m.data(), col), mpixx::layout_view(cols.data(), one_col, p), counts, displs, 0);
+    if (me == 0)
+        for (int r = 0; r < p; ++r)
+            for (int i = 0; i < n; ++i) CHECK(cols[i * p + r] == 100.0 * r + i * n);
+    // scatterv back: column r of the root's matrix to rank r, into a contiguous vector
+    std::vector<double> mine(n, -1.0);
+    comm.scatterv(mpixx::layout_view(std::as_const(cols).data(), one_col, p), counts, displs, mine, 0);
+    if (me != 0 || p == 1)
+        for (int i = 0; i < n; ++i) CHECK(mine[i] == 100.0 * me + i * n);
+    // raw in a collective: the user's struct type broadcast
+    struct pt {
+        int id;
+        double x;
+    };
+    MPI_Datatype pt_type = MPI_DATATYPE_NULL;
+    const int lens[2] = {1, 1};
+    const MPI_Aint disp[2] = {offsetof(pt, id), offsetof(pt, x)};
+    const MPI_Datatype types[2] = {MPI_INT, MPI_DOUBLE};
+    MPI_Type_create_struct(2, lens, disp, types, &pt_type);
+    MPI_Type_commit(&pt_type);
+    pt pts[3] = {{me, me + 0.5}, {me * 2, 1.5}, {-1, -1.0}};
+    comm.bcast(mpixx::raw(pts, 2, pt_type), p - 1);
+    CHECK(pts[0].id == p - 1);
+    CHECK(pts[0].x == p - 1 + 0.5);
+    CHECK(pts[1].id == 2 * (p - 1));
+    CHECK(pts[2].id == -1);
+    // raw send into a typed receive: a raw vector of ints gathered into a vector<int> (sizes in bytes)
+    MPI_Datatype every2 = MPI_DATATYPE_NULL;
+    MPI_Type_vector(3, 1, 2, MPI_INT, &every2);
+    MPI_Type_commit(&every2);
+    const std::vector<int> six{me, -1, me + 1, -1, me + 2, -1};
+    const auto all = [&] {
+        std::vector<int> out(static_cast<std::size_t>(3 * p));
+        comm.allgather(mpixx::raw(six.data(), 1, every2), out);
+        return out;
+    }();
+    for (int r = 0; r < p; ++r)
+        for (int k = 0; k < 3; ++k) CHECK(all[r * 3 + k] == r + k);
+    MPI_Type_free(&every2);
+    MPI_Type_free(&pt_type);
+}
+
+namespace {
+
+/// A layout buffer that OWNS its memory (borrowed = false): a request must own it, or refuse it.
+struct owning_column {
+    using element_type = double;
+    static constexpr bool borrowed = false;
+    std::vector<double> storage = std::vector<double>(16, 0.0);
+    mpixx::vector_layout<double> col{4, 1, 4};
+    [[nodiscard]] double* data() const noexcept { return const_cast<double*>(storage.data()); }
+    [[nodiscard]] std::size_t count() const noexcept { return 1; }
+    [[nodiscard]] MPI_Datatype native() const { return col.native(); }
+    [[nodiscard]] std::size_t unit() const noexcept { return col.size(); }
+};
+
+template <class C, class B>
+concept can_send_init = requires(const C& c, B&& b) { c.send_init(std::forward<B>(b), 0); };
+template <class C, class B>
+concept can_recv_init = requires(const C& c, B&& b) { c.recv_init(std::forward<B>(b), 0); };
+template <class C, class B>
+concept can_irecv = requires(const C& c, B&& b) { c.irecv(std::forward<B>(b), 0); };
+
+using view_t = mpixx::layout_view<double, mpixx::vector_layout<double>>;
+static_assert(mpixx::layout_buffer<view_t> && mpixx::borrowable<view_t> && mpixx::borrowable<view_t&&>);
+static_assert(mpixx::recv_target<view_t> && mpixx::recv_target<const view_t&>);
+static_assert(mpixx::send_buffer<mpixx::layout_view<const double, mpixx::vector_layout<double>>>);
+static_assert(!mpixx::recv_buffer<mpixx::layout_view<const double, mpixx::vector_layout<double>>>);
+static_assert(mpixx::borrowable<mpixx::raw_view<void>> && mpixx::recv_target<mpixx::raw_view<void>>);
+static_assert(!mpixx::recv_buffer<mpixx::raw_view<const void>>);
+// an owning layout buffer: borrowed only as an lvalue; a temporary is refused where a request cannot own it
+static_assert(mpixx::layout_buffer<owning_column> && !mpixx::borrowable<owning_column>);
+static_assert(mpixx::borrowable<owning_column&>);
+static_assert(!can_send_init<mpixx::communicator, owning_column>);
+static_assert(can_send_init<mpixx::communicator, owning_column&>);
+static_assert(!can_recv_init<mpixx::communicator, owning_column>);
+static_assert(!can_irecv<mpixx::communicator, owning_column>);
+static_assert(can_send_init<mpixx::communicator, view_t>); // a temporary view is borrowed: fine
+
+} // namespace
+
+TEST_CASE("layout: a temporary owning layout buffer is moved into the request; a temporary view is borrowed") {
+    auto comm = mpixx::world().dup();
+    const int to = right_of(comm), from = left_of(comm);
+    owning_column src;
+    for (int i = 0; i < 16; ++i) src.storage[i] = 100.0 * comm.rank() + i;
+    std::vector<double> got(4, -1.0);
+    auto rr = comm.irecv(got, from, 0);
+    auto sr = comm.isend(std::move(src), to, 0); // request<owning_column>: owns the memory until wait()
+    rr.wait();
+    owning_column back = sr.wait();
+    CHECK(back.storage.size() == 16);
+    for (int i = 0; i < 4; ++i) CHECK(got[i] == 100.0 * from + 4 * i);
+}
