@@ -29,9 +29,14 @@
 // other side's element count, and a view's count must divide by the group size: block i is items
 // [i*count/size, (i+1)*count/size), so a view that places successive blocks side by side needs a
 // resized_layout (its extent is the step between blocks). Element counts of both sides must agree
-// (MPI_ERR_TRUNCATE for a receive block smaller than what arrives, MPI_ERR_COUNT otherwise). Reductions
-// of views use built-in ops (MPI allows them on derived types of one built-in type); alltoallw takes
-// one view per peer. Raw views carry no element type: their sizes are compared in bytes.
+// (MPI_ERR_TRUNCATE for a receive block smaller than what arrives, MPI_ERR_COUNT otherwise). In the
+// v-collectives counts and displacements count items of the root buffer's datatype, as in MPI.
+// alltoallw(sends, recvs) takes one buffer (view) per peer. Reductions take no views (it does not
+// compile): MPI defines its built-in ops on built-in datatypes only (MPICH refuses MPI_SUM on a vector
+// of doubles), and a user op would get whole non-contiguous items; reduce contiguous buffers. Value
+// forms that copy their input (bcast, reduce, allreduce, scan value forms, and the non-blocking value
+// forms) take no views either; gather/allgather/alltoall value forms return the elements packed.
+// Raw views carry no element type: their sizes are compared in bytes.
 #pragma once
 
 #include <mpixx/config.hpp>

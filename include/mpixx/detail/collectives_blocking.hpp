@@ -16,6 +16,9 @@
 // container. A buffer whose size every rank already knows (std::span, std::array, C array, value;
 // `comm.bcast(std::span(v), 0)` for a pre-sized vector) is one MPI_Bcast.
 //
+// Layout views (mpixx::layout_view, mpixx::raw: layout.hpp) work in every into-buffer form except the
+// reductions; layout.hpp says what a view means where per-rank counts are derived (split_blocks).
+//
 // Intercommunicators: barrier, bcast, and the into-buffer forms of scatter, gather, reduce and allreduce
 // follow MPI (the root passes mpixx::intercomm_root, the rest of its group proc_null, the other group
 // the root's rank; the root has nothing to send in gather/reduce and nothing to receive in scatter: its
