@@ -7,6 +7,7 @@
 #include "error_class.hpp"
 #include "pmpi_handle_counts.hpp"
 
+#include <mpixx/layout.hpp>
 #include <mpixx/topology.hpp>
 
 #include <algorithm>
@@ -211,6 +212,45 @@ TEST_CASE("neighbor: alltoallw with one buffer per neighbour and with MPI dataty
         CHECK(error_class_of([&] { g.neighbor_alltoallw(grid, scounts, past, stypes, got, rcounts, rdispls, rtypes); }) ==
               MPI_ERR_COUNT);
         MPI_Type_free(&column);
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("neighbor: layout views in allgather, alltoall and alltoallw (no packing)") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        auto g = skip_ring(world);
+        const auto src = g.sources();
+        const int me = g.rank();
+        std::vector<int> m(12);
+        for (int i = 0; i < 12; ++i) m[static_cast<std::size_t>(i)] = me * 100 + i;
+        const mpixx::vector_layout<int> every_other(3, 1, 2); // elements 0, 2, 4 from the base
+        // a strided triple out, contiguous triples in
+        std::vector<int> got(6, -1);
+        g.neighbor_allgather(mpixx::layout_view(m.data(), every_other), got);
+        CHECK(got == std::vector<int>{src[0] * 100, src[0] * 100 + 2, src[0] * 100 + 4, src[1] * 100, src[1] * 100 + 2,
+                                      src[1] * 100 + 4});
+        std::vector<int> two(4, -1);
+        CHECK(error_class_of([&] { g.neighbor_allgather(mpixx::layout_view(m.data(), every_other), two); }) ==
+              MPI_ERR_TRUNCATE); // 2 ints per block cannot hold 3
+        // one view per neighbour: neighbour j gets the triple starting at m[j], lands at r[i] strided
+        std::vector<int> r(6, -1);
+        const std::array sends{mpixx::layout_view(m.data(), every_other), mpixx::layout_view(m.data() + 1, every_other)};
+        std::array recvs{mpixx::layout_view(r.data(), every_other), mpixx::layout_view(r.data() + 1, every_other)};
+        g.neighbor_alltoallw(sends, recvs);
+        std::vector<int> expect{src[0] * 100, src[1] * 100 + 1, src[0] * 100 + 2, src[1] * 100 + 3, src[0] * 100 + 4,
+                                src[1] * 100 + 5};
+        CHECK(same_blocks(r, expect));
+        r.assign(6, -1);
+        auto q = g.ineighbor_alltoallw(sends, recvs);
+        q.wait();
+        CHECK(same_blocks(r, expect));
+        // alltoall of views: two instances of the layout, the second one extent (5 ints) after the first
+        std::vector<int> flat(6, -1);
+        g.neighbor_alltoall(mpixx::layout_view(m.data(), every_other, 2), flat);
+        CHECK(same_blocks(flat, std::vector<int>{src[0] * 100, src[0] * 100 + 2, src[0] * 100 + 4,
+                                                 src[1] * 100 + 5, src[1] * 100 + 7, src[1] * 100 + 9}));
     }
     CHECK(handle_counts::now() == before);
 }
