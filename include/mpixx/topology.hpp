@@ -71,6 +71,10 @@ enum class topology_kind : int {
     return hint;
 }
 
+/// Any communicator with a process topology (the common base of cart_communicator, graph_communicator and
+/// dist_graph_communicator): in_degree(), out_degree() and the neighbourhood collectives.
+using topology_communicator = detail::neighbor_layer;
+
 /// Tag for cart_create: the grid may have fewer processes than the communicator; the others get a null
 /// cart_communicator. Without it, a grid that does not use every process is an error (MPI_ERR_DIMS).
 struct partial_grid_t {
