@@ -10,6 +10,8 @@
 #include <mpixx/md_view.hpp>
 
 #include <cstddef>
+#include <cstdlib>
+#include <new>
 #include <numeric>
 #include <span>
 #include <vector>
@@ -20,7 +22,37 @@ int commits = 0;
 int frees = 0;
 } // namespace
 
+// Allocations counted while `counting` (operator new replaced; not under AddressSanitizer, which owns it).
+#if defined(__SANITIZE_ADDRESS__)
+#define MPIXX_TEST_COUNT_NEW 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MPIXX_TEST_COUNT_NEW 0
+#endif
+#endif
+#ifndef MPIXX_TEST_COUNT_NEW
+#define MPIXX_TEST_COUNT_NEW 1
+#endif
+namespace {
+bool counting = false;
+int allocations = 0;
+int sends = 0;
+} // namespace
+#if MPIXX_TEST_COUNT_NEW
+void* operator new(std::size_t n) {
+    if (counting) ++allocations;
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#endif
+
 extern "C" {
+int MPI_Send(const void* b, int n, MPI_Datatype t, int dest, int tag, MPI_Comm c) {
+    ++sends;
+    return PMPI_Send(b, n, t, dest, tag, c);
+}
 int MPI_Type_commit(MPI_Datatype* t) {
     ++commits;
     return PMPI_Type_commit(t);
@@ -74,6 +106,23 @@ TEST_CASE("layout: a datatype is built once on first use, shared by copies, free
     }
     CHECK(commits == c0 + 1);
     CHECK(frees == f0 + 1);
+}
+
+TEST_CASE("layout: a view send is one MPI_Send of the cached datatype, with no allocation (PMPI, operator new)") {
+    auto comm = mpixx::world().dup();
+    std::vector<double> a(64, 1.0);
+    const mpixx::vector_layout<double> col(8, 1, 8);
+    const auto v = mpixx::layout_view(a.data() + 3, col);
+    comm.send(v, mpixx::proc_null, 0); // first use builds the datatype
+    const int c0 = commits, s0 = sends;
+    counting = true;
+    allocations = 0;
+    for (int i = 0; i < 10; ++i) comm.send(v, mpixx::proc_null, 0);
+    comm.send(mpixx::layout_view(a.data() + 2, col), mpixx::proc_null, 0); // a temporary view: no allocation either
+    counting = false;
+    CHECK(sends == s0 + 11);
+    CHECK(commits == c0);
+    if (MPIXX_TEST_COUNT_NEW) CHECK(allocations == 0);
 }
 
 TEST_CASE("layout: analytic extents agree with MPI's") {
