@@ -81,8 +81,10 @@ enum class seek_from : int {
 };
 
 /// What set_view takes as a filetype: a layout (mpixx::any_layout: native() is its committed MPI_Datatype).
+/// (Spelled structurally, as any_layout is, so that file.hpp needs not include layout.hpp.)
 template <class F>
 concept file_view_type = requires(const F& f) {
+    typename F::value_type;
     { f.native() } -> std::same_as<MPI_Datatype>;
 };
 

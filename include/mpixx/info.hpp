@@ -57,14 +57,16 @@ public:
         return i;
     }
 
-    /// Sets `key` to `value` (MPI_Info_set); keys are at most MPI_MAX_INFO_KEY characters, values
-    /// MPI_MAX_INFO_VAL (MPI_ERR_INFO_KEY / MPI_ERR_INFO_VALUE otherwise).
+    /// Sets `key` to `value` (MPI_Info_set). Keys have 1 to MPI_MAX_INFO_KEY - 1 characters, values 1 to
+    /// MPI_MAX_INFO_VAL - 1 (MPI_ERR_INFO_KEY / MPI_ERR_INFO_VALUE otherwise, on every MPI: Open MPI
+    /// refuses empty values and strings of the maximum length, MPICH accepts them).
     info& set(std::string_view key, std::string_view value) {
         check_key(key, "mpixx::info::set");
-        if (value.size() > static_cast<std::size_t>(MPI_MAX_INFO_VAL)) [[unlikely]]
+        if (value.empty() || value.size() >= static_cast<std::size_t>(MPI_MAX_INFO_VAL)) [[unlikely]]
             detail::throw_usage("mpixx::info::set", MPI_ERR_INFO_VALUE,
                                 "the value of key \"" + std::string(key) + "\" has " + std::to_string(value.size()) +
-                                    " characters; MPI_MAX_INFO_VAL is " + std::to_string(MPI_MAX_INFO_VAL));
+                                    " characters; values have 1 to MPI_MAX_INFO_VAL - 1 (" +
+                                    std::to_string(MPI_MAX_INFO_VAL - 1) + ")");
         make_unique();
         const std::string k(key), v(value); // MPI wants NUL-terminated strings
         MPIXX_CALL(MPI_Info_set, handle_, k.c_str(), v.c_str());
@@ -140,11 +142,11 @@ public:
 
 private:
     static void check_key(std::string_view key, const char* routine) {
-        if (key.empty() || key.size() > static_cast<std::size_t>(MPI_MAX_INFO_KEY)) [[unlikely]]
+        if (key.empty() || key.size() >= static_cast<std::size_t>(MPI_MAX_INFO_KEY)) [[unlikely]]
             detail::throw_usage(routine, MPI_ERR_INFO_KEY,
                                 "info key \"" + std::string(key) + "\" has " + std::to_string(key.size()) +
-                                    " characters; keys have 1 to MPI_MAX_INFO_KEY (" +
-                                    std::to_string(MPI_MAX_INFO_KEY) + ")");
+                                    " characters; keys have 1 to MPI_MAX_INFO_KEY - 1 (" +
+                                    std::to_string(MPI_MAX_INFO_KEY - 1) + ")");
     }
 
     static void free_info(MPI_Info h) noexcept {
