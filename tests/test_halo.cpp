@@ -10,6 +10,7 @@
 
 #include <mpixx/communicator.hpp>
 #include <mpixx/halo.hpp>
+#include <mpixx/md_view.hpp>
 #include <mpixx/topology.hpp>
 
 #include <array>
@@ -350,6 +351,18 @@ TEST_CASE("halo: md arrays (std::mdspan's shape) and raw pointers") {
     mpixx::halo p(grid, a.data(), {5, 6}, {1, 1});
     p.exchange();
     CHECK(a[static_cast<std::size_t>(4 * 6 + 2)] == down * 100 + 12);
+
+    // mpixx::md_view (md_view.hpp) is such an array; a padded (strided) one is refused.
+    std::vector<int> m(5 * 6, -1);
+    for (int i = 1; i <= 3; ++i)
+        for (int j = 1; j <= 4; ++j) m[static_cast<std::size_t>(i * 6 + j)] = world.rank() * 100 + i * 10 + j;
+    mpixx::md_view<int, 2> view(m.data(), {5, 6});
+    mpixx::halo hv(grid, view, 1, mpixx::stencil::box);
+    hv.exchange();
+    CHECK(m[0] == ul * 100 + 34);
+    CHECK(m == a);
+    mpixx::md_view<int, 2> padded(m.data(), {5, 5}, {6, 1});
+    CHECK(error_class_of([&] { mpixx::halo(grid, padded, 1); }) == MPI_ERR_ARG);
 }
 
 TEST_CASE("halo: bad input is an mpixx::error on every rank, before any handle leaks") {

@@ -9,7 +9,8 @@
 // dimension. The constructor (collective over the grid) builds, ONCE, one committed subarray datatype
 // per message and one persistent request per message (MPI_Send_init / MPI_Recv_init on the user's own
 // memory, on a private duplicate of the grid's communicator); every exchange is then MPI_Startall +
-// MPI_Waitall on those requests: no packing, no copy, no allocation, no datatype or request built.
+// MPI_Waitall on those requests: no packing, no intermediate buffer, no allocation, no datatype or
+// request built.
 //
 // Neighbours and corners: stencil::star (default) exchanges with the 2 * ndims face neighbours; their
 // ghost cells of edges and corners are left alone. stencil::box also talks to the diagonal neighbours
@@ -23,11 +24,19 @@
 // for a Dirichlet boundary value). Messages are told apart by direction (the tag), so a periodic
 // dimension of 1 or 2 processes (the same neighbour on both sides) is right.
 //
-// Why point-to-point and not MPI_Neighbor_alltoallw: on a Cartesian communicator the neighbourhood
+// Why point-to-point and not MPI_Neighbor_alltoallw: (1) on a Cartesian communicator the neighbourhood
 // collectives see only the 2 * ndims face neighbours (corners would need a second, distributed-graph
-// communicator), MPI-3 libraries (Open MPI 4.1) have no persistent form (MPI_Neighbor_alltoallw_init
-// is MPI-4), and measured on MPICH 4.0 the blocking neighbourhood call was no faster than
-// MPI_Isend/MPI_Irecv/MPI_Waitall with the same datatypes (benchmarks/halo.cpp prints both).
+// communicator); (2) with 1 or 2 processes along a periodic dimension both neighbours are one process,
+// and MPI libraries pair its two blocks the wrong way round (MPICH 4.0's MPI_Neighbor_alltoallw, Open
+// MPI's non-blocking and persistent forms: mpi-forum/mpi-issues#153, pmodels/mpich#2194); per-direction
+// tags make that case right here (benchmarks/halo.cpp shows the wrong ghosts on 2 ranks); (3) MPI-3
+// libraries (Open MPI 4.1) have no persistent neighbourhood collective (MPI_Neighbor_alltoallw_init is
+// MPI-4); (4) measured on MPICH 4.0 (benchmarks/halo.cpp), the blocking neighbourhood call was slower
+// than MPI_Isend/MPI_Irecv/MPI_Waitall with the same datatypes, and persistent requests match the latter.
+//
+// A neighbour that is this process itself (a periodic dimension with one process) is not sent a
+// message: start() copies the owned cells into the ghost cells directly (what MPI would do through its
+// datatype engine and a temporary buffer; on MPICH 4.0 that path took ~5x longer).
 //
 // Overlap: start() returns with the messages in flight; compute the cells that need no ghost (the
 // interior [2w, n - 2w)), then wait(), then the cells next to the ghosts. While in flight, MPI lets you
@@ -54,6 +63,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstddef>
+#include <cstring>
 #include <ranges>
 #include <string>
 #include <type_traits>
@@ -149,7 +159,7 @@ public:
         requires mpi_type<std::remove_cv_t<T>> && (!std::is_const_v<T>)
     halo(const detail::comm_base& grid, T* data, const detail::halo_ints& extents, const detail::halo_ints& widths,
          stencil shape = stencil::star) {
-        build(grid, data, datatype<T>(), extents.values(), widths, shape, 0, {});
+        build(grid, data, datatype<T>(), sizeof(T), extents.values(), widths, shape, 0, {});
     }
 
     /// The halo of a contiguous container (std::vector, std::array, std::span, ...) holding the
@@ -168,7 +178,7 @@ public:
             why = "the memory holds " + std::to_string(v.count) + " elements but extents " +
                   detail::halo_list(extents.values()) + " make " + std::to_string(product);
         }
-        build(grid, v.ptr, v.type, extents.values(), widths, shape, bad, std::move(why));
+        build(grid, v.ptr, v.type, sizeof(detail::element_t<R>), extents.values(), widths, shape, bad, std::move(why));
     }
 
     /// The halo of an md array (std::mdspan with C-order contiguous layout, or any type of its shape):
@@ -193,7 +203,8 @@ public:
             }
             expect *= e;
         }
-        build(grid, array.data_handle(), datatype<std::remove_cv_t<T>>(), ext, widths, shape, bad, std::move(why));
+        build(grid, array.data_handle(), datatype<std::remove_cv_t<T>>(), sizeof(T), ext, widths, shape, bad,
+              std::move(why));
     }
 
     halo(halo&&) noexcept = default;
@@ -211,6 +222,7 @@ public:
             throw_not_startable();
         if (!h_.requests.empty()) MPIXX_CALL(MPI_Startall, static_cast<int>(h_.requests.size()), h_.requests.data());
         h_.active = true;
+        for (const auto& c : copies_) copy_region(c); // while the messages fly
     }
 
     /// Waits for the exchange started by start() (MPI_Waitall); returns at once when none is in flight.
@@ -255,9 +267,9 @@ public:
     [[nodiscard]] int width(int d) const { return widths_.at(static_cast<std::size_t>(d)); }
     /// Which neighbours are reached: faces only (star) or also edges and corners (box).
     [[nodiscard]] stencil shape() const noexcept { return shape_; }
-    /// Number of messages this process receives per exchange (as many as it sends); proc_null
-    /// neighbours (open boundaries) take none.
-    [[nodiscard]] std::size_t messages() const noexcept { return h_.requests.size() / 2; }
+    /// Number of ghost regions filled per exchange: one per neighbour that is not proc_null (open
+    /// boundaries take none). Each is one MPI message, or a local copy when the neighbour is this process.
+    [[nodiscard]] std::size_t messages() const noexcept { return h_.requests.size() / 2 + copies_.size(); }
 
 private:
     [[noreturn, gnu::noinline, gnu::cold]] void throw_not_startable() const {
@@ -310,7 +322,56 @@ private:
         return out[0];
     }
 
-    void build(const detail::comm_base& grid, void* data, MPI_Datatype elem, std::vector<int> ext,
+    /// A ghost region filled from this process's own owned cells (a periodic dimension of 1 process).
+    struct self_copy {
+        std::ptrdiff_t from, to;  // byte offsets of the regions' first elements
+        std::vector<int> subsizes; // the region's extents
+    };
+
+    /// `n` runs of B bytes, `stride` bytes apart: a fixed-size copy the compiler turns into moves.
+    template <std::size_t B>
+    static void copy_runs(std::byte* to, const std::byte* from, std::size_t n, std::ptrdiff_t stride) noexcept {
+        for (std::size_t k = 0; k < n; ++k, to += stride, from += stride) std::memcpy(to, from, B);
+    }
+    static void copy_runs_n(std::byte* to, const std::byte* from, std::size_t n, std::ptrdiff_t stride,
+                            std::size_t bytes) noexcept {
+        for (std::size_t k = 0; k < n; ++k, to += stride, from += stride) std::memcpy(to, from, bytes);
+    }
+
+    /// Copies one region: rows of contiguous runs (the innermost dimension), the rows of the
+    /// second-innermost dimension in one tight loop, the outer dimensions by an odometer.
+    void copy_region(const self_copy& c) const noexcept {
+        const std::size_t nd = c.subsizes.size();
+        const std::size_t run = static_cast<std::size_t>(c.subsizes[nd - 1]) * elem_bytes_;
+        if (nd == 1) {
+            std::memcpy(base_ + c.to, base_ + c.from, run);
+            return;
+        }
+        const auto rows = static_cast<std::size_t>(c.subsizes[nd - 2]);
+        const std::ptrdiff_t row_stride = byte_strides_[nd - 2];
+        std::size_t outer = 1;
+        for (std::size_t d = 0; d + 2 < nd; ++d) outer *= static_cast<std::size_t>(c.subsizes[d]);
+        int idx[8] = {}; // odometer over dimensions 0 .. nd - 3 (build copies locally only up to 9 dimensions)
+        std::ptrdiff_t off = 0;
+        for (std::size_t k = 0; k < outer; ++k) {
+            std::byte* to = base_ + c.to + off;
+            const std::byte* from = base_ + c.from + off;
+            switch (run) {
+            case 4: copy_runs<4>(to, from, rows, row_stride); break;
+            case 8: copy_runs<8>(to, from, rows, row_stride); break;
+            case 16: copy_runs<16>(to, from, rows, row_stride); break;
+            default: copy_runs_n(to, from, rows, row_stride, run); break;
+            }
+            for (std::size_t d = nd - 2; d-- > 0;) { // next outer index; off follows it
+                off += byte_strides_[d];
+                if (++idx[d] < c.subsizes[d]) break;
+                off -= byte_strides_[d] * c.subsizes[d];
+                idx[d] = 0;
+            }
+        }
+    }
+
+    void build(const detail::comm_base& grid, void* data, MPI_Datatype elem, std::size_t elem_bytes, std::vector<int> ext,
                const detail::halo_ints& widths, stencil shape, int bad, std::string why) {
         const MPI_Comm g = grid.native();
         if (g == MPI_COMM_NULL) [[unlikely]]
@@ -344,21 +405,54 @@ private:
         //    extents must be equal, and the widths everywhere.
         check_neighbours(dirs, ext, w);
 
-        // 4. One send and one receive datatype and persistent request per neighbour (none for proc_null).
-        std::vector<int> sizes = ext, sub, start;
+        // 4. A neighbour that is this process: a direct copy from owned into ghost cells, at start()
+        //    (MPICH's datatype path for a message to oneself was 5x slower than the copy it makes).
+        base_ = static_cast<std::byte*>(data);
+        elem_bytes_ = elem_bytes;
+        byte_strides_.assign(ext.size(), static_cast<std::ptrdiff_t>(elem_bytes));
+        for (std::size_t d = ext.size(); d-- > 1;) byte_strides_[d - 1] = byte_strides_[d] * ext[d];
+        std::vector<int> sizes = ext, sub, start, sub2, start2;
+        const bool can_copy = nd >= 1 && nd <= 9;
+        for (const auto& dir : dirs) {
+            if (dir.rank != grid.rank() || !can_copy) continue;
+            detail::halo_region(ext, w, dir.offset, true, sub, start);
+            std::vector<int> back(dir.offset); // what this process sends towards o fills its ghosts on side -o
+            for (int& x : back) x = -x;
+            detail::halo_region(ext, w, back, false, sub2, start2);
+            self_copy c{0, 0, sub};
+            for (std::size_t d = 0; d < ext.size(); ++d) {
+                c.from += start[d] * byte_strides_[d];
+                c.to += start2[d] * byte_strides_[d];
+            }
+            copies_.push_back(std::move(c));
+        }
+
+        // 5. One send and one receive persistent request per other neighbour (none for proc_null): on
+        //    a subarray datatype, or on (pointer, count, element type) when the region is one contiguous
+        //    run (the rows of a 2D array: MPICH takes its contiguous fast path only for the latter).
         for (bool send : {false, true}) {
             for (const auto& dir : dirs) {
-                if (dir.rank == MPI_PROC_NULL) continue;
+                if (dir.rank == MPI_PROC_NULL || (dir.rank == grid.rank() && can_copy)) continue;
                 detail::halo_region(ext, w, dir.offset, send, sub, start);
-                MPI_Datatype t = MPI_DATATYPE_NULL;
-                MPIXX_CALL(MPI_Type_create_subarray, nd, sizes.data(), sub.data(), start.data(), MPI_ORDER_C, elem, &t);
-                h_.types.push_back(t);
-                MPIXX_CALL(MPI_Type_commit, &h_.types.back());
+                void* at = data;
+                int count = 1;
+                MPI_Datatype t = elem;
+                if (std::size_t run = detail::halo_contiguous(ext, sub); run != 0 && run <= INT_MAX) {
+                    std::ptrdiff_t off = 0;
+                    for (std::size_t d = 0; d < ext.size(); ++d) off += start[d] * byte_strides_[d];
+                    at = static_cast<std::byte*>(data) + off;
+                    count = static_cast<int>(run);
+                } else {
+                    MPIXX_CALL(MPI_Type_create_subarray, nd, sizes.data(), sub.data(), start.data(), MPI_ORDER_C, elem,
+                               &t);
+                    h_.types.push_back(t);
+                    MPIXX_CALL(MPI_Type_commit, &h_.types.back());
+                }
                 MPI_Request r = MPI_REQUEST_NULL;
                 if (send)
-                    MPIXX_CALL(MPI_Send_init, data, 1, t, dir.rank, detail::halo_tag(dir.offset, 1), h_.comm, &r);
+                    MPIXX_CALL(MPI_Send_init, at, count, t, dir.rank, detail::halo_tag(dir.offset, 1), h_.comm, &r);
                 else
-                    MPIXX_CALL(MPI_Recv_init, data, 1, t, dir.rank, detail::halo_tag(dir.offset, -1), h_.comm, &r);
+                    MPIXX_CALL(MPI_Recv_init, at, count, t, dir.rank, detail::halo_tag(dir.offset, -1), h_.comm, &r);
                 h_.requests.push_back(r);
             }
         }
@@ -420,6 +514,10 @@ private:
     }
 
     detail::halo_handles h_;
+    std::vector<self_copy> copies_;
+    std::byte* base_ = nullptr;
+    std::size_t elem_bytes_ = 0;
+    std::vector<std::ptrdiff_t> byte_strides_;
     std::vector<int> extents_, widths_;
     stencil shape_ = stencil::star;
 };

@@ -145,6 +145,17 @@ inline void halo_region(const std::vector<int>& extents, const std::vector<int>&
     }
 }
 
+/// The number of elements of a region of `subsizes` in an array of `extents` when they are one
+/// contiguous run (every dimension before some k has subsize 1, every one after k is whole); else 0.
+inline std::size_t halo_contiguous(const std::vector<int>& extents, const std::vector<int>& subsizes) noexcept {
+    std::size_t k = 0, n = 1;
+    while (k + 1 < subsizes.size() && subsizes[k] == 1) ++k;
+    for (std::size_t d = k + 1; d < subsizes.size(); ++d)
+        if (subsizes[d] != extents[d]) return 0;
+    for (int s : subsizes) n *= static_cast<std::size_t>(s);
+    return n;
+}
+
 /// "[6, 6, 5]": a list of integers for error messages (cold path only).
 inline std::string halo_list(const std::vector<int>& v) {
     std::string s = "[";
