@@ -15,6 +15,7 @@
 #include <mpixx/layout.hpp>
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -73,7 +74,6 @@ namespace {
 
 struct handle_counts {
     int files = live_files, infos = live_infos, comms = live_comms, types = live_types;
-    friend bool operator==(const handle_counts&, const handle_counts&) = default;
 };
 
 /// Checks at scope exit that every handle created in the scope was freed.
@@ -680,4 +680,57 @@ TEST_CASE("file: layouts - a subarray view of the global array, a ghosted local 
         CHECK(bytes_of(path) == bytes_of(global));
     }
     remove_file(path);
+}
+
+TEST_CASE("file: counts above INT_MAX without MPI-4 are MPI_ERR_COUNT; a collective still completes elsewhere") {
+#if MPI_VERSION >= 4
+    SUCCEED("MPI-4: such counts go to the large-count calls (the [.large] case writes 2 GiB)");
+#else
+    no_leaks guard;
+    auto comm = world();
+    const std::string path = path_for("count");
+    const int r = comm.rank(), p = comm.size();
+    {
+        file f(comm, path, file_mode::read_write | file_mode::create);
+        // A view of INT_MAX + 1 bytes over one byte of memory: refused before MPI touches it.
+        char byte = 'x';
+        const auto huge = mpixx::raw(&byte, static_cast<long long>(INT_MAX) + 1, MPI_BYTE);
+        auto e = error_of([&] { f.write_at(0, huge); });
+        CHECK(names(e, "MPI_File_write_at", path));
+        CHECK(e.error_class() == MPI_ERR_COUNT);
+        CHECK(error_class_of([&] { (void)f.iwrite_at(0, huge); }) == MPI_ERR_COUNT);
+        // In a collective call only the last rank's count is too large: it throws, the others complete.
+        const bool bad = r == p - 1;
+        e = error_of([&] {
+            if (bad) f.write_at_all(0, huge);
+            else f.write_at_all(r, byte);
+        });
+        CHECK(e.error_class() == (bad ? MPI_ERR_COUNT : MPI_SUCCESS));
+    }
+    remove_file(path);
+#endif
+}
+
+TEST_CASE("file: counts above INT_MAX use the large-count calls", "[.large]") {
+    auto comm = world();
+    const std::string path = path_for("large");
+    const std::size_t n = (std::size_t(1) << 31) + 16; // one byte more than an int count can say
+    {
+        file f(comm, path, file_mode::read_write | file_mode::create | file_mode::delete_on_close);
+        if (comm.rank() == 0) {
+            std::vector<char> big(n, 'x');
+            big.back() = 'y';
+#if MPI_VERSION >= 4
+            f.write_at(0, big); // MPI_File_write_at_c
+            CHECK(f.size() == static_cast<file::offset>(n));
+            CHECK(f.read_at<char>(static_cast<file::offset>(n) - 2, 4) == std::vector<char>{'x', 'y'});
+            std::fill(big.begin(), big.end(), '\0');
+            CHECK(f.read_at(0, big) == n); // MPI_File_read_at_c
+            CHECK(big[12345] == 'x');
+            CHECK(big.back() == 'y');
+#else
+            CHECK(error_class_of([&] { f.write_at(0, big); }) == MPI_ERR_COUNT);
+#endif
+        }
+    }
 }

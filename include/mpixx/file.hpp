@@ -493,7 +493,7 @@ private:
     template <op_t Op>
     void run(offset off, const void* p, std::size_t n, MPI_Datatype t, void* out) {
         if (fh_ == MPI_FILE_NULL) [[unlikely]]
-            not_open(detail::io_name(Op, false));
+            not_open(detail::io_name(Op));
         if constexpr (detail::io_writes(Op)) {
             if ((amode_ & (MPI_MODE_WRONLY | MPI_MODE_RDWR)) == 0) [[unlikely]]
                 refuse_mode(Op);
@@ -505,31 +505,28 @@ private:
             if (off < 0) [[unlikely]]
                 refuse<Op>(t, MPI_ERR_ARG, "offset " + std::to_string(off) + " is negative");
         int rc = MPI_SUCCESS;
-        bool large = false;
-#if MPI_VERSION >= 4
         if (n <= static_cast<std::size_t>(INT_MAX)) [[likely]] {
             rc = detail::io_call<Op>(fh_, off, p, static_cast<int>(n), t, out);
         } else {
-            large = true;
-            rc = detail::io_call<Op>(fh_, off, p, static_cast<MPI_Count>(n), t, out);
-        }
+#if MPI_VERSION >= 4
+            const detail::large_type big(n, t); // one element of a type of n (MPICH 4.0's `_c` calls abort)
+            rc = detail::io_call<Op>(fh_, off, p, 1, big.get(), out);
 #else
-        if (n > static_cast<std::size_t>(INT_MAX)) [[unlikely]]
             refuse<Op>(t, MPI_ERR_COUNT,
                        "count " + std::to_string(n) + " exceeds INT_MAX and this MPI has no MPI-4 large-count calls");
-        rc = detail::io_call<Op>(fh_, off, p, static_cast<int>(n), t, out);
 #endif
+        }
         if (rc != MPI_SUCCESS) [[unlikely]]
-            detail::throw_file_error(rc, detail::io_name(Op, large), path_);
+            detail::throw_file_error(rc, detail::io_name(Op), path_);
     }
 
     /// Refuses a write to a read-only file or a read of a write-only one (every rank opened it alike, so
     /// a collective call is refused everywhere).
     [[noreturn, gnu::noinline, gnu::cold]] void refuse_mode(op_t op) const {
         if (detail::io_writes(op))
-            detail::throw_file_usage(detail::io_name(op, false), MPI_ERR_READ_ONLY,
+            detail::throw_file_usage(detail::io_name(op), MPI_ERR_READ_ONLY,
                                      "cannot write: the file was opened read-only", path_);
-        detail::throw_file_usage(detail::io_name(op, false), MPI_ERR_ACCESS,
+        detail::throw_file_usage(detail::io_name(op), MPI_ERR_ACCESS,
                                  "cannot read: the file was opened write-only", path_);
     }
 
@@ -546,7 +543,7 @@ private:
                 (void)detail::io_call<Op>(fh_, 0, nullptr, 0, t, &st);
             }
         }
-        detail::throw_file_usage(detail::io_name(Op, false), cls, text, path_);
+        detail::throw_file_usage(detail::io_name(Op), cls, text, path_);
     }
 
     template <op_t Op, class B>

@@ -64,64 +64,67 @@ constexpr bool io_explicit(io_op op) noexcept {
 /// Whether it returns a request (MPI_File_i...).
 constexpr bool io_nonblocking(io_op op) noexcept { return op >= io_op::iwrite_at; }
 
-/// The MPI routine's name (for errors), or its large-count twin's.
-constexpr const char* io_name(io_op op, bool large) noexcept {
-    constexpr const char* names[][2] = {
-        {"MPI_File_write_at", "MPI_File_write_at_c"}, {"MPI_File_read_at", "MPI_File_read_at_c"},
-        {"MPI_File_write_at_all", "MPI_File_write_at_all_c"}, {"MPI_File_read_at_all", "MPI_File_read_at_all_c"},
-        {"MPI_File_write", "MPI_File_write_c"}, {"MPI_File_read", "MPI_File_read_c"},
-        {"MPI_File_write_all", "MPI_File_write_all_c"}, {"MPI_File_read_all", "MPI_File_read_all_c"},
-        {"MPI_File_write_shared", "MPI_File_write_shared_c"}, {"MPI_File_read_shared", "MPI_File_read_shared_c"},
-        {"MPI_File_write_ordered", "MPI_File_write_ordered_c"}, {"MPI_File_read_ordered", "MPI_File_read_ordered_c"},
-        {"MPI_File_iwrite_at", "MPI_File_iwrite_at_c"}, {"MPI_File_iread_at", "MPI_File_iread_at_c"},
-        {"MPI_File_iwrite_at_all", "MPI_File_iwrite_at_all_c"}, {"MPI_File_iread_at_all", "MPI_File_iread_at_all_c"},
-        {"MPI_File_iwrite", "MPI_File_iwrite_c"}, {"MPI_File_iread", "MPI_File_iread_c"},
-        {"MPI_File_iwrite_all", "MPI_File_iwrite_all_c"}, {"MPI_File_iread_all", "MPI_File_iread_all_c"},
-        {"MPI_File_iwrite_shared", "MPI_File_iwrite_shared_c"}, {"MPI_File_iread_shared", "MPI_File_iread_shared_c"},
+/// The MPI routine's name (for errors).
+constexpr const char* io_name(io_op op) noexcept {
+    constexpr const char* names[] = {
+        "MPI_File_write_at",
+        "MPI_File_read_at",
+        "MPI_File_write_at_all",
+        "MPI_File_read_at_all",
+        "MPI_File_write",
+        "MPI_File_read",
+        "MPI_File_write_all",
+        "MPI_File_read_all",
+        "MPI_File_write_shared",
+        "MPI_File_read_shared",
+        "MPI_File_write_ordered",
+        "MPI_File_read_ordered",
+        "MPI_File_iwrite_at",
+        "MPI_File_iread_at",
+        "MPI_File_iwrite_at_all",
+        "MPI_File_iread_at_all",
+        "MPI_File_iwrite",
+        "MPI_File_iread",
+        "MPI_File_iwrite_all",
+        "MPI_File_iread_all",
+        "MPI_File_iwrite_shared",
+        "MPI_File_iread_shared",
     };
-    return names[static_cast<int>(op)][large ? 1 : 0];
+    return names[static_cast<int>(op)];
 }
 
-#if MPI_VERSION >= 4
-#define MPIXX_IO_PICK(fn, ...)                                                                             \
-    if constexpr (std::is_same_v<N, int>) return fn(__VA_ARGS__);                                          \
-    else return fn##_c(__VA_ARGS__);
-#else
-#define MPIXX_IO_PICK(fn, ...) return fn(__VA_ARGS__);
-#endif
-
-/// Calls the MPI routine of `Op` with count type N (int, or MPI_Count for the MPI-4 `_c` twin); `out`
-/// is an MPI_Status* (blocking) or MPI_Request* (non-blocking). Returns MPI's code.
-template <io_op Op, class N>
-int io_call(MPI_File fh, [[maybe_unused]] MPI_Offset off, const void* buf, N n, MPI_Datatype t, void* out) noexcept {
+/// Calls the MPI routine of `Op`; `out` is an MPI_Status* (blocking) or MPI_Request* (non-blocking).
+/// Returns MPI's code. (Counts above INT_MAX travel as one element of a derived type, large_type: the
+/// MPI-4 `_c` routines of MPICH 4.0's ROMIO abort on them, assert(count <= INT_MAX).)
+template <io_op Op>
+int io_call(MPI_File fh, [[maybe_unused]] MPI_Offset off, const void* buf, int n, MPI_Datatype t, void* out) noexcept {
     [[maybe_unused]] void* rbuf = const_cast<void*>(buf); // reads get a writable buffer from the caller
     [[maybe_unused]] auto* st = static_cast<MPI_Status*>(out);
     [[maybe_unused]] auto* rq = static_cast<MPI_Request*>(out);
     using enum io_op;
-    if constexpr (Op == write_at) { MPIXX_IO_PICK(MPI_File_write_at, fh, off, buf, n, t, st) }
-    else if constexpr (Op == read_at) { MPIXX_IO_PICK(MPI_File_read_at, fh, off, rbuf, n, t, st) }
-    else if constexpr (Op == write_at_all) { MPIXX_IO_PICK(MPI_File_write_at_all, fh, off, buf, n, t, st) }
-    else if constexpr (Op == read_at_all) { MPIXX_IO_PICK(MPI_File_read_at_all, fh, off, rbuf, n, t, st) }
-    else if constexpr (Op == write) { MPIXX_IO_PICK(MPI_File_write, fh, buf, n, t, st) }
-    else if constexpr (Op == read) { MPIXX_IO_PICK(MPI_File_read, fh, rbuf, n, t, st) }
-    else if constexpr (Op == write_all) { MPIXX_IO_PICK(MPI_File_write_all, fh, buf, n, t, st) }
-    else if constexpr (Op == read_all) { MPIXX_IO_PICK(MPI_File_read_all, fh, rbuf, n, t, st) }
-    else if constexpr (Op == write_shared) { MPIXX_IO_PICK(MPI_File_write_shared, fh, buf, n, t, st) }
-    else if constexpr (Op == read_shared) { MPIXX_IO_PICK(MPI_File_read_shared, fh, rbuf, n, t, st) }
-    else if constexpr (Op == write_ordered) { MPIXX_IO_PICK(MPI_File_write_ordered, fh, buf, n, t, st) }
-    else if constexpr (Op == read_ordered) { MPIXX_IO_PICK(MPI_File_read_ordered, fh, rbuf, n, t, st) }
-    else if constexpr (Op == iwrite_at) { MPIXX_IO_PICK(MPI_File_iwrite_at, fh, off, buf, n, t, rq) }
-    else if constexpr (Op == iread_at) { MPIXX_IO_PICK(MPI_File_iread_at, fh, off, rbuf, n, t, rq) }
-    else if constexpr (Op == iwrite_at_all) { MPIXX_IO_PICK(MPI_File_iwrite_at_all, fh, off, buf, n, t, rq) }
-    else if constexpr (Op == iread_at_all) { MPIXX_IO_PICK(MPI_File_iread_at_all, fh, off, rbuf, n, t, rq) }
-    else if constexpr (Op == iwrite) { MPIXX_IO_PICK(MPI_File_iwrite, fh, buf, n, t, rq) }
-    else if constexpr (Op == iread) { MPIXX_IO_PICK(MPI_File_iread, fh, rbuf, n, t, rq) }
-    else if constexpr (Op == iwrite_all) { MPIXX_IO_PICK(MPI_File_iwrite_all, fh, buf, n, t, rq) }
-    else if constexpr (Op == iread_all) { MPIXX_IO_PICK(MPI_File_iread_all, fh, rbuf, n, t, rq) }
-    else if constexpr (Op == iwrite_shared) { MPIXX_IO_PICK(MPI_File_iwrite_shared, fh, buf, n, t, rq) }
-    else { static_assert(Op == iread_shared); MPIXX_IO_PICK(MPI_File_iread_shared, fh, rbuf, n, t, rq) }
+    if constexpr (Op == write_at) { return MPI_File_write_at(fh, off, buf, n, t, st); }
+    else if constexpr (Op == read_at) { return MPI_File_read_at(fh, off, rbuf, n, t, st); }
+    else if constexpr (Op == write_at_all) { return MPI_File_write_at_all(fh, off, buf, n, t, st); }
+    else if constexpr (Op == read_at_all) { return MPI_File_read_at_all(fh, off, rbuf, n, t, st); }
+    else if constexpr (Op == write) { return MPI_File_write(fh, buf, n, t, st); }
+    else if constexpr (Op == read) { return MPI_File_read(fh, rbuf, n, t, st); }
+    else if constexpr (Op == write_all) { return MPI_File_write_all(fh, buf, n, t, st); }
+    else if constexpr (Op == read_all) { return MPI_File_read_all(fh, rbuf, n, t, st); }
+    else if constexpr (Op == write_shared) { return MPI_File_write_shared(fh, buf, n, t, st); }
+    else if constexpr (Op == read_shared) { return MPI_File_read_shared(fh, rbuf, n, t, st); }
+    else if constexpr (Op == write_ordered) { return MPI_File_write_ordered(fh, buf, n, t, st); }
+    else if constexpr (Op == read_ordered) { return MPI_File_read_ordered(fh, rbuf, n, t, st); }
+    else if constexpr (Op == iwrite_at) { return MPI_File_iwrite_at(fh, off, buf, n, t, rq); }
+    else if constexpr (Op == iread_at) { return MPI_File_iread_at(fh, off, rbuf, n, t, rq); }
+    else if constexpr (Op == iwrite_at_all) { return MPI_File_iwrite_at_all(fh, off, buf, n, t, rq); }
+    else if constexpr (Op == iread_at_all) { return MPI_File_iread_at_all(fh, off, rbuf, n, t, rq); }
+    else if constexpr (Op == iwrite) { return MPI_File_iwrite(fh, buf, n, t, rq); }
+    else if constexpr (Op == iread) { return MPI_File_iread(fh, rbuf, n, t, rq); }
+    else if constexpr (Op == iwrite_all) { return MPI_File_iwrite_all(fh, buf, n, t, rq); }
+    else if constexpr (Op == iread_all) { return MPI_File_iread_all(fh, rbuf, n, t, rq); }
+    else if constexpr (Op == iwrite_shared) { return MPI_File_iwrite_shared(fh, buf, n, t, rq); }
+    else { static_assert(Op == iread_shared); return MPI_File_iread_shared(fh, rbuf, n, t, rq); }
 }
-#undef MPIXX_IO_PICK
 
 /// " (file \"path\")": appended to every file error (cold path).
 inline std::string file_suffix(const std::string& path) { return " (file \"" + path + "\")"; }
@@ -163,6 +166,53 @@ inline std::size_t io_count(const MPI_Status& st, MPI_Datatype t) {
     MPIXX_CALL(MPI_Type_size, t, &size);
     return size > 0 && bytes > 0 ? static_cast<std::size_t>(bytes / size) : 0;
 }
+
+/// A committed datatype holding n (above INT_MAX) elements of t, so that a count too large for an int
+/// travels as count 1: chunks of 2^30 elements, plus the rest. Freed by the destructor (MPI keeps it for
+/// an operation still pending, MPI-3.1 section 4.1.9). Cold path.
+class large_type {
+public:
+    large_type(std::size_t n, MPI_Datatype t) {
+        constexpr std::size_t chunk = std::size_t(1) << 30;
+        const std::size_t q = n / chunk, r = n % chunk;
+        if (q > static_cast<std::size_t>(INT_MAX)) throw_usage("mpixx::file", MPI_ERR_COUNT, "count too large");
+        MPI_Datatype block = MPI_DATATYPE_NULL, blocks = MPI_DATATYPE_NULL, rest = MPI_DATATYPE_NULL;
+        MPIXX_CALL(MPI_Type_contiguous, static_cast<int>(chunk), t, &block);
+        int rc = MPI_Type_contiguous(static_cast<int>(q), block, &blocks);
+        MPI_Type_free(&block);
+        check(rc, "MPI_Type_contiguous");
+        if (r == 0) {
+            type_ = blocks;
+        } else {
+            MPI_Aint lb = 0, extent = 0;
+            rc = MPI_Type_get_extent(t, &lb, &extent);
+            if (rc == MPI_SUCCESS) rc = MPI_Type_contiguous(static_cast<int>(r), t, &rest);
+            if (rc == MPI_SUCCESS) {
+                int lengths[2] = {1, 1};
+                MPI_Aint displs[2] = {0, static_cast<MPI_Aint>(q * chunk) * extent};
+                MPI_Datatype types[2] = {blocks, rest};
+                rc = MPI_Type_create_struct(2, lengths, displs, types, &type_);
+                MPI_Type_free(&rest);
+            }
+            MPI_Type_free(&blocks);
+            check(rc, "MPI_Type_create_struct");
+        }
+        if (rc = MPI_Type_commit(&type_); rc != MPI_SUCCESS) {
+            MPI_Type_free(&type_);
+            throw_mpi_error(rc, "MPI_Type_commit");
+        }
+    }
+    large_type(const large_type&) = delete;
+    large_type& operator=(const large_type&) = delete;
+    ~large_type() {
+        if (type_ != MPI_DATATYPE_NULL) MPI_Type_free(&type_);
+    }
+    /// The datatype (count 1 of it is the n elements).
+    [[nodiscard]] MPI_Datatype get() const noexcept { return type_; }
+
+private:
+    MPI_Datatype type_ = MPI_DATATYPE_NULL;
+};
 
 /// Owns a buffer moved into a non-blocking file access; wait() hands it back.
 template <class B>
