@@ -58,6 +58,11 @@ int MPI_Win_get_group(MPI_Win win, MPI_Group* g) {
     if (rc == MPI_SUCCESS) ++live_groups;
     return rc;
 }
+int MPI_Comm_group(MPI_Comm comm, MPI_Group* g) {
+    const int rc = PMPI_Comm_group(comm, g);
+    if (rc == MPI_SUCCESS) ++live_groups;
+    return rc;
+}
 int MPI_Group_incl(MPI_Group g, int n, const int ranks[], MPI_Group* out) {
     const int rc = PMPI_Group_incl(g, n, ranks, out);
     if (rc == MPI_SUCCESS) ++live_groups;
@@ -112,6 +117,25 @@ std::string what_of(auto&& f) {
         return e.what();
     }
     return "";
+}
+
+/// Makes a window with `make`. Open MPI 4.1 with only osc/sm and osc/rdma enabled (Debian's default)
+/// fails MPI_Win_create and MPI_Win_create_dynamic at 1 rank with MPI_ERR_WIN (raw MPI too): there
+/// mpixx must report that error (no crash, nothing leaked) and the case ends early.
+template <class W, class F>
+bool created(W& win, F&& make) {
+    try {
+        win = make();
+        return true;
+    } catch (const mpixx::error& e) {
+#ifdef OPEN_MPI
+        CHECK(e.error_class() == MPI_ERR_WIN);
+        WARN("this Open MPI cannot create such a window: " << e.what());
+        return false;
+#else
+        throw;
+#endif
+    }
 }
 
 } // namespace
@@ -246,7 +270,10 @@ TEST_CASE("window: create exposes the caller's memory") {
     const int me = comm.rank(), n = comm.size();
     std::vector<double> mem(static_cast<std::size_t>(n), 0.0);
     {
-        auto win = mpixx::window<double>::create(comm, mem, mpixx::info{{"accumulate_ordering", "none"}});
+        mpixx::window<double> win;
+        const mpixx::info hints{{"accumulate_ordering", "none"}};
+        if (!created(win, [&] { return mpixx::window<double>::create(comm, mem, hints); }))
+            return;
         CHECK(win.local().data() == mem.data());
         win.fence();
         const double v = me + 0.5;
@@ -281,7 +308,8 @@ TEST_CASE("window: dynamic windows attach memory and take absolute addresses") {
     leak_check lc;
     const auto comm = mpixx::world();
     const int me = comm.rank(), n = comm.size(), right = (me + 1) % n, left = (me + n - 1) % n;
-    auto win = mpixx::window<int>::create_dynamic(comm);
+    mpixx::window<int> win;
+    if (!created(win, [&] { return mpixx::window<int>::create_dynamic(comm); })) return;
     CHECK(win.local().empty());
     std::vector<int> mem(3, 0);
     win.attach(mem);
@@ -353,6 +381,15 @@ TEST_CASE("window: post/start/complete/wait in a ring") {
     while (!win.test()) {
     }
     CHECK(win.local()[0] == left * 2);
+    // and with mpixx::group (of the window's communicator)
+    const auto g = comm.group();
+    win.post(g.incl({left}));
+    win.start(g.incl({right}));
+    const int x = me * 3;
+    win.put(x, right, 0);
+    win.complete();
+    win.wait();
+    CHECK(win.local()[0] == left * 3);
 }
 
 TEST_CASE("window: layout targets (a committed datatype as the target)") {

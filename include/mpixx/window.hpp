@@ -25,6 +25,8 @@
 #include <mpixx/communicator.hpp>
 #include <mpixx/detail/window_epochs.hpp>
 #include <mpixx/detail/window_state.hpp>
+#include <mpixx/detail/window_util.hpp>
+#include <mpixx/group.hpp>
 #include <mpixx/info.hpp>
 #include <mpixx/nonblocking.hpp>
 #include <mpixx/ops.hpp>
@@ -38,6 +40,7 @@
 #include <span>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace mpixx::inline MPIXX_ABI {
 
@@ -96,8 +99,18 @@ public:
         // contiguously in shared memory but addresses them as if aligned, so with sizes that are not
         // multiples of 16 bytes puts land in the wrong place (seen with raw MPI). Padding costs < 64 bytes.
         const MPI_Aint padded = (bytes(n, "mpixx::window::allocate") + 63) / 64 * 64;
-        MPIXX_CALL(MPI_Win_allocate, padded, static_cast<int>(sizeof(T)), hints.native(), comm.native(), &base,
-                   &w.s_->win);
+#ifdef OPEN_MPI
+        // Open MPI 4.1 serves MPI_Win_allocate with osc/rdma where osc/ucx and osc/pt2pt are disabled (as
+        // Debian's openmpi-mca-params.conf does), and its MPI_Compare_and_swap then crashes in btl/vader
+        // (seen with raw MPI). When the processes share memory, osc/sm serves MPI_Win_allocate_shared: a
+        // window MPI allows every RMA operation on, so use it (shared_query stays for allocate_shared).
+        if (node_size(comm) == comm.size())
+            MPIXX_CALL(MPI_Win_allocate_shared, padded, static_cast<int>(sizeof(T)), hints.native(), comm.native(),
+                       &base, &w.s_->win);
+        else
+#endif
+            MPIXX_CALL(MPI_Win_allocate, padded, static_cast<int>(sizeof(T)), hints.native(), comm.native(), &base,
+                       &w.s_->win);
         w.finish(comm, static_cast<T*>(base), n);
         return w;
     }
@@ -445,6 +458,8 @@ public:
     void post(std::initializer_list<int> origins, int assert_ = 0) {
         post(std::span<const int>(origins.begin(), origins.size()), assert_);
     }
+    /// post() of an mpixx::group of processes of the window's group.
+    void post(const group& origins, int assert_ = 0) { post(window_ranks(origins, "mpixx::window::post"), assert_); }
     /// Opens an access epoch to the processes `targets` (MPI_Win_start); end it with complete().
     void start(std::span<const int> targets, int assert_ = 0) {
         auto& s = state("mpixx::window::start");
@@ -461,6 +476,10 @@ public:
     /// start() of a braced list of ranks.
     void start(std::initializer_list<int> targets, int assert_ = 0) {
         start(std::span<const int>(targets.begin(), targets.size()), assert_);
+    }
+    /// start() of an mpixx::group of processes of the window's group.
+    void start(const group& targets, int assert_ = 0) {
+        start(window_ranks(targets, "mpixx::window::start"), assert_);
     }
     /// Ends the access epoch of start(): its operations complete here (MPI_Win_complete).
     void complete() {
@@ -491,37 +510,15 @@ public:
     }
 
 private:
-    static void check_comm(const communicator& comm, const char* routine) {
-        if (comm.is_null()) [[unlikely]]
-            detail::throw_usage(routine, MPI_ERR_COMM, "the communicator is null");
-        if (comm.is_inter()) [[unlikely]]
-            detail::throw_intercomm(routine);
+    std::vector<int> window_ranks(const group& g, const char* routine) const {
+        return detail::window_ranks(state(routine).win, g, routine);
     }
-    /// MPI_Win_allocate_shared on a communicator spanning nodes fails inside MPI; say why first.
-    static void check_shared_comm(const communicator& comm) {
-        MPI_Comm node = MPI_COMM_NULL;
-        MPIXX_CALL(MPI_Comm_split_type, comm.native(), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-        int n = 0;
-        const int rc = MPI_Comm_size(node, &n);
-        MPI_Comm_free(&node);
-        detail::check(rc, "MPI_Comm_size");
-        if (n != comm.size()) [[unlikely]]
-            detail::throw_usage("mpixx::window::allocate_shared", MPI_ERR_COMM,
-                                "the communicator's " + std::to_string(comm.size()) +
-                                    " processes do not all share memory (this one shares it with " +
-                                    std::to_string(n) + "): pass comm.split_shared()");
-    }
-    static MPI_Aint bytes(std::size_t n, const char* routine) {
-        if (n > static_cast<std::size_t>(PTRDIFF_MAX - 64) / sizeof(T)) [[unlikely]]
-            detail::throw_usage(routine, MPI_ERR_SIZE, std::to_string(n) + " elements do not fit in MPI_Aint bytes");
-        return static_cast<MPI_Aint>(n * sizeof(T));
-    }
-    static int icount(std::size_t n) {
-        if (n > static_cast<std::size_t>(INT_MAX)) [[unlikely]]
-            detail::throw_large_count("mpixx::window", n);
-        return static_cast<int>(n);
-    }
-    static int icount(MPI_Aint n) { return icount(static_cast<std::size_t>(n)); }
+    static void check_comm(const communicator& comm, const char* routine) { detail::check_window_comm(comm, routine); }
+    static int node_size(const communicator& comm) { return detail::node_size(comm); }
+    static void check_shared_comm(const communicator& comm) { detail::check_shared_comm(comm); }
+    static MPI_Aint bytes(std::size_t n, const char* routine) { return detail::window_bytes(n, sizeof(T), routine); }
+    static int icount(std::size_t n) { return detail::rma_icount(n); }
+    static int icount(MPI_Aint n) { return detail::rma_icount(static_cast<std::size_t>(n)); }
     static MPI_Datatype tdt() { return datatype<T>(); }
 
     /// The origin's size in target elements: its count when its elements are T's, else from its bytes.
@@ -555,13 +552,7 @@ private:
         if constexpr (requires { typename L::value_type; })
             static_assert(std::is_same_v<typename L::value_type, T> || std::is_void_v<typename L::value_type>,
                           "mpixx::window: a target layout must describe elements of the window's type T");
-        return layout_extent(target_layout.native());
-    }
-    static MPI_Aint layout_extent(MPI_Datatype lt) {
-        MPI_Aint lb = 0, ext = 0;
-        MPIXX_CALL(MPI_Type_get_true_extent, lt, &lb, &ext);
-        const MPI_Aint end = lb + ext, unit = static_cast<MPI_Aint>(sizeof(T));
-        return lb < 0 ? MPI_Aint(-1) : (end + unit - 1) / unit; // -1: caught as out of range
+        return detail::layout_elements(target_layout.native(), sizeof(T));
     }
 
     /// A null window throws; otherwise the operation targets proc_null and is skipped.

@@ -208,6 +208,7 @@ struct window_state {
     /// throws; returns the first failing return code and the routine that produced it.
     int release(const char** failed) noexcept {
         int rc = MPI_SUCCESS;
+        if (win == MPI_WIN_NULL) return rc; // creation failed: nothing to free
         auto note = [&](int r, const char* what) {
             if (r != MPI_SUCCESS && rc == MPI_SUCCESS) {
                 rc = r;
