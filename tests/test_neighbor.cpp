@@ -82,6 +82,57 @@ TEST_CASE("neighbor: allgather and alltoall on a Cartesian grid, proc_null block
     CHECK(handle_counts::now() == before);
 }
 
+TEST_CASE("neighbor: periodic rings, and the ambiguous 1- and 2-process periodic dimensions refused") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        const int p = world.size();
+        auto ring = mpixx::cart_create(world, {p}, true);
+        const auto [lo, hi] = ring.shift(0);
+        CHECK(ring.neighbor_allgather(ring.rank()) == std::vector<int>{lo, hi}); // unambiguous at any size
+        std::vector<int> send{ring.rank() * 10, ring.rank() * 10 + 1}, recv(2, -1);
+        const std::vector<int> ones{1, 1}, offs{0, 1};
+        const std::array<std::span<const int>, 2> sends{std::span<const int>(send).first(1),
+                                                         std::span<const int>(send).last(1)};
+        std::array<std::span<int>, 2> recvs{std::span<int>(recv).first(1), std::span<int>(recv).last(1)};
+        if (p >= 3) {
+            ring.neighbor_alltoall(send, recv);
+            CHECK(recv == std::vector<int>{lo * 10 + 1, hi * 10});
+            recv.assign(2, -1);
+            auto r = ring.ineighbor_alltoall(send, recv);
+            r.wait();
+            CHECK(recv == std::vector<int>{lo * 10 + 1, hi * 10});
+            recv.assign(2, -1);
+            ring.neighbor_alltoallv(send, ones, offs, recv, ones, offs);
+            CHECK(recv == std::vector<int>{lo * 10 + 1, hi * 10});
+            recv.assign(2, -1);
+            ring.neighbor_alltoallw(sends, recvs);
+            CHECK(recv == std::vector<int>{lo * 10 + 1, hi * 10});
+        } else {
+            CHECK(error_class_of([&] { ring.neighbor_alltoall(send, recv); }) == MPI_ERR_TOPOLOGY);
+            CHECK(error_class_of([&] { (void)ring.neighbor_alltoall(send); }) == MPI_ERR_TOPOLOGY);
+            CHECK(error_class_of([&] { (void)ring.ineighbor_alltoall(send, recv); }) == MPI_ERR_TOPOLOGY);
+            CHECK(error_class_of([&] { (void)ring.ineighbor_alltoall(std::vector<int>(send)); }) == MPI_ERR_TOPOLOGY);
+            CHECK(error_class_of([&] { ring.neighbor_alltoallv(send, ones, offs, recv, ones, offs); }) == MPI_ERR_TOPOLOGY);
+            CHECK(error_class_of([&] { (void)ring.ineighbor_alltoallv(send, ones, offs, recv, ones, offs); }) ==
+                  MPI_ERR_TOPOLOGY);
+            CHECK(error_class_of([&] { ring.neighbor_alltoallw(sends, recvs); }) == MPI_ERR_TOPOLOGY);
+            CHECK(error_class_of([&] { (void)ring.ineighbor_alltoallw(sends, recvs); }) == MPI_ERR_TOPOLOGY);
+#if MPI_VERSION >= 4
+            CHECK(error_class_of([&] { (void)ring.neighbor_alltoall_init(send, recv); }) == MPI_ERR_TOPOLOGY);
+#endif
+            CHECK(recv == std::vector<int>{-1, -1}); // nothing ran
+        }
+        // the same grid made open is fine at any size (proc_null blocks untouched)
+        auto line = mpixx::cart_create(world, {p}, false);
+        recv.assign(2, -1);
+        line.neighbor_alltoall(send, recv);
+        const auto [llo, lhi] = line.shift(0);
+        CHECK(recv == std::vector<int>{llo == mpixx::proc_null ? -1 : llo * 10 + 1, lhi == mpixx::proc_null ? -1 : lhi * 10});
+    }
+    CHECK(handle_counts::now() == before);
+}
+
 TEST_CASE("neighbor: distributed graph allgather/alltoall, blocking and non-blocking") {
     const auto before = handle_counts::now();
     {

@@ -96,7 +96,9 @@ cart_communicator cart_create(const communicator& comm, detail::int_args dims, d
 
 /// A communicator whose processes form an N-dimensional grid (MPI_Cart_create). Cheap to copy (copies
 /// share the handle and the cached grid). Neighbourhood collectives see 2 * ndims() neighbours, in the
-/// order of neighbors(): along each dimension, the lower one first.
+/// order of neighbors(): along each dimension, the lower one first. Along a periodic dimension of 1 or
+/// 2 processes both neighbours are one process, and MPI libraries disagree on which of its blocks lands
+/// where: there the alltoall-type neighbourhood collectives throw MPI_ERR_TOPOLOGY (allgather works).
 class cart_communicator : public detail::neighbor_layer {
 public:
     /// A null Cartesian communicator (what processes left out of a partial grid get).
@@ -230,7 +232,10 @@ private:
 
     cart_communicator(communicator c, std::shared_ptr<const state> s)
         : neighbor_layer(std::move(c), 2 * static_cast<int>(s->dims.size()), 2 * static_cast<int>(s->dims.size())),
-          state_(std::move(s)) {}
+          state_(std::move(s)) {
+        for (std::size_t d = 0; d < state_->dims.size(); ++d)
+            doubled_ = doubled_ || (state_->periodic[d] && state_->dims[d] <= 2);
+    }
 
     const state& get(const char* routine) const {
         if (!state_) [[unlikely]]

@@ -9,6 +9,10 @@
 // are plain buffers (contiguous ranges or values) their element types must match at compile time; when
 // one side is another kind (a layout view), its per-neighbour count is its share of the buffer and the
 // sizes of both sides are compared at run time (MPI_ERR_TRUNCATE / MPI_ERR_COUNT before MPI sees them).
+// Two blocks between the same pair of processes (a Cartesian periodic dimension of 1 or 2 processes,
+// repeated edges of a graph): MPI libraries disagree on which block lands where (MPICH 4.0 and Open MPI
+// 4.1 each swap them in some forms). On such a Cartesian grid the alltoall-type collectives throw
+// MPI_ERR_TOPOLOGY instead; on graphs with repeated edges only allgather-type results are portable.
 // Into-buffer forms borrow the caller's buffers (lvalues or borrowed ranges; a temporary does not
 // compile for the non-blocking and persistent forms); value forms own them in the request.
 #pragma once
@@ -35,6 +39,17 @@ concept plain_buffer = contiguous_buffer<const std::remove_cvref_t<B>&> || mpi_t
 /// buffers; anything when one is another buffer kind (checked by size at run time).
 template <class S, class R>
 concept neighbor_pair = !plain_buffer<S> || !plain_buffer<R> || same_element<S, R>;
+
+/// An alltoall-type neighbourhood collective on a grid where one process is both neighbours along a
+/// periodic dimension (cold path).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_doubled_neighbor(const char* routine) {
+    throw error(routine, MPI_ERR_TOPOLOGY,
+                "the grid has a periodic dimension of 1 or 2 processes, where the lower and the upper neighbour "
+                "are one process: MPI libraries disagree on which of its two blocks lands where (MPICH 4.0's "
+                "alltoallv/alltoallw and Open MPI 4.1's non-blocking forms swap them), so mpixx refuses rather "
+                "than give a silently wrong result (neighbor_allgather is unaffected; use 3 or more processes "
+                "along periodic dimensions, point-to-point, or mpixx::halo_exchange)");
+}
 
 /// Per-neighbour counts of a neighbourhood collective: elements of the send and of the receive type.
 struct neighbor_blocks {
@@ -183,6 +198,7 @@ public:
     void neighbor_alltoall(const S& sendbuf, R&& recvbuf) const {
         auto s = view(sendbuf);
         auto r = view(recvbuf);
+        check_blocks_unambiguous("mpixx::neighbor_alltoall");
         const auto b = alltoall_blocks("mpixx::neighbor_alltoall", s, r, indeg_, outdeg_);
         MPIXX_COLL_BLOCKING(std::max(b.send, b.recv), MPI_Neighbor_alltoall, MPI_Ineighbor_alltoall,
                             nonnull_send(s.ptr), count_t(b.send), s.type, nonnull_recv(r.ptr), count_t(b.recv),
@@ -203,6 +219,7 @@ public:
     [[nodiscard]] request<> ineighbor_alltoall(S&& sendbuf, R&& recvbuf) const {
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
+        check_blocks_unambiguous("mpixx::ineighbor_alltoall");
         const auto b = alltoall_blocks("mpixx::ineighbor_alltoall", s, r, indeg_, outdeg_);
         MPI_Request q = MPI_REQUEST_NULL;
         MPIXX_COLL(std::max(b.send, b.recv), MPI_Ineighbor_alltoall, nonnull_send(s.ptr), count_t(b.send), s.type,
@@ -213,6 +230,7 @@ public:
     template <class S>
         requires send_buffer<S> && plain_buffer<S>
     [[nodiscard]] request<std::vector<elem_t<S>>> ineighbor_alltoall(S&& sendbuf) const {
+        check_blocks_unambiguous("mpixx::ineighbor_alltoall");
         auto p = std::make_unique<vec_payload<elem_t<S>, owned_t<S>>>();
         p->send = own(std::forward<S>(sendbuf));
         auto s = view(p->send);
@@ -248,6 +266,7 @@ public:
     [[nodiscard]] persistent_request neighbor_alltoall_init(S&& sendbuf, R&& recvbuf) const {
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
+        check_blocks_unambiguous("mpixx::neighbor_alltoall_init");
         const auto b = alltoall_blocks("mpixx::neighbor_alltoall_init", s, r, indeg_, outdeg_);
         MPI_Request q = MPI_REQUEST_NULL;
         MPIXX_COLL(std::max(b.send, b.recv), MPI_Neighbor_alltoall_init, nonnull_send(s.ptr), count_t(b.send),
@@ -270,8 +289,15 @@ protected:
         return s.count / out * static_cast<std::size_t>(indeg_);
     }
 
+    /// Refuses alltoall-type collectives where the block order is ambiguous (see throw_doubled_neighbor).
+    void check_blocks_unambiguous(const char* routine) const {
+        if (doubled_) [[unlikely]]
+            throw_doubled_neighbor(routine);
+    }
+
     int indeg_ = 0;
     int outdeg_ = 0;
+    bool doubled_ = false; // a Cartesian grid with a periodic dimension of 1 or 2 processes
 };
 
 } // namespace mpixx::detail

@@ -227,6 +227,7 @@ public:
     void neighbor_alltoallv(const S& sendbuf, std::span<const int> sendcounts, std::span<const int> sdispls,
                             R&& recvbuf, std::span<const int> recvcounts, std::span<const int> rdispls) const {
         constexpr const char* routine = "mpixx::neighbor_alltoallv";
+        check_blocks_unambiguous(routine);
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         check_neighbor_v(routine, sendcounts, sdispls, outdeg_, "out-neighbours", s.count, s.type, false);
@@ -243,6 +244,7 @@ public:
     [[nodiscard]] request<> ineighbor_alltoallv(S&& sendbuf, SC&& sendcounts_, SD&& sdispls_, R&& recvbuf,
                                                 RC&& recvcounts_, RD&& rdispls_) const {
         constexpr const char* routine = "mpixx::ineighbor_alltoallv";
+        check_blocks_unambiguous(routine);
         const std::span<const int> sendcounts(sendcounts_), sdispls(sdispls_), recvcounts(recvcounts_),
             rdispls(rdispls_);
         auto s = send_view(sendbuf);
@@ -279,6 +281,7 @@ public:
                             std::span<const MPI_Datatype> sendtypes, R&& recvbuf, std::span<const int> recvcounts,
                             std::span<const MPI_Aint> rdispls, std::span<const MPI_Datatype> recvtypes) const {
         constexpr const char* routine = "mpixx::neighbor_alltoallw";
+        check_blocks_unambiguous(routine);
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         check_neighbor_w(routine, sendcounts, sdispls, sendtypes, outdeg_, "out-neighbours", buffer_bytes(sendbuf), false);
@@ -328,6 +331,7 @@ public:
     [[nodiscard]] persistent_request neighbor_alltoallv_init(S&& sendbuf, SC&& sendcounts_, SD&& sdispls_, R&& recvbuf,
                                                              RC&& recvcounts_, RD&& rdispls_) const {
         constexpr const char* routine = "mpixx::neighbor_alltoallv_init";
+        check_blocks_unambiguous(routine);
         const std::span<const int> sendcounts(sendcounts_), sdispls(sdispls_), recvcounts(recvcounts_),
             rdispls(rdispls_);
         auto s = send_view(sendbuf);
@@ -350,6 +354,7 @@ public:
                                                              ST&& sendtypes_, R&& recvbuf, RC&& recvcounts_,
                                                              RD&& rdispls_, RT&& recvtypes_) const {
         constexpr const char* routine = "mpixx::neighbor_alltoallw_init";
+        check_blocks_unambiguous(routine);
         const std::span<const int> sendcounts(sendcounts_), recvcounts(recvcounts_);
         const std::span<const MPI_Aint> sdispls(sdispls_), rdispls(rdispls_);
         const std::span<const MPI_Datatype> sendtypes(sendtypes_), recvtypes(recvtypes_);
@@ -371,6 +376,7 @@ protected:
 private:
     template <class SB, class RB>
     void fill_table(const char* routine, const SB& sends, RB& recvs, w_table& t) const {
+        check_blocks_unambiguous(routine);
         w_table::fill(routine, sends, outdeg_, "sends", "out-neighbours", t.scounts, t.sdispls, t.stypes);
         w_table::fill(routine, recvs, indeg_, "recvs", "in-neighbours", t.rcounts, t.rdispls, t.rtypes);
     }
