@@ -36,7 +36,7 @@ int frees = 0;
 namespace {
 bool counting = false;
 int allocations = 0;
-int sends = 0;
+int mpi_sends = 0;
 } // namespace
 #if MPIXX_TEST_COUNT_NEW
 void* operator new(std::size_t n) {
@@ -50,7 +50,7 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 extern "C" {
 int MPI_Send(const void* b, int n, MPI_Datatype t, int dest, int tag, MPI_Comm c) {
-    ++sends;
+    ++mpi_sends;
     return PMPI_Send(b, n, t, dest, tag, c);
 }
 int MPI_Type_commit(MPI_Datatype* t) {
@@ -114,13 +114,13 @@ TEST_CASE("layout: a view send is one MPI_Send of the cached datatype, with no a
     const mpixx::vector_layout<double> col(8, 1, 8);
     const auto v = mpixx::layout_view(a.data() + 3, col);
     comm.send(v, mpixx::proc_null, 0); // first use builds the datatype
-    const int c0 = commits, s0 = sends;
+    const int c0 = commits, s0 = mpi_sends;
     counting = true;
     allocations = 0;
     for (int i = 0; i < 10; ++i) comm.send(v, mpixx::proc_null, 0);
     comm.send(mpixx::layout_view(a.data() + 2, col), mpixx::proc_null, 0); // a temporary view: no allocation either
     counting = false;
-    CHECK(sends == s0 + 11);
+    CHECK(mpi_sends == s0 + 11);
     CHECK(commits == c0);
     if (MPIXX_TEST_COUNT_NEW) CHECK(allocations == 0);
 }
@@ -505,7 +505,7 @@ TEST_CASE("layout: sendrecv_replace, matched receives, v-collectives and raw in 
         r.wait();
         for (int i = 0; i < n; ++i) CHECK(b[i * n + 3] == i + 1.0);
     }
-    // gatherv: rank r sends r+1 elements of its column 0; the root stores them as column r of an n x p matrix
+    // gatherv: every rank sends its column 0; the root stores rank r's as column r of an n x p matrix
     std::vector<double> cols(static_cast<std::size_t>(n * p), -1.0);
     const mpixx::resized_layout one_col(mpixx::vector_layout<double>(n, 1, p), 0, sizeof(double));
     const auto m = matrix(n, n, 100.0 * me);
@@ -604,4 +604,45 @@ TEST_CASE("layout: a temporary owning layout buffer is moved into the request; a
     owning_column back = sr.wait();
     CHECK(back.storage.size() == 16);
     for (int i = 0; i < 4; ++i) CHECK(got[i] == 100.0 * from + 4 * i);
+}
+
+namespace {
+
+/// A stand-in for C++23 std::mdspan<int, dextents<size_t, 2>, layout_stride> (g++ 12 has no <mdspan>):
+/// only its shape (rank(), extents().extent(r), stride(r), data_handle()).
+struct fake_mdspan {
+    struct ext {
+        std::size_t e[2];
+        [[nodiscard]] std::size_t extent(std::size_t r) const { return e[r]; }
+    };
+    int* p;
+    ext x;
+    std::size_t s[2];
+    [[nodiscard]] static constexpr std::size_t rank() { return 2; }
+    [[nodiscard]] const ext& extents() const { return x; }
+    [[nodiscard]] std::size_t stride(std::size_t r) const { return s[r]; }
+    [[nodiscard]] int* data_handle() const { return p; }
+};
+
+} // namespace
+
+TEST_CASE("layout: any mdspan-shaped array (extents, strides, data_handle) becomes a view in one call") {
+    auto comm = mpixx::world().dup();
+    const int to = right_of(comm), from = left_of(comm);
+    // a 3 x 4 column-major (layout_left) array: strides {1, 3}
+    std::vector<int> a(12), b(12, -1);
+    std::iota(a.begin(), a.end(), 100 * comm.rank());
+    const fake_mdspan A{a.data(), {{3, 4}}, {1, 3}}, B{b.data(), {{3, 4}}, {1, 3}};
+    // rows 1..2, columns 1..3 of A into the same place of B
+    comm.sendrecv(mpixx::subarray<2>(A, {2, 3}, {1, 1}), to, 0, mpixx::subarray<2>(B, {2, 3}, {1, 1}), from, 0);
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 4; ++j) {
+            const bool in = i >= 1 && j >= 1;
+            CHECK(b[i + 3 * j] == (in ? 100 * from + i + 3 * j : -1));
+        }
+    // the whole array as a view: received into a contiguous vector in index order (row-major walk)
+    std::vector<int> flat(12, -1);
+    comm.sendrecv(mpixx::as_layout_view<2>(A), to, 1, flat, from, 1);
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 4; ++j) CHECK(flat[i * 4 + j] == 100 * from + i + 3 * j);
 }
