@@ -12,8 +12,14 @@
 //
 // Offsets, positions and counts are in etype units of the current view (bytes until set_view names an
 // etype), as in MPI. Buffers are any mpixx buffer (detail::view): containers, single values, layout views.
-// Every data call is one MPI call on the caller's memory; errors are mpixx::error naming the MPI routine
-// and the file's path (MPI-IO returns error codes by default: mpixx checks each one).
+// Every write and independent read is one MPI call on the caller's memory; errors are mpixx::error naming
+// the MPI routine and the file's path (MPI-IO returns error codes by default: mpixx checks each one).
+// Reads return what the file held: collective reads (and Open MPI's non-blocking ones) are first cut to
+// the end of the file (MPI_File_get_size and MPI_File_get_byte_offset, local calls), because ROMIO and
+// OMPIO report the count requested by collective reads and Open MPI 4.1's non-blocking reads past the end
+// never complete. A count above INT_MAX is one element of a derived type on MPI-4 (MPICH 4.0's `_c`
+// routines abort on it), MPI_ERR_COUNT on MPI-3. Opening costs a communicator duplicate (kept for the
+// file's agreements, freed at close) and two small allreduces besides MPI_File_open.
 //
 // Collective calls (open, close and the destructor, set_view, *_all, *_ordered, seek_shared, resize,
 // preallocate, sync, set_atomicity, set_info) must be made by every process of the communicator the file
@@ -106,9 +112,11 @@ public:
         open(comm, hints);
     }
 
+    /// Takes over an open file; `o` is left closed.
     file(file&& o) noexcept
         : fh_(std::exchange(o.fh_, MPI_FILE_NULL)), comm_(std::exchange(o.comm_, MPI_COMM_NULL)),
           path_(std::move(o.path_)), amode_(o.amode_), etype_size_(o.etype_size_) {}
+    /// Closes this file (collectively, as the destructor does), then takes over `o`'s.
     file& operator=(file&& o) noexcept {
         if (this != &o) {
             release();

@@ -31,7 +31,9 @@ public:
     /// No hints (MPI_INFO_NULL).
     info() = default;
 
+    /// Shares the handle (until either is modified).
     info(const info&) = default;
+    /// Shares the handle (until either is modified).
     info& operator=(const info&) = default;
     /// Moving leaves an empty info behind.
     info(info&& o) noexcept : handle_(std::exchange(o.handle_, MPI_INFO_NULL)), owner_(std::move(o.owner_)) {}
@@ -43,6 +45,7 @@ public:
         }
         return *this;
     }
+    /// Frees the handle with the last copy.
     ~info() = default;
 
     /// Hints from (key, value) pairs, e.g. info{{"cb_nodes", "2"}, {"striping_unit", "1048576"}}.
