@@ -207,10 +207,13 @@ public:
               std::move(why));
     }
 
+    /// Takes `o`'s exchange (the requests stay bound to the same memory); `o` becomes empty.
     halo(halo&&) noexcept = default;
     /// Waits for this halo's exchange in flight (if any) and frees its handles, then takes `o`'s.
     halo& operator=(halo&&) noexcept = default;
+    /// Not copyable: the persistent requests are bound to one array and owned once.
     halo(const halo&) = delete;
+    /// Not copyable.
     halo& operator=(const halo&) = delete;
     /// Waits for an exchange in flight (errors are printed, never thrown), then frees every handle.
     ~halo() = default;
@@ -269,7 +272,7 @@ public:
     [[nodiscard]] stencil shape() const noexcept { return shape_; }
     /// Number of ghost regions filled per exchange: one per neighbour that is not proc_null (open
     /// boundaries take none). Each is one MPI message, or a local copy when the neighbour is this process.
-    [[nodiscard]] std::size_t messages() const noexcept { return h_.requests.size() / 2 + copies_.size(); }
+    [[nodiscard]] std::size_t messages() const noexcept { return h_.requests.size() / 2 + self_regions_; }
 
 private:
     [[noreturn, gnu::noinline, gnu::cold]] void throw_not_startable() const {
@@ -322,47 +325,54 @@ private:
         return out[0];
     }
 
-    /// A ghost region filled from this process's own owned cells (a periodic dimension of 1 process).
+    /// Ghost regions of one shape filled from this process's own owned cells (a periodic dimension of
+    /// 1 process): copied together, row by row, so that each row's cache lines are touched once (the
+    /// left and right ghost columns of a 2D array share their rows' lines).
     struct self_copy {
-        std::ptrdiff_t from, to;  // byte offsets of the regions' first elements
-        std::vector<int> subsizes; // the region's extents
+        std::vector<int> subsizes;          // the regions' extents
+        std::vector<std::ptrdiff_t> offsets; // pairs: byte offsets of a source region and its ghost region
     };
 
-    /// `n` runs of B bytes, `stride` bytes apart: a fixed-size copy the compiler turns into moves.
+    /// For `rows` rows `stride` bytes apart, copies B bytes (or `bytes` when B is 0) of each region pair.
     template <std::size_t B>
-    static void copy_runs(std::byte* to, const std::byte* from, std::size_t n, std::ptrdiff_t stride) noexcept {
-        for (std::size_t k = 0; k < n; ++k, to += stride, from += stride) std::memcpy(to, from, B);
-    }
-    static void copy_runs_n(std::byte* to, const std::byte* from, std::size_t n, std::ptrdiff_t stride,
-                            std::size_t bytes) noexcept {
-        for (std::size_t k = 0; k < n; ++k, to += stride, from += stride) std::memcpy(to, from, bytes);
+    static void copy_rows(std::byte* base, const std::vector<std::ptrdiff_t>& pairs, std::ptrdiff_t off,
+                          std::size_t rows, std::ptrdiff_t stride, std::size_t bytes) noexcept {
+        const std::ptrdiff_t* pp = pairs.data(); // locals: the copies below may alias anything in memory
+        const std::size_t n = pairs.size();
+        const std::size_t len = B ? B : bytes;
+        if (n == 4) { // two regions of one shape (the two sides of a dimension): the usual case
+            std::byte *t0 = base + pp[1] + off, *t1 = base + pp[3] + off;
+            const std::byte *f0 = base + pp[0] + off, *f1 = base + pp[2] + off;
+            for (std::size_t k = 0; k < rows; ++k) {
+                std::memcpy(t0, f0, len);
+                std::memcpy(t1, f1, len);
+                t0 += stride, t1 += stride, f0 += stride, f1 += stride;
+            }
+            return;
+        }
+        for (std::size_t k = 0; k < rows; ++k, off += stride)
+            for (std::size_t p = 0; p < n; p += 2) std::memcpy(base + pp[p + 1] + off, base + pp[p] + off, len);
     }
 
-    /// Copies one region: rows of contiguous runs (the innermost dimension), the rows of the
+    /// Copies a group of regions: contiguous runs (the innermost dimension), the rows of the
     /// second-innermost dimension in one tight loop, the outer dimensions by an odometer.
     void copy_region(const self_copy& c) const noexcept {
         const std::size_t nd = c.subsizes.size();
         const std::size_t run = static_cast<std::size_t>(c.subsizes[nd - 1]) * elem_bytes_;
-        if (nd == 1) {
-            std::memcpy(base_ + c.to, base_ + c.from, run);
-            return;
-        }
-        const auto rows = static_cast<std::size_t>(c.subsizes[nd - 2]);
-        const std::ptrdiff_t row_stride = byte_strides_[nd - 2];
+        const auto rows = nd == 1 ? std::size_t{1} : static_cast<std::size_t>(c.subsizes[nd - 2]);
+        const std::ptrdiff_t row_stride = nd == 1 ? 0 : byte_strides_[nd - 2];
         std::size_t outer = 1;
         for (std::size_t d = 0; d + 2 < nd; ++d) outer *= static_cast<std::size_t>(c.subsizes[d]);
         int idx[8] = {}; // odometer over dimensions 0 .. nd - 3 (build copies locally only up to 9 dimensions)
         std::ptrdiff_t off = 0;
         for (std::size_t k = 0; k < outer; ++k) {
-            std::byte* to = base_ + c.to + off;
-            const std::byte* from = base_ + c.from + off;
             switch (run) {
-            case 4: copy_runs<4>(to, from, rows, row_stride); break;
-            case 8: copy_runs<8>(to, from, rows, row_stride); break;
-            case 16: copy_runs<16>(to, from, rows, row_stride); break;
-            default: copy_runs_n(to, from, rows, row_stride, run); break;
+            case 4: copy_rows<4>(base_, c.offsets, off, rows, row_stride, run); break;
+            case 8: copy_rows<8>(base_, c.offsets, off, rows, row_stride, run); break;
+            case 16: copy_rows<16>(base_, c.offsets, off, rows, row_stride, run); break;
+            default: copy_rows<0>(base_, c.offsets, off, rows, row_stride, run); break;
             }
-            for (std::size_t d = nd - 2; d-- > 0;) { // next outer index; off follows it
+            for (std::size_t d = nd < 2 ? 0 : nd - 2; d-- > 0;) { // next outer index; off follows it
                 off += byte_strides_[d];
                 if (++idx[d] < c.subsizes[d]) break;
                 off -= byte_strides_[d] * c.subsizes[d];
@@ -419,12 +429,16 @@ private:
             std::vector<int> back(dir.offset); // what this process sends towards o fills its ghosts on side -o
             for (int& x : back) x = -x;
             detail::halo_region(ext, w, back, false, sub2, start2);
-            self_copy c{0, 0, sub};
+            std::ptrdiff_t from = 0, to = 0;
             for (std::size_t d = 0; d < ext.size(); ++d) {
-                c.from += start[d] * byte_strides_[d];
-                c.to += start2[d] * byte_strides_[d];
+                from += start[d] * byte_strides_[d];
+                to += start2[d] * byte_strides_[d];
             }
-            copies_.push_back(std::move(c));
+            auto same = std::find_if(copies_.begin(), copies_.end(), [&](const self_copy& c) { return c.subsizes == sub; });
+            if (same == copies_.end()) same = copies_.insert(copies_.end(), self_copy{sub, {}});
+            same->offsets.push_back(from);
+            same->offsets.push_back(to);
+            ++self_regions_;
         }
 
         // 5. One send and one receive persistent request per other neighbour (none for proc_null): on
@@ -515,6 +529,7 @@ private:
 
     detail::halo_handles h_;
     std::vector<self_copy> copies_;
+    std::size_t self_regions_ = 0;
     std::byte* base_ = nullptr;
     std::size_t elem_bytes_ = 0;
     std::vector<std::ptrdiff_t> byte_strides_;
