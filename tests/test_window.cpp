@@ -519,6 +519,8 @@ TEST_CASE("window: ownership - moves, free(), guards outliving the window, faile
         CHECK(live_windows == before + 1);
         auto b = std::move(a);
         CHECK(a.is_null()); // NOLINT(bugprone-use-after-move)
+        CHECK(a.local().empty());
+        CHECK(b.local().size() == 1);
         CHECK(!b.is_null());
         CHECK(live_windows == before + 1);
         auto e = b.lock_all(); // still open when b is freed: the free ends it, the guard then does nothing

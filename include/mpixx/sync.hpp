@@ -124,7 +124,8 @@ private:
 /// One copy per node of read-mostly data (a lookup table): an array of T in a shared-memory window,
 /// allocated by the node's first process (its rank 0 of comm.split_shared()) and read in place by every
 /// process of the node. Fill it on the leader (writable()), then publish() on every process of the node;
-/// or pass the filler to the constructor. Collective over `comm` to build and to destroy.
+/// or pass the filler to the constructor. To rewrite it later: publish() (everyone has read), the leader
+/// writes, publish() again. Collective over `comm` to build and to destroy.
 template <mpi_type T>
 class node_shared_array {
 public:

@@ -71,7 +71,9 @@ public:
 
     /// A null window.
     window() noexcept = default;
-    window(window&& o) noexcept = default;
+    /// Takes o's window; o becomes null.
+    window(window&& o) noexcept
+        : s_(std::move(o.s_)), base_(std::exchange(o.base_, nullptr)), n_(std::exchange(o.n_, 0)), shared_(o.shared_) {}
     /// Frees this window first (collective, as the destructor), then takes o's.
     window& operator=(window&& o) noexcept {
         if (this != &o) {
@@ -333,8 +335,9 @@ public:
         MPIXX_CALL(MPI_Fetch_and_op, &value, &old, detail::rma_datatype<T>(), target, disp,
                    detail::rma_op_handle<Op, T>(), s_->win);
     }
+    /// Refused: in the into-result form the value must outlive the operation (pass an lvalue).
     template <class Op>
-    void fetch_and_op(const T&&, T&, int, MPI_Aint, Op) = delete; // the value must outlive the operation
+    void fetch_and_op(const T&&, T&, int, MPI_Aint, Op) = delete;
 
     /// Atomically replaces one element by `value` if it equals `compare`; returns the old value
     /// (MPI_Compare_and_swap + MPI_Win_flush_local): passive epochs only; integer, bool, byte elements.

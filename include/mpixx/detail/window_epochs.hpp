@@ -90,7 +90,9 @@ class [[nodiscard]] lock_epoch {
 public:
     /// No epoch.
     lock_epoch() noexcept = default;
+    /// Takes o's epoch; o holds none.
     lock_epoch(lock_epoch&& o) noexcept : s_(std::move(o.s_)), target_(o.target_) {}
+    /// Ends this epoch if open, then takes o's.
     lock_epoch& operator=(lock_epoch&& o) noexcept {
         if (this != &o) {
             end_noexcept();
@@ -138,7 +140,9 @@ class [[nodiscard]] lock_all_epoch {
 public:
     /// No epoch.
     lock_all_epoch() noexcept = default;
+    /// Takes o's epoch; o holds none.
     lock_all_epoch(lock_all_epoch&& o) noexcept = default;
+    /// Ends this epoch if open, then takes o's.
     lock_all_epoch& operator=(lock_all_epoch&& o) noexcept {
         if (this != &o) {
             end_noexcept();
