@@ -7,7 +7,8 @@
 //
 // Ownership: a window is move-only; its destructor (or free()) calls MPI_Win_free, which is COLLECTIVE
 // over the window's communicator: every rank must destroy (or free()) its window<T> at the same point,
-// after every epoch it took part in. Epochs still open then are ended first (unlock, complete, wait).
+// after every epoch it took part in. Epochs still open then are ended first (unlock, complete, wait);
+// requests from rput/rget/raccumulate must be completed before (they refer to the window).
 // Displacements count elements of T (disp_unit = sizeof(T)), except on a dynamic window, where they are
 // absolute addresses in bytes (address_of() on the owner, exchanged by the user; displacement(base, i)).
 // Before MPI sees an operation mpixx checks: the target rank, that an epoch to it is open
