@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# scripts/fuzz.sh [build-dir] - fuzzes mpixx's decoder (fuzz/decode_fuzz.cpp) with libFuzzer, ASan and UBSan.
+# scripts/fuzz.sh [build-dir] - fuzzes mpixx's decoder (fuzz/decode_fuzz.cpp) with libFuzzer, ASan and UBSan,
+# then attacks the receive path over MPI (fuzz/receive_attack.cpp, ASan and UBSan, 2 ranks).
 #
-# Builds the target into build-dir (default build-fuzz), then runs it for ${MPIXX_FUZZ_SECONDS:-60} seconds
-# on a copy of fuzz/corpus (the checked-in seeds stay untouched). Exits non-zero on any finding: crash,
-# sanitizer report, uncaught exception, leak, timeout or an allocation above the malloc limit.
+# Builds the targets into build-dir (default build-fuzz), runs the decoder fuzzer for
+# ${MPIXX_FUZZ_SECONDS:-60} seconds on a copy of fuzz/corpus (the checked-in seeds stay untouched), then
+# the receive-path attack for ${MPIXX_ATTACK_SECONDS:-60} seconds from fuzz/receive_corpus. Exits non-zero
+# on any finding: crash, sanitizer report, uncaught or non-mpixx::error exception, leak (decoder), timeout
+# or hang, an allocation above the limit, a message left on the wire, ranks out of step.
 # Regenerate the seeds with: scripts/fuzz.sh --seeds
 set -euo pipefail
 
@@ -29,6 +32,11 @@ if [[ "${1:-}" == "--seeds" ]]; then
     mkdir -p "$root/fuzz/corpus"
     "$gen/seedgen" "$root/fuzz/corpus"
     ls -l "$root/fuzz/corpus"
+    # shellcheck disable=SC2086
+    "$cxx" -std=c++20 -O1 -I"$root/include" $mpi_flags "$root/fuzz/receive_attack.cpp" -o "$gen/attack"
+    rm -rf "$root/fuzz/receive_corpus"
+    "$gen/attack" --write-seeds "$root/fuzz/receive_corpus"
+    ls -l "$root/fuzz/receive_corpus"
     exit 0
 fi
 
@@ -58,6 +66,24 @@ UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" ASAN_OPTIONS="detect_leaks=1:
 if [[ $status -ne 0 ]] || compgen -G "$artifacts/*" >/dev/null; then
     echo "fuzz.sh: FINDINGS (exit $status); reproducers in $artifacts:" >&2
     ls -l "$artifacts" >&2 || true
+    exit 1
+fi
+echo "fuzz.sh: decoder: no findings"
+
+attack_seconds="${MPIXX_ATTACK_SECONDS:-60}"
+mpiexec="${MPIEXEC:-mpiexec}"
+echo "fuzz.sh: building $build/receive_attack"
+# shellcheck disable=SC2086
+"$cxx" -std=c++20 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+    -I"$root/include" $mpi_flags "$root/fuzz/receive_attack.cpp" -o "$build/receive_attack"
+echo "fuzz.sh: attacking the receive path for $attack_seconds s (2 ranks)"
+# MPI's own allocations are not mpixx's: no leak check here (the decoder fuzzer checks leaks).
+status=0
+UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=0" \
+    timeout $((attack_seconds + 120)) "$mpiexec" -n 2 "$build/receive_attack" --seconds "$attack_seconds" \
+    --seed "${MPIXX_ATTACK_SEED:-$RANDOM}" "$root/fuzz/receive_corpus" || status=$?
+if [[ $status -ne 0 ]]; then
+    echo "fuzz.sh: receive-path attack FINDINGS (exit $status; rerun with the --seed printed above)" >&2
     exit 1
 fi
 echo "fuzz.sh: no findings"
