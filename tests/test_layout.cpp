@@ -589,6 +589,11 @@ static_assert(can_send_init<mpixx::communicator, owning_column&>);
 static_assert(!can_recv_init<mpixx::communicator, owning_column>);
 static_assert(!can_irecv<mpixx::communicator, owning_column>);
 static_assert(can_send_init<mpixx::communicator, view_t>); // a temporary view is borrowed: fine
+// a view is never made over a temporary container (it would dangle); over an lvalue or a span it is
+using int_view = mpixx::layout_view<int, mpixx::contiguous_layout<int>>;
+static_assert(!std::constructible_from<int_view, std::vector<int>&&, mpixx::contiguous_layout<int>>);
+static_assert(std::constructible_from<int_view, std::vector<int>&, mpixx::contiguous_layout<int>>);
+static_assert(std::constructible_from<int_view, std::span<int>, mpixx::contiguous_layout<int>>);
 
 } // namespace
 

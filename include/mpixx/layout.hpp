@@ -507,9 +507,11 @@ public:
           count_(static_cast<std::size_t>(detail::layout_count("mpixx::layout_view", "count", count))) {}
 
     /// `count` instances of `l` in the contiguous range `memory`, starting at its first element; checks
-    /// that they fit inside it (MPI_ERR_ARG otherwise).
+    /// that they fit inside it (MPI_ERR_ARG otherwise). An lvalue or a borrowed range (never a temporary
+    /// container, which would die under the view).
     template <std::ranges::contiguous_range R>
-        requires std::ranges::sized_range<R> && std::convertible_to<std::ranges::range_value_t<R>*, T*>
+        requires std::ranges::sized_range<R> && std::ranges::borrowed_range<R> &&
+                 std::convertible_to<std::ranges::range_value_t<R>*, T*>
     layout_view(R&& memory, L l, long long count = 1)
         : layout_view(std::ranges::data(memory), std::move(l), count) {
         check_fits(static_cast<std::ptrdiff_t>(std::ranges::size(memory)) *
