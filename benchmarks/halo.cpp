@@ -264,7 +264,7 @@ int main(int argc, char** argv) {
                         &v == &vs[3] && neighbor_wrong ? " WRONG ghosts on this grid (MPI library bug)" : "");
         }
         std::printf("# one-time build (construct + destroy, median of %d): mpixx::halo %.1f us (collective: "
-                    "agreement, MPI_Comm_dup, neighbour shape check, 8 datatypes, 8 persistent requests); raw "
+                    "agreement, MPI_Comm_dup, neighbour shape check, datatypes, persistent requests); raw "
                     "datatypes + persistent requests alone %.1f us\n",
                     builds, bench::median(build_mpixx), bench::median(build_raw));
         std::printf("halo mpixx/raw-tuned %.3f (against the same messages and copies written by hand)\n",
