@@ -316,6 +316,22 @@ TEST_CASE("hostile input: no hangs - extra runs, damaged tables, another type, b
             s.wait();
         }
     }
+    // A frame that claims 2^32 - 1 runs with no table: nothing reserved for them, no wait for them.
+    for (const how h : {how::recv, how::irecv, how::matched}) {
+        auto o = raw(std::string("no runs"));
+        const std::uint32_t magic = d::frame_magic, many = ~std::uint32_t{0};
+        o.msg.insert(o.msg.begin(), 8, std::byte{0});
+        std::memcpy(o.msg.data(), &magic, 4);
+        std::memcpy(o.msg.data() + 4, &many, 4);
+        raw_sender s;
+        s.post(comm.native(), o, right, 6);
+        s.post(comm.native(), raw(std::string("after")), right, 6);
+        biggest = 0;
+        CHECK(receive<std::string>(comm, left, 6, h).error != MPI_SUCCESS);
+        CHECK(biggest.load() < (std::size_t{1} << 20));
+        check_sentinel(comm, left, 6, "after");
+        s.wait();
+    }
     // A broadcast object decoded as another type on the non-roots, the error caught: every rank stays in step.
     for (int root = 0; root < comm.size(); ++root) {
         const auto value = std::make_pair(std::vector<double>(3000, root), std::string("bcast"));

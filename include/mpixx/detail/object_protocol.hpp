@@ -32,6 +32,7 @@
 #include <mpixx/request.hpp>
 #include <mpixx/serialize.hpp>
 
+#include <algorithm>
 #include <climits>
 #include <cstddef>
 #include <cstdint>
@@ -233,7 +234,10 @@ inline run_table split_message(std::span<const std::byte> msg) noexcept {
             }
         }
     }
-    if (!framed && back == 0) return t; // a stream without runs (or not a stream: the decoder says so)
+    // A frame alone counts only as many runs as a message of this size could have a table for (a
+    // forged 2^32 - 1 never makes a receiver reserve or wait for that many).
+    if (back == 0 && front > std::max<std::size_t>(msg.size() / 8, 64)) front = 0;
+    if (back == 0 && front == 0) return t; // a stream without runs (or not a stream: the decoder says so)
     t.count = static_cast<std::size_t>(back != 0 ? back : front);
     if (!framed || back == 0 || front != back) [[unlikely]] {
         t.bad = "damaged frame or table of out-of-band runs";
