@@ -15,6 +15,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <ranges>
 #include <span>
 #include <string>
@@ -435,4 +436,31 @@ TEST_CASE("semantics: test() returns at once while another thread runs a matched
     other.wait();
     CHECK(other.status().cancelled());
     CHECK_FALSE(mpixx::detail::progress::active());
+}
+
+// A typed receive left pending by an exception is cancelled by its request's destructor (MPI_Cancel is
+// defined for receives) instead of waiting forever for a message that will never come (issue #15 item 4).
+TEST_CASE("typed irecv pending in a scope left by an exception is cancelled, not waited for", "[request][unwind]") {
+    auto comm = mpixx::world();
+    const int me = comm.rank();
+    std::vector<int> buf(4, -1);
+    auto leave_by_exception = [&](auto start) {
+        try {
+            auto r = start();
+            throw std::runtime_error("left the scope");
+        } catch (const std::runtime_error&) {
+        }
+    };
+    leave_by_exception([&] { return comm.irecv(buf, me, 901); });                    // borrowed buffer
+    leave_by_exception([&] { return comm.irecv(std::vector<int>(4, -1), me, 902); }); // owned temporary
+    leave_by_exception([&] { return comm.irecv<int>(me, 903); });                     // value form
+    CHECK(buf == std::vector<int>(4, -1)); // nothing was received into it
+
+    // The cancelled receives took nothing: messages sent now reach new receives intact.
+    const std::vector<int> payload{1, 2, 3, 4};
+    for (int tag : {901, 902, 903}) {
+        auto s = comm.isend(payload, me, tag);
+        CHECK(comm.recv<std::vector<int>>(me, tag) == payload);
+        s.wait();
+    }
 }

@@ -104,7 +104,7 @@ public:
         auto v = view(buf);
         MPI_Request r = MPI_REQUEST_NULL;
         MPIXX_CALL_COUNT(MPI_Irecv, v.ptr, v.count, v.type, source, tag, comm_, &r);
-        return request<>(r);
+        return request<>(detail::receive_request, r); // cancelled, not waited for, if unwinding destroys it
     }
 
     /// Starts a receive into a non-borrowable container moved in (a temporary, an owning view): received
@@ -118,7 +118,7 @@ public:
         auto v = view(payload->buf);
         MPI_Request r = MPI_REQUEST_NULL;
         MPIXX_CALL_COUNT(MPI_Irecv, v.ptr, v.count, v.type, source, tag, comm_, &r);
-        return request<B>(r, std::move(payload));
+        return request<B>(detail::receive_request, r, std::move(payload));
     }
 
     /// Starts a receive whose wait() returns a T: one value, or a container sized to the message by a
@@ -134,7 +134,7 @@ public:
             auto v = view(payload->buf);
             MPI_Request r = MPI_REQUEST_NULL;
             MPIXX_CALL_COUNT(MPI_Irecv, v.ptr, v.count, v.type, source, tag, comm_, &r);
-            return request<T>(r, std::move(payload));
+            return request<T>(detail::receive_request, r, std::move(payload));
         }
     }
 
