@@ -118,7 +118,9 @@ public:
     /// Takes a matched message; `comm` (where it was matched) is needed to receive it as an object.
     message(MPI_Message m, const MPI_Status& st, MPI_Comm comm = MPI_COMM_NULL) noexcept
         : m_(m), st_(st), comm_(comm) {}
+    /// Takes the other's matched message (the other becomes empty).
     message(message&& o) noexcept : m_(std::exchange(o.m_, MPI_MESSAGE_NULL)), st_(o.st_), comm_(o.comm_) {}
+    /// Takes the other's matched message (the other becomes empty).
     message& operator=(message&& o) noexcept {
         if (this != &o) {
             discard();

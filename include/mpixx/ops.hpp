@@ -34,13 +34,14 @@ namespace mpixx::inline MPIXX_ABI {
 /// with MPI's pair types (MPI_DOUBLE_INT, MPI_2INT, ...), which are used for the built-in MINLOC/MAXLOC.
 template <class T>
 struct value_index {
-    T value;
-    int index;
+    T value;   ///< The value compared.
+    int index; ///< Where it came from (a rank, an index).
     friend constexpr bool operator==(const value_index&, const value_index&) = default;
 };
 
 /// Function object type of mpixx::sum: a + b.
 struct sum_t {
+    /// Combines two values (what MPI's op does element by element).
     template <class A, class B>
     constexpr auto operator()(const A& a, const B& b) const noexcept(noexcept(a + b)) -> decltype(a + b) {
         return a + b;
@@ -48,6 +49,7 @@ struct sum_t {
 };
 /// Function object type of mpixx::prod: a * b.
 struct prod_t {
+    /// Combines two values (what MPI's op does element by element).
     template <class A, class B>
     constexpr auto operator()(const A& a, const B& b) const noexcept(noexcept(a * b)) -> decltype(a * b) {
         return a * b;
@@ -55,6 +57,7 @@ struct prod_t {
 };
 /// Function object type of mpixx::max: the larger of a and b (a on ties).
 struct max_t {
+    /// Combines two values (what MPI's op does element by element).
     template <class A>
         requires requires(const A& x) { { x < x } -> std::convertible_to<bool>; }
     constexpr A operator()(const A& a, const A& b) const
@@ -64,6 +67,7 @@ struct max_t {
 };
 /// Function object type of mpixx::min: the smaller of a and b (a on ties).
 struct min_t {
+    /// Combines two values (what MPI's op does element by element).
     template <class A>
         requires requires(const A& x) { { x < x } -> std::convertible_to<bool>; }
     constexpr A operator()(const A& a, const A& b) const
@@ -73,6 +77,7 @@ struct min_t {
 };
 /// Function object type of mpixx::land: logical and.
 struct land_t {
+    /// Combines two values (what MPI's op does element by element).
     template <class A, class B>
     constexpr bool operator()(const A& a, const B& b) const
         noexcept(noexcept(static_cast<bool>(a)) && noexcept(static_cast<bool>(b))) {
@@ -81,6 +86,7 @@ struct land_t {
 };
 /// Function object type of mpixx::lor: logical or.
 struct lor_t {
+    /// Combines two values (what MPI's op does element by element).
     template <class A, class B>
     constexpr bool operator()(const A& a, const B& b) const
         noexcept(noexcept(static_cast<bool>(a)) && noexcept(static_cast<bool>(b))) {
@@ -89,6 +95,7 @@ struct lor_t {
 };
 /// Function object type of mpixx::lxor: logical exclusive or.
 struct lxor_t {
+    /// Combines two values (what MPI's op does element by element).
     template <class A, class B>
     constexpr bool operator()(const A& a, const B& b) const
         noexcept(noexcept(static_cast<bool>(a)) && noexcept(static_cast<bool>(b))) {
@@ -97,6 +104,7 @@ struct lxor_t {
 };
 /// Function object type of mpixx::band: bitwise and.
 struct band_t {
+    /// Combines two values (what MPI's op does element by element).
     template <class A, class B>
     constexpr auto operator()(const A& a, const B& b) const noexcept(noexcept(a & b)) -> decltype(a & b) {
         return a & b;
@@ -104,6 +112,7 @@ struct band_t {
 };
 /// Function object type of mpixx::bor: bitwise or.
 struct bor_t {
+    /// Combines two values (what MPI's op does element by element).
     template <class A, class B>
     constexpr auto operator()(const A& a, const B& b) const noexcept(noexcept(a | b)) -> decltype(a | b) {
         return a | b;
@@ -111,6 +120,7 @@ struct bor_t {
 };
 /// Function object type of mpixx::bxor: bitwise exclusive or.
 struct bxor_t {
+    /// Combines two values (what MPI's op does element by element).
     template <class A, class B>
     constexpr auto operator()(const A& a, const B& b) const noexcept(noexcept(a ^ b)) -> decltype(a ^ b) {
         return a ^ b;
@@ -143,6 +153,7 @@ concept loc_pair = loc_traits<P>::value;
 
 /// Function object type of mpixx::minloc: the pair with the smaller value (the smaller index on ties).
 struct minloc_t {
+    /// Combines two values (what MPI's op does element by element).
     template <detail::loc_pair P>
     constexpr P operator()(const P& a, const P& b) const
         noexcept(noexcept(detail::loc_traits<P>::value_of(a) < detail::loc_traits<P>::value_of(b)) &&
@@ -155,6 +166,7 @@ struct minloc_t {
 };
 /// Function object type of mpixx::maxloc: the pair with the larger value (the smaller index on ties).
 struct maxloc_t {
+    /// Combines two values (what MPI's op does element by element).
     template <detail::loc_pair P>
     constexpr P operator()(const P& a, const P& b) const
         noexcept(noexcept(detail::loc_traits<P>::value_of(a) < detail::loc_traits<P>::value_of(b)) &&
@@ -182,7 +194,7 @@ inline constexpr maxloc_t maxloc{}; ///< MPI_MAXLOC on value_index<V> / std::pai
 /// A callable declared commutative, so MPI may combine contributions in any order.
 template <class F>
 struct commutative_op {
-    F fn;
+    F fn; ///< The wrapped callable.
     // Constrained, so that asking whether it is callable with other types (the object layer's overloads
     // do) answers false instead of instantiating the callable's body.
     /// Calls the wrapped callable.

@@ -146,7 +146,7 @@ inline bool mpi_usable() noexcept {
 template <class T = void>
 class [[nodiscard]] request {
 public:
-    using value_type = T;
+    using value_type = T; ///< What wait() returns.
 
     /// A null request: nothing pending.
     request() noexcept = default;
@@ -163,10 +163,12 @@ public:
         unwinding_ = std::uncaught_exceptions();
     }
 
+    /// Takes the other's operation (the other becomes null).
     request(request&& o) noexcept
         : req_(std::exchange(o.req_, MPI_REQUEST_NULL)), st_(std::exchange(o.st_, mpixx::status())),
           state_(std::exchange(o.state_, state::null)), cancelled_(o.cancelled_), kind_(o.kind_),
           unwinding_(o.unwinding_), payload_(std::move(o.payload_)) {}
+    /// Waits for this request if pending, then takes the other's operation.
     request& operator=(request&& o) noexcept {
         if (this != &o) {
             settle();
@@ -364,9 +366,11 @@ public:
     persistent_request() noexcept = default;
     /// Takes an inactive persistent handle (library code).
     explicit persistent_request(MPI_Request r) noexcept : req_(r) {}
+    /// Takes the other's handle (the other becomes null).
     persistent_request(persistent_request&& o) noexcept
         : req_(std::exchange(o.req_, MPI_REQUEST_NULL)), st_(std::exchange(o.st_, mpixx::status())),
           active_(std::exchange(o.active_, false)) {}
+    /// Frees this handle (waiting if active), then takes the other's.
     persistent_request& operator=(persistent_request&& o) noexcept {
         if (this != &o) {
             release();

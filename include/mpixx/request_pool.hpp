@@ -36,14 +36,14 @@ namespace mpixx::inline MPIXX_ABI {
 /// One completed request of a set: its index and its result.
 template <class T>
 struct completed {
-    std::size_t index;
-    T value;
+    std::size_t index; ///< Position of the request in its set.
+    T value;           ///< Its result.
 };
 /// One completed request<void> of a set: its index and its status.
 template <>
 struct completed<void> {
-    std::size_t index;
-    mpixx::status status;
+    std::size_t index;    ///< Position of the request in its set.
+    mpixx::status status; ///< Its status.
 };
 
 namespace detail {
@@ -86,11 +86,11 @@ Result not_pending_result(const char* routine) {
 template <class T = void>
 class request_pool {
 public:
-    using value_type = T;
-    using completion = completed<T>;
+    using value_type = T;            ///< What each request's wait() returns.
+    using completion = completed<T>; ///< One completed request: its index and result.
 
     request_pool() = default;
-    request_pool(request_pool&&) noexcept = default;
+    request_pool(request_pool&&) noexcept = default; ///< Takes the other pool's requests.
     /// Waits for this pool's pending requests, then takes the other's.
     request_pool& operator=(request_pool&&) noexcept = default;
 
@@ -130,6 +130,7 @@ public:
 
     /// Number of requests added.
     [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+    /// Whether no request was added.
     [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
     /// Number of requests not yet completed.
     [[nodiscard]] std::size_t pending_count() const noexcept { return pending_; }

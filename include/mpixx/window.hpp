@@ -358,7 +358,7 @@ public:
     // ---- request-based (passive epochs only; the request completes locally: origin reusable) ----------
 
     /// MPI_Rput of a borrowed buffer (it must outlive the request), or of a temporary the request owns
-    /// (request<B>: wait() hands it back).
+    /// (`request<B>`: wait() hands it back).
     template <int&..., class B>
         requires send_buffer<B> && (borrowable<B&&> || std::move_constructible<std::remove_cvref_t<B>>)
     auto rput(B&& origin, int target, MPI_Aint disp) {
