@@ -1,7 +1,7 @@
 // mpixx/config.hpp - the build configuration, and the ABI namespace keyed by it.
 //
 // Macros that change what mpixx's inline functions do (MPIXX_TYPE_CHECK, MPIXX_OOB_THRESHOLD,
-// MPIXX_COLLECTIVE_PROGRESS) are folded into the name of an inline namespace that holds the whole
+// MPIXX_COLLECTIVE_PROGRESS, MPIXX_CHECKED) are folded into the name of an inline namespace that holds the whole
 // library (as {fmt} does with its version). Translation units built with different values therefore
 // use different functions instead of one silently replacing the other at link time (an ODR violation):
 // code that only uses mpixx inside each unit links and works; passing an mpixx type between units built
@@ -38,7 +38,18 @@
 #define MPIXX_COLLECTIVE_PROGRESS 0
 #endif
 
-#define MPIXX_ABI_NAME_(tc, oob, cp) abi_0_1_tc##tc##_oob##oob##_cp##cp
-#define MPIXX_ABI_NAME(tc, oob, cp) MPIXX_ABI_NAME_(tc, oob, cp)
-/// The inline namespace every mpixx entity lives in, e.g. mpixx::abi_0_1_tc0_oob8192_cp0.
-#define MPIXX_ABI MPIXX_ABI_NAME(MPIXX_TYPE_CHECK, MPIXX_OOB_THRESHOLD, MPIXX_COLLECTIVE_PROGRESS)
+/// Checked mode: 1 compares the counts of the v-collectives with what each peer really sends (two small
+/// extra collectives each; every rank throws, naming both sides, on a mismatch). Default: on unless
+/// NDEBUG is defined. Every rank of a program must agree (the extra collectives are collective).
+#ifndef MPIXX_CHECKED
+#ifdef NDEBUG
+#define MPIXX_CHECKED 0
+#else
+#define MPIXX_CHECKED 1
+#endif
+#endif
+
+#define MPIXX_ABI_NAME_(tc, oob, cp, ck) abi_0_1_tc##tc##_oob##oob##_cp##cp##_ck##ck
+#define MPIXX_ABI_NAME(tc, oob, cp, ck) MPIXX_ABI_NAME_(tc, oob, cp, ck)
+/// The inline namespace every mpixx entity lives in, e.g. mpixx::abi_0_1_tc0_oob8192_cp0_ck0.
+#define MPIXX_ABI MPIXX_ABI_NAME(MPIXX_TYPE_CHECK, MPIXX_OOB_THRESHOLD, MPIXX_COLLECTIVE_PROGRESS, MPIXX_CHECKED)
