@@ -10,6 +10,7 @@
 
 #include <mpixx/config.hpp>
 
+#include <mpixx/detail/collectives_common.hpp>
 #include <mpixx/error.hpp>
 
 #include <climits>
@@ -44,24 +45,12 @@ inline std::vector<std::uint64_t> signature_bytes(std::span<const int> counts, M
                     " (MPI would leave the missing elements unwritten, or truncate)");
 }
 
-/// Runs `check` (argument checks that throw mpixx::error) and returns its message instead of throwing, so
-/// that a rank whose own arguments are wrong still joins the agreement and no peer is left waiting.
-template <class F>
-std::string capture_error(F&& check) {
-    try {
-        check();
-        return {};
-    } catch (const mpixx::error& e) {
-        return e.what();
-    }
-}
-
 /// Every rank agrees: throws on all ranks when `local` (this rank's finding, empty if none) is non-empty
 /// anywhere; ranks that found nothing name the lowest rank that did.
 inline void agree_on_counts(const char* routine, MPI_Comm comm, int rank, std::string local) {
     int first = local.empty() ? INT_MAX : rank;
     int lowest = INT_MAX;
-    MPIXX_CALL(MPI_Allreduce, &first, &lowest, 1, MPI_INT, MPI_MIN, comm);
+    MPIXX_COLL_CALL(MPI_Allreduce, MPI_Iallreduce, &first, &lowest, 1, MPI_INT, MPI_MIN, comm);
     if (lowest == INT_MAX) return;
     if (local.empty()) local = "rank " + std::to_string(lowest) + " found a mismatch (see its error)";
     throw_checked_counts(routine, std::move(local));
@@ -70,17 +59,17 @@ inline void agree_on_counts(const char* routine, MPI_Comm comm, int rank, std::s
 /// Rooted v-collectives. gatherv: `root_side[i]` = bytes the root expects from rank i, `mine` = bytes this
 /// rank sends; scatterv: `root_side[i]` = bytes the root sends to rank i, `mine` = bytes this rank
 /// receives. `root_side` is read at the root only. Two collectives (a scatter and an allgather).
-/// `local` is this rank's own finding so far (an argument check that failed here), agreed on with the rest.
+/// Called after the local argument checks passed (those still throw on the calling rank alone, as
+/// without checked mode). `root_side` may be empty off the root.
 inline void check_rooted_counts(const char* routine, MPI_Comm comm, int rank, int size, int root,
-                                const std::vector<std::uint64_t>& root_side, std::uint64_t mine, bool gather,
-                                std::string local) {
+                                const std::vector<std::uint64_t>& root_side, std::uint64_t mine, bool gather) {
     std::uint64_t from_root = 0;
-    MPIXX_CALL(MPI_Scatter, rank == root ? root_side.data() : nullptr, 1, MPI_UINT64_T, &from_root, 1, MPI_UINT64_T,
-               root, comm);
+    const std::uint64_t* table = rank == root ? root_side.data() : nullptr;
+    MPIXX_COLL_CALL(MPI_Scatter, MPI_Iscatter, table, 1, MPI_UINT64_T, &from_root, 1, MPI_UINT64_T, root, comm);
     const std::uint64_t pair[2] = {mine, from_root};
     std::vector<std::uint64_t> all(2 * static_cast<std::size_t>(size));
-    MPIXX_CALL(MPI_Allgather, pair, 2, MPI_UINT64_T, all.data(), 2, MPI_UINT64_T, comm);
-    std::string& what = local;
+    MPIXX_COLL_CALL(MPI_Allgather, MPI_Iallgather, pair, 2, MPI_UINT64_T, all.data(), 2, MPI_UINT64_T, comm);
+    std::string what;
     for (int i = 0; i < size; ++i) {
         const std::uint64_t rank_side = all[2 * static_cast<std::size_t>(i)];
         const std::uint64_t root_says = all[2 * static_cast<std::size_t>(i) + 1];
@@ -91,15 +80,16 @@ inline void check_rooted_counts(const char* routine, MPI_Comm comm, int rank, in
                        : "the root (rank " + std::to_string(root) + ") sends " + std::to_string(root_says) +
                              " bytes to rank " + std::to_string(i) + ", which expects " + std::to_string(rank_side);
     }
-    agree_on_counts(routine, comm, rank, std::move(local));
+    if (!what.empty()) throw_checked_counts(routine, std::move(what)); // every rank saw the same table
 }
 
 /// allgatherv: `mine` = bytes this rank sends, `expected[j]` = bytes this rank expects from rank j.
 /// Two collectives (an allgather and an allreduce).
 inline void check_allgather_counts(const char* routine, MPI_Comm comm, int rank, int size, std::uint64_t mine,
-                                   const std::vector<std::uint64_t>& expected, std::string local) {
+                                   const std::vector<std::uint64_t>& expected) {
+    std::string local;
     std::vector<std::uint64_t> sent(static_cast<std::size_t>(size));
-    MPIXX_CALL(MPI_Allgather, &mine, 1, MPI_UINT64_T, sent.data(), 1, MPI_UINT64_T, comm);
+    MPIXX_COLL_CALL(MPI_Allgather, MPI_Iallgather, &mine, 1, MPI_UINT64_T, sent.data(), 1, MPI_UINT64_T, comm);
     for (int j = 0; j < size; ++j) {
         const auto uj = static_cast<std::size_t>(j);
         if (uj < expected.size() && sent[uj] == expected[uj]) continue;
@@ -113,10 +103,10 @@ inline void check_allgather_counts(const char* routine, MPI_Comm comm, int rank,
 /// alltoallv: `to[j]` = bytes this rank sends to rank j, `expected[j]` = bytes it expects from rank j.
 /// Two collectives (an alltoall and an allreduce).
 inline void check_alltoall_counts(const char* routine, MPI_Comm comm, int rank, int size,
-                                  const std::vector<std::uint64_t>& to, const std::vector<std::uint64_t>& expected,
-                                  std::string local) {
+                                  const std::vector<std::uint64_t>& to, const std::vector<std::uint64_t>& expected) {
+    std::string local;
     std::vector<std::uint64_t> from(static_cast<std::size_t>(size));
-    MPIXX_CALL(MPI_Alltoall, to.data(), 1, MPI_UINT64_T, from.data(), 1, MPI_UINT64_T, comm);
+    MPIXX_COLL_CALL(MPI_Alltoall, MPI_Ialltoall, to.data(), 1, MPI_UINT64_T, from.data(), 1, MPI_UINT64_T, comm);
     for (int j = 0; j < size; ++j) {
         const auto uj = static_cast<std::size_t>(j);
         if (uj < expected.size() && from[uj] == expected[uj]) continue;

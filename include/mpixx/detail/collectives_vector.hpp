@@ -28,20 +28,6 @@ public:
         check_intra("mpixx::gatherv");
         check_root(root, "mpixx::gatherv");
         auto s = view(sendbuf);
-#if MPIXX_CHECKED
-        {
-            std::vector<std::uint64_t> expected(static_cast<std::size_t>(size_));
-            std::string local = capture_error([&] {
-                check_int_count("mpixx::gatherv", s.count);
-                if (rank_ != root) return;
-                auto r = view(recvbuf);
-                check_v_layout("mpixx::gatherv", counts, displs, size_, r.count, r.type, true);
-                expected = signature_bytes(counts, r.type, size_);
-            });
-            check_rooted_counts("mpixx::gatherv", comm_, rank_, size_, root, expected,
-                                signature_bytes(s.count, s.type), true, std::move(local));
-        }
-#endif
         check_int_count("mpixx::gatherv", s.count);
         if (rank_ == root) {
             auto r = view(recvbuf);
@@ -51,9 +37,16 @@ public:
                                       r, s, true);
             else
                 check_own_count("mpixx::gatherv", counts, s.count, s.type);
+#if MPIXX_CHECKED
+            check_rooted_counts("mpixx::gatherv", comm_, rank_, size_, root, signature_bytes(counts, r.type, size_),
+                                signature_bytes(s.count, s.type), true);
+#endif
             MPIXX_COLL_CALL(MPI_Gatherv, MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, r.ptr, counts.data(),
                             displs.data(), r.type, root, comm_);
         } else {
+#if MPIXX_CHECKED
+            check_rooted_counts("mpixx::gatherv", comm_, rank_, size_, root, {}, signature_bytes(s.count, s.type), true);
+#endif
             MPIXX_COLL_CALL(MPI_Gatherv, MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, nullptr, nullptr,
                             nullptr, s.type, root, comm_);
         }
@@ -111,20 +104,6 @@ public:
         check_intra("mpixx::scatterv");
         check_root(root, "mpixx::scatterv");
         auto r = view(recvbuf);
-#if MPIXX_CHECKED
-        {
-            std::vector<std::uint64_t> sends(static_cast<std::size_t>(size_));
-            std::string local = capture_error([&] {
-                check_int_count("mpixx::scatterv", r.count);
-                if (rank_ != root) return;
-                auto s = view(sendbuf);
-                check_v_layout("mpixx::scatterv", counts, displs, size_, s.count, s.type, false);
-                sends = signature_bytes(counts, s.type, size_);
-            });
-            check_rooted_counts("mpixx::scatterv", comm_, rank_, size_, root, sends,
-                                signature_bytes(r.count, r.type), false, std::move(local));
-        }
-#endif
         if (rank_ == root) {
             auto s = view(sendbuf);
             check_v_layout("mpixx::scatterv", counts, displs, size_, s.count, s.type, false);
@@ -138,10 +117,18 @@ public:
             } else if (r.count < mine) [[unlikely]] {
                 throw_coll_truncate("mpixx::scatterv", mine, r.count, r.type);
             }
+#if MPIXX_CHECKED
+            check_rooted_counts("mpixx::scatterv", comm_, rank_, size_, root, signature_bytes(counts, s.type, size_),
+                                signature_bytes(static_cast<std::size_t>(rcount), r.type), false);
+#endif
             MPIXX_COLL_CALL(MPI_Scatterv, MPI_Iscatterv, s.ptr, counts.data(), displs.data(), s.type, r.ptr, rcount,
                             r.type, root, comm_);
         } else {
             check_int_count("mpixx::scatterv", r.count);
+#if MPIXX_CHECKED
+            check_rooted_counts("mpixx::scatterv", comm_, rank_, size_, root, {}, signature_bytes(r.count, r.type),
+                                false);
+#endif
             MPIXX_COLL_CALL(MPI_Scatterv, MPI_Iscatterv, nullptr, nullptr, nullptr, r.type, r.ptr,
                             static_cast<int>(r.count), r.type, root, comm_);
         }
@@ -179,18 +166,12 @@ public:
         check_intra("mpixx::allgatherv");
         auto s = view(sendbuf);
         auto r = view(recvbuf);
-#if MPIXX_CHECKED
-        {
-            std::string local = capture_error([&] {
-                check_v_layout("mpixx::allgatherv", counts, displs, size_, r.count, r.type, true);
-                check_own_count("mpixx::allgatherv", counts, s.count, s.type);
-            });
-            check_allgather_counts("mpixx::allgatherv", comm_, rank_, size_, signature_bytes(s.count, s.type),
-                                   signature_bytes(counts, r.type, size_), std::move(local));
-        }
-#endif
         check_v_layout("mpixx::allgatherv", counts, displs, size_, r.count, r.type, true);
         check_own_count("mpixx::allgatherv", counts, s.count, s.type);
+#if MPIXX_CHECKED
+        check_allgather_counts("mpixx::allgatherv", comm_, rank_, size_, signature_bytes(s.count, s.type),
+                               signature_bytes(counts, r.type, size_));
+#endif
         MPIXX_COLL_CALL(MPI_Allgatherv, MPI_Iallgatherv, s.ptr, counts[rank_], s.type, r.ptr, counts.data(),
                         displs.data(), r.type, comm_);
     }
@@ -257,18 +238,12 @@ public:
         check_intra("mpixx::alltoallv");
         auto s = view(sendbuf);
         auto r = view(recvbuf);
-#if MPIXX_CHECKED
-        {
-            std::string local = capture_error([&] {
-                check_v_layout("mpixx::alltoallv", sendcounts, sdispls, size_, s.count, s.type, false);
-                check_v_layout("mpixx::alltoallv", recvcounts, rdispls, size_, r.count, r.type, true);
-            });
-            check_alltoall_counts("mpixx::alltoallv", comm_, rank_, size_, signature_bytes(sendcounts, s.type, size_),
-                                  signature_bytes(recvcounts, r.type, size_), std::move(local));
-        }
-#endif
         check_v_layout("mpixx::alltoallv", sendcounts, sdispls, size_, s.count, s.type, false);
         check_v_layout("mpixx::alltoallv", recvcounts, rdispls, size_, r.count, r.type, true);
+#if MPIXX_CHECKED
+        check_alltoall_counts("mpixx::alltoallv", comm_, rank_, size_, signature_bytes(sendcounts, s.type, size_),
+                              signature_bytes(recvcounts, r.type, size_));
+#endif
         MPIXX_COLL_CALL(MPI_Alltoallv, MPI_Ialltoallv, nonnull_send(s.ptr), sendcounts.data(), sdispls.data(), s.type,
                         nonnull_recv(r.ptr), recvcounts.data(), rdispls.data(), r.type, comm_);
     }
