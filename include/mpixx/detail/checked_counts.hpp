@@ -83,7 +83,8 @@ inline void check_rooted_counts(const char* routine, MPI_Comm comm, int rank, in
     if (!what.empty()) throw_checked_counts(routine, std::move(what)); // every rank saw the same table
 }
 
-/// allgatherv: `mine` = bytes this rank sends, `expected[j]` = bytes this rank expects from rank j.
+/// allgatherv: `mine` = bytes this rank sends, `expected[j]` = bytes this rank expects from rank j (`size`
+/// entries, as signature_bytes gives).
 /// Two collectives (an allgather and an allreduce).
 inline void check_allgather_counts(const char* routine, MPI_Comm comm, int rank, int size, std::uint64_t mine,
                                    const std::vector<std::uint64_t>& expected) {
@@ -92,15 +93,16 @@ inline void check_allgather_counts(const char* routine, MPI_Comm comm, int rank,
     MPIXX_COLL_CALL(MPI_Allgather, MPI_Iallgather, &mine, 1, MPI_UINT64_T, sent.data(), 1, MPI_UINT64_T, comm);
     for (int j = 0; j < size; ++j) {
         const auto uj = static_cast<std::size_t>(j);
-        if (uj < expected.size() && sent[uj] == expected[uj]) continue;
+        if (sent[uj] == expected[uj]) continue;
         if (!local.empty()) local += "; ";
         local += "rank " + std::to_string(j) + " sends " + std::to_string(sent[uj]) + " bytes, rank " +
-                 std::to_string(rank) + " expects " + std::to_string(uj < expected.size() ? expected[uj] : 0);
+                 std::to_string(rank) + " expects " + std::to_string(expected[uj]);
     }
     agree_on_counts(routine, comm, rank, std::move(local));
 }
 
-/// alltoallv: `to[j]` = bytes this rank sends to rank j, `expected[j]` = bytes it expects from rank j.
+/// alltoallv: `to[j]` = bytes this rank sends to rank j, `expected[j]` = bytes it expects from rank j (`size`
+/// entries each).
 /// Two collectives (an alltoall and an allreduce).
 inline void check_alltoall_counts(const char* routine, MPI_Comm comm, int rank, int size,
                                   const std::vector<std::uint64_t>& to, const std::vector<std::uint64_t>& expected) {
@@ -109,10 +111,10 @@ inline void check_alltoall_counts(const char* routine, MPI_Comm comm, int rank, 
     MPIXX_COLL_CALL(MPI_Alltoall, MPI_Ialltoall, to.data(), 1, MPI_UINT64_T, from.data(), 1, MPI_UINT64_T, comm);
     for (int j = 0; j < size; ++j) {
         const auto uj = static_cast<std::size_t>(j);
-        if (uj < expected.size() && from[uj] == expected[uj]) continue;
+        if (from[uj] == expected[uj]) continue;
         if (!local.empty()) local += "; ";
         local += "rank " + std::to_string(j) + " sends " + std::to_string(from[uj]) + " bytes to rank " +
-                 std::to_string(rank) + ", which expects " + std::to_string(uj < expected.size() ? expected[uj] : 0);
+                 std::to_string(rank) + ", which expects " + std::to_string(expected[uj]);
     }
     agree_on_counts(routine, comm, rank, std::move(local));
 }
