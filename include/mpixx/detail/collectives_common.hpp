@@ -17,8 +17,13 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/buffer.hpp>
+#include <mpixx/detail/collective_site.hpp>
 #include <mpixx/detail/comm_base.hpp>
+#include <mpixx/detail/hang_watch.hpp>
 #include <mpixx/detail/progress.hpp>
+#if MPIXX_CHECKED
+#include <mpixx/detail/collective_signature.hpp>
+#endif
 #include <mpixx/ops.hpp>
 
 #include <algorithm>
@@ -514,15 +519,37 @@ int collective_call(A... args) {
     return progress::wait(r, MPI_STATUS_IGNORE);
 }
 
+/// The blocking collective Fn(args...) (or its twin IFn, MPIXX_COLLECTIVE_PROGRESS), every one of them:
+/// in checked mode after the signature check (collective_signature.hpp), and marked for the hang report
+/// while it waits (hang_watch.hpp; one relaxed load when that is off). Returns the MPI return code.
+template <auto Fn, auto IFn, class... A>
+int blocking_collective([[maybe_unused]] const char* routine, A... args) {
+#if MPIXX_CHECKED
+    check_collective_site(site_of<Fn>(routine, args...));
+#endif
+    auto call = [&] {
+#if MPIXX_COLLECTIVE_PROGRESS
+        return collective_call<IFn>(args...);
+#else
+        return Fn(args...);
+#endif
+    };
+    if (hang_watch_on()) [[unlikely]] {
+        const collective_site s = site_of<Fn>(routine, args...);
+        const hang_scope watched({routine, s.comm, s.root, -1, static_cast<std::size_t>(s.scount < 0 ? 0 : s.scount),
+                                  s.stype});
+        return call();
+    }
+    return call();
+}
+
 } // namespace mpixx::detail
 
 /// Calls the blocking collective `fn(...)` (by default; with MPIXX_COLLECTIVE_PROGRESS its non-blocking
-/// twin `ifn(..., &request)` waited for while matching probe-sized receives); errors name `fn`.
-#if MPIXX_COLLECTIVE_PROGRESS
-#define MPIXX_COLL_CALL(fn, ifn, ...) ::mpixx::detail::check(::mpixx::detail::collective_call<ifn>(__VA_ARGS__), #fn)
-#else
-#define MPIXX_COLL_CALL(fn, ifn, ...) ::mpixx::detail::check(fn(__VA_ARGS__), #fn)
-#endif
+/// twin `ifn(..., &request)` waited for while matching probe-sized receives); errors name `fn`. Checked
+/// mode and the hang report see every call made through here (blocking_collective).
+#define MPIXX_COLL_CALL(fn, ifn, ...)                                                                      \
+    ::mpixx::detail::check(::mpixx::detail::blocking_collective<fn, ifn>(#fn, __VA_ARGS__), #fn)
 
 #if MPI_VERSION >= 4
 #define MPIXX_COLL_BLOCKING_LARGE_(n, fn, ifn, ...)                                                        \
