@@ -4,6 +4,7 @@
 
 #include <mpixx/config.hpp>
 
+#include <mpixx/detail/hang_watchdog.hpp>
 #include <mpixx/error.hpp>
 
 #include <cstdio>
@@ -68,7 +69,8 @@ inline void install_error_handlers() {
 } // namespace detail
 
 /// Initialises MPI for the lifetime of the object (unless the application already did) and finalizes
-/// it at the end (only if this object initialised it). Installs MPI_ERRORS_RETURN and the abort guard.
+/// it at the end (only if this object initialised it). Installs MPI_ERRORS_RETURN and the abort guard,
+/// and starts the hang report when MPIXX_HANG_TIMEOUT is set (detail/hang_watchdog.hpp).
 class environment {
 public:
     /// MPI_Init_thread with the requested level; argc/argv may be omitted.
@@ -109,6 +111,8 @@ private:
         provided_ = static_cast<thread_level>(got);
         detail::install_error_handlers();
         std::set_terminate(&detail::abort_on_terminate);
+        // The hang report (MPIXX_HANG_TIMEOUT): one getenv when unset; stopped at MPI_Finalize.
+        detail::hang_watchdog::start_from_env(provided_ == thread_level::multiple);
     }
 
     bool owns_ = false;

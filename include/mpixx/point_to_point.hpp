@@ -5,12 +5,15 @@
 // Every call that may wait on a peer (send, ssend, recv, sendrecv, sendrecv_replace, probe, mprobe)
 // keeps probe-sized receives matching while it waits (detail/progress.hpp), and iprobe/improbe match
 // them before they look, so a peer's send to a pending irecv<std::string> never deadlocks here.
+// The same calls are marked for the hang report (MPIXX_HANG_TIMEOUT, detail/hang_watch.hpp) while they
+// block: one relaxed load when it is off, then the unchanged call.
 #pragma once
 
 #include <mpixx/config.hpp>
 
 #include <mpixx/buffer.hpp>
 #include <mpixx/detail/comm_base.hpp>
+#include <mpixx/detail/hang_watch.hpp>
 #include <mpixx/detail/progress.hpp>
 #include <mpixx/message.hpp>
 #include <mpixx/status.hpp>
@@ -74,6 +77,8 @@ public:
         check_dest(dest, "mpixx::send");
         check_send_tag(tag, "mpixx::send");
         auto v = view(buf);
+        if (hang_watch_on()) [[unlikely]]
+            return watched_send<false>(v.ptr, v.count, v.type, dest, tag);
         if (progress::active()) [[unlikely]]
             return progress_send<false>(v.ptr, v.count, v.type, dest, tag);
         MPIXX_CALL_COUNT(MPI_Send, v.ptr, v.count, v.type, dest, tag, comm_);
@@ -85,6 +90,8 @@ public:
         check_dest(dest, "mpixx::ssend");
         check_send_tag(tag, "mpixx::ssend");
         auto v = view(buf);
+        if (hang_watch_on()) [[unlikely]]
+            return watched_send<true>(v.ptr, v.count, v.type, dest, tag);
         if (progress::active()) [[unlikely]]
             return progress_send<true>(v.ptr, v.count, v.type, dest, tag);
         MPIXX_CALL_COUNT(MPI_Ssend, v.ptr, v.count, v.type, dest, tag, comm_);
@@ -99,7 +106,9 @@ public:
         auto v = view(buf);
         MPI_Status st;
         int rc;
-        if (v.count <= static_cast<std::size_t>(INT_MAX)) [[likely]]
+        if (hang_watch_on()) [[unlikely]]
+            rc = watched_recv(v.ptr, v.count, v.type, source, tag, &st);
+        else if (v.count <= static_cast<std::size_t>(INT_MAX)) [[likely]]
             rc = blocking_call<MPI_Recv, MPI_Irecv>(v.ptr, static_cast<int>(v.count), v.type, source, tag, comm_, &st);
         else
             rc = large_recv(v.ptr, v.count, v.type, source, tag, &st);
@@ -132,15 +141,25 @@ public:
         auto r = view(recvbuf);
         constexpr auto int_max = static_cast<std::size_t>(INT_MAX);
         MPI_Status st;
+        auto call = [&] {
+            if (progress::active()) [[unlikely]]
+                return progress_sendrecv(comm_, s.ptr, s.count, s.type, dest, sendtag, r.ptr, r.count, r.type, source,
+                                         recvtag, &st);
+            if (s.count <= int_max && r.count <= int_max) [[likely]]
+                return MPI_Sendrecv(s.ptr, static_cast<int>(s.count), s.type, dest, sendtag, r.ptr,
+                                    static_cast<int>(r.count), r.type, source, recvtag, comm_, &st);
+            return large_sendrecv(s.ptr, s.count, s.type, dest, sendtag, r.ptr, r.count, r.type, source, recvtag,
+                                  &st);
+        };
         int rc;
-        if (progress::active()) [[unlikely]]
-            rc = progress_sendrecv(comm_, s.ptr, s.count, s.type, dest, sendtag, r.ptr, r.count, r.type, source,
-                                   recvtag, &st);
-        else if (s.count <= int_max && r.count <= int_max) [[likely]]
-            rc = MPI_Sendrecv(s.ptr, static_cast<int>(s.count), s.type, dest, sendtag, r.ptr,
-                              static_cast<int>(r.count), r.type, source, recvtag, comm_, &st);
-        else
-            rc = large_sendrecv(s.ptr, s.count, s.type, dest, sendtag, r.ptr, r.count, r.type, source, recvtag, &st);
+        if (hang_watch_on()) [[unlikely]] {
+            // What blocks is the receive side (the send side is named by the peer's own line).
+            const hang_scope watched(
+                {"MPI_Sendrecv", comm_, source, recvtag, r.count, r.type, hang_kind::point_to_point});
+            rc = call();
+        } else {
+            rc = call();
+        }
         if (rc != MPI_SUCCESS) [[unlikely]]
             throw_recv_error(rc, "MPI_Sendrecv", r.count, r.type);
         return status(st);
@@ -186,11 +205,21 @@ public:
         check_recv_tag(recvtag, "mpixx::sendrecv_replace");
         auto v = view(buf);
         MPI_Status st;
-        if (progress::active()) [[unlikely]]
-            check(progress_sendrecv_replace(comm_, v.ptr, v.count, v.type, dest, sendtag, source, recvtag, &st),
-                  "MPI_Sendrecv_replace");
-        else
-            MPIXX_CALL_COUNT(MPI_Sendrecv_replace, v.ptr, v.count, v.type, dest, sendtag, source, recvtag, comm_, &st);
+        auto call = [&] {
+            if (progress::active()) [[unlikely]]
+                check(progress_sendrecv_replace(comm_, v.ptr, v.count, v.type, dest, sendtag, source, recvtag, &st),
+                      "MPI_Sendrecv_replace");
+            else
+                MPIXX_CALL_COUNT(MPI_Sendrecv_replace, v.ptr, v.count, v.type, dest, sendtag, source, recvtag, comm_,
+                                 &st);
+        };
+        if (hang_watch_on()) [[unlikely]] {
+            const hang_scope watched(
+                {"MPI_Sendrecv_replace", comm_, source, recvtag, v.count, v.type, hang_kind::point_to_point});
+            call();
+        } else {
+            call();
+        }
         return status(st);
     }
 
@@ -199,10 +228,19 @@ public:
         check_source(source, "mpixx::probe");
         check_recv_tag(tag, "mpixx::probe");
         MPI_Status st;
-        if (progress::active()) [[unlikely]]
-            check(progress_probe(comm_, source, tag, &st, nullptr), "MPI_Probe");
-        else
-            MPIXX_CALL(MPI_Probe, source, tag, comm_, &st);
+        auto call = [&] {
+            if (progress::active()) [[unlikely]]
+                check(progress_probe(comm_, source, tag, &st, nullptr), "MPI_Probe");
+            else
+                MPIXX_CALL(MPI_Probe, source, tag, comm_, &st);
+        };
+        if (hang_watch_on()) [[unlikely]] {
+            const hang_scope watched(
+                {"MPI_Probe", comm_, source, tag, 0, MPI_DATATYPE_NULL, hang_kind::point_to_point});
+            call();
+        } else {
+            call();
+        }
         return status(st);
     }
 
@@ -225,10 +263,19 @@ public:
         check_recv_tag(tag, "mpixx::mprobe");
         MPI_Message m = MPI_MESSAGE_NULL;
         MPI_Status st;
-        if (progress::active()) [[unlikely]]
-            check(progress_probe(comm_, source, tag, &st, &m), "MPI_Mprobe");
-        else
-            MPIXX_CALL(MPI_Mprobe, source, tag, comm_, &m, &st);
+        auto call = [&] {
+            if (progress::active()) [[unlikely]]
+                check(progress_probe(comm_, source, tag, &st, &m), "MPI_Mprobe");
+            else
+                MPIXX_CALL(MPI_Mprobe, source, tag, comm_, &m, &st);
+        };
+        if (hang_watch_on()) [[unlikely]] {
+            const hang_scope watched(
+                {"MPI_Mprobe", comm_, source, tag, 0, MPI_DATATYPE_NULL, hang_kind::point_to_point});
+            call();
+        } else {
+            call();
+        }
         return message(m, st);
     }
 
@@ -250,6 +297,26 @@ protected:
     using comm_base::comm_base;
 
 private:
+    /// send/ssend while the hang report is on: the same call, marked while it blocks (cold path).
+    template <bool Sync>
+    [[gnu::noinline, gnu::cold]] void watched_send(const void* p, std::size_t n, MPI_Datatype t, int dest,
+                                                   int tag) const {
+        const hang_scope watched({Sync ? "MPI_Ssend" : "MPI_Send", comm_, dest, tag, n, t, hang_kind::point_to_point});
+        if (progress::active()) return progress_send<Sync>(p, n, t, dest, tag);
+        if constexpr (Sync) MPIXX_CALL_COUNT(MPI_Ssend, p, n, t, dest, tag, comm_);
+        else MPIXX_CALL_COUNT(MPI_Send, p, n, t, dest, tag, comm_);
+    }
+
+    /// recv while the hang report is on: the same call, marked while it blocks (cold path). Returns the
+    /// MPI return code.
+    [[gnu::noinline, gnu::cold]] int watched_recv(void* p, std::size_t n, MPI_Datatype t, int source, int tag,
+                                                  MPI_Status* st) const {
+        const hang_scope watched({"MPI_Recv", comm_, source, tag, n, t, hang_kind::point_to_point});
+        if (n <= static_cast<std::size_t>(INT_MAX))
+            return blocking_call<MPI_Recv, MPI_Irecv>(p, static_cast<int>(n), t, source, tag, comm_, st);
+        return large_recv(p, n, t, source, tag, st);
+    }
+
     /// A blocking send while probe-sized receives wait to be matched (detail/progress.hpp): posted
     /// non-blocking, then waited for while matching them, so that a peer's send to them can complete.
     template <bool Sync>

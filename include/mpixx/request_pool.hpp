@@ -152,6 +152,9 @@ public:
     /// Waits for every pending request (MPI_Waitall). Returns the results in index order (T{} for
     /// requests that had completed before); for request<void>, nothing (see status(i)).
     auto wait_all() {
+        std::optional<detail::hang_scope> watched;
+        if (detail::hang_watch_on()) [[unlikely]]
+            watched.emplace(detail::hang_wait_site("MPI_Waitall", pending_));
         if constexpr (std::is_void_v<T>) {
             drain([](completion&&) {});
         } else {
@@ -164,7 +167,13 @@ public:
 
     /// Waits until one pending request completes (MPI_Waitany) and returns it with its index; nothing
     /// when none is pending (MPI_UNDEFINED).
-    std::optional<completion> wait_any() { return any(true); }
+    std::optional<completion> wait_any() {
+        if (detail::hang_watch_on()) [[unlikely]] {
+            const detail::hang_scope watched(detail::hang_wait_site("MPI_Waitany", pending_));
+            return any(true);
+        }
+        return any(true);
+    }
     /// Completes one pending request if one is done (MPI_Testany); nothing otherwise.
     [[nodiscard]] std::optional<completion> test_any() { return any(false); }
 
@@ -174,6 +183,9 @@ public:
         std::vector<completion> out;
         if (pending_ == 0) [[unlikely]]
             return out;
+        std::optional<detail::hang_scope> watched;
+        if (detail::hang_watch_on()) [[unlikely]]
+            watched.emplace(detail::hang_wait_site("MPI_Waitsome", pending_));
         detail::progress::backoff b;
         while (some(true, [&](completion&& c) { out.push_back(std::move(c)); }) == 0) b.pause();
         return out;
@@ -574,6 +586,10 @@ std::tuple<detail::completion_result_t<std::remove_cvref_t<R>>...> wait_all(R&&.
 template <waitable... R>
     requires(sizeof...(R) > 0)
 std::optional<detail::pack_variant_t<R...>> wait_any(R&&... rs) {
+    if (detail::hang_watch_on()) [[unlikely]] {
+        const detail::hang_scope watched(detail::hang_wait_site("MPI_Waitany", sizeof...(R)));
+        return detail::pack_any(true, rs...);
+    }
     return detail::pack_any(true, rs...);
 }
 
@@ -589,6 +605,10 @@ template <waitable... R>
 template <waitable... R>
     requires(sizeof...(R) > 0)
 std::vector<detail::pack_variant_t<R...>> wait_some(R&&... rs) {
+    if (detail::hang_watch_on()) [[unlikely]] {
+        const detail::hang_scope watched(detail::hang_wait_site("MPI_Waitsome", sizeof...(R)));
+        return detail::pack_some(true, rs...);
+    }
     return detail::pack_some(true, rs...);
 }
 

@@ -1,17 +1,29 @@
 // mpixx/detail/hang_watch.hpp - the hang report (MPIXX_HANG_TIMEOUT): what each blocking call waits in.
 //
-// Interface only for now (the watchdog comes with the hang report): hang_watch_on() is one relaxed load;
-// a blocking mpixx call that may wait on peers builds its hang_site only when it returns true.
+// A blocking mpixx call that may wait on peers (point-to-point, every blocking collective, request waits)
+// checks hang_watch_on() - one relaxed load, false unless MPIXX_HANG_TIMEOUT was set when the environment
+// initialised MPI - and only then marks itself with a hang_scope for as long as it blocks. The scope
+// publishes its site in a slot of the calling thread (a lock-free, push-only list of slots, one per thread
+// that ever blocked while the report was on) and bumps the slot's sequence number: odd while blocked.
+// No clock is read on the calling thread: the watchdog (detail/hang_watchdog.hpp) polls the slots and
+// measures, on its own clock, how long a slot stays blocked with the same sequence number.
 #pragma once
 
 #include <mpixx/config.hpp>
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <new>
 
 namespace mpixx::inline MPIXX_ABI::detail {
 
+/// What a hang_site describes: a collective (peer = root), a point-to-point call (peer, tag), or a wait
+/// on requests (count = number of requests).
+enum class hang_kind : unsigned char { collective, point_to_point, wait };
+
 /// What a blocking call waits in: routine, communicator, peer or root (-1: none), tag (-1: none),
-/// element count and datatype (MPI_DATATYPE_NULL: none).
+/// element count and datatype (MPI_DATATYPE_NULL: none), and what kind of call it is.
 struct hang_site {
     const char* routine;
     MPI_Comm comm;
@@ -19,17 +31,113 @@ struct hang_site {
     int tag = -1;
     std::size_t count = 0;
     MPI_Datatype type = MPI_DATATYPE_NULL;
+    hang_kind kind = hang_kind::collective;
 };
 
-/// Whether the hang report is on (MPIXX_HANG_TIMEOUT set): one relaxed load.
-inline bool hang_watch_on() noexcept { return false; }
+/// The site of a wait on `n` requests (MPI_Waitall and the like).
+inline hang_site hang_wait_site(const char* routine, std::size_t n) noexcept {
+    return {routine, MPI_COMM_NULL, -1, -1, n, MPI_DATATYPE_NULL, hang_kind::wait};
+}
 
-/// Marks the calling thread as blocked in `site` for its lifetime.
+/// One thread's published site. The fields are written only while `seq` is even (not blocked) and read
+/// by the watchdog only while it is odd, seqlock-style; all are atomics so that the race is benign.
+struct hang_slot {
+    std::atomic<std::uint64_t> seq{0}; ///< odd while the owning thread is blocked in `routine`
+    std::atomic<const char*> routine{nullptr};
+    std::atomic<MPI_Comm> comm{MPI_COMM_NULL};
+    std::atomic<int> peer{-1};
+    std::atomic<int> tag{-1};
+    std::atomic<std::size_t> count{0};
+    std::atomic<MPI_Datatype> type{MPI_DATATYPE_NULL};
+    std::atomic<hang_kind> kind{hang_kind::collective};
+    std::atomic<bool> owned{true}; ///< a live thread owns the slot (false: free for the next thread)
+    hang_slot* next = nullptr;     ///< set once, before the slot is published
+    // The watchdog's own bookkeeping (touched by the watchdog thread only).
+    std::uint64_t seen_seq = 0;
+    double seen_since = 0;
+    bool reported = false;
+};
+
+/// The process-wide state of the hang report: whether it is on, and the list of slots.
+struct hang_state {
+    static inline std::atomic<bool> on{false};
+    static inline std::atomic<hang_slot*> slots{nullptr};
+};
+
+/// The calling thread's slot (null until it first blocks while the report is on).
+inline constinit thread_local hang_slot* hang_my_slot = nullptr;
+
+/// Frees the thread's slot for reuse when the thread ends.
+struct hang_slot_owner {
+    hang_slot* slot = nullptr;
+    hang_slot_owner() = default;
+    hang_slot_owner(const hang_slot_owner&) = delete;
+    hang_slot_owner& operator=(const hang_slot_owner&) = delete;
+    ~hang_slot_owner() {
+        if (!slot) return;
+        hang_my_slot = nullptr;
+        slot->owned.store(false, std::memory_order_release);
+    }
+};
+
+/// Gives the calling thread a slot: a free one from the list, or a new one pushed on it (cold path).
+/// Null when memory is short (the call is then not watched).
+[[gnu::noinline, gnu::cold]] inline hang_slot* hang_claim_slot() noexcept {
+    hang_slot* s = hang_state::slots.load(std::memory_order_acquire);
+    for (; s; s = s->next) {
+        bool free = false;
+        if (!s->owned.load(std::memory_order_relaxed) &&
+            s->owned.compare_exchange_strong(free, true, std::memory_order_acq_rel))
+            break;
+    }
+    if (!s) {
+        s = new (std::nothrow) hang_slot;
+        if (!s) return nullptr;
+        hang_slot* head = hang_state::slots.load(std::memory_order_relaxed);
+        do {
+            s->next = head;
+        } while (!hang_state::slots.compare_exchange_weak(head, s, std::memory_order_release,
+                                                          std::memory_order_relaxed));
+    }
+    static thread_local hang_slot_owner owner;
+    owner.slot = s;
+    hang_my_slot = s;
+    return s;
+}
+
+/// Whether the hang report is on (MPIXX_HANG_TIMEOUT set): one relaxed load.
+[[gnu::always_inline]] inline bool hang_watch_on() noexcept { return hang_state::on.load(std::memory_order_relaxed); }
+
+/// Marks the calling thread as blocked in `site` for its lifetime. Nested scopes keep the outer site
+/// (the call the user made). Construct it only when hang_watch_on().
 class hang_scope {
 public:
-    explicit hang_scope(const hang_site&) noexcept {}
+    explicit hang_scope(const hang_site& site) noexcept {
+        hang_slot* s = hang_my_slot;
+        if (!s) [[unlikely]] {
+            s = hang_claim_slot();
+            if (!s) return;
+        }
+        const std::uint64_t q = s->seq.load(std::memory_order_relaxed);
+        if (q & 1u) return; // nested: the outer call is what this thread waits in
+        s->routine.store(site.routine, std::memory_order_relaxed);
+        s->comm.store(site.comm, std::memory_order_relaxed);
+        s->peer.store(site.peer, std::memory_order_relaxed);
+        s->tag.store(site.tag, std::memory_order_relaxed);
+        s->count.store(site.count, std::memory_order_relaxed);
+        s->type.store(site.type, std::memory_order_relaxed);
+        s->kind.store(site.kind, std::memory_order_relaxed);
+        s->seq.store(q + 1, std::memory_order_release);
+        slot_ = s;
+    }
+    ~hang_scope() {
+        if (slot_) slot_->seq.store(slot_->seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    }
     hang_scope(const hang_scope&) = delete;
     hang_scope& operator=(const hang_scope&) = delete;
+
+private:
+    hang_slot* slot_ = nullptr;
 };
 
 } // namespace mpixx::detail

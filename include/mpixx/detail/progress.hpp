@@ -34,6 +34,7 @@
 
 #include <mpixx/config.hpp>
 
+#include <mpixx/detail/hang_watch.hpp>
 #include <mpixx/error.hpp>
 #include <mpixx/status.hpp>
 
@@ -158,11 +159,21 @@ public:
     }
 
     /// MPI_Wait(r, st) that keeps registered receives matching while it waits; with none registered it is
-    /// the plain MPI_Wait after one relaxed load. Returns the MPI return code (the caller turns it into
-    /// an error, knowing what the request was).
+    /// the plain MPI_Wait after two relaxed loads (this and the hang report's). Returns the MPI return
+    /// code (the caller turns it into an error, knowing what the request was).
     [[nodiscard, gnu::always_inline]] static int wait(MPI_Request& r, MPI_Status* st) {
+        if (hang_watch_on()) [[unlikely]]
+            return wait_watched(r, st);
         if (!active()) [[likely]]
             return MPI_Wait(&r, st);
+        return wait_matching(r, st);
+    }
+
+    /// wait() while the hang report is on: marked as blocked in MPI_Wait meanwhile (a blocking call that
+    /// waits here through its non-blocking twin keeps its own, outer, mark).
+    [[gnu::noinline, gnu::cold]] static int wait_watched(MPI_Request& r, MPI_Status* st) {
+        const hang_scope watched({"MPI_Wait", MPI_COMM_NULL, -1, -1, 1, MPI_DATATYPE_NULL, hang_kind::wait});
+        if (!active()) return MPI_Wait(&r, st);
         return wait_matching(r, st);
     }
 

@@ -1,0 +1,103 @@
+// tests/hang/hang_cases.cpp - programs for the hang report (MPIXX_HANG_TIMEOUT), run by check_hang.sh.
+//
+// hang_cases <case>:
+//   collective  rank 0 calls allreduce, every other rank a barrier: a partial collective, it never ends
+//   p2p         every rank receives from the next one (tag 5 + rank); nobody sends
+//   wait        rank 0 waits on an irecv from rank 1 that never sends; the others wait in a barrier
+//   no_hang     every call completes, but rank 0 computes 0.3 s before each of them: no report, exit 0
+//   late        rank 1's receive blocks past the timeout, then completes in the grace period: exit 0
+//   off         prints whether the report is on, after blocking calls (nothing runs without the variable)
+// Built with checked mode off: its signature check would catch the partial collective before it hangs.
+#include <mpixx/communicator.hpp>
+#include <mpixx/environment.hpp>
+#include <mpixx/request.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+namespace {
+
+void compute(double seconds) { std::this_thread::sleep_for(std::chrono::duration<double>(seconds)); }
+
+void print_state(const mpixx::communicator& world) {
+    // One line per rank: whether the report is on, and whether any thread was ever marked.
+    std::printf("hang_cases: rank %d: report %s, slots %s\n", world.rank(),
+                mpixx::detail::hang_watch_on() ? "on" : "off",
+                mpixx::detail::hang_state::slots.load() ? "used" : "unused");
+    std::fflush(stdout);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    mpixx::environment env(argc, argv);
+    const auto world = mpixx::world();
+    const int me = world.rank(), n = world.size();
+    const std::string what = argc > 1 ? argv[1] : "";
+    if (what == "collective") {
+        if (me == 0) {
+            const double total = world.allreduce(1.0, mpixx::sum);
+            std::printf("hang_cases: unexpected allreduce result %g\n", total);
+        } else {
+            world.barrier();
+        }
+        return 3; // never reached
+    }
+    if (what == "p2p") {
+        int data[3] = {};
+        world.recv(data, (me + 1) % n, 5 + me);
+        return 3;
+    }
+    if (what == "wait") {
+        if (me == 0) {
+            int x = 0;
+            auto r = world.irecv(x, n > 1 ? 1 : 0, 9);
+            r.wait();
+        } else {
+            world.barrier();
+        }
+        return 3;
+    }
+    if (what == "no_hang" || what == "off") {
+        // Each call waits 0.3 s for rank 0, well under the 1 s timeout of the no_hang run.
+        for (int round = 0; round < 3; ++round) {
+            if (me == 0) compute(0.3);
+            const double total = world.allreduce(1.0, mpixx::sum);
+            if (total != n) return 4;
+            if (me == 0) compute(0.3);
+            int token = round;
+            if (me == 0) {
+                for (int r = 1; r < n; ++r) world.send(token, r, 1);
+            } else {
+                world.recv(token, 0, 1);
+                if (token != round) return 5;
+            }
+            if (me == 0) compute(0.3);
+            auto req = world.irecv(token, me == 0 ? MPI_PROC_NULL : 0, 2);
+            if (me == 0)
+                for (int r = 1; r < n; ++r) world.send(round, r, 2);
+            req.wait();
+        }
+        world.barrier();
+        print_state(world);
+        return 0;
+    }
+    if (what == "late") {
+        // Rank 1 blocks about 2 s with a 1 s timeout: reported at about 1 s, completed at 2 s, before the
+        // grace period (1.5 s) ends, so the job goes on.
+        int token = 0;
+        if (me == 0) {
+            compute(2.0);
+            world.send(token, 1, 3);
+        } else if (me == 1) {
+            world.recv(token, 0, 3);
+        }
+        world.barrier();
+        print_state(world);
+        return 0;
+    }
+    std::fprintf(stderr, "hang_cases: unknown case '%s'\n", what.c_str());
+    return 2;
+}
