@@ -11,6 +11,7 @@
 #   MPIXX_SANITIZE    sanitizers, e.g. address,undefined (default: none)
 #   MPIXX_CTEST_ARGS  extra ctest arguments, e.g. "-LE large" or "-R test_datatype"
 #   MPIXX_CMAKE_ARGS  extra CMake configure arguments
+#   MPIXX_DEBUG_INFO  0: a RelWithDebInfo build without -g (-O2 -DNDEBUG; CI builds faster); default 1
 #   MPIXX_NETWORK     1: MPICH's shared memory off (MPIR_CVAR_NOLOCAL=1), every message crosses the network
 #                     module (the closest one machine gets to several nodes)
 #   MPIXX_MPI         mpich (default) or openmpi: Open MPI is installed beside MPICH (Debian's mpicxx/mpiexec
@@ -96,6 +97,10 @@ export HWLOC_HIDE_ERRORS=${HWLOC_HIDE_ERRORS:-2}
 
 cmake_args=(-DCMAKE_BUILD_TYPE="$build_type" -DMPIXX_WERROR=ON -DMPIXX_SANITIZE="$sanitize"
             -DMPIXX_BUILD_TESTS=ON)
+if [[ $build_type == RelWithDebInfo ]]; then
+  if [[ ${MPIXX_DEBUG_INFO:-1} == 0 ]]; then debug_flag=; else debug_flag=" -g"; fi
+  cmake_args+=("-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2$debug_flag -DNDEBUG")
+fi
 if [[ $mpi == openmpi ]]; then
   cmake_args+=(-DMPI_C_COMPILER=/usr/bin/mpicc.openmpi -DMPI_CXX_COMPILER=/usr/bin/mpicxx.openmpi
                -DMPIEXEC_EXECUTABLE=/usr/bin/mpiexec.openmpi)
