@@ -1,0 +1,124 @@
+// tests/test_checked_collectives.cpp - checked mode (MPIXX_CHECKED=1) on every blocking collective: ranks
+// that call different collectives, or the same one with another root, op, amount of data, datatype or
+// in-place choice, all throw the same mpixx::error listing each rank's view, before MPI runs anything
+// (issue #12 item 1). Built with MPIXX_CHECKED=1 whatever the build type (tests/cmake/checked_collectives.cmake).
+#include "mpixx_test.hpp"
+
+#include <mpixx/communicator.hpp>
+
+#include <numeric>
+#include <string>
+#include <vector>
+
+static_assert(MPIXX_CHECKED == 1, "this test is built in checked mode");
+
+namespace {
+
+/// Runs `f` on every rank: it must throw mpixx::error of class `cls` whose text contains each needle.
+template <class F>
+void require_mismatch(F&& f, int cls, const std::vector<std::string>& needles) {
+    try {
+        f();
+        FAIL("no mpixx::error was thrown");
+    } catch (const mpixx::error& e) {
+        INFO(e.what());
+        CHECK(e.error_class() == cls);
+        for (const std::string& n : needles) CHECK(std::string(e.what()).find(n) != std::string::npos);
+    }
+}
+
+/// The communicator is still usable after a reported mismatch: no rank entered the real collective.
+void require_usable(const mpixx::communicator& comm) {
+    CHECK(comm.allreduce(1, mpixx::sum) == comm.size());
+}
+
+} // namespace
+
+TEST_CASE("checked collectives: matching calls run as before", "[checked]") {
+    auto comm = mpixx::world();
+    const int n = comm.size(), me = comm.rank();
+    CHECK(comm.allreduce(me, mpixx::sum) == n * (n - 1) / 2);
+    CHECK(comm.bcast(me == 0 ? 42 : 0, 0) == 42);
+    const auto all = comm.gather(me, 0);
+    if (me == 0) CHECK(all == [&] { std::vector<int> v(static_cast<std::size_t>(n)); std::iota(v.begin(), v.end(), 0); return v; }());
+    // In-place forms: allowed at the root only for gather/reduce, on every rank for allreduce/allgather.
+    std::vector<int> slots(static_cast<std::size_t>(n), me);
+    if (me == 0) comm.gather(mpixx::in_place, slots, 0);
+    else comm.gather(std::vector<int>{me}, slots, 0);
+    if (me == 0)
+        for (int i = 0; i < n; ++i) CHECK(slots[static_cast<std::size_t>(i)] == i);
+    std::vector<int> mine(static_cast<std::size_t>(n), 0);
+    mine[static_cast<std::size_t>(me)] = me + 1;
+    comm.allgather(mpixx::in_place, mine);
+    for (int i = 0; i < n; ++i) CHECK(mine[static_cast<std::size_t>(i)] == i + 1);
+    std::vector<double> v{1.0, 2.0};
+    comm.allreduce(mpixx::in_place, v, mpixx::sum);
+    CHECK(v == std::vector<double>{1.0 * n, 2.0 * n});
+    std::vector<double> r(2);
+    if (me == 0) comm.reduce(mpixx::in_place, v, mpixx::max, 0);
+    else comm.reduce(v, r, mpixx::max, 0);
+    CHECK(comm.scan(1, mpixx::sum) == me + 1);
+    comm.barrier();
+}
+
+TEST_CASE("checked collectives: a different operation on one rank throws on every rank", "[checked]") {
+    auto comm = mpixx::world();
+    if (comm.size() < 2) return; // one rank cannot disagree with itself
+    require_mismatch(
+        [&] {
+            if (comm.rank() == 0) comm.barrier();
+            else (void)comm.allreduce(1.0, mpixx::sum);
+        },
+        MPI_ERR_OTHER, {"different collectives", "rank 0: MPI_Barrier()", "rank 1: MPI_Allreduce(8 bytes of MPI_DOUBLE, MPI_SUM"});
+    require_usable(comm);
+}
+
+TEST_CASE("checked collectives: another root throws MPI_ERR_ROOT naming each rank's root", "[checked]") {
+    auto comm = mpixx::world();
+    if (comm.size() < 2) return;
+    const int root = comm.rank() == comm.size() - 1 ? 1 : 0; // the last rank thinks rank 1 is the root
+    require_mismatch([&] { (void)comm.bcast(7, root); }, MPI_ERR_ROOT,
+                     {"rank 0: MPI_Bcast(root 0", "rank " + std::to_string(comm.size() - 1) + ": MPI_Bcast(root 1"});
+    require_usable(comm);
+}
+
+TEST_CASE("checked collectives: another count, op, datatype or in-place choice", "[checked]") {
+    auto comm = mpixx::world();
+    if (comm.size() < 2) return;
+    const int me = comm.rank();
+    SECTION("count") {
+        std::vector<int> v(me == 1 ? 3 : 2, 1), out(v.size());
+        require_mismatch([&] { comm.allreduce(v, out, mpixx::sum); }, MPI_ERR_COUNT,
+                         {"amount of data", "rank 1: MPI_Allreduce(12 bytes of MPI_INT", "rank 0: MPI_Allreduce(8 bytes"});
+    }
+    SECTION("op") {
+        require_mismatch(
+            [&] {
+                if (me == 1) (void)comm.allreduce(me, mpixx::max);
+                else (void)comm.allreduce(me, mpixx::sum);
+            },
+            MPI_ERR_OP, {"MPI_MAX", "MPI_SUM"});
+    }
+    SECTION("datatype of the same size") {
+        require_mismatch(
+            [&] {
+                if (me == 1) (void)comm.allreduce(1.0f, mpixx::sum);
+                else (void)comm.allreduce(1, mpixx::sum);
+            },
+            MPI_ERR_TYPE, {"4 bytes of MPI_FLOAT", "4 bytes of MPI_INT"});
+    }
+    SECTION("in place on some ranks only") {
+        std::vector<int> v(2, 1), out(2);
+        require_mismatch(
+            [&] {
+                if (me == 0) comm.allreduce(mpixx::in_place, v, mpixx::sum);
+                else comm.allreduce(v, out, mpixx::sum);
+            },
+            MPI_ERR_BUFFER, {"in-place", "rank 0: MPI_Allreduce(8 bytes of MPI_INT, MPI_SUM, send in place)"});
+    }
+    SECTION("gather: the root expects another block size than a rank sends") {
+        std::vector<int> mine(me == 1 ? 2 : 1, me);
+        require_mismatch([&] { (void)comm.gather(mine, 0); }, MPI_ERR_COUNT, {"MPI_Gather", "amount of data"});
+    }
+    require_usable(comm);
+}
