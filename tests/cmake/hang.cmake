@@ -6,7 +6,7 @@ add_executable(hang_cases ${CMAKE_CURRENT_LIST_DIR}/../hang/hang_cases.cpp)
 target_link_libraries(hang_cases PRIVATE mpixx::mpixx mpixx_project_options)
 # Checked mode would catch the partial collective (a signature mismatch) before it could hang.
 target_compile_definitions(hang_cases PRIVATE MPIXX_CHECKED=0)
-foreach(spec "collective;2 3 4" "p2p;1 2 3 4" "wait;2 3" "no_hang;1 2 3 4" "late;2" "off;2")
+foreach(spec "collective;2 3 4" "p2p;1 2 3 4" "wait;2 3" "dup;1 3" "no_hang;1 2 3 4" "late;2" "off;2")
   list(GET spec 0 case)
   list(GET spec 1 rank_list)
   separate_arguments(rank_list)

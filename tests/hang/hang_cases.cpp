@@ -4,6 +4,8 @@
 //   collective  rank 0 calls allreduce, every other rank a barrier: a partial collective, it never ends
 //   p2p         every rank receives from the next one (tag 5 + rank); nobody sends
 //   wait        rank 0 waits on an irecv from rank 1 that never sends; the others wait in a barrier
+//   dup         MPI_THREAD_MULTIPLE, on a named duplicate of world: every rank receives from the next one
+//               (tag 4), nobody sends; the report names the communicator and its size when MPI allows it
 //   no_hang     every call completes, but rank 0 computes 0.3 s before each of them: no report, exit 0
 //   late        rank 1's receive blocks past the timeout, then completes in the grace period: exit 0
 //   off         prints whether the report is on, after blocking calls (nothing runs without the variable)
@@ -32,10 +34,10 @@ void print_state(const mpixx::communicator& world) {
 } // namespace
 
 int main(int argc, char** argv) {
-    mpixx::environment env(argc, argv);
+    const std::string what = argc > 1 ? argv[1] : "";
+    mpixx::environment env(argc, argv, what == "dup" ? mpixx::thread_level::multiple : mpixx::thread_level::single);
     const auto world = mpixx::world();
     const int me = world.rank(), n = world.size();
-    const std::string what = argc > 1 ? argv[1] : "";
     if (what == "collective") {
         if (me == 0) {
             const double total = world.allreduce(1.0, mpixx::sum);
@@ -48,6 +50,17 @@ int main(int argc, char** argv) {
     if (what == "p2p") {
         int data[3] = {};
         world.recv(data, (me + 1) % n, 5 + me);
+        return 3;
+    }
+    if (what == "dup") {
+        const auto comm = world.dup();
+        char name[] = "hang_dup";
+        MPI_Comm_set_name(comm.native(), name);
+        std::printf("hang_cases: rank %d: thread level %s\n", me,
+                    env.provided() == mpixx::thread_level::multiple ? "multiple" : "lower");
+        std::fflush(stdout);
+        double x[2] = {};
+        comm.recv(x, (me + 1) % n, 4);
         return 3;
     }
     if (what == "wait") {

@@ -158,7 +158,7 @@ private:
 
     /// "MPI_COMM_WORLD", or the handle, with name and size when MPI allows the query from this thread.
     void describe_comm(MPI_Comm c, char* out, std::size_t n) const {
-        if (c == MPI_COMM_WORLD) std::snprintf(out, n, "MPI_COMM_WORLD of %d ranks", size_);
+        if (c == MPI_COMM_WORLD) std::snprintf(out, n, "MPI_COMM_WORLD of %d rank%s", size_, size_ == 1 ? "" : "s");
         else if (c == MPI_COMM_SELF) std::snprintf(out, n, "MPI_COMM_SELF");
         else if (c == MPI_COMM_NULL) std::snprintf(out, n, "no communicator");
         else if (multiple_) {
@@ -166,8 +166,9 @@ private:
             int len = 0, sz = 0;
             MPI_Comm_get_name(c, name, &len);
             MPI_Comm_size(c, &sz);
-            if (len > 0) std::snprintf(out, n, "communicator %s (0x%llx) of %d ranks", name, handle_bits(c), sz);
-            else std::snprintf(out, n, "communicator 0x%llx of %d ranks", handle_bits(c), sz);
+            const char* s = sz == 1 ? "" : "s";
+            if (len > 0) std::snprintf(out, n, "communicator %s (0x%llx) of %d rank%s", name, handle_bits(c), sz, s);
+            else std::snprintf(out, n, "communicator 0x%llx of %d rank%s", handle_bits(c), sz, s);
         } else {
             std::snprintf(out, n, "communicator 0x%llx", handle_bits(c));
         }
