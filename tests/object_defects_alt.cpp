@@ -3,6 +3,7 @@
 // two exchange streams that differ in type names and in which runs travel out of band. Each unit's
 // mpixx lives in its own ABI namespace; only MPI handles and ints cross between them.
 #include <mpixx/communicator.hpp>
+#include <mpixx/object_messaging.hpp>
 
 #include <map>
 #include <string>

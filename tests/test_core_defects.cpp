@@ -6,6 +6,7 @@
 #include "error_class.hpp"
 
 #include <mpixx/communicator.hpp>
+#include <mpixx/object_messaging.hpp>
 #include <mpixx/print.hpp>
 #include <mpixx/task_farm.hpp>
 

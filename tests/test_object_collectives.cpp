@@ -3,6 +3,7 @@
 #include "mpixx_test.hpp"
 
 #include <mpixx/communicator.hpp>
+#include <mpixx/object_messaging.hpp>
 
 #include <map>
 #include <numeric>

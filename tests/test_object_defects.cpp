@@ -8,6 +8,7 @@
 #include "mpixx_test.hpp"
 
 #include <mpixx/communicator.hpp>
+#include <mpixx/object_messaging.hpp>
 
 #include <climits>
 #include <cstring>

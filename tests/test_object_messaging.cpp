@@ -6,6 +6,7 @@
 #include "error_class.hpp"
 
 #include <mpixx/communicator.hpp>
+#include <mpixx/object_messaging.hpp>
 
 #include <deque>
 #include <list>

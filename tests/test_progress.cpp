@@ -20,6 +20,7 @@
 #include "mpixx_test.hpp"
 
 #include <mpixx/communicator.hpp>
+#include <mpixx/object_messaging.hpp>
 
 #include <algorithm>
 #include <array>

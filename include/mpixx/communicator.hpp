@@ -3,14 +3,15 @@
 //
 // The operations live in layers, one header each, stacked by inheritance:
 //   comm_base -> p2p_layer (point_to_point.hpp) -> nonblocking_layer (nonblocking.hpp)
-//   -> collective_layer (collectives.hpp) -> object_layer (object_messaging.hpp) -> communicator
+//   -> collective_layer (collectives.hpp) -> object_collective_layer -> object_layer (detail/object_api.hpp,
+//   whose object members are defined by <mpixx/object_messaging.hpp>) -> communicator
 #pragma once
 
 #include <mpixx/config.hpp>
 
 #include <mpixx/info.hpp>
 #include <mpixx/group.hpp>
-#include <mpixx/object_messaging.hpp>
+#include <mpixx/detail/object_api.hpp>
 
 namespace mpixx::inline MPIXX_ABI {
 

@@ -1,20 +1,11 @@
-// mpixx/mpixx.hpp - the umbrella header: everything mpixx offers.
+// mpixx/mpixx.hpp - the umbrella header: everything mpixx offers (the light typed core of
+// <mpixx/core.hpp>, plus objects, I/O, RMA, {fmt} formatting, print, the task farm and the executor).
 #pragma once
 
-#include <mpixx/version.hpp>
-#include <mpixx/error.hpp>
-#include <mpixx/environment.hpp>
-#include <mpixx/datatype.hpp>
-#include <mpixx/buffer.hpp>
-#include <mpixx/layout.hpp>
-#include <mpixx/md_view.hpp>
-#include <mpixx/status.hpp>
-#include <mpixx/message.hpp>
-#include <mpixx/communicator.hpp>
-#include <mpixx/group.hpp>
-#include <mpixx/topology.hpp>
+#include <mpixx/core.hpp>
+#include <mpixx/object_messaging.hpp>
+#include <mpixx/serialize.hpp>
 #include <mpixx/halo.hpp>
-#include <mpixx/info.hpp>
 #include <mpixx/file.hpp>
 #include <mpixx/window.hpp>
 #include <mpixx/sync.hpp>

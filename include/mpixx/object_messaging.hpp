@@ -19,6 +19,7 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/collectives.hpp>
+#include <mpixx/communicator.hpp>
 #include <mpixx/detail/object_collectives.hpp>
 #include <mpixx/detail/object_protocol.hpp>
 #include <mpixx/serialize.hpp>
@@ -69,185 +70,93 @@ public:
     std::vector<MPI_Request> runs_;
 };
 
-/// Messaging of serialized objects, the top layer of the communicator.
-class object_layer : public object_collective_layer {
-public:
-    using object_collective_layer::irecv;
-    using object_collective_layer::isend;
-    using object_collective_layer::issend;
-    using object_collective_layer::recv;
-    using object_collective_layer::send;
-    using object_collective_layer::sendrecv;
-    using object_collective_layer::ssend;
+// ---- the object messaging helpers, declared in detail/object_api.hpp ----
 
-    /// Sends any serializable object (one stream message, plus one zero-copy message per large bulk run).
-    template <object_or_wrapped T>
-    void send(const T& value, int dest, int tag = 0, object_overload = {}) const {
-        send_object(unwrap(value), dest, tag, false);
+/// Encodes `value` (moved into the payload first when it is an rvalue) and posts the sends.
+template <class V>
+auto object_layer::start_object_send(V&& value, int dest, int tag, bool sync, const char* routine,
+                                     std::size_t limit) const {
+    check_dest(dest, routine);
+    check_send_tag(tag, routine);
+    using U = std::remove_cvref_t<V>;
+    // Owned: a moved object, or a moved serialized(temporary); a serialized(lvalue) stays borrowed.
+    constexpr bool owned = !std::is_lvalue_reference_v<V> && !std::is_same_v<U, serialized_ref<unwrapped_t<U>>>;
+    using R = std::conditional_t<owned, unwrapped_t<U>, void>;
+    auto p = std::make_unique<object_send<R>>();
+    std::span<const std::byte> msg;
+    if constexpr (owned) {
+        if constexpr (serialized_wrapper<U>) p->owned_.emplace(std::move(value.value));
+        else p->owned_.emplace(std::move(value));
+        msg = encode_message(p->bytes, p->out, *p->owned_, limit, routine);
+    } else {
+        msg = encode_message(p->bytes, p->out, unwrap(value), limit, routine);
     }
+    post_message(msg, p->out, comm_, dest, tag, sync, p->runs_);
+    const MPI_Request stream = p->runs_.front(); // the request's own handle; the runs stay here
+    p->runs_.erase(p->runs_.begin());
+    return request<R>(stream, std::move(p));
+}
 
-    /// Like send, but returns only once the receiver has started receiving the stream (MPI_Ssend).
-    template <object_or_wrapped T>
-    void ssend(const T& value, int dest, int tag = 0, object_overload = {}) const {
-        send_object(unwrap(value), dest, tag, true);
+/// Encodes into this thread's scratch buffers and sends the stream. An object with out-of-band runs
+/// posts the stream and every run at once, then waits: the receiver matches all runs (and checks
+/// their sizes) before it receives any. Every size is checked first: a refused object sends nothing.
+template <class T>
+void object_layer::send_object(const T& value, int dest, int tag, bool synchronous, std::size_t limit) const {
+    const char* routine = synchronous ? "mpixx::ssend" : "mpixx::send";
+    check_dest(dest, routine);
+    check_send_tag(tag, routine);
+    auto& s = scratch();
+    const std::span<const std::byte> msg = encode_message(s.bytes, s.out, value, limit, routine);
+    if (s.out.empty()) {
+        if (synchronous) p2p_layer::ssend(msg, dest, tag);
+        else p2p_layer::send(msg, dest, tag);
+        return;
     }
+    std::vector<MPI_Request> reqs;
+    post_message(msg, s.out, comm_, dest, tag, synchronous, reqs);
+    wait_each(reqs, synchronous ? "MPI_Wait (mpixx::ssend)" : "MPI_Wait (mpixx::send)");
+}
 
-    /// Receives an object of any size (matched probe; works with any_source/any_tag); from proc_null, T{}.
-    template <object T>
-    [[nodiscard]] T recv(int source = any_source, int tag = any_tag, object_overload = {}) const {
-        T out{};
-        recv_object_into(out, source, tag);
-        return out;
+/// Matches the stream message and receives it into `out` (recv_matched).
+template <class T>
+status object_layer::recv_object_into(T& out, int source, int tag) const {
+    message m = p2p_layer::mprobe(source, tag);
+    const status st = m.status();
+    recv_matched(m, comm_, out);
+    return st;
+}
+
+/// Sends `value` and receives an R (sendrecv of objects).
+template <class R, class S>
+R object_layer::sendrecv_object(const S& value, int dest, int sendtag, int source, int recvtag) const {
+    // Encode first, then post the stream non-blocking so that both sides can reach their receive.
+    check_dest(dest, "mpixx::sendrecv");
+    check_send_tag(sendtag, "mpixx::sendrecv");
+    std::vector<std::byte> bytes;
+    std::vector<oob_out> runs;
+    const auto msg = encode_message(bytes, runs, value, count_limit, "mpixx::sendrecv");
+    std::vector<MPI_Request> reqs;
+    post_message(msg, runs, comm_, dest, sendtag, false, reqs);
+    R out{};
+    try {
+        recv_object_into(out, source, recvtag);
+    } catch (...) {
+        for (auto& r : reqs) MPI_Cancel(&r);
+        wait_each_noexcept(reqs); // never free `bytes` in flight
+        throw;
     }
+    // Every send completes before `bytes` goes (an error is reported after), and probe-sized receives
+    // keep matching meanwhile (detail/progress.hpp).
+    wait_each(reqs, "MPI_Wait");
+    return out;
+}
 
-    /// Receives an object into `out`, reusing its storage (e.g. a large vector member of the same size);
-    /// from proc_null, `out` is left as it is.
-    template <object T>
-    status recv(T& out, int source = any_source, int tag = any_tag, object_overload = {}) const {
-        return recv_object_into(out, source, tag);
-    }
-
-    /// Receives a value sent with serialized(...) (any serializable type, typed buffers included).
-    template <serializable T>
-    [[nodiscard]] T recv_object(int source = any_source, int tag = any_tag) const {
-        T out{};
-        recv_object_into(out, source, tag);
-        return out;
-    }
-
-    /// Sends an object and receives one, without deadlock when two ranks exchange (mpi4py's sendrecv).
-    template <object R, object_or_wrapped S>
-    [[nodiscard]] R sendrecv(const S& value, int dest, int sendtag = 0, int source = any_source,
-                             int recvtag = any_tag, object_overload = {}) const {
-        // Encode first, then post the stream non-blocking so that both sides can reach their receive.
-        check_dest(dest, "mpixx::sendrecv");
-        check_send_tag(sendtag, "mpixx::sendrecv");
-        std::vector<std::byte> bytes;
-        std::vector<oob_out> runs;
-        const auto msg = encode_message(bytes, runs, unwrap(value), count_limit, "mpixx::sendrecv");
-        std::vector<MPI_Request> reqs;
-        post_message(msg, runs, comm_, dest, sendtag, false, reqs);
-        R out{};
-        try {
-            recv_object_into(out, source, recvtag);
-        } catch (...) {
-            for (auto& r : reqs) MPI_Cancel(&r);
-            wait_each_noexcept(reqs); // never free `bytes` in flight
-            throw;
-        }
-        // Every send completes before `bytes` goes (an error is reported after), and probe-sized receives
-        // keep matching meanwhile (detail/progress.hpp).
-        wait_each(reqs, "MPI_Wait");
-        return out;
-    }
-
-    /// Starts the send of an object. An lvalue is borrowed (keep it alive and unchanged until wait());
-    /// an rvalue (also serialized(temporary)) is moved into the request and handed back by wait(). The
-    /// stream is encoded at once.
-    template <class T>
-        requires object_or_wrapped<T>
-    auto isend(T&& value, int dest, int tag = 0, object_overload = {}) const {
-        return start_object_send(std::forward<T>(value), dest, tag, false, "mpixx::isend");
-    }
-
-    /// Like isend, but the stream is sent with MPI_Issend: the request completes once the receiver has
-    /// matched the object (and received its out-of-band runs).
-    template <class T>
-        requires object_or_wrapped<T>
-    auto issend(T&& value, int dest, int tag = 0, object_overload = {}) const {
-        return start_object_send(std::forward<T>(value), dest, tag, true, "mpixx::issend");
-    }
-
-    /// Starts the receive of an object of unknown size; wait() returns it. Matched through
-    /// detail::progress, so a peer's send to it completes while this process blocks elsewhere in mpixx.
-    template <object T>
-    [[nodiscard]] request<T> irecv(int source = any_source, int tag = any_tag, object_overload = {}) const {
-        return irecv_object<T>(source, tag);
-    }
-
-    /// Starts the receive of a value sent with serialized(...) (any serializable type).
-    template <serializable T>
-    [[nodiscard]] request<T> irecv_object(int source = any_source, int tag = any_tag) const {
-        check_source(source, "mpixx::irecv");
-        check_recv_tag(tag, "mpixx::irecv");
-        return start_deferred<T>(std::make_unique<object_recv<T>>(comm_, source, tag, owner_));
-    }
-
-    /// Matches a message (MPI_Mprobe); it can be received typed, or as an object (message::recv<T>()).
-    [[nodiscard]] message mprobe(int source = any_source, int tag = any_tag) const {
-        return with_comm(p2p_layer::mprobe(source, tag));
-    }
-
-    /// Like mprobe, but returns at once with nothing when no message matches (MPI_Improbe).
-    [[nodiscard]] std::optional<message> improbe(int source = any_source, int tag = any_tag) const {
-        auto m = p2p_layer::improbe(source, tag);
-        if (!m) return std::nullopt;
-        return with_comm(std::move(*m));
-    }
-
-protected:
-    using object_collective_layer::object_collective_layer;
-
-    /// The matched message, knowing this communicator (its out-of-band runs come on it).
-    message with_comm(message m) const noexcept {
-        mpixx::status st = m.status();
-        return message(std::exchange(m.native(), MPI_MESSAGE_NULL), st.native(), comm_);
-    }
-
-    /// Encodes `value` (moved into the payload first when it is an rvalue) and posts the sends.
-    template <class V>
-    auto start_object_send(V&& value, int dest, int tag, bool sync, const char* routine,
-                           std::size_t limit = count_limit) const {
-        check_dest(dest, routine);
-        check_send_tag(tag, routine);
-        using U = std::remove_cvref_t<V>;
-        // Owned: a moved object, or a moved serialized(temporary); a serialized(lvalue) stays borrowed.
-        constexpr bool owned =
-            !std::is_lvalue_reference_v<V> && !std::is_same_v<U, serialized_ref<unwrapped_t<U>>>;
-        using R = std::conditional_t<owned, unwrapped_t<U>, void>;
-        auto p = std::make_unique<object_send<R>>();
-        std::span<const std::byte> msg;
-        if constexpr (owned) {
-            if constexpr (serialized_wrapper<U>) p->owned_.emplace(std::move(value.value));
-            else p->owned_.emplace(std::move(value));
-            msg = encode_message(p->bytes, p->out, *p->owned_, limit, routine);
-        } else {
-            msg = encode_message(p->bytes, p->out, unwrap(value), limit, routine);
-        }
-        post_message(msg, p->out, comm_, dest, tag, sync, p->runs_);
-        const MPI_Request stream = p->runs_.front(); // the request's own handle; the runs stay here
-        p->runs_.erase(p->runs_.begin());
-        return request<R>(stream, std::move(p));
-    }
-
-    /// Encodes into this thread's scratch buffers and sends the stream. An object with out-of-band runs
-    /// posts the stream and every run at once, then waits: the receiver matches all runs (and checks
-    /// their sizes) before it receives any. Every size is checked first: a refused object sends nothing.
-    template <class T>
-    void send_object(const T& value, int dest, int tag, bool synchronous, std::size_t limit = count_limit) const {
-        const char* routine = synchronous ? "mpixx::ssend" : "mpixx::send";
-        check_dest(dest, routine);
-        check_send_tag(tag, routine);
-        auto& s = scratch();
-        const std::span<const std::byte> msg = encode_message(s.bytes, s.out, value, limit, routine);
-        if (s.out.empty()) {
-            if (synchronous) p2p_layer::ssend(msg, dest, tag);
-            else p2p_layer::send(msg, dest, tag);
-            return;
-        }
-        std::vector<MPI_Request> reqs;
-        post_message(msg, s.out, comm_, dest, tag, synchronous, reqs);
-        wait_each(reqs, synchronous ? "MPI_Wait (mpixx::ssend)" : "MPI_Wait (mpixx::send)");
-    }
-
-    /// Matches the stream message and receives it into `out` (recv_matched).
-    template <class T>
-    status recv_object_into(T& out, int source, int tag) const {
-        message m = p2p_layer::mprobe(source, tag);
-        const status st = m.status();
-        recv_matched(m, comm_, out);
-        return st;
-    }
-};
+/// Starts the receive of an object of unknown size (object_recv).
+template <class T>
+request<T> object_layer::start_object_recv(int source, int tag) const {
+    check_source(source, "mpixx::irecv");
+    check_recv_tag(tag, "mpixx::irecv");
+    return start_deferred<T>(std::make_unique<object_recv<T>>(comm_, source, tag, owner_));
+}
 
 } // namespace mpixx::detail

@@ -30,12 +30,6 @@
 
 namespace mpixx::inline MPIXX_ABI::detail {
 
-template <class T, class Op>
-constexpr bool typed_reduction() {
-    if constexpr (send_buffer<T>) return reduction_op<Op, elem_t<T>>;
-    else return false;
-}
-
 /// A reduction of whole objects: `op` combines two T's into a T, and the typed (element-wise) path
 /// does not apply. So std::string with a concatenating lambda is reduced as a whole, while
 /// std::string with mpixx::max is reduced element-wise like any buffer.
@@ -45,19 +39,11 @@ concept object_reduction = serializable<std::remove_cvref_t<T>> && !serialized_w
                                                  const std::remove_cvref_t<T>&> &&
                            !typed_reduction<std::remove_cvref_t<T>, std::remove_cvref_t<Op>>();
 
-/// A wrapped value whose wrapped type `op` can combine (serialized(x) always reduces whole objects).
-template <class W, class Op>
-concept wrapped_reduction = serialized_wrapper<W> &&
-                            std::is_invocable_r_v<unwrapped_t<W>, Op&, const unwrapped_t<W>&, const unwrapped_t<W>&>;
-
 /// A std::vector handed out one element per rank (scatter, alltoall): elements serializable, and not a
 /// typed buffer (a std::vector<int> is scattered in blocks by the typed path; wrap it to get one int each).
 template <class V>
 concept object_list = is_instance_of<std::remove_cvref_t<V>, std::vector> && serializable<std::remove_cvref_t<V>> &&
                       !send_buffer<std::remove_cvref_t<V>>;
-
-template <class W>
-concept wrapped_list = serialized_wrapper<W> && is_instance_of<unwrapped_t<W>, std::vector>;
 
 /// Sizes exchanged by the collectives: 64-bit, whatever MPI's count type.
 using wire_size = std::uint64_t;
@@ -154,350 +140,226 @@ inline std::pair<std::vector<vcount>, std::vector<vdispl>> v_args(const byte_lay
 
 namespace mpixx::inline MPIXX_ABI::detail {
 
-/// Collectives of serialized objects, on top of the typed collectives.
-class object_collective_layer : public collective_layer {
-public:
-    using collective_layer::allgather;
-    using collective_layer::allreduce;
-    using collective_layer::alltoall;
-    using collective_layer::bcast;
-    using collective_layer::exscan;
-    using collective_layer::gather;
-    using collective_layer::reduce;
-    using collective_layer::scan;
-    using collective_layer::scatter;
+/// Takes part in the broadcast of every run of `t` without keeping them (after a failed decode).
+inline void drop_bcast_runs(const run_table& t, int root, MPI_Comm comm) noexcept {
+    try {
+        std::size_t most = 0;
+        for (std::size_t i = 0; i < t.count; ++i) most = std::max(most, t.size(i));
+        std::vector<std::byte> scratch(most);
+        for (std::size_t i = 0; i < t.count; ++i)
+            MPIXX_COLL_BLOCKING(t.size(i), MPI_Bcast, MPI_Ibcast, scratch.data(), count_t(t.size(i)), MPI_BYTE,
+                                root, comm);
+    } catch (...) { // out of memory or MPI failed: the collective cannot be kept in step
+    }
+}
 
-    /// Broadcasts root's object and returns it on every rank (mpi4py: data = comm.bcast(data, root)).
-    template <object T>
-    [[nodiscard]] std::remove_cvref_t<T> bcast(const T& value, int root = 0, object_overload = {}) const {
-        return bcast_value(value, root);
-    }
+// ---- the object collectives' helpers, declared in detail/object_api.hpp ----
 
-    /// Broadcasts root's object into `value` on every other rank, reusing its storage.
-    template <object T>
-        requires(!std::is_const_v<T>)
-    T& bcast(T& value, int root = 0, object_overload = {}) const {
-        check_intra("mpixx::bcast");
-        check_root(root, "mpixx::bcast");
-        if (rank_ == root) bcast_object_root(value, root);
-        else bcast_object_into(value, root);
-        return value;
-    }
+template <class T>
+void object_collective_layer::bcast_into(T& value, int root) const {
+    check_intra("mpixx::bcast");
+    check_root(root, "mpixx::bcast");
+    if (rank_ == root) bcast_object_root(value, root);
+    else bcast_object_into(value, root);
+}
 
-    /// Broadcasts root's wrapped value (serialized(x)) and returns it on every rank.
-    template <serialized_wrapper W>
-    [[nodiscard]] unwrapped_t<W> bcast(const W& value, int root = 0, object_overload = {}) const {
-        return bcast_value(value.value, root);
+/// Broadcasts root's value and returns it on every rank.
+template <class T>
+std::remove_cvref_t<T> object_collective_layer::bcast_value(const T& value, int root) const {
+    check_intra("mpixx::bcast");
+    check_root(root, "mpixx::bcast");
+    std::remove_cvref_t<T> out{};
+    if (rank_ == root) {
+        bcast_object_root(value, root);
+        out = value;
+    } else {
+        bcast_object_into(out, root);
     }
+    return out;
+}
 
-    /// Gathers one object per rank on root, in rank order; other ranks get an empty vector.
-    template <object T>
-    [[nodiscard]] std::vector<std::remove_cvref_t<T>> gather(const T& value, int root = 0, object_overload = {}) const {
-        return gather_objects(value, root);
-    }
-    /// Gathers one wrapped value per rank on root: gather(serialized(s), 0) is a std::vector<std::string>.
-    template <serialized_wrapper W>
-    [[nodiscard]] std::vector<unwrapped_t<W>> gather(const W& value, int root = 0, object_overload = {}) const {
-        return gather_objects(value.value, root);
-    }
-
-    /// Gathers one object per rank on every rank, in rank order.
-    template <object T>
-    [[nodiscard]] std::vector<std::remove_cvref_t<T>> allgather(const T& value, object_overload = {}) const {
-        return allgather_objects(value);
-    }
-    /// Gathers one wrapped value per rank on every rank.
-    template <serialized_wrapper W>
-    [[nodiscard]] std::vector<unwrapped_t<W>> allgather(const W& value, object_overload = {}) const {
-        return allgather_objects(value.value);
-    }
-
-    /// Root hands element i of `values` (size() == comm size) to rank i; other ranks' `values` are ignored.
-    template <object_list V>
-    [[nodiscard]] typename V::value_type scatter(const V& values, int root = 0, object_overload = {}) const {
-        return scatter_objects(values, root);
-    }
-    /// scatter of serialized(std::vector<E>): one E per rank, E typed or not.
-    template <wrapped_list W>
-    [[nodiscard]] typename unwrapped_t<W>::value_type scatter(const W& values, int root = 0,
-                                                              object_overload = {}) const {
-        return scatter_objects(values.value, root);
-    }
-
-    /// Every rank sends values[i] to rank i and returns what each rank sent it, in rank order.
-    template <object_list V>
-    [[nodiscard]] V alltoall(const V& values, object_overload = {}) const {
-        return alltoall_objects(values);
-    }
-    /// alltoall of serialized(std::vector<E>): one E to each rank, E typed or not.
-    template <wrapped_list W>
-    [[nodiscard]] unwrapped_t<W> alltoall(const W& values, object_overload = {}) const {
-        return alltoall_objects(values.value);
-    }
-
-    /// Combines every rank's object with `op` in rank order ((x0 op x1) op x2 ...): the result on root,
-    /// a value-initialised T elsewhere (as the typed reduce). `op` may be any binary callable, also
-    /// non-commutative or stateful (it is called on root only, with its current state).
-    template <class T, class Op>
-        requires object_reduction<T, Op> || wrapped_reduction<T, Op>
-    [[nodiscard]] unwrapped_t<T> reduce(const T& value, Op op, int root = 0, object_overload = {}) const {
-        check_intra("mpixx::reduce");
-        auto all = gather_objects(unwrap(value), root);
-        if (rank_ != root) return {};
-        return fold(all, op, all.size());
-    }
-
-    /// Like reduce, with the result on every rank.
-    template <class T, class Op>
-        requires object_reduction<T, Op> || wrapped_reduction<T, Op>
-    [[nodiscard]] unwrapped_t<T> allreduce(const T& value, Op op, object_overload = {}) const {
-        check_intra("mpixx::allreduce");
-        auto out = reduce(value, op, 0);
-        if (rank_ == 0) bcast_object_root(out, 0);
-        else bcast_object_into(out, 0);
-        return out;
-    }
-
-    /// Inclusive prefix: rank r gets x0 op x1 op ... op xr.
-    template <class T, class Op>
-        requires object_reduction<T, Op> || wrapped_reduction<T, Op>
-    [[nodiscard]] unwrapped_t<T> scan(const T& value, Op op, object_overload = {}) const {
-        check_intra("mpixx::scan");
-        auto all = allgather_objects(unwrap(value));
-        return fold(all, op, static_cast<std::size_t>(rank_) + 1);
-    }
-
-    /// Exclusive prefix: rank r > 0 gets x0 op ... op x(r-1); rank 0 gets a value-initialised T.
-    template <class T, class Op>
-        requires object_reduction<T, Op> || wrapped_reduction<T, Op>
-    [[nodiscard]] unwrapped_t<T> exscan(const T& value, Op op, object_overload = {}) const {
-        check_intra("mpixx::exscan");
-        auto all = allgather_objects(unwrap(value));
-        if (rank_ == 0) return {};
-        return fold(all, op, static_cast<std::size_t>(rank_));
-    }
-
-protected:
-    using collective_layer::collective_layer;
-
-    template <class T>
-    std::remove_cvref_t<T> bcast_value(const T& value, int root) const {
-        check_intra("mpixx::bcast");
-        check_root(root, "mpixx::bcast");
-        std::remove_cvref_t<T> out{};
-        if (rank_ == root) {
-            bcast_object_root(value, root);
-            out = value;
-        } else {
-            bcast_object_into(out, root);
-        }
-        return out;
-    }
-
-    /// Gathers the serialized form of every rank's value on root (any serializable T). With a finite
-    /// `limit` (no large-count calls) the sizes go to every rank, which all reach the same verdict.
-    template <class T>
-    std::vector<T> gather_objects(const T& value, int root, std::size_t limit = count_limit) const {
-        check_intra("mpixx::gather");
-        check_root(root, "mpixx::gather");
-        const auto mine = serialize(value);
-        wire_size n = mine.size();
-        const bool agree = limit != no_count_limit, at_root = rank_ == root;
-        std::vector<wire_size> sizes(at_root || agree ? static_cast<std::size_t>(size_) : 0);
-        if (agree)
-            MPIXX_COLL_CALL(MPI_Allgather, MPI_Iallgather, &n, 1, wire_size_type(), sizes.data(), 1, wire_size_type(),
-                            comm_);
-        else
-            MPIXX_COLL_CALL(MPI_Gather, MPI_Igather, &n, 1, wire_size_type(), sizes.data(), 1, wire_size_type(), root,
-                            comm_);
-        std::optional<byte_layout> layout;
-        if (at_root || agree) {
-            layout.emplace(std::move(sizes));
-            if (!layout->fits(limit)) [[unlikely]]
-                throw_too_large("mpixx::gather", limit);
-        }
-        if (!at_root) {
-            MPIXX_OBJ_V(MPI_Gatherv, MPI_Igatherv, mine.data(), static_cast<vcount>(n), MPI_BYTE, nullptr, nullptr,
-                        nullptr, MPI_BYTE, root, comm_);
-            return {};
-        }
-        auto [counts, displs] = v_args(*layout);
-        std::vector<std::byte> all(layout->total);
-        MPIXX_OBJ_V(MPI_Gatherv, MPI_Igatherv, mine.data(), static_cast<vcount>(n), MPI_BYTE, all.data(), counts.data(),
-                    displs.data(), MPI_BYTE, root, comm_);
-        return decode_all<T>(all, *layout);
-    }
-
-    /// Gathers the serialized form of every rank's value on every rank (any serializable T).
-    template <class T>
-    std::vector<T> allgather_objects(const T& value, std::size_t limit = count_limit) const {
-        check_intra("mpixx::allgather");
-        const auto mine = serialize(value);
-        wire_size n = mine.size();
-        std::vector<wire_size> sizes(static_cast<std::size_t>(size_));
+/// Gathers the serialized form of every rank's value on root (any serializable T). With a finite
+/// `limit` (no large-count calls) the sizes go to every rank, which all reach the same verdict.
+template <class T>
+std::vector<T> object_collective_layer::gather_objects(const T& value, int root, std::size_t limit) const {
+    check_intra("mpixx::gather");
+    check_root(root, "mpixx::gather");
+    const auto mine = serialize(value);
+    wire_size n = mine.size();
+    const bool agree = limit != no_count_limit, at_root = rank_ == root;
+    std::vector<wire_size> sizes(at_root || agree ? static_cast<std::size_t>(size_) : 0);
+    if (agree)
         MPIXX_COLL_CALL(MPI_Allgather, MPI_Iallgather, &n, 1, wire_size_type(), sizes.data(), 1, wire_size_type(),
                         comm_);
-        byte_layout layout(std::move(sizes));
-        if (!layout.fits(limit)) [[unlikely]] // every rank has the same sizes: the same verdict
-            throw_too_large("mpixx::allgather", limit);
-        auto [counts, displs] = v_args(layout);
-        std::vector<std::byte> all(layout.total);
-        MPIXX_OBJ_V(MPI_Allgatherv, MPI_Iallgatherv, mine.data(), static_cast<vcount>(n), MPI_BYTE, all.data(),
-                    counts.data(), displs.data(), MPI_BYTE, comm_);
-        return decode_all<T>(all, layout);
-    }
-
-    /// Root hands element i to rank i. The root announces a refusal in place of the sizes when it
-    /// cannot send (wrong number of values, over the limit), so every rank throws together.
-    template <class E>
-    E scatter_objects(const std::vector<E>& values, int root, std::size_t limit = count_limit) const {
-        check_intra("mpixx::scatter");
-        check_root(root, "mpixx::scatter");
-        const auto ranks = static_cast<std::size_t>(size_);
-        std::vector<std::byte> all;
-        std::vector<wire_size> sizes;
-        std::optional<byte_layout> layout;
-        if (rank_ == root) {
-            if (values.size() != ranks) {
-                sizes.assign(ranks, refused_count);
-            } else {
-                all = serialize_all(values, sizes);
-                layout.emplace(sizes);
-                if (!layout->fits(limit)) sizes.assign(ranks, refused_too_large);
-            }
-        }
-        wire_size n = 0;
-        MPIXX_COLL_CALL(MPI_Scatter, MPI_Iscatter, sizes.data(), 1, wire_size_type(), &n, 1, wire_size_type(), root,
+    else
+        MPIXX_COLL_CALL(MPI_Gather, MPI_Igather, &n, 1, wire_size_type(), sizes.data(), 1, wire_size_type(), root,
                         comm_);
-        if (is_refusal(n)) [[unlikely]] {
-            if (rank_ == root && n == refused_count) throw_wrong_count("mpixx::scatter", values.size(), size_);
-            throw_refused("mpixx::scatter", n, limit);
-        }
-        std::vector<std::byte> mine(n);
-        if (rank_ == root) {
-            auto [counts, displs] = v_args(*layout);
-            MPIXX_OBJ_V(MPI_Scatterv, MPI_Iscatterv, all.data(), counts.data(), displs.data(), MPI_BYTE, mine.data(),
-                        static_cast<vcount>(n), MPI_BYTE, root, comm_);
-        } else {
-            MPIXX_OBJ_V(MPI_Scatterv, MPI_Iscatterv, nullptr, nullptr, nullptr, MPI_BYTE, mine.data(),
-                        static_cast<vcount>(n), MPI_BYTE, root, comm_);
-        }
-        E out{};
-        deserialize_received(std::span<const std::byte>(mine), out);
-        return out;
+    std::optional<byte_layout> layout;
+    if (at_root || agree) {
+        layout.emplace(std::move(sizes));
+        if (!layout->fits(limit)) [[unlikely]]
+            throw_too_large("mpixx::gather", limit);
     }
+    if (!at_root) {
+        MPIXX_OBJ_V(MPI_Gatherv, MPI_Igatherv, mine.data(), static_cast<vcount>(n), MPI_BYTE, nullptr, nullptr,
+                    nullptr, MPI_BYTE, root, comm_);
+        return {};
+    }
+    auto [counts, displs] = v_args(*layout);
+    std::vector<std::byte> all(layout->total);
+    MPIXX_OBJ_V(MPI_Gatherv, MPI_Igatherv, mine.data(), static_cast<vcount>(n), MPI_BYTE, all.data(), counts.data(),
+                displs.data(), MPI_BYTE, root, comm_);
+    return decode_all<T>(all, *layout);
+}
 
-    /// Every rank sends values[i] to rank i. A rank that cannot send announces a refusal to every rank;
-    /// with a finite `limit` the ranks also agree that what each receives fits.
-    template <class E>
-    std::vector<E> alltoall_objects(const std::vector<E>& values, std::size_t limit = count_limit) const {
-        check_intra("mpixx::alltoall");
-        const auto ranks = static_cast<std::size_t>(size_);
-        std::vector<std::byte> out_bytes;
-        std::vector<wire_size> out_sizes;
+/// Gathers the serialized form of every rank's value on every rank (any serializable T).
+template <class T>
+std::vector<T> object_collective_layer::allgather_objects(const T& value, std::size_t limit) const {
+    check_intra("mpixx::allgather");
+    const auto mine = serialize(value);
+    wire_size n = mine.size();
+    std::vector<wire_size> sizes(static_cast<std::size_t>(size_));
+    MPIXX_COLL_CALL(MPI_Allgather, MPI_Iallgather, &n, 1, wire_size_type(), sizes.data(), 1, wire_size_type(),
+                    comm_);
+    byte_layout layout(std::move(sizes));
+    if (!layout.fits(limit)) [[unlikely]] // every rank has the same sizes: the same verdict
+        throw_too_large("mpixx::allgather", limit);
+    auto [counts, displs] = v_args(layout);
+    std::vector<std::byte> all(layout.total);
+    MPIXX_OBJ_V(MPI_Allgatherv, MPI_Iallgatherv, mine.data(), static_cast<vcount>(n), MPI_BYTE, all.data(),
+                counts.data(), displs.data(), MPI_BYTE, comm_);
+    return decode_all<T>(all, layout);
+}
+
+/// Root hands element i to rank i. The root announces a refusal in place of the sizes when it
+/// cannot send (wrong number of values, over the limit), so every rank throws together.
+template <class E>
+E object_collective_layer::scatter_objects(const std::vector<E>& values, int root, std::size_t limit) const {
+    check_intra("mpixx::scatter");
+    check_root(root, "mpixx::scatter");
+    const auto ranks = static_cast<std::size_t>(size_);
+    std::vector<std::byte> all;
+    std::vector<wire_size> sizes;
+    std::optional<byte_layout> layout;
+    if (rank_ == root) {
         if (values.size() != ranks) {
-            out_sizes.assign(ranks, refused_count);
+            sizes.assign(ranks, refused_count);
         } else {
-            out_bytes = serialize_all(values, out_sizes);
-            if (!byte_layout(out_sizes).fits(limit)) out_sizes.assign(ranks, refused_too_large);
+            all = serialize_all(values, sizes);
+            layout.emplace(sizes);
+            if (!layout->fits(limit)) sizes.assign(ranks, refused_too_large);
         }
-        std::vector<wire_size> in_sizes(ranks);
-        MPIXX_COLL_CALL(MPI_Alltoall, MPI_Ialltoall, out_sizes.data(), 1, wire_size_type(), in_sizes.data(), 1,
-                        wire_size_type(), comm_);
-        if (const auto worst = *std::max_element(in_sizes.begin(), in_sizes.end()); is_refusal(worst)) [[unlikely]] {
-            if (values.size() != ranks) throw_wrong_count("mpixx::alltoall", values.size(), size_);
-            throw_refused("mpixx::alltoall", worst, limit);
-        }
-        byte_layout out_layout(std::move(out_sizes)), in_layout(std::move(in_sizes));
-        if (limit != no_count_limit) { // only this rank knows what it receives: agree first
-            int ok = in_layout.fits(limit) ? 1 : 0;
-            MPIXX_COLL_CALL(MPI_Allreduce, MPI_Iallreduce, MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm_);
-            if (!ok) [[unlikely]]
-                throw_too_large("mpixx::alltoall", limit);
-        }
-        auto [sc, sd] = v_args(out_layout);
-        auto [rc, rd] = v_args(in_layout);
-        std::vector<std::byte> in_bytes(in_layout.total);
-        MPIXX_OBJ_V(MPI_Alltoallv, MPI_Ialltoallv, out_bytes.data(), sc.data(), sd.data(), MPI_BYTE, in_bytes.data(),
-                    rc.data(), rd.data(), MPI_BYTE, comm_);
-        return decode_all<E>(in_bytes, in_layout);
     }
+    wire_size n = 0;
+    MPIXX_COLL_CALL(MPI_Scatter, MPI_Iscatter, sizes.data(), 1, wire_size_type(), &n, 1, wire_size_type(), root,
+                    comm_);
+    if (is_refusal(n)) [[unlikely]] {
+        if (rank_ == root && n == refused_count) throw_wrong_count("mpixx::scatter", values.size(), size_);
+        throw_refused("mpixx::scatter", n, limit);
+    }
+    std::vector<std::byte> mine(n);
+    if (rank_ == root) {
+        auto [counts, displs] = v_args(*layout);
+        MPIXX_OBJ_V(MPI_Scatterv, MPI_Iscatterv, all.data(), counts.data(), displs.data(), MPI_BYTE, mine.data(),
+                    static_cast<vcount>(n), MPI_BYTE, root, comm_);
+    } else {
+        MPIXX_OBJ_V(MPI_Scatterv, MPI_Iscatterv, nullptr, nullptr, nullptr, MPI_BYTE, mine.data(),
+                    static_cast<vcount>(n), MPI_BYTE, root, comm_);
+    }
+    E out{};
+    deserialize_received(std::span<const std::byte>(mine), out);
+    return out;
+}
 
-    /// Root side of an object broadcast: the message size (or a refusal), the message (stream and run
-    /// table), then each out-of-band run in place.
-    template <class T>
-    void bcast_object_root(const T& value, int root, std::size_t limit = count_limit) const {
-        std::vector<std::byte> bytes;
-        std::vector<oob_out> runs;
-        wire_size header = refused_failed;
-        std::exception_ptr failed;
-        std::span<const std::byte> msg;
-        try {
-            encode_into(bytes, runs, value, default_oob_threshold, type_check_enabled, frame_bytes);
-            msg = frame_message(bytes, runs);
-            header = message_fits(msg.size(), runs, limit) ? msg.size() : refused_too_large;
-        } catch (...) { // tell the others before rethrowing, so that none waits for data
-            failed = std::current_exception();
-        }
-        MPIXX_COLL_CALL(MPI_Bcast, MPI_Ibcast, &header, 1, wire_size_type(), root, comm_);
-        if (failed) std::rethrow_exception(failed);
-        if (is_refusal(header)) [[unlikely]]
-            throw_refused("mpixx::bcast", header, limit);
-        MPIXX_COLL_BLOCKING(msg.size(), MPI_Bcast, MPI_Ibcast, const_cast<std::byte*>(msg.data()), count_t(msg.size()),
+/// Every rank sends values[i] to rank i. A rank that cannot send announces a refusal to every rank;
+/// with a finite `limit` the ranks also agree that what each receives fits.
+template <class E>
+std::vector<E> object_collective_layer::alltoall_objects(const std::vector<E>& values, std::size_t limit) const {
+    check_intra("mpixx::alltoall");
+    const auto ranks = static_cast<std::size_t>(size_);
+    std::vector<std::byte> out_bytes;
+    std::vector<wire_size> out_sizes;
+    if (values.size() != ranks) {
+        out_sizes.assign(ranks, refused_count);
+    } else {
+        out_bytes = serialize_all(values, out_sizes);
+        if (!byte_layout(out_sizes).fits(limit)) out_sizes.assign(ranks, refused_too_large);
+    }
+    std::vector<wire_size> in_sizes(ranks);
+    MPIXX_COLL_CALL(MPI_Alltoall, MPI_Ialltoall, out_sizes.data(), 1, wire_size_type(), in_sizes.data(), 1,
+                    wire_size_type(), comm_);
+    if (const auto worst = *std::max_element(in_sizes.begin(), in_sizes.end()); is_refusal(worst)) [[unlikely]] {
+        if (values.size() != ranks) throw_wrong_count("mpixx::alltoall", values.size(), size_);
+        throw_refused("mpixx::alltoall", worst, limit);
+    }
+    byte_layout out_layout(std::move(out_sizes)), in_layout(std::move(in_sizes));
+    if (limit != no_count_limit) { // only this rank knows what it receives: agree first
+        int ok = in_layout.fits(limit) ? 1 : 0;
+        MPIXX_COLL_CALL(MPI_Allreduce, MPI_Iallreduce, MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm_);
+        if (!ok) [[unlikely]]
+            throw_too_large("mpixx::alltoall", limit);
+    }
+    auto [sc, sd] = v_args(out_layout);
+    auto [rc, rd] = v_args(in_layout);
+    std::vector<std::byte> in_bytes(in_layout.total);
+    MPIXX_OBJ_V(MPI_Alltoallv, MPI_Ialltoallv, out_bytes.data(), sc.data(), sd.data(), MPI_BYTE, in_bytes.data(),
+                rc.data(), rd.data(), MPI_BYTE, comm_);
+    return decode_all<E>(in_bytes, in_layout);
+}
+
+/// Root side of an object broadcast: the message size (or a refusal), the message (stream and run
+/// table), then each out-of-band run in place.
+template <class T>
+void object_collective_layer::bcast_object_root(const T& value, int root, std::size_t limit) const {
+    std::vector<std::byte> bytes;
+    std::vector<oob_out> runs;
+    wire_size header = refused_failed;
+    std::exception_ptr failed;
+    std::span<const std::byte> msg;
+    try {
+        encode_into(bytes, runs, value, default_oob_threshold, type_check_enabled, frame_bytes);
+        msg = frame_message(bytes, runs);
+        header = message_fits(msg.size(), runs, limit) ? msg.size() : refused_too_large;
+    } catch (...) { // tell the others before rethrowing, so that none waits for data
+        failed = std::current_exception();
+    }
+    MPIXX_COLL_CALL(MPI_Bcast, MPI_Ibcast, &header, 1, wire_size_type(), root, comm_);
+    if (failed) std::rethrow_exception(failed);
+    if (is_refusal(header)) [[unlikely]]
+        throw_refused("mpixx::bcast", header, limit);
+    MPIXX_COLL_BLOCKING(msg.size(), MPI_Bcast, MPI_Ibcast, const_cast<std::byte*>(msg.data()), count_t(msg.size()),
+                        MPI_BYTE, root, comm_);
+    for (const auto& r : runs)
+        MPIXX_COLL_BLOCKING(r.bytes, MPI_Bcast, MPI_Ibcast, const_cast<std::byte*>(r.data), count_t(r.bytes),
                             MPI_BYTE, root, comm_);
-        for (const auto& r : runs)
-            MPIXX_COLL_BLOCKING(r.bytes, MPI_Bcast, MPI_Ibcast, const_cast<std::byte*>(r.data), count_t(r.bytes),
-                                MPI_BYTE, root, comm_);
-    }
+}
 
-    /// Receiving side of an object broadcast. A failed decode still takes part in the broadcast of
-    /// every run (into scratch memory), so all ranks stay in step and the next collective is intact.
-    template <class T>
-    void bcast_object_into(T& out, int root, std::size_t limit = count_limit) const {
-        wire_size header = 0;
-        MPIXX_COLL_CALL(MPI_Bcast, MPI_Ibcast, &header, 1, wire_size_type(), root, comm_);
-        if (is_refusal(header)) [[unlikely]]
-            throw_refused("mpixx::bcast", header, limit);
-        std::vector<std::byte> bytes(header);
-        MPIXX_COLL_BLOCKING(bytes.size(), MPI_Bcast, MPI_Ibcast, bytes.data(), count_t(bytes.size()), MPI_BYTE, root,
-                            comm_);
-        const run_table t = split_message(bytes); // the root's own table: valid unless memory was damaged
-        if (t.bad != nullptr) [[unlikely]]
-            throw_corrupt(t.bad); // the run sizes are unknown: this rank cannot take part in their broadcasts
-        std::vector<oob_in> in;
-        try {
-            decode_received(t.stream, out, in, t.total);
-            if (!t.matches(in)) [[unlikely]]
-                throw_corrupt("the out-of-band runs differ from the root's table");
-        } catch (...) {
-            drop_bcast_runs(t, root);
-            throw;
-        }
-        for (const auto& r : in)
-            MPIXX_COLL_BLOCKING(r.bytes, MPI_Bcast, MPI_Ibcast, r.data, count_t(r.bytes), MPI_BYTE, root, comm_);
+/// Receiving side of an object broadcast. A failed decode still takes part in the broadcast of
+/// every run (into scratch memory), so all ranks stay in step and the next collective is intact.
+template <class T>
+void object_collective_layer::bcast_object_into(T& out, int root, std::size_t limit) const {
+    wire_size header = 0;
+    MPIXX_COLL_CALL(MPI_Bcast, MPI_Ibcast, &header, 1, wire_size_type(), root, comm_);
+    if (is_refusal(header)) [[unlikely]]
+        throw_refused("mpixx::bcast", header, limit);
+    std::vector<std::byte> bytes(header);
+    MPIXX_COLL_BLOCKING(bytes.size(), MPI_Bcast, MPI_Ibcast, bytes.data(), count_t(bytes.size()), MPI_BYTE, root,
+                        comm_);
+    const run_table t = split_message(bytes); // the root's own table: valid unless memory was damaged
+    if (t.bad != nullptr) [[unlikely]]
+        throw_corrupt(t.bad); // the run sizes are unknown: this rank cannot take part in their broadcasts
+    std::vector<oob_in> in;
+    try {
+        decode_received(t.stream, out, in, t.total);
+        if (!t.matches(in)) [[unlikely]]
+            throw_corrupt("the out-of-band runs differ from the root's table");
+    } catch (...) {
+        drop_bcast_runs(t, root, comm_);
+        throw;
     }
-
-    /// Takes part in the broadcast of every run of `t` without keeping them (after a failed decode).
-    void drop_bcast_runs(const run_table& t, int root) const noexcept {
-        try {
-            std::size_t most = 0;
-            for (std::size_t i = 0; i < t.count; ++i) most = std::max(most, t.size(i));
-            std::vector<std::byte> scratch(most);
-            for (std::size_t i = 0; i < t.count; ++i)
-                MPIXX_COLL_BLOCKING(t.size(i), MPI_Bcast, MPI_Ibcast, scratch.data(), count_t(t.size(i)), MPI_BYTE,
-                                    root, comm_);
-        } catch (...) { // out of memory or MPI failed: the collective cannot be kept in step
-        }
-    }
-
-    /// (v0 op v1) op v2 ... over the first n values.
-    template <class T, class Op>
-    static T fold(std::vector<T>& values, Op& op, std::size_t n) {
-        T acc = std::move(values[0]);
-        for (std::size_t i = 1; i < n; ++i) acc = op(std::as_const(acc), std::as_const(values[i]));
-        return acc;
-    }
-};
+    for (const auto& r : in)
+        MPIXX_COLL_BLOCKING(r.bytes, MPI_Bcast, MPI_Ibcast, r.data, count_t(r.bytes), MPI_BYTE, root, comm_);
+}
 
 } // namespace mpixx::detail
 

@@ -27,6 +27,7 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/detail/comm_base.hpp>
+#include <mpixx/detail/object_api.hpp>
 #include <mpixx/detail/progress.hpp>
 #include <mpixx/message.hpp>
 #include <mpixx/request.hpp>
@@ -49,21 +50,6 @@
 
 namespace mpixx::inline MPIXX_ABI {
 
-/// A value marked to travel serialized even though it is a typed buffer (see serialized()); borrowed.
-template <class T>
-struct serialized_ref {
-    using value_type = T;
-    const T& value;
-};
-
-/// serialized() of an rvalue: the wrapper owns the value, so `comm.isend(serialized(make()), 1)` never
-/// sends memory that is freed before the send completes (wait() hands the value back).
-template <class T>
-struct serialized_value {
-    using value_type = T;
-    T value;
-};
-
 /// Forces the serialized path for `value` (the guide's "slow: pickle" side of the comparison); an
 /// lvalue is borrowed.
 template <serializable T>
@@ -78,30 +64,6 @@ template <class T>
     return {std::move(value)};
 }
 
-namespace detail {
-
-template <class T>
-struct wrapper_of : std::false_type {
-    using type = T;
-};
-template <class T>
-struct wrapper_of<serialized_ref<T>> : std::true_type {
-    using type = T;
-};
-template <class T>
-struct wrapper_of<serialized_value<T>> : std::true_type {
-    using type = T;
-};
-
-/// serialized_ref or serialized_value (any cv/ref).
-template <class W>
-concept serialized_wrapper = wrapper_of<std::remove_cvref_t<W>>::value;
-/// The value type of a wrapper; T itself (without cv/ref) for anything else.
-template <class W>
-using unwrapped_t = typename wrapper_of<std::remove_cvref_t<W>>::type;
-
-} // namespace detail
-
 /// Types that travel serialized by default: serializable, not a typed buffer, not a serialized() wrapper.
 template <class T>
 concept object = serializable<std::remove_cvref_t<T>> && !send_buffer<std::remove_cvref_t<T>> &&
@@ -115,24 +77,12 @@ namespace mpixx::inline MPIXX_ABI::detail {
 template <class T>
 concept object_or_wrapped = object<T> || serialized_wrapper<T>;
 
-/// The value to encode: the wrapped one, or `v` itself.
+/// Tells the light object members (detail/object_api.hpp) that the serializer is here, and whether T
+/// is serializable.
 template <class T>
-const auto& unwrap(const T& v) noexcept {
-    if constexpr (serialized_wrapper<T>) return v.value;
-    else return v;
-}
-
-/// A trailing defaulted parameter of the object overloads. clang 14 lets a member template hide a
-/// base-class one brought in by a using-declaration when only their constraints differ; a different
-/// parameter list keeps both visible. Callers never pass it.
-struct object_overload {};
-
-// ---- counts ----
-
-/// No limit on a message's bytes (the large-count calls take any size_t that fits in memory).
-inline constexpr std::size_t no_count_limit = std::numeric_limits<std::size_t>::max();
-/// The most bytes one message of this library may carry: INT_MAX without MPI-4's large-count calls.
-inline constexpr std::size_t count_limit = MPI_VERSION >= 4 ? no_count_limit : static_cast<std::size_t>(INT_MAX);
+struct object_codec {
+    static constexpr bool value = serializable<T>;
+};
 
 /// Whether a message of `bytes` plus runs of `runs` fits under `limit`.
 inline bool message_fits(std::size_t bytes, const std::vector<oob_out>& runs, std::size_t limit) noexcept {

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Proves that <mpixx/core.hpp> is light: compiles a unit that includes only it with -H -fsyntax-only and
+# fails if any header it pulls in is part of the serializer, the object protocol, {fmt}, print, format,
+# the task farm or the executor. (<thread> is expected: detail/progress.hpp, under request.hpp, needs
+# std::this_thread to back off while it drives pending object receives.)
+# Usage: check_core_header.sh COMPILER INCLUDE_DIRS(';'- or ':'-separated) SCRATCH_DIR
+set -euo pipefail
+compiler=$1
+includes=$2
+scratch=$3
+mkdir -p "$scratch"
+src=$scratch/core_only.cpp
+printf '#include <mpixx/core.hpp>\nint main() { return 0; }\n' >"$src"
+flags=(-std=c++20 -H -fsyntax-only)
+IFS=';:' read -r -a dirs <<<"$includes"
+for d in "${dirs[@]}"; do [[ -n $d ]] && flags+=("-I$d"); done
+if ! "$compiler" "${flags[@]}" "$src" 2>"$scratch/headers.txt"; then
+    cat "$scratch/headers.txt"
+    echo "FAIL: <mpixx/core.hpp> alone does not compile"
+    exit 1
+fi
+headers=$(grep -E '^\.+ ' "$scratch/headers.txt" | sed -E 's/^\.+ //')
+echo "core.hpp pulls in $(wc -l <<<"$headers") headers ($(grep -c '/mpixx/' <<<"$headers") of mpixx)"
+heavy=$(grep -E 'serializ|object_messaging|object_protocol|object_collectives|/fmt/|print\.hpp|format\.hpp|task_farm|executor' <<<"$headers" || true)
+if [[ -n $heavy ]]; then
+    echo "FAIL: <mpixx/core.hpp> pulls in heavy headers:"
+    echo "$heavy"
+    exit 1
+fi
+grep -q '/mpixx/communicator.hpp$' <<<"$headers" || { echo "FAIL: communicator.hpp not seen (is -H working?)"; exit 1; }
+echo "core header is light: PASS"
