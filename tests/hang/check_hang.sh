@@ -2,9 +2,10 @@
 # tests/hang/check_hang.sh <mpiexec> <ranks> <program> <case>
 #
 # Runs tests/hang/hang_cases.cpp's <case> under mpiexec and checks the hang report (MPIXX_HANG_TIMEOUT):
-#   collective, p2p, wait, dup  (timeout 2 s) the job ends with a non-zero status within timeout + 8 s,
-#                          every rank prints its line naming the routine it is stuck in (with
-#                          communicator, root or peer and tag, count and datatype), and the ending line;
+#   collective, p2p, wait, dup, other_abi
+#                          (timeout 2 s) the job ends with a non-zero status within timeout + 8 s, every
+#                          rank prints its line naming the routine it is stuck in (with communicator,
+#                          root or peer and tag, count and datatype), and the ending line is there;
 #   no_hang                (timeout 1 s) calls that wait 0.3 s: no report line, exit status 0, report on;
 #   late                   (timeout 1 s) a receive that blocks 2 s: its line, then "completed after
 #                          all", exit status 0;
@@ -15,7 +16,7 @@ mpiexec=$1 ranks=$2 program=$3 case=$4
 n=$ranks
 
 case $case in
-collective | p2p | wait | dup) timeout=2 ;;
+collective | p2p | wait | dup | other_abi) timeout=2 ;;
 no_hang | late) timeout=1 ;;
 off) timeout= ;;
 *) echo "check_hang: unknown case $case" && exit 2 ;;
@@ -47,7 +48,7 @@ world="MPI_COMM_WORLD of $of_ranks"
 num='[0-9]+\.[0-9]'
 
 case $case in
-collective | p2p | wait | dup)
+collective | p2p | wait | dup | other_abi)
   if ((rc == 0)); then
     echo "check_hang: FAIL: the job exited with status 0"
     fail=1
@@ -73,6 +74,11 @@ collective)
 p2p)
   for ((r = 0; r < n; ++r)); do
     expect "$(prefix $r) MPI_Recv \($world, peer $(((r + 1) % n)), tag $((5 + r)), count 3 MPI_INT\)$" "rank $r's receive"
+  done
+  ;;
+other_abi)
+  for ((r = 0; r < n; ++r)); do
+    expect "$(prefix $r) MPI_Recv \($world, peer $(((r + 1) % n)), tag $((8 + r)), count 4 MPI_INT\)$" "rank $r's receive"
   done
   ;;
 dup)

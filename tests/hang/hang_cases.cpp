@@ -3,6 +3,8 @@
 // hang_cases <case>:
 //   collective  rank 0 calls allreduce, every other rank a barrier: a partial collective, it never ends
 //   p2p         every rank receives from the next one (tag 5 + rank); nobody sends
+//   other_abi   as p2p (tag 8 + rank, 4 ints), but the receive is compiled with checked mode on
+//               (hang_other_abi.cpp): another ABI namespace than this file's environment
 //   wait        rank 0 waits on an irecv from rank 1 that never sends; the others wait in a barrier
 //   dup         MPI_THREAD_MULTIPLE, on a named duplicate of world: every rank receives from the next one
 //               (tag 4), nobody sends; the report names the communicator and its size when MPI allows it
@@ -18,6 +20,8 @@
 #include <cstdio>
 #include <string>
 #include <thread>
+
+void hang_recv_in_other_abi(int source, int tag); // hang_other_abi.cpp
 
 namespace {
 
@@ -61,6 +65,10 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
         double x[2] = {};
         comm.recv(x, (me + 1) % n, 4);
+        return 3;
+    }
+    if (what == "other_abi") {
+        hang_recv_in_other_abi((me + 1) % n, 8 + me);
         return 3;
     }
     if (what == "wait") {

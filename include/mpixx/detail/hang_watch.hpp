@@ -7,6 +7,9 @@
 // that ever blocked while the report was on) and bumps the slot's sequence number: odd while blocked.
 // No clock is read on the calling thread: the watchdog (detail/hang_watchdog.hpp) polls the slots and
 // measures, on its own clock, how long a slot stays blocked with the same sequence number.
+// The flag and the slots live outside the ABI namespace (in mpixx::hang_v1, whose layout no build macro
+// changes), so that translation units built with different settings (checked mode, ...) share one
+// report: the variable is not part of the configuration.
 #pragma once
 
 #include <mpixx/config.hpp>
@@ -16,52 +19,35 @@
 #include <cstdint>
 #include <new>
 
-namespace mpixx::inline MPIXX_ABI::detail {
+namespace mpixx::hang_v1 {
 
 /// What a hang_site describes: a collective (peer = root), a point-to-point call (peer, tag), or a wait
 /// on requests (count = number of requests).
 enum class hang_kind : unsigned char { collective, point_to_point, wait };
 
-/// What a blocking call waits in: routine, communicator, peer or root (-1: none), tag (-1: none),
-/// element count and datatype (MPI_DATATYPE_NULL: none), and what kind of call it is.
-struct hang_site {
-    const char* routine;
-    MPI_Comm comm;
-    int peer = -1;
-    int tag = -1;
-    std::size_t count = 0;
-    MPI_Datatype type = MPI_DATATYPE_NULL;
-    hang_kind kind = hang_kind::collective;
-};
-
-/// The site of a wait on `n` requests (MPI_Waitall and the like).
-inline hang_site hang_wait_site(const char* routine, std::size_t n) noexcept {
-    return {routine, MPI_COMM_NULL, -1, -1, n, MPI_DATATYPE_NULL, hang_kind::wait};
-}
-
 /// One thread's published site. The fields are written only while `seq` is even (not blocked) and read
 /// by the watchdog only while it is odd, seqlock-style; all are atomics so that the race is benign.
 struct hang_slot {
     std::atomic<std::uint64_t> seq{0}; ///< odd while the owning thread is blocked in `routine`
-    std::atomic<const char*> routine{nullptr};
-    std::atomic<MPI_Comm> comm{MPI_COMM_NULL};
-    std::atomic<int> peer{-1};
-    std::atomic<int> tag{-1};
-    std::atomic<std::size_t> count{0};
-    std::atomic<MPI_Datatype> type{MPI_DATATYPE_NULL};
-    std::atomic<hang_kind> kind{hang_kind::collective};
+    std::atomic<const char*> routine{nullptr};         ///< the MPI routine, e.g. "MPI_Recv"
+    std::atomic<MPI_Comm> comm{MPI_COMM_NULL};         ///< its communicator (MPI_COMM_NULL: waits)
+    std::atomic<int> peer{-1};                         ///< peer (point-to-point) or root (collectives)
+    std::atomic<int> tag{-1};                          ///< tag (point-to-point)
+    std::atomic<std::size_t> count{0};                 ///< elements, or requests for waits
+    std::atomic<MPI_Datatype> type{MPI_DATATYPE_NULL}; ///< datatype of the elements
+    std::atomic<hang_kind> kind{hang_kind::collective}; ///< what the other fields mean
     std::atomic<bool> owned{true}; ///< a live thread owns the slot (false: free for the next thread)
     hang_slot* next = nullptr;     ///< set once, before the slot is published
     // The watchdog's own bookkeeping (touched by the watchdog thread only).
-    std::uint64_t seen_seq = 0;
-    double seen_since = 0;
-    bool reported = false;
+    std::uint64_t seen_seq = 0; ///< the blocked sequence number the watchdog last saw
+    double seen_since = 0;      ///< when it first saw it (watchdog clock, seconds)
+    bool reported = false;      ///< whether it printed the line for it
 };
 
 /// The process-wide state of the hang report: whether it is on, and the list of slots.
 struct hang_state {
-    static inline std::atomic<bool> on{false};
-    static inline std::atomic<hang_slot*> slots{nullptr};
+    static inline std::atomic<bool> on{false};            ///< the watchdog runs
+    static inline std::atomic<hang_slot*> slots{nullptr}; ///< newest first; slots are never freed
 };
 
 /// The calling thread's slot (null until it first blocks while the report is on).
@@ -69,7 +55,7 @@ inline constinit thread_local hang_slot* hang_my_slot = nullptr;
 
 /// Frees the thread's slot for reuse when the thread ends.
 struct hang_slot_owner {
-    hang_slot* slot = nullptr;
+    hang_slot* slot = nullptr; ///< the thread's slot
     hang_slot_owner() = default;
     hang_slot_owner(const hang_slot_owner&) = delete;
     hang_slot_owner& operator=(const hang_slot_owner&) = delete;
@@ -103,6 +89,33 @@ struct hang_slot_owner {
     owner.slot = s;
     hang_my_slot = s;
     return s;
+}
+
+} // namespace mpixx::hang_v1
+
+namespace mpixx::inline MPIXX_ABI::detail {
+
+using hang_v1::hang_claim_slot;
+using hang_v1::hang_kind;
+using hang_v1::hang_my_slot;
+using hang_v1::hang_slot;
+using hang_v1::hang_state;
+
+/// What a blocking call waits in: routine, communicator, peer or root (-1: none), tag (-1: none),
+/// element count and datatype (MPI_DATATYPE_NULL: none), and what kind of call it is.
+struct hang_site {
+    const char* routine;
+    MPI_Comm comm;
+    int peer = -1;
+    int tag = -1;
+    std::size_t count = 0;
+    MPI_Datatype type = MPI_DATATYPE_NULL;
+    hang_kind kind = hang_kind::collective;
+};
+
+/// The site of a wait on `n` requests (MPI_Waitall and the like).
+inline hang_site hang_wait_site(const char* routine, std::size_t n) noexcept {
+    return {routine, MPI_COMM_NULL, -1, -1, n, MPI_DATATYPE_NULL, hang_kind::wait};
 }
 
 /// Whether the hang report is on (MPIXX_HANG_TIMEOUT set): one relaxed load.
