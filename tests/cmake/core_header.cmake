@@ -7,13 +7,15 @@ add_test(NAME core_header.light
                  ${CMAKE_CURRENT_BINARY_DIR}/core_header)
 set_tests_properties(core_header.light PROPERTIES TIMEOUT 120 LABELS unit PASS_REGULAR_EXPRESSION "core header is light: PASS")
 
-# compile-fail: case 1 sends a std::map with only core.hpp (needs object_messaging.hpp); case 2 includes
-# object_messaging.hpp and sends a type that is neither an MPI datatype nor serializable; case 0 (built
-# with everything) sends the map with object_messaging.hpp, so the failures can only be the static_asserts.
+# compile-fail: case 1 sends a std::map with only core.hpp (needs object_messaging.hpp); case 3 broadcasts
+# one (a member that returns a value); case 2 includes object_messaging.hpp and sends a type that is
+# neither an MPI datatype nor serializable; case 0 (built with everything) sends and broadcasts the map
+# with object_messaging.hpp, so the failures can only be the static_asserts. The static_assert must be
+# the only error: no "no return statement" or overload-resolution error after it.
 set(mpixx_core_snippet ${CMAKE_CURRENT_BINARY_DIR}/compile_fail/core_object.cpp)
 file(WRITE ${mpixx_core_snippet} [=[
 #include <mpixx/core.hpp>
-#if MPIXX_CORE_CASE != 1
+#if MPIXX_CORE_CASE != 1 && MPIXX_CORE_CASE != 3
 #include <mpixx/object_messaging.hpp>
 #endif
 #include <map>
@@ -34,12 +36,18 @@ int main() {
 #if MPIXX_CORE_CASE == 2
     comm.send(opaque{}, 0);
 #else
-    if (comm.size() > 1) comm.send(std::map<int, int>{{1, 2}}, 0);
+    const std::map<int, int> m{{1, 2}};
+#if MPIXX_CORE_CASE != 1
+    if (comm.bcast(m, 0).size() != 1) return 1;
+#endif
+#if MPIXX_CORE_CASE != 3
+    if (comm.size() > 1) comm.send(m, 0);
+#endif
 #endif
     return 0;
 }
 ]=])
-foreach(case 0 1 2)
+foreach(case 0 1 2 3)
   set(target mpixx_core_object_case${case})
   if(case EQUAL 0)
     add_executable(${target} ${mpixx_core_snippet})
@@ -47,13 +55,15 @@ foreach(case 0 1 2)
     add_executable(${target} EXCLUDE_FROM_ALL ${mpixx_core_snippet})
     add_test(NAME compile_fail.core_object_case${case}
              COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR} --target ${target})
-    if(case EQUAL 1)
+    if(case EQUAL 1 OR case EQUAL 3)
       set(expected "travels serialized, which needs #include <mpixx/object_messaging.hpp>")
     else()
       set(expected "neither an MPI datatype nor serializable")
     endif()
     set_tests_properties(compile_fail.core_object_case${case} PROPERTIES
-                         PASS_REGULAR_EXPRESSION "${expected}" LABELS compile-fail TIMEOUT 300
+                         PASS_REGULAR_EXPRESSION "${expected}"
+                         FAIL_REGULAR_EXPRESSION "no return statement|does not return a value|no matching"
+                         LABELS compile-fail TIMEOUT 300
                          RESOURCE_LOCK mpixx_build_tree)
   endif()
   target_link_libraries(${target} PRIVATE mpixx::mpixx mpixx_project_options)
