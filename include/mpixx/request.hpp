@@ -144,7 +144,8 @@ inline bool mpi_usable() noexcept {
 /// A pending MPI operation. Move-only; the destructor waits for a pending operation. T is what wait()
 /// returns: a buffer moved into the operation, a received value or container; void for none.
 template <class T = void>
-class [[nodiscard]] request {
+class [[nodiscard("an mpixx request waits for its operation when destroyed, so a discarded one makes the "
+                  "call blocking: keep it (auto r = comm.isend(...)) and call r.wait() when the data is needed")]] request {
 public:
     using value_type = T; ///< What wait() returns.
 
@@ -360,7 +361,8 @@ private:
 
 /// A persistent operation (MPI_Send_init, MPI_Recv_init): start() it, wait() for it, start it again.
 /// Move-only; the destructor waits for an active operation, then frees the handle (MPI_Request_free).
-class [[nodiscard]] persistent_request {
+class [[nodiscard("a persistent request is freed when destroyed: keep it (auto r = comm.send_init(...)) and "
+                  "call r.start() and r.wait()")]] persistent_request {
 public:
     /// A null persistent request.
     persistent_request() noexcept = default;
