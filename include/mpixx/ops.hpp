@@ -19,7 +19,6 @@
 #include <array>
 #include <atomic>
 #include <bit>
-#include <complex>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -283,9 +282,9 @@ inline constexpr bool mpi_c_integer =
     std::is_same_v<T, unsigned long long>;
 template <class T>
 inline constexpr bool mpi_floating = std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, long double>;
+/// std::complex<float/double/long double>, recognised by shape as datatype.hpp does (no <complex> here).
 template <class T>
-inline constexpr bool mpi_complex = std::is_same_v<T, std::complex<float>> || std::is_same_v<T, std::complex<double>> ||
-                                    std::is_same_v<T, std::complex<long double>>;
+inline constexpr bool mpi_complex = complex_type<T>;
 
 /// The value types with a predefined MPI value/int pair datatype.
 template <class V>
