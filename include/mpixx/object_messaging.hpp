@@ -71,6 +71,7 @@ public:
 };
 
 // ---- the object messaging helpers, declared in detail/object_api.hpp ----
+/// \cond INTERNAL (out-of-line members of a detail class: not part of the reference)
 
 /// Encodes `value` (moved into the payload first when it is an rvalue) and posts the sends.
 template <class V>
@@ -159,4 +160,5 @@ request<T> object_layer::start_object_recv(int source, int tag) const {
     return start_deferred<T>(std::make_unique<object_recv<T>>(comm_, source, tag, owner_));
 }
 
+/// \endcond
 } // namespace mpixx::detail
