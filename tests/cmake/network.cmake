@@ -1,5 +1,5 @@
 # The network path (MPICH only): with MPIR_CVAR_NOLOCAL=1 every message crosses the network module instead
-# of shared memory. The CI's network stage runs the unit tests and examples that way; this entry proves the
+# of shared memory. The CI's network stage runs the unit tests that way (2 and 3 ranks); this entry proves the
 # variable is honoured (read back through the MPI tool interface on every rank).
 if(NOT MPI_CXX_LIBRARY_VERSION_STRING MATCHES "MPICH")
   return()
