@@ -367,6 +367,7 @@ TEST_CASE("file: non-blocking access, borrowed and owned buffers") {
         f.seek(r * block);
         auto g = f.iread<int>(block);
         CHECK(g.wait() == mine);
+        comm.barrier(); // every rank has read the whole file (`a`) before rank 0 rewrites its block
         f.seek(r * block);
         auto h = f.iwrite(std::vector<int>(block, r + 50));
         (void)h.wait();
@@ -443,6 +444,7 @@ TEST_CASE("file: size, resize, preallocate, atomicity, hints, delete_on_close, m
     }
     comm.barrier();
     CHECK_FALSE(exists(path)); // deleted when closed
+    comm.barrier();            // every rank has looked before rank 0 creates the file again
     if (comm.rank() == 0) {
         { std::ofstream(path) << "x"; }
         file::delete_file(path);
