@@ -40,9 +40,10 @@
 //   runs is followed by a table of their sizes (detail/object_protocol.hpp): not part of the stream.
 //
 // Type checking (MPIXX_TYPE_CHECK=1, the default unless NDEBUG; define it the same in every TU): the
-// encoder embeds detail::type_name<T>() and a checking decoder compares it (a stream without a name is
-// accepted; a decoder without checking skips a name). So units and ranks built with different values
-// still read each other's streams. Names are compiler-specific: mix compilers only with checking off.
+// encoder embeds detail::type_fingerprint<T>() and a checking decoder compares it (a stream without one is
+// accepted; a decoder without checking skips it). So units and ranks built with different values still
+// read each other's streams. Fingerprints are built from the type's structure (detail/type_fingerprint.hpp),
+// so ranks built with g++ and with clang++ agree ("std::vector<std::int64_t>", "geo::point{double, double}").
 //
 // Decoding never reads outside the given bytes; a bad stream throws mpixx::error from
 // "mpixx::deserialize" with MPI_ERR_TRUNCATE (ran out of bytes), MPI_ERR_OTHER (corrupt) or MPI_ERR_TYPE
@@ -55,6 +56,7 @@
 
 #include <mpixx/detail/serialize_impl.hpp>
 #include <mpixx/detail/serialize_std.hpp>
+#include <mpixx/detail/type_fingerprint.hpp>
 
 namespace mpixx::inline MPIXX_ABI {
 
@@ -63,7 +65,7 @@ template <serializable T>
 [[nodiscard]] std::vector<std::byte> serialize(const T& value) {
     std::vector<std::byte> bytes;
     output_archive ar(bytes, nullptr, detail::never_oob);
-    ar.write_header(detail::type_check_enabled ? detail::type_name<T>() : std::string_view{});
+    ar.write_header(detail::type_check_enabled ? std::string_view(detail::type_fingerprint<T>()) : std::string_view{});
     detail::save(ar, value);
     ar.finish();
     return bytes;
@@ -73,7 +75,7 @@ template <serializable T>
 template <serializable T>
 void deserialize_into(std::span<const std::byte> bytes, T& out) {
     input_archive ar(bytes, nullptr, 0);
-    ar.read_header(detail::type_check_enabled ? detail::type_name<T>() : std::string_view{});
+    ar.read_header(detail::type_check_enabled ? std::string_view(detail::type_fingerprint<T>()) : std::string_view{});
     detail::load(ar, out);
     ar.finish();
 }
@@ -106,7 +108,7 @@ void encode_into(std::vector<std::byte>& bytes, std::vector<oob_out>& segments, 
     segments.clear();
     output_archive ar(bytes, &segments, oob_threshold);
     if (prefix != 0) ar.commit(ar.reserve(prefix) + prefix);
-    ar.write_header(with_type_name ? type_name<T>() : std::string_view{});
+    ar.write_header(with_type_name ? std::string_view(type_fingerprint<T>()) : std::string_view{});
     detail::save(ar, value);
     ar.finish();
 }
@@ -130,7 +132,7 @@ void decode_into(std::span<const std::byte> bytes, T& out, std::vector<oob_in>& 
                  bool check_type = type_check_enabled) {
     segments.clear();
     input_archive ar(bytes, &segments, max_oob_bytes);
-    ar.read_header(check_type ? type_name<T>() : std::string_view{});
+    ar.read_header(check_type ? std::string_view(type_fingerprint<T>()) : std::string_view{});
     detail::load(ar, out);
     ar.finish();
 }

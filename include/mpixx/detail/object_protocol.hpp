@@ -219,6 +219,23 @@ inline run_table split_message(std::span<const std::byte> msg) noexcept {
     throw_usage(decode_routine, MPI_ERR_NO_MEM, "out of memory while decoding a received object");
 }
 
+/// A received object of another type than the receiver's: names both ranks and both types (the sender's
+/// from the stream's header, which the decoder has just read).
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_object_type_mismatch(std::span<const std::byte> stream,
+                                                                                std::string_view mine, int source,
+                                                                                MPI_Comm comm) {
+    std::string sent = "another type";
+    if (stream.size() > 3 && (static_cast<std::uint8_t>(stream[1]) & flag_type_name) != 0) {
+        const auto n = static_cast<std::size_t>(stream[2]); // names under 128 bytes: a one-byte varint
+        if (n < 128 && 3 + n <= stream.size()) sent.assign(reinterpret_cast<const char*>(stream.data() + 3), n);
+    }
+    int me = -1;
+    if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &me);
+    throw_usage(decode_routine, MPI_ERR_TYPE,
+                "rank " + std::to_string(source) + " sent " + sent + ", rank " +
+                    (me < 0 ? std::string("?") : std::to_string(me)) + " expected " + std::string(mine));
+}
+
 /// decode_into of a received stream: never lets std::bad_alloc (or a length error) out, only mpixx::error.
 template <class T>
 void decode_received(std::span<const std::byte> stream, T& out, std::vector<oob_in>& in, std::size_t oob_total) {
@@ -373,7 +390,12 @@ void start_object(message& m, MPI_Comm comm, T& out, inbound& b, std::vector<MPI
     if (t.bad != nullptr) [[unlikely]]
         throw_corrupt(t.bad);
     if (t.count != 0) runs.check(t);
-    decode_received(t.stream, out, b.in, t.total);
+    try {
+        decode_received(t.stream, out, b.in, t.total);
+    } catch (const error& e) {
+        if (e.error_class() == MPI_ERR_TYPE) throw_object_type_mismatch(t.stream, type_fingerprint<T>(), st.source(), comm);
+        throw;
+    }
     if (!t.matches(b.in)) [[unlikely]]
         throw_corrupt("the out-of-band runs differ from the sender's table");
     if (t.count != 0) runs.receive(b.in, reqs);
