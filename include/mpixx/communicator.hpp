@@ -153,11 +153,13 @@ private:
                 detail::throw_usage(routine, MPI_ERR_GROUP, "the group has processes outside this communicator");
     }
 
-    /// Owns a communicator mpixx created and makes it report errors as exceptions too.
+    /// Owns a communicator mpixx created and makes it report errors as exceptions too (in checked mode
+    /// it also gets the duplicate that carries point-to-point signatures: collective, as its creation).
     static communicator created(MPI_Comm c) {
         if (c == MPI_COMM_NULL) return communicator();
         try {
             MPIXX_CALL(MPI_Comm_set_errhandler, c, MPI_ERRORS_RETURN);
+            detail::enable_signatures(c);
         } catch (...) {
             free_comm(c);
             throw;

@@ -5,6 +5,7 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/detail/hang_watchdog.hpp>
+#include <mpixx/detail/p2p_signature.hpp>
 #include <mpixx/error.hpp>
 
 #include <cstdio>
@@ -110,6 +111,7 @@ private:
         }
         provided_ = static_cast<thread_level>(got);
         detail::install_error_handlers();
+        detail::enable_signatures(MPI_COMM_WORLD); // checked mode only (detail/p2p_signature.hpp)
         std::set_terminate(&detail::abort_on_terminate);
         // The hang report (MPIXX_HANG_TIMEOUT): one getenv when unset; stopped at MPI_Finalize.
         detail::hang_watchdog::start_from_env(provided_ == thread_level::multiple);

@@ -10,6 +10,7 @@
 
 #include <mpixx/buffer.hpp>
 #include <mpixx/detail/comm_base.hpp>
+#include <mpixx/detail/p2p_signature.hpp>
 #include <mpixx/status.hpp>
 
 #include <climits>
@@ -119,7 +120,8 @@ public:
     message(MPI_Message m, const MPI_Status& st, MPI_Comm comm = MPI_COMM_NULL) noexcept
         : m_(m), st_(st), comm_(comm) {}
     /// Takes the other's matched message (the other becomes empty).
-    message(message&& o) noexcept : m_(std::exchange(o.m_, MPI_MESSAGE_NULL)), st_(o.st_), comm_(o.comm_) {}
+    message(message&& o) noexcept
+        : m_(std::exchange(o.m_, MPI_MESSAGE_NULL)), st_(o.st_), comm_(o.comm_), sig_taken_(o.sig_taken_) {}
     /// Takes the other's matched message (the other becomes empty).
     message& operator=(message&& o) noexcept {
         if (this != &o) {
@@ -127,6 +129,7 @@ public:
             m_ = std::exchange(o.m_, MPI_MESSAGE_NULL);
             st_ = o.st_;
             comm_ = o.comm_;
+            sig_taken_ = o.sig_taken_;
         }
         return *this;
     }
@@ -146,6 +149,10 @@ public:
     /// The communicator the message was matched on (MPI_COMM_NULL when it was built without one).
     [[nodiscard]] MPI_Comm comm() const noexcept { return comm_; }
 
+    /// Checked mode (detail/p2p_signature.hpp): true once, for the receive that takes the message's
+    /// signature; a message dropped unreceived takes it off in its destructor.
+    [[nodiscard]] bool claim_signature() noexcept { return !std::exchange(sig_taken_, true); }
+
     /// Receives into the caller's buffer; a message larger than the buffer throws naming both sizes
     /// and stays pending.
     template <class B>
@@ -161,6 +168,7 @@ public:
     mpixx::status recv_resize(C& c) {
         using E = std::remove_cv_t<std::ranges::range_value_t<C&>>;
         const MPI_Datatype type = datatype<E>();
+        check_signature(type, "mpixx::message::recv");
         c.resize(st_.count(type));
         return receive(std::ranges::data(c), std::ranges::size(c), type);
     }
@@ -210,6 +218,7 @@ public:
         auto v = detail::view(p->value);
         std::size_t n = v.count;
         if constexpr (resizable_buffer<T>) {
+            check_signature(v.type, "mpixx::message::irecv");
             p->value.resize(st_.count(v.type));
             v = detail::view(p->value);
             n = v.count;
@@ -242,6 +251,12 @@ private:
         return incoming;
     }
 
+    /// Checked mode: compares the sender's signature with a receive of `type` (once per message).
+    void check_signature(MPI_Datatype type, const char* routine) {
+        if constexpr (detail::checked_p2p)
+            if (claim_signature()) detail::check_typed_receive(comm_, st_.native(), type, routine);
+    }
+
     void check_pending(const char* routine) const {
         if (!pending()) [[unlikely]]
             detail::throw_usage(routine, MPI_ERR_REQUEST, "the message was already received");
@@ -249,6 +264,7 @@ private:
 
     mpixx::status receive(void* p, std::size_t n, MPI_Datatype type) {
         check_pending("mpixx::message::recv");
+        check_signature(type, "mpixx::message::recv");
         // The matched probe's status already says source, tag and size: the receive's would repeat it.
         MPIXX_CALL_COUNT(MPI_Mrecv, p, n, type, &m_, MPI_STATUS_IGNORE);
         return st_;
@@ -256,6 +272,7 @@ private:
 
     void start(void* p, std::size_t n, MPI_Datatype type, MPI_Request& r) {
         check_pending("mpixx::message::irecv");
+        check_signature(type, "mpixx::message::irecv");
         MPIXX_CALL_COUNT(MPI_Imrecv, p, n, type, &m_, &r);
     }
 
@@ -263,13 +280,18 @@ private:
         if (!pending()) return;
         int finalized = 0;
         MPI_Finalized(&finalized);
-        if (!finalized) detail::drop_message(m_, st_.native(), comm_);
+        if (!finalized) {
+            if constexpr (detail::checked_p2p)
+                if (claim_signature()) detail::skip_signature(comm_, st_.native());
+            detail::drop_message(m_, st_.native(), comm_);
+        }
         m_ = MPI_MESSAGE_NULL;
     }
 
     MPI_Message m_;
     mpixx::status st_;
     MPI_Comm comm_;
+    bool sig_taken_ = false;
 };
 
 } // namespace mpixx

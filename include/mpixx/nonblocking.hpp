@@ -56,6 +56,38 @@ struct owned_payload final : request_payload<B> {
     B finish(const MPI_Status&) override { return std::move(buf); }
 };
 
+/// Checked mode (detail/p2p_signature.hpp): a receive's payload that compares its message's signature
+/// with the receive's datatype when it completes, then lets the inner payload (if any) finish. It keeps
+/// the datatype's class, not the handle: a layout's derived datatype may be freed before wait().
+template <class T>
+struct checked_recv_payload final : request_payload<T> {
+    checked_recv_payload(std::unique_ptr<request_payload<T>> in, MPI_Comm c, MPI_Datatype t)
+        : inner(std::move(in)), comm(c), type(t) {}
+    T finish(const MPI_Status& st) override {
+        int cancelled = 0;
+        MPI_Test_cancelled(&st, &cancelled);
+        if (!cancelled) check_typed_receive(comm, st, type, "mpixx::irecv");
+        if constexpr (std::is_void_v<T>) {
+            if (inner) inner->finish(st);
+        } else {
+            return inner->finish(st);
+        }
+    }
+    bool post(MPI_Request& r) override { return inner ? inner->post(r) : true; }
+    bool cancel() override { return inner ? inner->cancel() : false; }
+    std::unique_ptr<request_payload<T>> inner;
+    MPI_Comm comm;
+    receive_type type;
+};
+
+/// The payload of a receive of `type` on `comm`: `p` itself, or in checked mode `p` wrapped to check.
+template <class T>
+std::unique_ptr<request_payload<T>> recv_payload(std::unique_ptr<request_payload<T>> p, MPI_Comm comm,
+                                                 MPI_Datatype type) {
+    if constexpr (checked_p2p) return std::make_unique<checked_recv_payload<T>>(std::move(p), comm, type);
+    else return p;
+}
+
 /// A receive of unknown size: the matched probe's size resizes the container, then MPI_Imrecv.
 template <resizable_buffer C>
 class probed_recv final : public deferred_recv<C> {
@@ -68,6 +100,8 @@ private:
     void on_match(message& m, MPI_Request& r) override {
         using E = std::remove_cv_t<std::ranges::range_value_t<C&>>;
         const MPI_Datatype type = datatype<E>();
+        if constexpr (checked_p2p)
+            if (m.claim_signature()) check_typed_receive(m.comm(), m.status().native(), type, "mpixx::irecv");
         out_.resize(m.status().count(type));
         MPIXX_CALL_COUNT(MPI_Imrecv, std::ranges::data(out_), std::ranges::size(out_), type, &m.native(), &r);
     }
@@ -104,7 +138,8 @@ public:
         auto v = view(buf);
         MPI_Request r = MPI_REQUEST_NULL;
         MPIXX_CALL_COUNT(MPI_Irecv, v.ptr, v.count, v.type, source, tag, comm_, &r);
-        return request<>(detail::receive_request, r); // cancelled, not waited for, if unwinding destroys it
+        // cancelled, not waited for, if unwinding destroys it
+        return request<>(detail::receive_request, r, recv_payload<void>(nullptr, comm_, v.type));
     }
 
     /// Starts a receive into a non-borrowable container moved in (a temporary, an owning view): received
@@ -118,7 +153,7 @@ public:
         auto v = view(payload->buf);
         MPI_Request r = MPI_REQUEST_NULL;
         MPIXX_CALL_COUNT(MPI_Irecv, v.ptr, v.count, v.type, source, tag, comm_, &r);
-        return request<B>(detail::receive_request, r, std::move(payload));
+        return request<B>(detail::receive_request, r, recv_payload<B>(std::move(payload), comm_, v.type));
     }
 
     /// Starts a receive whose wait() returns a T: one value, or a container sized to the message by a
@@ -134,7 +169,7 @@ public:
             auto v = view(payload->buf);
             MPI_Request r = MPI_REQUEST_NULL;
             MPIXX_CALL_COUNT(MPI_Irecv, v.ptr, v.count, v.type, source, tag, comm_, &r);
-            return request<T>(detail::receive_request, r, std::move(payload));
+            return request<T>(detail::receive_request, r, recv_payload<T>(std::move(payload), comm_, v.type));
         }
     }
 
@@ -232,6 +267,7 @@ protected:
 private:
     template <bool Sync>
     void post_send(const void* p, std::size_t n, MPI_Datatype t, int dest, int tag, MPI_Request* r) const {
+        if constexpr (checked_p2p) send_signature(comm_, dest, tag, n, t);
         if constexpr (Sync) MPIXX_CALL_COUNT(MPI_Issend, p, n, t, dest, tag, comm_, r);
         else MPIXX_CALL_COUNT(MPI_Isend, p, n, t, dest, tag, comm_, r);
     }

@@ -92,7 +92,7 @@ auto object_layer::start_object_send(V&& value, int dest, int tag, bool sync, co
     } else {
         msg = encode_message(p->bytes, p->out, unwrap(value), limit, routine);
     }
-    post_message(msg, p->out, comm_, dest, tag, sync, p->runs_);
+    post_message(msg, p->out, comm_, dest, tag, sync, p->runs_, object_signature_name<unwrapped_t<U>>());
     const MPI_Request stream = p->runs_.front(); // the request's own handle; the runs stay here
     p->runs_.erase(p->runs_.begin());
     return request<R>(stream, std::move(p));
@@ -108,13 +108,13 @@ void object_layer::send_object(const T& value, int dest, int tag, bool synchrono
     check_send_tag(tag, routine);
     auto& s = scratch();
     const std::span<const std::byte> msg = encode_message(s.bytes, s.out, value, limit, routine);
-    if (s.out.empty()) {
+    if (s.out.empty() && !checked_p2p) { // checked mode: post_message sends the object's signature
         if (synchronous) p2p_layer::ssend(msg, dest, tag);
         else p2p_layer::send(msg, dest, tag);
         return;
     }
     std::vector<MPI_Request> reqs;
-    post_message(msg, s.out, comm_, dest, tag, synchronous, reqs);
+    post_message(msg, s.out, comm_, dest, tag, synchronous, reqs, object_signature_name<T>());
     wait_each(reqs, synchronous ? "MPI_Wait (mpixx::ssend)" : "MPI_Wait (mpixx::send)");
 }
 
@@ -137,7 +137,7 @@ R object_layer::sendrecv_object(const S& value, int dest, int sendtag, int sourc
     std::vector<oob_out> runs;
     const auto msg = encode_message(bytes, runs, value, count_limit, "mpixx::sendrecv");
     std::vector<MPI_Request> reqs;
-    post_message(msg, runs, comm_, dest, sendtag, false, reqs);
+    post_message(msg, runs, comm_, dest, sendtag, false, reqs, object_signature_name<S>());
     R out{};
     try {
         recv_object_into(out, source, recvtag);

@@ -14,6 +14,7 @@
 #include <mpixx/buffer.hpp>
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/detail/hang_watch.hpp>
+#include <mpixx/detail/p2p_signature.hpp>
 #include <mpixx/detail/progress.hpp>
 #include <mpixx/message.hpp>
 #include <mpixx/status.hpp>
@@ -77,6 +78,7 @@ public:
         check_dest(dest, "mpixx::send");
         check_send_tag(tag, "mpixx::send");
         auto v = view(buf);
+        if constexpr (checked_p2p) send_signature(comm_, dest, tag, v.count, v.type);
         if (hang_watch_on()) [[unlikely]]
             return watched_send<false>(v.ptr, v.count, v.type, dest, tag);
         if (progress::active()) [[unlikely]]
@@ -90,6 +92,7 @@ public:
         check_dest(dest, "mpixx::ssend");
         check_send_tag(tag, "mpixx::ssend");
         auto v = view(buf);
+        if constexpr (checked_p2p) send_signature(comm_, dest, tag, v.count, v.type);
         if (hang_watch_on()) [[unlikely]]
             return watched_send<true>(v.ptr, v.count, v.type, dest, tag);
         if (progress::active()) [[unlikely]]
@@ -114,6 +117,7 @@ public:
             rc = large_recv(v.ptr, v.count, v.type, source, tag, &st);
         if (rc != MPI_SUCCESS) [[unlikely]]
             throw_recv_error(rc, "MPI_Recv", v.count, v.type);
+        if constexpr (checked_p2p) check_typed_receive(comm_, st, v.type, "mpixx::recv");
         return status(st);
     }
 
@@ -140,6 +144,7 @@ public:
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         constexpr auto int_max = static_cast<std::size_t>(INT_MAX);
+        if constexpr (checked_p2p) send_signature(comm_, dest, sendtag, s.count, s.type);
         MPI_Status st;
         auto call = [&] {
             if (progress::active()) [[unlikely]]
@@ -162,6 +167,7 @@ public:
         }
         if (rc != MPI_SUCCESS) [[unlikely]]
             throw_recv_error(rc, "MPI_Sendrecv", r.count, r.type);
+        if constexpr (checked_p2p) check_typed_receive(comm_, st, r.type, "mpixx::sendrecv");
         return status(st);
     }
 
@@ -176,6 +182,7 @@ public:
             check_send_tag(sendtag, "mpixx::sendrecv");
             auto s = view(sendbuf);
             MPI_Request req = MPI_REQUEST_NULL;
+            if constexpr (checked_p2p) send_signature(comm_, dest, sendtag, s.count, s.type);
             MPIXX_CALL_COUNT(MPI_Isend, s.ptr, s.count, s.type, dest, sendtag, comm_, &req);
             R out{};
             try {
@@ -204,6 +211,7 @@ public:
         check_source(source, "mpixx::sendrecv_replace");
         check_recv_tag(recvtag, "mpixx::sendrecv_replace");
         auto v = view(buf);
+        if constexpr (checked_p2p) send_signature(comm_, dest, sendtag, v.count, v.type);
         MPI_Status st;
         auto call = [&] {
             if (progress::active()) [[unlikely]]
@@ -220,6 +228,7 @@ public:
         } else {
             call();
         }
+        if constexpr (checked_p2p) check_typed_receive(comm_, st, v.type, "mpixx::sendrecv_replace");
         return status(st);
     }
 
@@ -276,7 +285,7 @@ public:
         } else {
             call();
         }
-        return message(m, st);
+        return message(m, st, comm_);
     }
 
     /// Like mprobe, but returns at once with nothing when no message matches (MPI_Improbe).
@@ -290,7 +299,7 @@ public:
             progress::poll();
         MPIXX_CALL(MPI_Improbe, source, tag, comm_, &flag, &m, &st);
         if (!flag) return std::nullopt;
-        return message(m, st);
+        return message(m, st, comm_);
     }
 
 protected:

@@ -28,6 +28,7 @@
 
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/detail/object_api.hpp>
+#include <mpixx/detail/p2p_signature.hpp>
 #include <mpixx/detail/progress.hpp>
 #include <mpixx/message.hpp>
 #include <mpixx/request.hpp>
@@ -381,6 +382,8 @@ void start_object(message& m, MPI_Comm comm, T& out, inbound& b, std::vector<MPI
         m.recv(std::span<std::byte>{});
         return;
     }
+    if constexpr (checked_p2p)
+        if (m.claim_signature()) check_object_receive(comm, st.native(), type_fingerprint<T>(), "mpixx::recv");
     m.recv_resize(b.bytes); // one MPI_Get_count, one MPI_Mrecv
     const run_table t = split_message(b.bytes);
     if (t.count != 0 && comm == MPI_COMM_NULL) [[unlikely]]
@@ -472,6 +475,13 @@ struct matched_object {
 
 // ---- sending ----
 
+/// What an object send announces in checked mode (its type's fingerprint); nothing otherwise.
+template <class T>
+std::string_view object_signature_name() {
+    if constexpr (checked_p2p) return type_fingerprint<T>();
+    else return {};
+}
+
 /// Encodes `value` for the wire (stream, then the table of its runs) and refuses, before anything is
 /// sent, a message or run that one MPI call of `limit` bytes cannot carry.
 template <class T>
@@ -502,8 +512,11 @@ inline int isend_bytes(const void* p, std::size_t n, bool sync, MPI_Comm comm, i
 /// Posts the stream (MPI_Issend when `sync`) and then each run as non-blocking sends, appended to
 /// `reqs`. On a throw nothing stays in flight: what this call posted is cancelled and waited for (a
 /// send MPI cannot cancel completes once the receiver takes it) before the error propagates.
+/// `type` (checked mode: the object's fingerprint) goes ahead in a signature (detail/p2p_signature.hpp).
 inline void post_message(std::span<const std::byte> bytes, const std::vector<oob_out>& runs, MPI_Comm comm,
-                         int dest, int tag, bool sync, std::vector<MPI_Request>& reqs) {
+                         int dest, int tag, bool sync, std::vector<MPI_Request>& reqs, std::string_view type = {}) {
+    if constexpr (checked_p2p)
+        if (!type.empty()) send_signature(comm, dest, tag, bytes.size(), MPI_BYTE, type);
     reqs.reserve(reqs.size() + 1 + runs.size()); // no allocation once the first send is posted
     const std::size_t first = reqs.size();
     for (std::size_t i = 0; i <= runs.size(); ++i) {

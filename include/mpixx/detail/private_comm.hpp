@@ -12,9 +12,20 @@ namespace mpixx::inline MPIXX_ABI::detail {
 
 /// A duplicate of `comm` private to mpixx (print_ordered's messages can never match a user's receive,
 /// nor a user's message one of mpixx's). Made collectively on first use and cached on `comm` as an
-/// attribute, so it is freed with `comm`; the one of MPI_COMM_WORLD is freed at MPI_Finalize.
-class private_comm {
+/// attribute, so it is freed with `comm`; the one of MPI_COMM_WORLD is freed at MPI_Finalize. Each
+/// `Purpose` has its own duplicate (0: protocols of print, task farm, executor; 1: checked mode's
+/// point-to-point signatures, detail/p2p_signature.hpp), so their tags never meet.
+template <int Purpose>
+class private_comm_t {
 public:
+    /// The cached duplicate of `comm`, or MPI_COMM_NULL when none was made (never collective).
+    static MPI_Comm find(MPI_Comm comm) {
+        void* value = nullptr;
+        int found = 0;
+        if (MPI_Comm_get_attr(comm, keyval(), &value, &found) != MPI_SUCCESS || !found) return MPI_COMM_NULL;
+        return *static_cast<MPI_Comm*>(value);
+    }
+
     /// The cached duplicate of `comm`, created (collectively) by the first call on that communicator.
     static MPI_Comm get(MPI_Comm comm) {
         const int key = keyval();
@@ -51,12 +62,21 @@ private:
         return key;
     }
 
-    static int on_delete(MPI_Comm, int, void* value, void*) {
+public:
+    /// Called with the user's communicator when its duplicate goes (state kept per communicator is
+    /// forgotten: MPI reuses the handles of freed communicators).
+    static inline void (*on_free)(MPI_Comm) noexcept = nullptr;
+
+private:
+    static int on_delete(MPI_Comm comm, int, void* value, void*) {
+        if (on_free != nullptr) on_free(comm);
         auto* stored = static_cast<MPI_Comm*>(value);
         MPI_Comm_free(stored);
         delete stored;
         return MPI_SUCCESS;
     }
 };
+
+using private_comm = private_comm_t<0>;
 
 } // namespace mpixx::detail

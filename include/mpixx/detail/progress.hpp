@@ -373,13 +373,13 @@ inline void progress::remove(progress_item& item) noexcept {
         remove_locked(item);
     }
     if (m != MPI_MESSAGE_NULL) {
-        message dropped(m, st); // received and dropped by its destructor, with the lock released
+        message dropped(m, st, item.comm_); // received and dropped by its destructor, with the lock released
     }
 }
 
 inline void progress::deliver(progress_item& item, MPI_Message m, const MPI_Status& st) noexcept {
     try {
-        message msg(m, st); // discards the message if on_match does not receive it
+        message msg(m, st, item.comm_); // discards the message if on_match does not receive it
         item.on_match(msg, item.request_);
     } catch (...) {
         item.error_ = std::current_exception();

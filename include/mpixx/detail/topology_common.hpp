@@ -84,6 +84,12 @@ inline communicator own_created(MPI_Comm c) {
         MPI_Comm_free(&c);
         throw_mpi_error(rc, "MPI_Comm_set_errhandler");
     }
+    try {
+        enable_signatures(c); // checked mode: point-to-point signatures (collective, as the creation)
+    } catch (...) {
+        MPI_Comm_free(&c);
+        throw;
+    }
     return communicator::adopt(c); // frees c itself if it throws
 }
 
