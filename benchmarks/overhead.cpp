@@ -3,9 +3,23 @@
 // Run on 2 ranks: mpiexec -n 2 overhead [--smoke] [--rounds R]. Every case is a round trip between
 // ranks 0 and 1, written once with raw MPI and once with mpixx, in the same process, on the same
 // communicator and buffers; ranks above 1 only join the barriers. The target is ratio <= 1.02.
+// The last rows price the debugging aids: the hang report (MPIXX_HANG_TIMEOUT; target <= 1.05) and
+// checked mode (MPIXX_CHECKED; informational), the latter from overhead/checked_tu.cpp, a unit built
+// in checked mode whatever this one is.
 #include "bench.hpp"
 
+#include <mpixx/detail/hang_watch.hpp>
+
+#include <cstdlib>
 #include <vector>
+
+namespace overhead_checked { // overhead/checked_tu.cpp
+void setup();
+void teardown();
+MPI_Comm native();
+void pingpong(char* buf, int n, int me);
+double allreduce(double x);
+} // namespace overhead_checked
 
 namespace {
 
@@ -123,6 +137,61 @@ int main(int argc, char** argv) {
         "recv from proc_null (per call)", 2000,
         [&] { MPI_Recv(small.data(), 8, MPI_CHAR, MPI_PROC_NULL, 0, raw, MPI_STATUS_IGNORE); },
         [&] { comm.recv(small, mpixx::proc_null, 0); }, bench::informational);
+
+    // The hang report on: each blocking call marks its slot (two relaxed stores around the call). Rows
+    // with the flag set here measure that cost; the watchdog thread itself wakes a few times a second.
+    std::vector<char> eight(8, 'x');
+    auto raw_8 = [&] {
+        if (me == 0) {
+            MPI_Send(eight.data(), 8, MPI_CHAR, 1, 0, raw);
+            MPI_Recv(eight.data(), 8, MPI_CHAR, 1, 0, raw, MPI_STATUS_IGNORE);
+        } else if (me == 1) {
+            MPI_Recv(eight.data(), 8, MPI_CHAR, 0, 0, raw, MPI_STATUS_IGNORE);
+            MPI_Send(eight.data(), 8, MPI_CHAR, 0, 0, raw);
+        }
+    };
+    auto mpixx_8 = [&] {
+        if (me == 0) {
+            comm.send(eight, 1, 0);
+            comm.recv(eight, 1, 0);
+        } else if (me == 1) {
+            comm.recv(eight, 0, 0);
+            comm.send(eight, 0, 0);
+        }
+    };
+    auto& hang_on = mpixx::hang_v1::hang_state::on;
+    const bool was_on = hang_on.load();
+    hang_on.store(true);
+    table.run("ping-pong 8 B, hang report on", 200, raw_8, mpixx_8, 1.05);
+    hang_on.store(was_on);
+
+    // Checked mode (informational): a signature message before each send, checked by each receive;
+    // one small allgather before each collective.
+    overhead_checked::setup();
+    const MPI_Comm checked_raw = overhead_checked::native();
+    table.run(
+        "ping-pong 8 B, checked mode", 200,
+        [&] {
+            if (me == 0) {
+                MPI_Send(eight.data(), 8, MPI_CHAR, 1, 0, checked_raw);
+                MPI_Recv(eight.data(), 8, MPI_CHAR, 1, 0, checked_raw, MPI_STATUS_IGNORE);
+            } else if (me == 1) {
+                MPI_Recv(eight.data(), 8, MPI_CHAR, 0, 0, checked_raw, MPI_STATUS_IGNORE);
+                MPI_Send(eight.data(), 8, MPI_CHAR, 0, 0, checked_raw);
+            }
+        },
+        [&] { overhead_checked::pingpong(eight.data(), 8, me); }, bench::informational);
+    double sink = 0;
+    table.run(
+        "allreduce 1 double, checked mode", 200,
+        [&] {
+            double x = 1, y = 0;
+            MPI_Allreduce(&x, &y, 1, MPI_DOUBLE, MPI_SUM, checked_raw);
+            sink += y;
+        },
+        [&] { sink += overhead_checked::allreduce(1.0); }, bench::informational);
+    overhead_checked::teardown();
+    if (sink < 0) std::abort(); // keeps the reductions
 
     table.summary();
 }

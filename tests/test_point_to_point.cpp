@@ -74,6 +74,23 @@ TEST_CASE("p2p: every rank sends to its right neighbour (scalars, aggregates, ra
     CHECK(vp.back().x == left);
 }
 
+TEST_CASE("p2p: a const std::span of writable memory is a receive buffer (its constness is shallow)") {
+    auto comm = mpixx::world().dup();
+    std::vector<int> mine(3, -1);
+    const std::span<int> into(mine);
+    comm.sendrecv(std::vector<int>{comm.rank(), 1, 2}, right_of(comm), 3, into, left_of(comm), 3);
+    CHECK(mine == std::vector<int>{left_of(comm), 1, 2});
+    auto r = comm.irecv(into, left_of(comm), 4);
+    auto s = comm.isend(std::vector<int>{comm.rank(), 5, 6}, right_of(comm), 4);
+    r.wait();
+    s.wait();
+    CHECK(mine == std::vector<int>{left_of(comm), 5, 6});
+    const std::vector<int> fixed{7, 8, 9}; // a const container stays a send buffer only
+    comm.sendrecv(fixed, right_of(comm), 5, into, left_of(comm), 5);
+    CHECK(mine == fixed);
+    STATIC_REQUIRE_FALSE(mpixx::recv_target<const std::vector<int>&>);
+}
+
 TEST_CASE("p2p: sendrecv_replace") {
     auto comm = mpixx::world().dup(); // a private message space per test case
     std::vector<int> v{comm.rank(), comm.rank() * 2};

@@ -119,7 +119,10 @@ auto view(B& b) noexcept(!layout_buffer<std::remove_cvref_t<B>>) {
         return buffer_view<Q>{const_cast<Q*>(static_cast<const void*>(b.data())), b.count(), b.native(), b.unit(),
                               true};
     } else if constexpr (contiguous_buffer<B&>) {
-        return buffer_view<P>{static_cast<P*>(std::ranges::data(b)), static_cast<std::size_t>(std::ranges::size(b)),
+        // constness follows the elements: a const std::span<int> views writable memory
+        using R = std::conditional_t<std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<B&>>>,
+                                     const void, void>;
+        return buffer_view<R>{static_cast<R*>(std::ranges::data(b)), static_cast<std::size_t>(std::ranges::size(b)),
                               datatype<std::remove_cv_t<std::ranges::range_value_t<B&>>>(), 1, false};
     } else {
         return buffer_view<P>{static_cast<P*>(&b), 1, datatype<std::remove_cvref_t<B>>(), 1, false};
