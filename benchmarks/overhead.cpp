@@ -45,6 +45,27 @@ int main(int argc, char** argv) {
     const int me = comm.rank();
     bench::table table(raw, opt, "overhead");
 
+    // One round trip of `buf` between ranks 0 and 1 (ranks above 1 do nothing): raw MPI on `c`, or mpixx.
+    auto raw_round_trip = [me](std::vector<char>& buf, MPI_Comm c) {
+        const int n = static_cast<int>(buf.size());
+        if (me == 0) {
+            MPI_Send(buf.data(), n, MPI_CHAR, 1, 0, c);
+            MPI_Recv(buf.data(), n, MPI_CHAR, 1, 0, c, MPI_STATUS_IGNORE);
+        } else if (me == 1) {
+            MPI_Recv(buf.data(), n, MPI_CHAR, 0, 0, c, MPI_STATUS_IGNORE);
+            MPI_Send(buf.data(), n, MPI_CHAR, 0, 0, c);
+        }
+    };
+    auto mpixx_round_trip = [me, &comm](std::vector<char>& buf) {
+        if (me == 0) {
+            comm.send(buf, 1, 0);
+            comm.recv(buf, 1, 0);
+        } else if (me == 1) {
+            comm.recv(buf, 0, 0);
+            comm.send(buf, 0, 0);
+        }
+    };
+
     // Ping-pong into the caller's buffer: MPI_Send/MPI_Recv vs comm.send/comm.recv.
     struct size_case {
         const char* name;
@@ -54,25 +75,8 @@ int main(int argc, char** argv) {
                                              size_case{"ping-pong 1 KiB", 1024, 200},
                                              size_case{"ping-pong 1 MiB", 1 << 20, 1}}) {
         std::vector<char> buf(static_cast<std::size_t>(bytes), 'x');
-        const int n = bytes;
-        auto raw_pp = [&] {
-            if (me == 0) {
-                MPI_Send(buf.data(), n, MPI_CHAR, 1, 0, raw);
-                MPI_Recv(buf.data(), n, MPI_CHAR, 1, 0, raw, MPI_STATUS_IGNORE);
-            } else if (me == 1) {
-                MPI_Recv(buf.data(), n, MPI_CHAR, 0, 0, raw, MPI_STATUS_IGNORE);
-                MPI_Send(buf.data(), n, MPI_CHAR, 0, 0, raw);
-            }
-        };
-        auto mpixx_pp = [&] {
-            if (me == 0) {
-                comm.send(buf, 1, 0);
-                comm.recv(buf, 1, 0);
-            } else if (me == 1) {
-                comm.recv(buf, 0, 0);
-                comm.send(buf, 0, 0);
-            }
-        };
+        auto raw_pp = [&] { raw_round_trip(buf, raw); };
+        auto mpixx_pp = [&] { mpixx_round_trip(buf); };
         table.run(name, iters, raw_pp, mpixx_pp);
         // An A/A control: raw against itself. How far its ratio is from 1 is this run's noise floor.
         if (bytes == 1024) table.run("control: raw vs raw, 1 KiB", iters, raw_pp, raw_pp, bench::informational);
@@ -141,24 +145,8 @@ int main(int argc, char** argv) {
     // The hang report on: each blocking call marks its slot (two relaxed stores around the call). Rows
     // with the flag set here measure that cost; the watchdog thread itself wakes a few times a second.
     std::vector<char> eight(8, 'x');
-    auto raw_8 = [&] {
-        if (me == 0) {
-            MPI_Send(eight.data(), 8, MPI_CHAR, 1, 0, raw);
-            MPI_Recv(eight.data(), 8, MPI_CHAR, 1, 0, raw, MPI_STATUS_IGNORE);
-        } else if (me == 1) {
-            MPI_Recv(eight.data(), 8, MPI_CHAR, 0, 0, raw, MPI_STATUS_IGNORE);
-            MPI_Send(eight.data(), 8, MPI_CHAR, 0, 0, raw);
-        }
-    };
-    auto mpixx_8 = [&] {
-        if (me == 0) {
-            comm.send(eight, 1, 0);
-            comm.recv(eight, 1, 0);
-        } else if (me == 1) {
-            comm.recv(eight, 0, 0);
-            comm.send(eight, 0, 0);
-        }
-    };
+    auto raw_8 = [&] { raw_round_trip(eight, raw); };
+    auto mpixx_8 = [&] { mpixx_round_trip(eight); };
     auto& hang_on = mpixx::hang_v1::hang_state::on;
     const bool was_on = hang_on.load();
     hang_on.store(true);
@@ -170,16 +158,7 @@ int main(int argc, char** argv) {
     overhead_checked::setup();
     const MPI_Comm checked_raw = overhead_checked::native();
     table.run(
-        "ping-pong 8 B, checked mode", 200,
-        [&] {
-            if (me == 0) {
-                MPI_Send(eight.data(), 8, MPI_CHAR, 1, 0, checked_raw);
-                MPI_Recv(eight.data(), 8, MPI_CHAR, 1, 0, checked_raw, MPI_STATUS_IGNORE);
-            } else if (me == 1) {
-                MPI_Recv(eight.data(), 8, MPI_CHAR, 0, 0, checked_raw, MPI_STATUS_IGNORE);
-                MPI_Send(eight.data(), 8, MPI_CHAR, 0, 0, checked_raw);
-            }
-        },
+        "ping-pong 8 B, checked mode", 200, [&] { raw_round_trip(eight, checked_raw); },
         [&] { overhead_checked::pingpong(eight.data(), 8, me); }, bench::informational);
     double sink = 0;
     table.run(
