@@ -26,6 +26,12 @@ enum class comparison : int {
 /// Pass as split's color to leave this process out of every new communicator.
 inline constexpr int undefined = MPI_UNDEFINED;
 
+class communicator;
+namespace detail {
+/// Owns a communicator MPI created for mpixx (communicator::created; for the topology constructors).
+inline communicator own_created(MPI_Comm c);
+} // namespace detail
+
 /// A communicator. Cheap to copy: copies share the handle; one mpixx created is freed with the last copy.
 class communicator : public detail::object_layer {
 public:
@@ -166,7 +172,10 @@ private:
         }
         return communicator(c, true); // frees c itself if it throws
     }
+    friend communicator detail::own_created(MPI_Comm c);
 };
+
+inline communicator detail::own_created(MPI_Comm c) { return communicator::created(c); }
 
 /// MPI_COMM_WORLD (not owned).
 [[nodiscard]] inline communicator world() { return communicator::wrap(MPI_COMM_WORLD); }

@@ -153,6 +153,13 @@ public:
     /// signature; a message dropped unreceived takes it off in its destructor.
     [[nodiscard]] bool claim_signature() noexcept { return !std::exchange(sig_taken_, true); }
 
+    /// Checked mode: compares the sender's signature with a receive of `type` (once per message);
+    /// MPI_ERR_TYPE from `routine` when they disagree. Nothing otherwise.
+    void check_signature(MPI_Datatype type, const char* routine) {
+        if constexpr (detail::checked_p2p)
+            if (claim_signature()) detail::check_typed_receive(comm_, st_.native(), type, routine);
+    }
+
     /// Receives into the caller's buffer; a message larger than the buffer throws naming both sizes
     /// and stays pending.
     template <class B>
@@ -249,12 +256,6 @@ private:
         if (incoming > capacity) [[unlikely]]
             detail::throw_truncated(routine, incoming, capacity, type);
         return incoming;
-    }
-
-    /// Checked mode: compares the sender's signature with a receive of `type` (once per message).
-    void check_signature(MPI_Datatype type, const char* routine) {
-        if constexpr (detail::checked_p2p)
-            if (claim_signature()) detail::check_typed_receive(comm_, st_.native(), type, routine);
     }
 
     void check_pending(const char* routine) const {

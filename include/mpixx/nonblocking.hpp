@@ -100,8 +100,7 @@ private:
     void on_match(message& m, MPI_Request& r) override {
         using E = std::remove_cv_t<std::ranges::range_value_t<C&>>;
         const MPI_Datatype type = datatype<E>();
-        if constexpr (checked_p2p)
-            if (m.claim_signature()) check_typed_receive(m.comm(), m.status().native(), type, "mpixx::irecv");
+        m.check_signature(type, "mpixx::irecv");
         out_.resize(m.status().count(type));
         MPIXX_CALL_COUNT(MPI_Imrecv, std::ranges::data(out_), std::ranges::size(out_), type, &m.native(), &r);
     }

@@ -65,7 +65,7 @@ template <serializable T>
 [[nodiscard]] std::vector<std::byte> serialize(const T& value) {
     std::vector<std::byte> bytes;
     output_archive ar(bytes, nullptr, detail::never_oob);
-    ar.write_header(detail::type_check_enabled ? std::string_view(detail::type_fingerprint<T>()) : std::string_view{});
+    ar.write_header(detail::header_name<T>(detail::type_check_enabled));
     detail::save(ar, value);
     ar.finish();
     return bytes;
@@ -75,7 +75,7 @@ template <serializable T>
 template <serializable T>
 void deserialize_into(std::span<const std::byte> bytes, T& out) {
     input_archive ar(bytes, nullptr, 0);
-    ar.read_header(detail::type_check_enabled ? std::string_view(detail::type_fingerprint<T>()) : std::string_view{});
+    ar.read_header(detail::header_name<T>(detail::type_check_enabled));
     detail::load(ar, out);
     ar.finish();
 }
@@ -108,7 +108,7 @@ void encode_into(std::vector<std::byte>& bytes, std::vector<oob_out>& segments, 
     segments.clear();
     output_archive ar(bytes, &segments, oob_threshold);
     if (prefix != 0) ar.commit(ar.reserve(prefix) + prefix);
-    ar.write_header(with_type_name ? std::string_view(type_fingerprint<T>()) : std::string_view{});
+    ar.write_header(header_name<T>(with_type_name));
     detail::save(ar, value);
     ar.finish();
 }
@@ -132,7 +132,7 @@ void decode_into(std::span<const std::byte> bytes, T& out, std::vector<oob_in>& 
                  bool check_type = type_check_enabled) {
     segments.clear();
     input_archive ar(bytes, &segments, max_oob_bytes);
-    ar.read_header(check_type ? std::string_view(type_fingerprint<T>()) : std::string_view{});
+    ar.read_header(header_name<T>(check_type));
     detail::load(ar, out);
     ar.finish();
 }

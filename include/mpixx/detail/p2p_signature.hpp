@@ -297,10 +297,7 @@ inline bool typed_fits(const p2p_sig& s, const elem_class& mine) noexcept {
     if (s.object) return false;
     const elem_class& theirs = s.elem;
     if (theirs.kind == elem_kind::bytes || theirs.kind == elem_kind::derived) return true;
-    const bool one_byte = [](const elem_class& a, const elem_class& b) {
-        return a.kind == elem_kind::boolean && b.kind == elem_kind::bytes;
-    }(mine, theirs);
-    if (one_byte) return true;
+    if (mine.kind == elem_kind::boolean && theirs.kind == elem_kind::bytes) return true;
     return theirs.kind == mine.kind && theirs.size == mine.size && theirs.id == mine.id;
 }
 

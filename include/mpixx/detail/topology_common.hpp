@@ -77,22 +77,6 @@ private:
     bool uniform_ = false;
 };
 
-/// Owns a communicator MPI created for mpixx (null stays null) and makes it report errors as exceptions.
-inline communicator own_created(MPI_Comm c) {
-    if (c == MPI_COMM_NULL) return communicator();
-    if (int rc = MPI_Comm_set_errhandler(c, MPI_ERRORS_RETURN); rc != MPI_SUCCESS) [[unlikely]] {
-        MPI_Comm_free(&c);
-        throw_mpi_error(rc, "MPI_Comm_set_errhandler");
-    }
-    try {
-        enable_signatures(c); // checked mode: point-to-point signatures (collective, as the creation)
-    } catch (...) {
-        MPI_Comm_free(&c);
-        throw;
-    }
-    return communicator::adopt(c); // frees c itself if it throws
-}
-
 /// The communicator must be a non-null intracommunicator (MPI_ERR_COMM otherwise).
 inline void check_topology_parent(const communicator& comm, const char* routine) {
     if (comm.is_null()) [[unlikely]]

@@ -148,4 +148,10 @@ const std::string& type_fingerprint() {
     return name;
 }
 
+/// What a stream header names: T's fingerprint when `with_name`, nothing otherwise.
+template <class T>
+std::string_view header_name(bool with_name) {
+    return with_name ? std::string_view(type_fingerprint<T>()) : std::string_view{};
+}
+
 } // namespace mpixx::detail
