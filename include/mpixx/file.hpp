@@ -29,6 +29,10 @@
 // where ranks may diverge. A rank whose argument mpixx refuses in a collective data call (a negative
 // offset, a count over INT_MAX without MPI-4) still joins the collective with no data, then throws, so the
 // other ranks never hang; a failed open or set_view is agreed on by all ranks (all throw).
+//
+// The hang report (MPIXX_HANG_TIMEOUT) sees every collective call here (open, close, set_view, the
+// collective data calls, seek_shared, resize, preallocate, sync, set_atomicity, set_info), naming the
+// file's path; waits on file requests are request waits (request.hpp).
 #pragma once
 
 #include <mpixx/config.hpp>
@@ -37,6 +41,7 @@
 #include <mpixx/datatype.hpp>
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/detail/file_io.hpp>
+#include <mpixx/detail/hang_watch.hpp>
 #include <mpixx/error.hpp>
 #include <mpixx/info.hpp>
 #include <mpixx/request.hpp>
@@ -47,6 +52,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -139,7 +145,7 @@ public:
     /// nothing.
     void close() {
         if (fh_ == MPI_FILE_NULL) return;
-        const int rc = MPI_File_close(&fh_);
+        const int rc = MPIXX_WATCHED(hang(), MPI_File_close, &fh_);
         fh_ = MPI_FILE_NULL;
         free_comm();
         if (rc != MPI_SUCCESS) [[unlikely]]
@@ -186,8 +192,8 @@ public:
         std::string problem = view_problem(disp, etype, filetype, cls);
         agree(problem, "mpixx::file::set_view", cls, "the view was refused on another process");
         const std::string rep(datarep);
-        if (int rc = MPI_File_set_view(fh_, disp, etype, filetype, rep.c_str(), hints.native()); rc != MPI_SUCCESS)
-            [[unlikely]]
+        if (int rc = MPIXX_WATCHED(hang(), MPI_File_set_view, fh_, disp, etype, filetype, rep.c_str(), hints.native());
+            rc != MPI_SUCCESS) [[unlikely]]
             detail::throw_file_error(rc, "MPI_File_set_view", path_);
         int esize = 1;
         MPI_Type_size(etype, &esize);
@@ -324,7 +330,7 @@ public:
     }
     /// Moves the shared file pointer (MPI_File_seek_shared, collective: same arguments everywhere).
     void seek_shared(offset off, seek_from whence = seek_from::start) {
-        call(MPI_File_seek_shared(fh_, off, static_cast<int>(whence)), "MPI_File_seek_shared");
+        call(MPIXX_WATCHED(hang(), MPI_File_seek_shared, fh_, off, static_cast<int>(whence)), "MPI_File_seek_shared");
     }
     /// The shared file pointer, in etype units (MPI_File_get_position_shared). Not collective: another
     /// rank's shared-pointer call (seek_shared included) may move it while this rank reads it.
@@ -426,18 +432,20 @@ public:
     /// Truncates or extends the file to `bytes` (MPI_File_set_size, collective: same size everywhere).
     void resize(offset bytes) {
         check_size(bytes, "mpixx::file::resize");
-        call(MPI_File_set_size(fh_, bytes), "MPI_File_set_size");
+        call(MPIXX_WATCHED(hang(), MPI_File_set_size, fh_, bytes), "MPI_File_set_size");
     }
     /// Reserves storage for the first `bytes` bytes (MPI_File_preallocate, collective).
     void preallocate(offset bytes) {
         check_size(bytes, "mpixx::file::preallocate");
-        call(MPI_File_preallocate(fh_, bytes), "MPI_File_preallocate");
+        call(MPIXX_WATCHED(hang(), MPI_File_preallocate, fh_, bytes), "MPI_File_preallocate");
     }
     /// Transfers this process's writes to storage and makes others' visible (MPI_File_sync, collective).
-    void sync() { call(MPI_File_sync(fh_), "MPI_File_sync"); }
+    void sync() { call(MPIXX_WATCHED(hang(), MPI_File_sync, fh_), "MPI_File_sync"); }
     /// Sets atomic mode (MPI_File_set_atomicity, collective): conflicting accesses are then sequentially
     /// consistent.
-    void set_atomicity(bool atomic) { call(MPI_File_set_atomicity(fh_, atomic ? 1 : 0), "MPI_File_set_atomicity"); }
+    void set_atomicity(bool atomic) {
+        call(MPIXX_WATCHED(hang(), MPI_File_set_atomicity, fh_, atomic ? 1 : 0), "MPI_File_set_atomicity");
+    }
     /// Whether atomic mode is on (MPI_File_get_atomicity).
     [[nodiscard]] bool atomicity() const {
         int flag = 0;
@@ -445,7 +453,9 @@ public:
         return flag != 0;
     }
     /// Passes new hints (MPI_File_set_info, collective).
-    void set_info(const info& hints) { call(MPI_File_set_info(fh_, hints.native()), "MPI_File_set_info"); }
+    void set_info(const info& hints) {
+        call(MPIXX_WATCHED(hang(), MPI_File_set_info, fh_, hints.native()), "MPI_File_set_info");
+    }
     /// The hints in use (MPI_File_get_info): a new info owned by the caller.
     [[nodiscard]] info get_info() const {
         MPI_Info h = MPI_INFO_NULL;
@@ -468,6 +478,10 @@ private:
     [[noreturn, gnu::noinline, gnu::cold]] void not_open(const char* routine) const {
         detail::throw_file_usage(routine, MPI_ERR_FILE, "the file is not open (default-constructed, moved from or closed)",
                                  path_);
+    }
+    /// The hang report's site of a collective call on this file (named by MPIXX_WATCHED).
+    [[nodiscard]] detail::hang_site hang(std::size_t n = 0, MPI_Datatype t = MPI_DATATYPE_NULL) const noexcept {
+        return detail::hang_file_site(nullptr, comm_, path_.c_str(), n, t);
     }
     void require_open(const char* routine) const {
         if (fh_ == MPI_FILE_NULL) [[unlikely]]
@@ -513,6 +527,11 @@ private:
             if (off < 0) [[unlikely]]
                 refuse<Op>(t, MPI_ERR_ARG, "offset " + std::to_string(off) + " is negative");
         int rc = MPI_SUCCESS;
+        // A blocking collective waits on the other ranks: marked for the hang report meanwhile.
+        std::optional<detail::hang_scope> watched;
+        if constexpr (detail::io_collective(Op) && !detail::io_nonblocking(Op))
+            if (detail::hang_watch_on()) [[unlikely]]
+                watched.emplace(detail::hang_file_site(detail::io_name(Op), comm_, path_.c_str(), n, t));
         if (n <= static_cast<std::size_t>(INT_MAX)) [[likely]] {
             rc = detail::io_call<Op>(fh_, off, p, static_cast<int>(n), t, out);
         } else {
@@ -545,8 +564,12 @@ private:
         if constexpr (detail::io_collective(Op)) {
             if constexpr (detail::io_nonblocking(Op)) {
                 MPI_Request r = MPI_REQUEST_NULL;
-                if (detail::io_call<Op>(fh_, 0, nullptr, 0, t, &r) == MPI_SUCCESS) MPI_Wait(&r, MPI_STATUS_IGNORE);
+                if (detail::io_call<Op>(fh_, 0, nullptr, 0, t, &r) == MPI_SUCCESS)
+                    (void)MPIXX_WATCHED(hang(), MPI_Wait, &r, MPI_STATUS_IGNORE);
             } else {
+                std::optional<detail::hang_scope> watched;
+                if (detail::hang_watch_on())
+                    watched.emplace(detail::hang_file_site(detail::io_name(Op), comm_, path_.c_str()));
                 MPI_Status st;
                 (void)detail::io_call<Op>(fh_, 0, nullptr, 0, t, &st);
             }

@@ -19,6 +19,9 @@
 // with the ghosts of the earlier dimensions included, needs a wait between the phases and so cannot
 // overlap with computation through one start()/wait().)
 //
+// The hang report (MPIXX_HANG_TIMEOUT) sees every wait here that depends on other ranks: the exchange's
+// MPI_Waitall ("halo exchange on <communicator>, N requests") and the constructor's collective steps.
+//
 // Boundaries: a periodic dimension wraps (with 1 process along it, the process exchanges with itself);
 // past an open boundary the neighbour is proc_null and those ghost cells are left as they are (the place
 // for a Dirichlet boundary value). Messages are told apart by direction (the tag), so a periodic
@@ -57,6 +60,7 @@
 #include <mpixx/buffer.hpp>
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/detail/halo_shape.hpp>
+#include <mpixx/detail/hang_watch.hpp>
 #include <mpixx/detail/progress.hpp>
 #include <mpixx/error.hpp>
 
@@ -105,8 +109,17 @@ struct halo_handles {
     ~halo_handles() { release(); }
 
     /// MPI_Waitall that keeps mpixx's probe-sized receives matching meanwhile (detail/progress.hpp);
-    /// with none registered, the plain call.
+    /// with none registered, the plain call. Marked for the hang report while it waits.
     int wait_all() noexcept {
+        if (hang_watch_on()) [[unlikely]]
+            return wait_all_watched();
+        return wait_all_plain();
+    }
+    [[gnu::noinline, gnu::cold]] int wait_all_watched() noexcept {
+        const hang_scope watched(hang_halo_site("MPI_Waitall", comm, requests.size()));
+        return wait_all_plain();
+    }
+    int wait_all_plain() noexcept {
         const int n = static_cast<int>(requests.size());
         if (!progress::active()) [[likely]]
             return MPI_Waitall(n, requests.data(), MPI_STATUSES_IGNORE);
@@ -320,7 +333,7 @@ private:
     /// rank asked for the same stencil.
     static int agree(MPI_Comm comm, int bad, stencil shape, bool& same_shape) {
         int in[3] = {bad, static_cast<int>(shape), -static_cast<int>(shape)}, out[3] = {0, 0, 0};
-        MPIXX_CALL(MPI_Allreduce, in, out, 3, MPI_INT, MPI_MAX, comm);
+        MPIXX_WATCHED_CALL(detail::hang_comm_site(comm), MPI_Allreduce, in, out, 3, MPI_INT, MPI_MAX, comm);
         same_shape = out[1] == -out[2];
         return out[0];
     }
@@ -408,7 +421,7 @@ private:
             detail::throw_halo(MPI_ERR_ARG, "the ranks of the grid asked for different stencils (star and box)");
 
         // 2. A private message space: the exchange's tags can never match the user's messages.
-        MPIXX_CALL(MPI_Comm_dup, g, &h_.comm);
+        MPIXX_WATCHED_CALL(detail::hang_comm_site(g), MPI_Comm_dup, g, &h_.comm);
         const auto dirs = detail::halo_directions(h_.comm, dims, periods, coords, w, shape);
 
         // 3. Neighbours compare shapes: along a dimension where they are side by side their owned
@@ -498,7 +511,8 @@ private:
             failed = "MPI_Isend";
         }
         // Completes what was posted even after a failure (the buffers are local).
-        const int wrc = MPI_Waitall(static_cast<int>(reqs.size()), reqs.data(), MPI_STATUSES_IGNORE);
+        const int wrc = MPIXX_WATCHED(detail::hang_halo_site(nullptr, h_.comm, reqs.size()), MPI_Waitall,
+                                      static_cast<int>(reqs.size()), reqs.data(), MPI_STATUSES_IGNORE);
         if (rc == MPI_SUCCESS) rc = wrc, failed = "MPI_Waitall";
         detail::check(rc, failed);
         int bad = 0;

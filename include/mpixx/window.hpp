@@ -108,12 +108,12 @@ public:
         // (seen with raw MPI). When the processes share memory, osc/sm serves MPI_Win_allocate_shared: a
         // window MPI allows every RMA operation on, so use it (shared_query stays for allocate_shared).
         if (node_size(comm) == comm.size())
-            MPIXX_CALL(MPI_Win_allocate_shared, padded, static_cast<int>(sizeof(T)), hints.native(), comm.native(),
-                       &base, &w.s_->win);
+            MPIXX_WATCHED_CALL(created(comm), MPI_Win_allocate_shared, padded, static_cast<int>(sizeof(T)),
+                               hints.native(), comm.native(), &base, &w.s_->win);
         else
 #endif
-            MPIXX_CALL(MPI_Win_allocate, padded, static_cast<int>(sizeof(T)), hints.native(), comm.native(), &base,
-                       &w.s_->win);
+            MPIXX_WATCHED_CALL(created(comm), MPI_Win_allocate, padded, static_cast<int>(sizeof(T)), hints.native(),
+                               comm.native(), &base, &w.s_->win);
         w.finish(comm, static_cast<T*>(base), n);
         return w;
     }
@@ -123,8 +123,8 @@ public:
         check_comm(comm, "mpixx::window::create");
         window w;
         w.s_ = std::make_shared<detail::window_state>();
-        MPIXX_CALL(MPI_Win_create, mem.data(), bytes(mem.size(), "mpixx::window::create"),
-                   static_cast<int>(sizeof(T)), hints.native(), comm.native(), &w.s_->win);
+        MPIXX_WATCHED_CALL(created(comm), MPI_Win_create, mem.data(), bytes(mem.size(), "mpixx::window::create"),
+                           static_cast<int>(sizeof(T)), hints.native(), comm.native(), &w.s_->win);
         w.finish(comm, mem.data(), mem.size());
         return w;
     }
@@ -138,8 +138,8 @@ public:
         window w;
         w.s_ = std::make_shared<detail::window_state>();
         void* base = nullptr;
-        MPIXX_CALL(MPI_Win_allocate_shared, bytes(n, "mpixx::window::allocate_shared"), static_cast<int>(sizeof(T)),
-                   hints.native(), comm.native(), &base, &w.s_->win);
+        MPIXX_WATCHED_CALL(created(comm), MPI_Win_allocate_shared, bytes(n, "mpixx::window::allocate_shared"),
+                           static_cast<int>(sizeof(T)), hints.native(), comm.native(), &base, &w.s_->win);
         w.shared_ = true;
         w.finish(comm, static_cast<T*>(base), n);
         return w;
@@ -151,7 +151,7 @@ public:
         check_comm(comm, "mpixx::window::create_dynamic");
         window w;
         w.s_ = std::make_shared<detail::window_state>();
-        MPIXX_CALL(MPI_Win_create_dynamic, hints.native(), comm.native(), &w.s_->win);
+        MPIXX_WATCHED_CALL(created(comm), MPI_Win_create_dynamic, hints.native(), comm.native(), &w.s_->win);
         w.s_->dynamic = true;
         w.finish(comm, nullptr, 0);
         return w;
@@ -274,7 +274,7 @@ public:
             return out;
         }
         MPIXX_CALL(MPI_Get, &out, 1, tdt(), target, disp, 1, tdt(), s_->win);
-        MPIXX_CALL(MPI_Win_flush_local, target, s_->win);
+        MPIXX_WATCHED_CALL(s_->hang(target), MPI_Win_flush_local, target, s_->win);
         return out;
     }
 
@@ -323,7 +323,7 @@ public:
         }
         MPIXX_CALL(MPI_Fetch_and_op, &value, &old, detail::rma_datatype<T>(), target, disp,
                    detail::rma_op_handle<Op, T>(), s_->win);
-        MPIXX_CALL(MPI_Win_flush_local, target, s_->win);
+        MPIXX_WATCHED_CALL(s_->hang(target), MPI_Win_flush_local, target, s_->win);
         return old;
     }
     /// As fetch_and_op, into `old` (any epoch: valid after it ends or a flush); both must outlive that.
@@ -351,7 +351,7 @@ public:
             return old;
         }
         MPIXX_CALL(MPI_Compare_and_swap, &value, &compare, &old, datatype<T>(), target, disp, s_->win);
-        MPIXX_CALL(MPI_Win_flush_local, target, s_->win);
+        MPIXX_WATCHED_CALL(s_->hang(target), MPI_Win_flush_local, target, s_->win);
         return old;
     }
 
@@ -419,29 +419,29 @@ public:
         if (s.locks_held > 0 || (s.access_all & detail::window_state::lock_all_bit) || s.started || s.posted) [[unlikely]]
             detail::throw_rma_sync("mpixx::window::fence",
                                    "a lock, lock_all, start or post epoch is open on this window: end it first");
-        MPIXX_CALL(MPI_Win_fence, assert_, s.win);
+        MPIXX_WATCHED_CALL(s.hang(), MPI_Win_fence, assert_, s.win);
         s.access_all = (assert_ & MPI_MODE_NOSUCCEED) ? 0 : detail::window_state::fence_bit;
     }
     /// Completes every operation to `target` at both ends (MPI_Win_flush): passive epochs only.
     void flush(int target) {
         if (!s_ || !s_->check_flush(target, "mpixx::window::flush")) return null_or_skip("mpixx::window::flush");
-        MPIXX_CALL(MPI_Win_flush, target, s_->win);
+        MPIXX_WATCHED_CALL(s_->hang(target), MPI_Win_flush, target, s_->win);
     }
     /// Completes every operation to `target` at this end: origin buffers reusable (MPI_Win_flush_local).
     void flush_local(int target) {
         if (!s_ || !s_->check_flush(target, "mpixx::window::flush_local"))
             return null_or_skip("mpixx::window::flush_local");
-        MPIXX_CALL(MPI_Win_flush_local, target, s_->win);
+        MPIXX_WATCHED_CALL(s_->hang(target), MPI_Win_flush_local, target, s_->win);
     }
     /// MPI_Win_flush_all: every operation of open passive epochs completes at both ends.
     void flush_all() {
         auto& s = passive_state("mpixx::window::flush_all");
-        MPIXX_CALL(MPI_Win_flush_all, s.win);
+        MPIXX_WATCHED_CALL(s.hang(), MPI_Win_flush_all, s.win);
     }
     /// MPI_Win_flush_local_all: every operation of open passive epochs completes at this end.
     void flush_local_all() {
         auto& s = passive_state("mpixx::window::flush_local_all");
-        MPIXX_CALL(MPI_Win_flush_local_all, s.win);
+        MPIXX_WATCHED_CALL(s.hang(), MPI_Win_flush_local_all, s.win);
     }
     /// Synchronises the public and private copies of this process's window memory (MPI_Win_sync): with
     /// loads and stores to shared-memory windows.
@@ -470,7 +470,7 @@ public:
         if (s.started || (s.access_all & detail::window_state::lock_all_bit) || s.locks_held > 0) [[unlikely]]
             detail::throw_rma_sync("mpixx::window::start", "an access epoch is already open on this window");
         MPI_Group g = detail::window_group(s.win, targets.data(), targets.size(), s.size, "mpixx::window::start");
-        const int rc = MPI_Win_start(g, assert_, s.win);
+        const int rc = MPIXX_WATCHED(s.hang(), MPI_Win_start, g, assert_, s.win);
         MPI_Group_free(&g);
         detail::check(rc, "MPI_Win_start");
         s.started = true;
@@ -492,7 +492,7 @@ public:
             detail::throw_rma_sync("mpixx::window::complete", "no access epoch was started (start) on this window");
         s.started = false;
         for (auto& a : s.access) a &= static_cast<unsigned char>(~detail::window_state::start_bit);
-        MPIXX_CALL(MPI_Win_complete, s.win);
+        MPIXX_WATCHED_CALL(s.hang(), MPI_Win_complete, s.win);
     }
     /// Ends the exposure epoch of post() once every origin completed (MPI_Win_wait).
     void wait() {
@@ -500,7 +500,7 @@ public:
         if (!s.posted) [[unlikely]]
             detail::throw_rma_sync("mpixx::window::wait", "no exposure epoch was posted (post) on this window");
         s.posted = false;
-        MPIXX_CALL(MPI_Win_wait, s.win);
+        MPIXX_WATCHED_CALL(s.hang(), MPI_Win_wait, s.win);
     }
     /// Ends the exposure epoch if every origin completed, without blocking (MPI_Win_test).
     [[nodiscard]] bool test() {
@@ -518,6 +518,8 @@ private:
         return detail::window_ranks(state(routine).win, g, routine);
     }
     static void check_comm(const communicator& comm, const char* routine) { detail::check_window_comm(comm, routine); }
+    /// The hang report's site of a collective step of creation (or of its undoing) on `comm`.
+    static detail::hang_site created(const communicator& comm) noexcept { return detail::hang_comm_site(comm.native()); }
     static int node_size(const communicator& comm) { return detail::node_size(comm); }
     static void check_shared_comm(const communicator& comm) { detail::check_shared_comm(comm); }
     static MPI_Aint bytes(std::size_t n, const char* routine) { return detail::window_bytes(n, sizeof(T), routine); }
@@ -609,10 +611,11 @@ private:
             if (!s_->dynamic) {
                 s_->extent.resize(static_cast<std::size_t>(s_->size));
                 const MPI_Aint mine = static_cast<MPI_Aint>(n);
-                MPIXX_CALL(MPI_Allgather, &mine, 1, MPI_AINT, s_->extent.data(), 1, MPI_AINT, comm.native());
+                MPIXX_WATCHED_CALL(created(comm), MPI_Allgather, &mine, 1, MPI_AINT, s_->extent.data(), 1, MPI_AINT,
+                                   comm.native());
             }
         } catch (...) {
-            MPI_Win_free(&s_->win);
+            (void)MPIXX_WATCHED(created(comm), MPI_Win_free, &s_->win);
             s_.reset();
             throw;
         }

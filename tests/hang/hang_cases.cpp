@@ -10,16 +10,25 @@
 //               (tag 4), nobody sends; the report names the communicator and its size when MPI allows it
 //   no_hang     every call completes, but rank 0 computes 0.3 s before each of them: no report, exit 0
 //   late        rank 1's receive blocks past the timeout, then completes in the grace period: exit 0
+//   fence       every rank creates a window; rank 0 calls fence(), the others wait in a barrier
+//   halo        every rank builds a 1D periodic halo; rank 0 exchanges, the others wait in a barrier
+//   file        every rank opens <dir>/hang.dat (argv[2]); rank 0 writes collectively (write_at_all of 4
+//               ints), the others wait in a barrier
 //   off         prints whether the report is on, after blocking calls (nothing runs without the variable)
 // Built with checked mode off: its signature check would catch the partial collective before it hangs.
 #include <mpixx/communicator.hpp>
 #include <mpixx/environment.hpp>
+#include <mpixx/file.hpp>
+#include <mpixx/halo.hpp>
 #include <mpixx/request.hpp>
+#include <mpixx/topology.hpp>
+#include <mpixx/window.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <thread>
+#include <vector>
 
 void hang_recv_in_other_abi(int source, int tag); // hang_other_abi.cpp
 
@@ -79,6 +88,28 @@ int main(int argc, char** argv) {
         } else {
             world.barrier();
         }
+        return 3;
+    }
+    if (what == "fence") {
+        auto win = mpixx::window<int>::allocate(world, 4);
+        if (me == 0) win.fence();
+        else world.barrier();
+        return 3;
+    }
+    if (what == "halo") {
+        const auto grid = mpixx::cart_create(world, {n}, {true});
+        std::vector<double> u(8, 1.0); // 6 owned cells, one ghost cell each side
+        mpixx::halo h(grid, u, {8}, 1);
+        if (me == 0) h.exchange();
+        else world.barrier();
+        return 3;
+    }
+    if (what == "file") {
+        const std::string dir = argc > 2 ? argv[2] : ".";
+        mpixx::file f(world, dir + "/hang.dat", mpixx::file_mode::write | mpixx::file_mode::create);
+        const int block[4] = {me, me, me, me};
+        if (me == 0) f.write_at_all(0, block);
+        else world.barrier();
         return 3;
     }
     if (what == "no_hang" || what == "off") {

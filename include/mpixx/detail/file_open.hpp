@@ -33,7 +33,8 @@ inline void file::open(const detail::comm_base& comm, const info& hints) {
     if (comm.is_inter()) [[unlikely]]
         detail::throw_file_usage(routine, MPI_ERR_COMM, "files are opened on intracommunicators only", path_);
     // mpixx's own duplicate: agreements never mix with the user's collectives, and set_view can agree later.
-    MPIXX_CALL(MPI_Comm_dup, comm.native(), &comm_);
+    MPIXX_WATCHED_CALL(detail::hang_file_site(nullptr, comm.native(), path_.c_str()), MPI_Comm_dup, comm.native(),
+                       &comm_);
     if (int rc = MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN); rc != MPI_SUCCESS) [[unlikely]] {
         free_comm();
         detail::throw_mpi_error(rc, "MPI_Comm_set_errhandler");
@@ -42,13 +43,14 @@ inline void file::open(const detail::comm_base& comm, const info& hints) {
         // Every process must name the same file and mode (MPI does not check the path): max of v and -v.
         const long long h = detail::path_hash(path_);
         long long mine[4] = {h, -h, amode_, -amode_}, all[4] = {};
-        MPIXX_CALL(MPI_Allreduce, mine, all, 4, MPI_LONG_LONG, MPI_MAX, comm_);
+        MPIXX_WATCHED_CALL(hang(), MPI_Allreduce, mine, all, 4, MPI_LONG_LONG, MPI_MAX, comm_);
         if (all[0] != -all[1] || all[2] != -all[3])
             detail::throw_file_usage(routine, MPI_ERR_NOT_SAME,
                                      "the processes of the communicator passed different paths or modes", path_);
         if (std::string p = mode_problem(amode_); !p.empty()) detail::throw_file_usage(routine, MPI_ERR_AMODE, p, path_);
 
-        const int rc = MPI_File_open(comm.native(), path_.c_str(), amode_, hints.native(), &fh_);
+        const int rc = MPIXX_WATCHED(detail::hang_file_site(nullptr, comm.native(), path_.c_str()), MPI_File_open,
+                                     comm.native(), path_.c_str(), amode_, hints.native(), &fh_);
         if (rc == MPI_SUCCESS) {
             // Errors of this file are returned even if the user made MPI_FILE_NULL's handler fatal.
             if (MPI_File_set_errhandler(fh_, MPI_ERRORS_RETURN) != MPI_SUCCESS) { /* keep the default */ }
@@ -59,9 +61,10 @@ inline void file::open(const detail::comm_base& comm, const info& hints) {
             MPI_Error_class(rc, &cls);
             if (cls == MPI_SUCCESS) cls = MPI_ERR_OTHER;
         }
-        MPIXX_CALL(MPI_Allreduce, &cls, &worst, 1, MPI_INT, MPI_MAX, comm_);
+        MPIXX_WATCHED_CALL(hang(), MPI_Allreduce, &cls, &worst, 1, MPI_INT, MPI_MAX, comm_);
         if (worst != MPI_SUCCESS) {
-            if (fh_ != MPI_FILE_NULL) MPI_File_close(&fh_); // collective over those that opened it
+            if (fh_ != MPI_FILE_NULL) // collective over those that opened it
+                (void)MPIXX_WATCHED(hang(), MPI_File_close, &fh_);
             fh_ = MPI_FILE_NULL;
             if (rc != MPI_SUCCESS) detail::throw_file_error(rc, routine, path_);
             detail::throw_file_usage(routine, worst, "the open failed on another process", path_);
@@ -91,7 +94,7 @@ inline void file::release() noexcept {
 inline void file::agree(std::string& problem, const char* routine, int cls, const char* elsewhere) {
     const int mine = problem.empty() ? 0 : 1;
     int any = 0;
-    MPIXX_CALL(MPI_Allreduce, &mine, &any, 1, MPI_INT, MPI_MAX, comm_);
+    MPIXX_WATCHED_CALL(hang(), MPI_Allreduce, &mine, &any, 1, MPI_INT, MPI_MAX, comm_);
     if (mine) detail::throw_file_usage(routine, cls, problem, path_);
     if (any) detail::throw_file_usage(routine, cls, elsewhere, path_);
 }
@@ -165,7 +168,7 @@ inline file::offset file::ordered_start(std::size_t n, MPI_Datatype t) const {
     const long long part = static_cast<long long>(n) * tsize / (etype_size_ > 0 ? etype_size_ : 1);
     const long long shared = rank == 0 ? position_shared() : 0;
     long long mine = shared + part, before = 0;
-    MPIXX_CALL(MPI_Exscan, &mine, &before, 1, MPI_LONG_LONG, MPI_SUM, comm_);
+    MPIXX_WATCHED_CALL(hang(), MPI_Exscan, &mine, &before, 1, MPI_LONG_LONG, MPI_SUM, comm_);
     return rank == 0 ? shared : before; // MPI_Exscan leaves rank 0's result undefined
 }
 

@@ -45,7 +45,7 @@ inline void rma_lock(window_state& s, int target, lock_type type, int assert_) {
     if (s.access_all & window_state::lock_all_bit) [[unlikely]]
         throw_rma_sync("mpixx::window::lock", "a lock_all epoch is open: it already covers rank " +
                                                   std::to_string(target));
-    MPIXX_CALL(MPI_Win_lock, static_cast<int>(type), target, assert_, s.win);
+    MPIXX_WATCHED_CALL(s.hang(target), MPI_Win_lock, static_cast<int>(type), target, assert_, s.win);
     s.access[static_cast<std::size_t>(target)] |= window_state::lock_bit;
     s.access_all &= static_cast<unsigned char>(~window_state::fence_bit); // a lock starts no fence epoch
     ++s.locks_held;
@@ -59,7 +59,7 @@ inline void rma_unlock(window_state& s, int target) {
     // Cleared first: MPI ends the epoch even when unlock reports an error.
     s.access[static_cast<std::size_t>(target)] &= static_cast<unsigned char>(~window_state::lock_bit);
     --s.locks_held;
-    MPIXX_CALL(MPI_Win_unlock, target, s.win);
+    MPIXX_WATCHED_CALL(s.hang(target), MPI_Win_unlock, target, s.win);
 }
 
 inline void rma_lock_all(window_state& s, int assert_) {
@@ -69,7 +69,7 @@ inline void rma_lock_all(window_state& s, int assert_) {
     if (s.locks_held > 0) [[unlikely]]
         throw_rma_sync("mpixx::window::lock_all", std::to_string(s.locks_held) +
                                                       " lock epoch(s) are open on this window: end them first");
-    MPIXX_CALL(MPI_Win_lock_all, assert_, s.win);
+    MPIXX_WATCHED_CALL(s.hang(), MPI_Win_lock_all, assert_, s.win);
     s.access_all = window_state::lock_all_bit;
 }
 
@@ -78,7 +78,7 @@ inline void rma_unlock_all(window_state& s) {
     if (!(s.access_all & window_state::lock_all_bit)) [[unlikely]]
         throw_rma_sync("mpixx::window::unlock_all", "no lock_all epoch is open on this window");
     s.access_all = 0;
-    MPIXX_CALL(MPI_Win_unlock_all, s.win);
+    MPIXX_WATCHED_CALL(s.hang(), MPI_Win_unlock_all, s.win);
 }
 
 } // namespace detail
@@ -128,7 +128,8 @@ private:
             return;
         s->access[static_cast<std::size_t>(target_)] &= static_cast<unsigned char>(~detail::window_state::lock_bit);
         --s->locks_held;
-        if (int rc = MPI_Win_unlock(target_, s->win); rc != MPI_SUCCESS) detail::report_window_error("MPI_Win_unlock", rc);
+        if (int rc = MPIXX_WATCHED(s->hang(target_), MPI_Win_unlock, target_, s->win); rc != MPI_SUCCESS)
+            detail::report_window_error("MPI_Win_unlock", rc);
     }
     std::shared_ptr<detail::window_state> s_;
     int target_ = MPI_PROC_NULL;
@@ -174,7 +175,7 @@ private:
         if (s->win == MPI_WIN_NULL || !(s->access_all & detail::window_state::lock_all_bit) || !detail::window_mpi_alive())
             return;
         s->access_all = 0;
-        if (int rc = MPI_Win_unlock_all(s->win); rc != MPI_SUCCESS)
+        if (int rc = MPIXX_WATCHED(s->hang(), MPI_Win_unlock_all, s->win); rc != MPI_SUCCESS)
             detail::report_window_error("MPI_Win_unlock_all", rc);
     }
     std::shared_ptr<detail::window_state> s_;

@@ -1,12 +1,15 @@
 // mpixx/detail/window_state.hpp - what a window<T> keeps besides its MPI_Win: every rank's window size
 // (bounds checks before MPI sees a put), the epochs this process has open (misuse is MPI_ERR_RMA_SYNC
 // before MPI sees it), the RMA op constants and the mapping of mpixx's op functors to predefined MPI_Ops.
+// Synchronisations that may wait on other ranks (fence, lock/unlock, flush, start/complete/wait, creation
+// and free) go through MPIXX_WATCHED (hang_watch.hpp): marked for the hang report, one load when it is off.
 #pragma once
 
 #include <mpixx/config.hpp>
 
 #include <mpixx/datatype.hpp>
 #include <mpixx/detail/comm_base.hpp>
+#include <mpixx/detail/hang_watch.hpp>
 #include <mpixx/error.hpp>
 #include <mpixx/ops.hpp>
 
@@ -199,6 +202,11 @@ struct window_state {
         return true;
     }
 
+    /// The hang report's site of a synchronisation towards `target` (-1: every rank, or none).
+    [[nodiscard]] hang_site hang(int target = -1) const noexcept {
+        return hang_window_site(nullptr, win, target, size);
+    }
+
     void check_open(const char* routine) const {
         if (win == MPI_WIN_NULL) [[unlikely]]
             throw_null_window(routine);
@@ -215,15 +223,15 @@ struct window_state {
                 *failed = what;
             }
         };
-        if (access_all & lock_all_bit) note(MPI_Win_unlock_all(win), "MPI_Win_unlock_all");
+        if (access_all & lock_all_bit) note(MPIXX_WATCHED(hang(), MPI_Win_unlock_all, win), "MPI_Win_unlock_all");
         for (int t = 0; t < size && locks_held > 0; ++t)
             if (access[static_cast<std::size_t>(t)] & lock_bit) {
-                note(MPI_Win_unlock(t, win), "MPI_Win_unlock");
+                note(MPIXX_WATCHED(hang(t), MPI_Win_unlock, t, win), "MPI_Win_unlock");
                 --locks_held;
             }
-        if (started) note(MPI_Win_complete(win), "MPI_Win_complete");
-        if (posted) note(MPI_Win_wait(win), "MPI_Win_wait");
-        note(MPI_Win_free(&win), "MPI_Win_free");
+        if (started) note(MPIXX_WATCHED(hang(), MPI_Win_complete, win), "MPI_Win_complete");
+        if (posted) note(MPIXX_WATCHED(hang(), MPI_Win_wait, win), "MPI_Win_wait");
+        note(MPIXX_WATCHED(hang(), MPI_Win_free, &win), "MPI_Win_free");
         win = MPI_WIN_NULL;
         return rc;
     }
