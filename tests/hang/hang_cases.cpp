@@ -13,7 +13,8 @@
 //   fence       every rank creates a window; rank 0 calls fence(), the others wait in a barrier
 //   halo        every rank builds a 1D periodic halo; rank 0 exchanges, the others wait in a barrier
 //   file        every rank opens <dir>/hang.dat (argv[2]); rank 0 writes collectively (write_at_all of 4
-//               ints), the others wait in a barrier
+//               ints; where that returns at once, it blocks in the collective close), the others wait in
+//               a barrier
 //   off         prints whether the report is on, after blocking calls (nothing runs without the variable)
 // Built with checked mode off: its signature check would catch the partial collective before it hangs.
 #include <mpixx/communicator.hpp>
