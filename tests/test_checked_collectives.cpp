@@ -7,6 +7,8 @@
 #include <mpixx/communicator.hpp>
 
 #include <numeric>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -121,4 +123,99 @@ TEST_CASE("checked collectives: another count, op, datatype or in-place choice",
         require_mismatch([&] { (void)comm.gather(mine, 0); }, MPI_ERR_COUNT, {"MPI_Gather", "amount of data"});
     }
     require_usable(comm);
+}
+
+// ---- non-blocking collectives: posted only once every rank's record agrees -------------------------
+
+TEST_CASE("checked non-blocking collectives: matching calls run as before, in any wait order", "[checked]") {
+    auto comm = mpixx::world();
+    const int n = comm.size(), me = comm.rank();
+    auto sum = comm.iallreduce(std::vector<long>{long(me), 1}, mpixx::sum);
+    std::vector<int> data(3, me == 0 ? 7 : 0);
+    auto bc = comm.ibcast(std::span(data), 0);
+    auto all = comm.iallgather(std::vector<int>{me * 10});
+    auto bar = comm.ibarrier();
+    // Waited for in reverse order: each wait posts the earlier ones first (MPI's order on every rank).
+    bar.wait();
+    CHECK(all.wait() == [&] { std::vector<int> v; for (int i = 0; i < n; ++i) v.push_back(i * 10); return v; }());
+    bc.wait();
+    CHECK(data == std::vector<int>(3, 7));
+    CHECK(sum.wait() == std::vector<long>{long(n) * (n - 1) / 2, long(n)});
+    // test() never blocks and completes the request in the end.
+    auto r = comm.iallreduce(me + 1, mpixx::max);
+    std::optional<int> got;
+    while (!(got = r.test())) {
+    }
+    CHECK(*got == n);
+    // A blocking collective after pending non-blocking ones posts them first.
+    auto g = comm.igather(me, 0);
+    CHECK(comm.allreduce(1, mpixx::sum) == n);
+    const auto gathered = g.wait();
+    if (me == 0) CHECK(gathered.size() == static_cast<std::size_t>(n));
+}
+
+TEST_CASE("checked non-blocking collectives: a mismatch throws on every rank's wait, none is posted", "[checked]") {
+    auto comm = mpixx::world();
+    if (comm.size() < 2) return;
+    const int me = comm.rank();
+    SECTION("operation") {
+        require_mismatch(
+            [&] {
+                if (me == 0) comm.ibarrier().wait();
+                else (void)comm.iallreduce(1.0, mpixx::sum).wait();
+            },
+            MPI_ERR_OTHER, {"different collectives", "rank 0: MPI_Ibarrier()", "rank 1: MPI_Iallreduce(8 bytes of MPI_DOUBLE"});
+    }
+    SECTION("root") {
+        const int root = me == comm.size() - 1 ? 1 : 0;
+        std::vector<int> buf(2, 0); // a span: sized by the caller, so nothing blocking runs at the call
+        require_mismatch([&] { comm.ibcast(std::span(buf), root).wait(); }, MPI_ERR_ROOT,
+                         {"rank 0: MPI_Ibcast(root 0", "MPI_Ibcast(root 1"});
+    }
+    SECTION("count") {
+        std::vector<int> v(me == 1 ? 3 : 2, 1), out(v.size());
+        require_mismatch([&] { comm.iallreduce(v, out, mpixx::sum).wait(); }, MPI_ERR_COUNT,
+                         {"rank 1: MPI_Iallreduce(12 bytes of MPI_INT", "rank 0: MPI_Iallreduce(8 bytes"});
+    }
+    SECTION("blocking on one rank, non-blocking on the others") {
+        require_mismatch(
+            [&] {
+                if (me == 0) comm.barrier();
+                else comm.ibarrier().wait();
+            },
+            MPI_ERR_OTHER, {"rank 0: MPI_Barrier()", "rank 1: MPI_Ibarrier()"});
+    }
+    SECTION("the mismatch is found by a later request's wait; that one runs") {
+        auto bad = me == 0 ? comm.iallreduce(1, mpixx::sum) : comm.iallreduce(1, mpixx::max);
+        auto good = comm.iallreduce(2, mpixx::sum);
+        CHECK(good.wait() == 2 * comm.size());
+        require_mismatch([&] { (void)bad.wait(); }, MPI_ERR_OP, {"MPI_SUM", "MPI_MAX"});
+    }
+    // Nothing was posted on any rank: the communicator's collectives still match.
+    CHECK(comm.iallreduce(1, mpixx::sum).wait() == comm.size());
+    require_usable(comm);
+}
+
+TEST_CASE("checked non-blocking collectives: an ibarrier of the NBX pattern does not block", "[checked]") {
+    // Sparse exchange: each rank synchronously sends to its right neighbour, receives whatever comes,
+    // and enters an ibarrier once its own send was received; a check that waited for the other ranks
+    // at the ibarrier call would deadlock here.
+    auto comm = mpixx::world();
+    const int n = comm.size(), me = comm.rank();
+    const int right = (me + 1) % n, left = (me + n - 1) % n;
+    int payload = me * 3;
+    auto send = comm.issend(payload, right, 5);
+    std::optional<mpixx::request<>> barrier;
+    int received = -1;
+    for (;;) {
+        if (auto st = comm.iprobe(mpixx::any_source, 5)) {
+            comm.recv(received, st->source(), 5);
+        }
+        if (!barrier) {
+            if (send.test()) barrier.emplace(comm.ibarrier());
+        } else if (barrier->test()) {
+            break;
+        }
+    }
+    CHECK(received == left * 3);
 }

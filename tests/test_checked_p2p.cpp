@@ -185,3 +185,43 @@ TEST_CASE("checked p2p: raw MPI senders and dropped messages keep the pairing", 
     s3.wait();
     s4.wait();
 }
+
+TEST_CASE("checked p2p: persistent sends announce every start, persistent receives check each run", "[checked]") {
+    ring g;
+    // A matching persistent pair, started three times (start_all for the last run).
+    std::vector<double> out(3), in(3);
+    auto send = g.comm.send_init(out, g.to, 1);
+    auto recv = g.comm.recv_init(in, g.from, 1);
+    for (int run = 0; run < 3; ++run) {
+        for (std::size_t i = 0; i < out.size(); ++i) out[i] = g.me * 10 + run + static_cast<double>(i);
+        if (run < 2) {
+            recv.start();
+            send.start();
+        } else {
+            mpixx::start_all(recv, send);
+        }
+        recv.wait();
+        send.wait();
+        for (std::size_t i = 0; i < in.size(); ++i) CHECK(in[i] == g.from * 10 + run + static_cast<double>(i));
+    }
+    // A persistent send of doubles received as ints by a plain receive, and by a persistent one.
+    const std::vector<std::string> doubles_as_ints{rank_text(g.from) + " sent 3 x MPI_DOUBLE (24 bytes)",
+                                                   rank_text(g.me) + " expected MPI_INT elements"};
+    auto bad = g.comm.send_init(out, g.to, 2);
+    bad.start();
+    std::vector<int> six(6);
+    require_type_error([&] { (void)g.comm.recv(six, g.from, 2); }, doubles_as_ints);
+    bad.wait();
+    auto ints = g.comm.recv_init(six, g.from, 2);
+    ints.start();
+    bad.start();
+    require_type_error([&] { ints.wait(); }, doubles_as_ints);
+    bad.wait();
+    // Typed persistent receive of a plain send of the wrong type.
+    auto s = g.comm.isend(std::vector<float>{1, 2}, g.to, 3);
+    std::vector<double> d(2);
+    auto dr = g.comm.recv_init(d, g.from, 3);
+    dr.start();
+    require_type_error([&] { dr.wait(); }, {"sent 2 x MPI_FLOAT"});
+    s.wait();
+}

@@ -47,6 +47,11 @@ int MPI_Imrecv(void* b, int n, MPI_Datatype t, MPI_Message* m, MPI_Request* r) {
     return created(PMPI_Imrecv(b, n, t, m, r));
 }
 #if MPI_VERSION >= 4 // MPI_Isendrecv{,_replace} are MPI-4 (absent from Open MPI 4.1)
+// Checked mode's signature exchanges (deferred_collectives.hpp) are requests too.
+int MPI_Iallgather(const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, MPI_Comm c,
+                   MPI_Request* r) {
+    return created(PMPI_Iallgather(sb, sn, st, rb, rn, rt, c, r));
+}
 int MPI_Isendrecv(const void* sb, int sn, MPI_Datatype st, int d, int stag, void* rb, int rn, MPI_Datatype rt, int s,
                   int rtag, MPI_Comm c, MPI_Request* r) {
     return created(PMPI_Isendrecv(sb, sn, st, d, stag, rb, rn, rt, s, rtag, c, r));

@@ -46,8 +46,8 @@ class collective_layer : public nonblocking_vector_layer {
 public:
     /// Starts a barrier (MPI_Ibarrier).
     [[nodiscard]] request<> ibarrier() const {
-        MPI_Request r = MPI_REQUEST_NULL;
-        MPIXX_CALL(MPI_Ibarrier, comm_, &r);
+        coll_post r;
+        MPIXX_ICOLL(MPI_Ibarrier, comm_, &r);
         return request<>(r);
     }
 
@@ -63,7 +63,7 @@ public:
         if constexpr (resizable_buffer<std::remove_cvref_t<B>>)
             if (bcast_header(buf, root)) return request<>(MPI_REQUEST_NULL, std::make_unique<done_payload>());
         auto v = view(buf);
-        MPI_Request r = MPI_REQUEST_NULL;
+        coll_post r;
         MPIXX_COLL(v.count, MPI_Ibcast, v.ptr, count_t(v.count), v.type, root, comm_, &r);
         return request<>(r);
     }
@@ -79,7 +79,7 @@ public:
         if constexpr (resizable_buffer<owned_t<S>>)
             if (bcast_header(p->result, root)) return request<owned_t<S>>(MPI_REQUEST_NULL, std::move(p));
         auto v = view(p->result);
-        MPI_Request r = MPI_REQUEST_NULL;
+        coll_post r;
         MPIXX_COLL(v.count, MPI_Ibcast, v.ptr, count_t(v.count), v.type, root, comm_, &r);
         return request<owned_t<S>>(r, std::move(p));
     }
@@ -94,7 +94,7 @@ public:
         check_root(root, "mpixx::iscatter");
         auto r = view(recvbuf);
         const auto sb = scatter_block(std::as_const(sendbuf), r, root, "mpixx::iscatter");
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         MPIXX_COLL(std::max(sb.count, r.count), MPI_Iscatter, sb.ptr, count_t(sb.count), sb.type, r.ptr, count_t(r.count),
                    r.type, root, comm_, &q);
         return request<>(q);
@@ -107,7 +107,7 @@ public:
         check_intra("mpixx::iscatter");
         check_root(root, "mpixx::iscatter");
         auto b = view(buf);
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         if (rank_ == root) {
             const std::size_t n = root_block("mpixx::iscatter", b.count, b.type);
             MPIXX_COLL(n, MPI_Iscatter, b.ptr, count_t(n), b.type, MPI_IN_PLACE, count_t(n), b.type, root, comm_, &q);
@@ -129,8 +129,8 @@ public:
         const MPI_Datatype type = datatype<E>();
         if (rank_ == root) p->send = own(std::forward<S>(sendbuf));
         const void* sp = scatter_source(p->send, 1, root, "mpixx::iscatter");
-        MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_CALL(MPI_Iscatter, sp, 1, type, &p->result, 1, type, root, comm_, &q);
+        coll_post q;
+        MPIXX_ICOLL(MPI_Iscatter, sp, 1, type, &p->result, 1, type, root, comm_, &q);
         return request<E>(q, std::move(p));
     }
 
@@ -142,7 +142,7 @@ public:
         check_root(root, "mpixx::igather");
         auto s = send_view(sendbuf);
         const auto rb = gather_block(recvbuf, s, root, "mpixx::igather");
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         MPIXX_COLL(std::max(s.count, rb.count), MPI_Igather, s.ptr, count_t(s.count), s.type, rb.ptr, count_t(rb.count),
                    rb.type, root, comm_, &q);
         return request<>(q);
@@ -155,7 +155,7 @@ public:
         check_intra("mpixx::igather");
         check_root(root, "mpixx::igather");
         auto b = view(buf);
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         if (rank_ == root) {
             const std::size_t n = root_block("mpixx::igather", b.count, b.type);
             MPIXX_COLL(n, MPI_Igather, MPI_IN_PLACE, count_t(n), b.type, b.ptr, count_t(n), b.type, root, comm_, &q);
@@ -176,7 +176,7 @@ public:
         p->send = own(std::forward<S>(sendbuf));
         auto s = view(p->send);
         if (rank_ == root) p->result.resize(s.count * static_cast<std::size_t>(size_));
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         MPIXX_COLL(s.count, MPI_Igather, s.ptr, count_t(s.count), s.type, p->result.data(), count_t(s.count), s.type,
                    root, comm_, &q);
         return request<std::vector<elem_t<S>>>(q, std::move(p));
@@ -192,7 +192,7 @@ public:
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
         const auto rb = split_blocks("mpixx::iallgather", "the receive buffer", r, s, size_, true);
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         MPIXX_COLL(std::max(s.count, rb.count), MPI_Iallgather, s.ptr, count_t(s.count), s.type, r.ptr, count_t(rb.count),
                    rb.type, comm_, &q);
         return request<>(q);
@@ -204,7 +204,7 @@ public:
         check_intra("mpixx::iallgather");
         auto b = view(buf);
         const std::size_t n = root_block("mpixx::iallgather", b.count, b.type);
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         MPIXX_COLL(n, MPI_Iallgather, MPI_IN_PLACE, count_t(n), b.type, b.ptr, count_t(n), b.type, comm_, &q);
         return request<>(q);
     }
@@ -217,7 +217,7 @@ public:
         p->send = own(std::forward<S>(sendbuf));
         auto s = view(p->send);
         p->result.resize(s.count * static_cast<std::size_t>(size_));
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         MPIXX_COLL(s.count, MPI_Iallgather, s.ptr, count_t(s.count), s.type, p->result.data(), count_t(s.count), s.type,
                    comm_, &q);
         return request<std::vector<elem_t<S>>>(q, std::move(p));
@@ -232,7 +232,7 @@ public:
         auto r = view(recvbuf);
         const std::size_t n = root_block("mpixx::ialltoall", s.count, s.type);
         const auto rb = alltoall_block("mpixx::ialltoall", s, n, r);
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         MPIXX_COLL(std::max(n, rb.count), MPI_Ialltoall, s.ptr, count_t(n), s.type, r.ptr, count_t(rb.count), rb.type,
                    comm_, &q);
         return request<>(q);
@@ -247,7 +247,7 @@ public:
         auto s = view(p->send);
         const std::size_t n = root_block("mpixx::ialltoall", s.count, s.type);
         p->result.resize(s.count);
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         MPIXX_COLL(n, MPI_Ialltoall, s.ptr, count_t(n), s.type, p->result.data(), count_t(n), s.type, comm_, &q);
         return request<std::vector<elem_t<S>>>(q, std::move(p));
     }
@@ -271,7 +271,7 @@ public:
         }
         const std::size_t n = s.count, nr = rp ? n : 0;
         return start_reduction<elem_t<S>>(std::forward<Op>(op), s.ptr, n, rp, nr, nr, n, "mpixx::ireduce",
-                                          [&](const void* sp, void* r, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
+                                          [&](const void* sp, void* r, MPI_Op o, MPI_Datatype t, coll_post* q) {
                                               MPIXX_COLL(n, MPI_Ireduce, sp, r, count_t(n), t, o, root, comm_, q);
                                           });
     }
@@ -283,7 +283,7 @@ public:
         check_root(root, "mpixx::ireduce");
         auto b = view(buf);
         const std::size_t n = b.count;
-        const auto post = [&](const void* sp, void* r, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
+        const auto post = [&](const void* sp, void* r, MPI_Op o, MPI_Datatype t, coll_post* q) {
             MPIXX_COLL(n, MPI_Ireduce, sp, r, count_t(n), t, o, root, comm_, q);
         };
         if (rank_ == root)
@@ -300,7 +300,7 @@ public:
         check_root(root, "mpixx::ireduce");
         using E = elem_t<S>;
         const bool at_root = rank_ == root;
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         if constexpr (op_may_throw<Op, E>) {
             auto p = std::make_unique<flagged_payload<owned_t<S>, E, held_for<Op, E>>>();
             auto v = send_view(value);
@@ -403,7 +403,7 @@ public:
         const std::size_t n = r.count;
         return start_reduction<elem_t<S>>(std::forward<Op>(op), s.ptr, s.count, r.ptr, n, n, s.count,
                                           "mpixx::ireduce_scatter_block",
-                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
+                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, coll_post* q) {
                                               MPIXX_COLL(n, MPI_Ireduce_scatter_block, sp, rp, count_t(n), t, o, comm_,
                                                          q);
                                           });
@@ -417,7 +417,7 @@ public:
         const std::size_t n = root_block("mpixx::ireduce_scatter_block", b.count, b.type);
         return start_reduction<elem_t<R>>(std::forward<Op>(op), MPI_IN_PLACE, 0, b.ptr, b.count, n, b.count,
                                           "mpixx::ireduce_scatter_block",
-                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
+                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, coll_post* q) {
                                               MPIXX_COLL(n, MPI_Ireduce_scatter_block, sp, rp, count_t(n), t, o, comm_,
                                                          q);
                                           });
@@ -428,7 +428,7 @@ public:
     [[nodiscard]] request<std::vector<elem_t<S>>> ireduce_scatter_block(S&& sendbuf, Op&& op) const {
         check_intra("mpixx::ireduce_scatter_block");
         using E = elem_t<S>;
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         if constexpr (op_may_throw<Op, E>) {
             auto p = std::make_unique<flagged_payload<std::vector<E>, E, held_for<Op, E>>>();
             auto s = send_view(sendbuf);
@@ -467,8 +467,8 @@ public:
             throw_coll_truncate("mpixx::ireduce_scatter", mine, r.count, r.type);
         return start_reduction<elem_t<S>>(std::forward<Op>(op), s.ptr, total, r.ptr, mine, mine, total,
                                           "mpixx::ireduce_scatter",
-                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
-                                              MPIXX_CALL(MPI_Ireduce_scatter, sp, rp, counts.data(), t, o, comm_, q);
+                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, coll_post* q) {
+                                              MPIXX_ICOLL(MPI_Ireduce_scatter, sp, rp, counts.data(), t, o, comm_, q);
                                           });
     }
     /// Starts an in-place reduce_scatter: `buf` holds sum(counts) elements; this rank's part lands at
@@ -482,8 +482,8 @@ public:
         const std::size_t total = check_reduce_scatter_counts(counts, b.count, b.type);
         return start_reduction<elem_t<R>>(std::forward<Op>(op), MPI_IN_PLACE, 0, b.ptr, total,
                                           static_cast<std::size_t>(counts[rank_]), total, "mpixx::ireduce_scatter",
-                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
-                                              MPIXX_CALL(MPI_Ireduce_scatter, sp, rp, counts.data(), t, o, comm_, q);
+                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, coll_post* q) {
+                                              MPIXX_ICOLL(MPI_Ireduce_scatter, sp, rp, counts.data(), t, o, comm_, q);
                                           });
     }
 
@@ -506,7 +506,7 @@ private:
     template <class T, class Op, class Post>
     request<> start_reduction(Op&& op, const void* send, std::size_t nsend, void* recv, std::size_t nrecv,
                               std::size_t nresult, std::size_t count, const char* routine, Post&& post) const {
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         if constexpr (builtin_reduction<Op, T>) {
             op_binding<std::remove_reference_t<Op>, T> b(op, count);
             post(send, recv, b.op(), b.type(), &q);
@@ -531,7 +531,7 @@ private:
     }
 
     template <kind K>
-    void post_reduce_all(const void* s, void* r, std::size_t n, MPI_Datatype t, MPI_Op op, MPI_Request* q) const {
+    void post_reduce_all(const void* s, void* r, std::size_t n, MPI_Datatype t, MPI_Op op, coll_post* q) const {
         if constexpr (K == kind::allreduce) MPIXX_COLL(n, MPI_Iallreduce, s, r, count_t(n), t, op, comm_, q);
         else if constexpr (K == kind::scan) MPIXX_COLL(n, MPI_Iscan, s, r, count_t(n), t, op, comm_, q);
         else MPIXX_COLL(n, MPI_Iexscan, s, r, count_t(n), t, op, comm_, q);
@@ -555,7 +555,7 @@ private:
         // exscan leaves rank 0's result undefined: nothing there to check
         const std::size_t nresult = K == kind::exscan && rank_ == 0 ? 0 : n;
         return start_reduction<elem_t<S>>(std::forward<Op>(op), s.ptr, n, r.ptr, n, nresult, n, ireduce_all_name<K>(),
-                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
+                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, coll_post* q) {
                                               post_reduce_all<K>(sp, rp, n, t, o, q);
                                           });
     }
@@ -568,7 +568,7 @@ private:
         const std::size_t nresult = K == kind::exscan && rank_ == 0 ? 0 : n;
         return start_reduction<elem_t<R>>(std::forward<Op>(op), MPI_IN_PLACE, 0, b.ptr, n, nresult, n,
                                           ireduce_all_name<K>(),
-                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, MPI_Request* q) {
+                                          [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, coll_post* q) {
                                               post_reduce_all<K>(sp, rp, n, t, o, q);
                                           });
     }
@@ -578,7 +578,7 @@ private:
     request<owned_t<S>> ireduce_all_value(S&& value, Op&& op) const {
         check_intra(ireduce_all_name<K>());
         using E = elem_t<S>;
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         if constexpr (op_may_throw<Op, E>) {
             auto p = std::make_unique<flagged_payload<owned_t<S>, E, held_for<Op, E>>>();
             auto v = send_view(value);

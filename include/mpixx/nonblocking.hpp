@@ -233,7 +233,11 @@ public:
         auto v = view(std::as_const(buf));
         MPI_Request r = MPI_REQUEST_NULL;
         MPIXX_CALL_COUNT(MPI_Send_init, v.ptr, v.count, v.type, dest, tag, comm_, &r);
+#if MPIXX_CHECKED
+        return persistent_request(r, persistent_check::of_send(comm_, dest, tag, v.count, v.type));
+#else
         return persistent_request(r);
+#endif
     }
 
     /// A persistent synchronous send of a borrowed buffer (MPI_Ssend_init).
@@ -245,7 +249,11 @@ public:
         auto v = view(std::as_const(buf));
         MPI_Request r = MPI_REQUEST_NULL;
         MPIXX_CALL_COUNT(MPI_Ssend_init, v.ptr, v.count, v.type, dest, tag, comm_, &r);
+#if MPIXX_CHECKED
+        return persistent_request(r, persistent_check::of_send(comm_, dest, tag, v.count, v.type));
+#else
         return persistent_request(r);
+#endif
     }
 
     /// A persistent receive into a borrowed (borrowable) buffer (MPI_Recv_init).
@@ -257,7 +265,11 @@ public:
         auto v = view(buf);
         MPI_Request r = MPI_REQUEST_NULL;
         MPIXX_CALL_COUNT(MPI_Recv_init, v.ptr, v.count, v.type, source, tag, comm_, &r);
+#if MPIXX_CHECKED
+        return persistent_request(r, persistent_check::of_recv(comm_, v.type));
+#else
         return persistent_request(r);
+#endif
     }
 
 protected:

@@ -60,6 +60,9 @@
 #include <mpixx/detail/progress.hpp>
 #include <mpixx/error.hpp>
 #include <mpixx/status.hpp>
+#if MPIXX_CHECKED
+#include <mpixx/detail/p2p_signature.hpp>
+#endif
 
 #include <concepts>
 #include <cstdio>
@@ -86,6 +89,27 @@ inline constexpr receive_request_t receive_request{};
 
 template <class T, class Payload>
 request<T> start_deferred(std::unique_ptr<Payload> payload);
+
+template <class T>
+struct request_payload;
+
+#if MPIXX_CHECKED
+struct deferred_collective;
+/// Checked mode: wraps `inner` into a payload that posts the collective once its signature check passed
+/// (detail/deferred_collectives.hpp).
+template <class T>
+std::unique_ptr<request_payload<T>> defer_payload(std::shared_ptr<deferred_collective> entry,
+                                                  std::unique_ptr<request_payload<T>> inner);
+#endif
+
+/// The request slot a non-blocking collective is started into (MPIXX_ICOLL, collectives_common.hpp): the
+/// MPI request, or in checked mode the collective whose posting waits for its signature check.
+struct coll_post {
+    MPI_Request handle = MPI_REQUEST_NULL; ///< the started operation (null while deferred)
+#if MPIXX_CHECKED
+    std::shared_ptr<deferred_collective> deferred; ///< checked mode: the collective to post once checked
+#endif
+};
 
 /// Owns what must outlive an operation (buffers moved in, results) and produces wait()'s result.
 template <class T>
@@ -155,6 +179,17 @@ public:
     explicit request(MPI_Request r, std::unique_ptr<detail::request_payload<T>> payload = nullptr) noexcept
         : req_(r), state_(r != MPI_REQUEST_NULL || payload ? state::pending : state::null),
           payload_(std::move(payload)) {}
+    /// Takes a started non-blocking collective (library code); in checked mode it may still be deferred
+    /// until its signature check passed (its first wait or test posts it).
+    explicit request(detail::coll_post& q, std::unique_ptr<detail::request_payload<T>> payload = nullptr)
+        : request(q.handle, std::move(payload)) {
+#if MPIXX_CHECKED
+        if (q.deferred) {
+            payload_ = detail::defer_payload<T>(std::move(q.deferred), std::move(payload_));
+            state_ = state::pending;
+        }
+#endif
+    }
     /// Takes a started receive (MPI_Irecv and the like): cancelled, not waited for, by a destructor
     /// that runs during stack unwinding.
     request(detail::receive_request_t, MPI_Request r,
@@ -270,8 +305,16 @@ private:
 
     /// Posts a late operation, polling until it can (its failure completes the request).
     void post_blocking() {
-        detail::progress::backoff b;
-        while (!try_post()) b.pause();
+        auto loop = [this] {
+            detail::progress::backoff b;
+            while (!try_post()) b.pause();
+        };
+        if (detail::hang_watch_on()) [[unlikely]] {
+            const detail::hang_scope watched(detail::hang_wait_site("MPI_Wait", 1));
+            loop();
+        } else {
+            loop();
+        }
     }
     bool try_post() {
         try {
@@ -368,10 +411,18 @@ public:
     persistent_request() noexcept = default;
     /// Takes an inactive persistent handle (library code).
     explicit persistent_request(MPI_Request r) noexcept : req_(r) {}
+#if MPIXX_CHECKED
+    /// Checked mode: a persistent point-to-point handle whose starts and completions are checked.
+    persistent_request(MPI_Request r, const detail::persistent_check& c) noexcept : req_(r), check_(c) {}
+#endif
     /// Takes the other's handle (the other becomes null).
     persistent_request(persistent_request&& o) noexcept
         : req_(std::exchange(o.req_, MPI_REQUEST_NULL)), st_(std::exchange(o.st_, mpixx::status())),
-          active_(std::exchange(o.active_, false)) {}
+          active_(std::exchange(o.active_, false)) {
+#if MPIXX_CHECKED
+        check_ = std::exchange(o.check_, {});
+#endif
+    }
     /// Frees this handle (waiting if active), then takes the other's.
     persistent_request& operator=(persistent_request&& o) noexcept {
         if (this != &o) {
@@ -379,6 +430,9 @@ public:
             req_ = std::exchange(o.req_, MPI_REQUEST_NULL);
             st_ = std::exchange(o.st_, mpixx::status());
             active_ = std::exchange(o.active_, false);
+#if MPIXX_CHECKED
+            check_ = std::exchange(o.check_, {});
+#endif
         }
         return *this;
     }
@@ -390,6 +444,9 @@ public:
     /// Starts the operation (MPI_Start); throws MPI_ERR_REQUEST if it is null or already active.
     void start() {
         check_startable("mpixx::persistent_request::start");
+#if MPIXX_CHECKED
+        check_.on_start();
+#endif
         MPIXX_CALL(MPI_Start, &req_);
         active_ = true;
     }
@@ -461,6 +518,9 @@ private:
     mpixx::status complete(const MPI_Status& st) {
         st_ = mpixx::status(st);
         active_ = false;
+#if MPIXX_CHECKED
+        check_.on_complete(st);
+#endif
         return st_;
     }
 
@@ -484,6 +544,9 @@ private:
     MPI_Request req_ = MPI_REQUEST_NULL;
     mpixx::status st_;
     bool active_ = false;
+#if MPIXX_CHECKED
+    detail::persistent_check check_; // checked mode: signatures of a persistent send or receive
+#endif
 };
 
 namespace detail {
@@ -554,6 +617,12 @@ struct request_access {
 
     static void set_active(persistent_request& p) noexcept { p.active_ = true; }
     static void check_startable(const persistent_request& p, const char* routine) { p.check_startable(routine); }
+    /// Checked mode: a persistent send's signature goes out before it starts.
+    static void announce([[maybe_unused]] const persistent_request& p) {
+#if MPIXX_CHECKED
+        p.check_.on_start();
+#endif
+    }
 };
 
 /// The result of completing R (a request<T> or persistent_request) in the multi-request waits.
@@ -578,6 +647,7 @@ template <class... P>
     requires(sizeof...(P) > 0 && (std::same_as<std::remove_cvref_t<P>, persistent_request> && ...))
 void start_all(P&&... ps) {
     (detail::request_access::check_startable(ps, "mpixx::start_all"), ...);
+    (detail::request_access::announce(ps), ...);
     MPI_Request handles[sizeof...(P)] = {detail::request_access::handle(ps)...};
     MPIXX_CALL(MPI_Startall, static_cast<int>(sizeof...(P)), handles);
     (detail::request_access::set_active(ps), ...);

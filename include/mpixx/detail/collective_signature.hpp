@@ -1,19 +1,17 @@
-// mpixx/detail/collective_signature.hpp - checked mode (MPIXX_CHECKED) for every blocking collective:
-// did every rank call the same operation, with the same root, op, amount of data and in-place choice?
+// mpixx/detail/collective_signature.hpp - checked mode (MPIXX_CHECKED) for collectives: the record each
+// rank contributes (did every rank call the same operation, with the same root, op, amount of data and
+// in-place choice?), how records are compared and the error that lists each rank's view.
 //
 // A collective called differently on different ranks is undefined in MPI: it hangs (allreduce on one
-// rank, barrier on the other), truncates, or silently combines the wrong data. Before each blocking
-// collective, checked mode exchanges a fixed 96-byte record per rank (one MPI_Allgather on the same
-// communicator: it always matches, whatever the ranks then meant to call) and compares them. On any
-// disagreement EVERY rank throws the same mpixx::error, listing each rank's view of the call. The
-// record is read from the MPI arguments themselves (collective_site.hpp). Intercommunicators are not
-// checked (the two groups legitimately pass different roots). Off, nothing here is compiled in.
+// rank, barrier on the other), truncates, or silently combines the wrong data. Checked mode exchanges a
+// fixed 96-byte record per rank before the collective runs (detail/deferred_collectives.hpp) and
+// compares them; on any disagreement EVERY rank throws the same mpixx::error. The record is read from
+// the MPI arguments themselves (collective_site.hpp). Off, nothing here is compiled in.
 #pragma once
 
 #include <mpixx/config.hpp>
 
 #include <mpixx/detail/collective_site.hpp>
-#include <mpixx/detail/progress.hpp>
 #include <mpixx/error.hpp>
 
 #include <algorithm>
@@ -75,6 +73,15 @@ inline const char* op_label(MPI_Op op) noexcept {
     return "user op";
 }
 
+/// Whether `routine` (large-count suffix removed) is MPI_<name> or its non-blocking twin MPI_I<lowercased>.
+inline bool is_routine(std::string_view routine, std::string_view name) {
+    if (!routine.starts_with("MPI_")) return false;
+    routine.remove_prefix(4);
+    if (routine == name) return true;
+    return routine.size() == name.size() + 1 && routine[0] == 'I' && routine[1] == name[0] + ('a' - 'A') &&
+           routine.substr(2) == name.substr(1);
+}
+
 inline std::int64_t block_bytes(long long count, MPI_Datatype type) {
     if (count < 0 || type == MPI_DATATYPE_NULL) return -1;
     int size = 0;
@@ -102,7 +109,7 @@ inline collective_record make_record(const collective_site& s, int rank) {
         type = s.stype;
         break;
     case coll_shape::rooted: // gather: what each rank sends, scatter: what each rank receives
-        if (std::string_view(r.routine) == "MPI_Gather") {
+        if (is_routine(r.routine, "Gather")) {
             const bool own = at_root && s.send_in_place;
             r.block = own ? block_bytes(s.rcount, s.rtype) : block_bytes(s.scount, s.stype);
             type = own ? s.rtype : s.stype;
@@ -151,7 +158,8 @@ inline std::string pair_of(std::size_t i, std::size_t j) {
 inline int compare_records(const std::vector<collective_record>& all, std::string& what) {
     const collective_record& a = all.front();
     const std::string_view routine = a.routine;
-    const bool all_in_place = routine == "MPI_Allreduce" || routine == "MPI_Allgather" || routine == "MPI_Alltoall";
+    const bool all_in_place =
+        is_routine(routine, "Allreduce") || is_routine(routine, "Allgather") || is_routine(routine, "Alltoall");
     std::size_t block_ref = all.size(), type_ref = all.size();
     for (std::size_t i = 0; i < all.size(); ++i) {
         const collective_record& b = all[i];
@@ -181,36 +189,12 @@ inline int compare_records(const std::vector<collective_record>& all, std::strin
     return MPI_SUCCESS;
 }
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_collective_mismatch(
-    const char* routine, int code, const std::string& what, const std::vector<collective_record>& all) {
+/// The error every rank throws when the ranks called different collectives (cold path).
+[[gnu::noinline, gnu::cold]] inline error collective_mismatch(const char* routine, int code, const std::string& what,
+                                                             const std::vector<collective_record>& all) {
     std::string text = "checked mode: the ranks called different collectives (" + what + " differs):";
     for (std::size_t i = 0; i < all.size(); ++i) text += "\n  rank " + std::to_string(i) + ": " + describe(all[i]);
-    throw error(routine, code, text);
-}
-
-/// Checked mode, before the blocking collective `s`: every rank learns every rank's record and throws
-/// (the same error everywhere) if they disagree.
-inline void check_collective_site(const collective_site& s) {
-    int inter = 0;
-    MPIXX_CALL(MPI_Comm_test_inter, s.comm, &inter);
-    if (inter) return;
-    int rank = 0, size = 0;
-    MPIXX_CALL(MPI_Comm_rank, s.comm, &rank);
-    MPIXX_CALL(MPI_Comm_size, s.comm, &size);
-    if (size == 1) return;
-    const collective_record mine = make_record(s, rank);
-    std::vector<collective_record> all(static_cast<std::size_t>(size));
-    constexpr int bytes = static_cast<int>(sizeof(collective_record));
-#if MPIXX_COLLECTIVE_PROGRESS
-    MPI_Request r = MPI_REQUEST_NULL;
-    MPIXX_CALL(MPI_Iallgather, &mine, bytes, MPI_BYTE, all.data(), bytes, MPI_BYTE, s.comm, &r);
-    check(progress::wait(r, MPI_STATUS_IGNORE), "MPI_Allgather");
-#else
-    MPIXX_CALL(MPI_Allgather, &mine, bytes, MPI_BYTE, all.data(), bytes, MPI_BYTE, s.comm);
-#endif
-    std::string what;
-    if (const int code = compare_records(all, what); code != MPI_SUCCESS) [[unlikely]]
-        throw_collective_mismatch(s.routine, code, what, all);
+    return error(routine, code, text);
 }
 
 } // namespace mpixx::detail

@@ -1,9 +1,10 @@
-// mpixx/detail/collective_site.hpp - what a blocking collective call is, read from its MPI arguments.
+// mpixx/detail/collective_site.hpp - what a collective call is, read from its MPI arguments.
 //
 // Every blocking collective goes through MPIXX_COLL_CALL(MPI_Fn, MPI_Ifn, args...) with MPI's own
-// argument list. site_of<MPI_Fn>(args...) reads that list once, by the routine's shape (where the root,
-// the op, the counts and the datatypes are), so the checked mode's signature check and the hang report
-// see every collective without each call site describing itself. Only called on checked or watched paths.
+// argument list (non-blocking ones through MPIXX_ICOLL, without their request). site_of<MPI_Fn>(args...)
+// reads that list once, by the routine's shape (where the root, the op, the counts and the datatypes
+// are), so the checked mode's signature check and the hang report see every collective without each
+// call site describing itself. Only called on checked or watched paths.
 #pragma once
 
 #include <mpixx/config.hpp>
@@ -55,29 +56,35 @@ consteval bool same_function() {
 template <auto Fn, auto... Fns>
 inline constexpr bool is_one_of = (same_function<Fn, Fns>() || ...);
 
-/// The shape of MPI routine Fn (int and MPI-4 large-count forms alike).
+/// The shape of MPI routine Fn (int and MPI-4 large-count forms alike, blocking and non-blocking).
 template <auto Fn>
 consteval coll_shape shape_of() {
-    if constexpr (is_one_of<Fn, &MPI_Barrier>) return coll_shape::barrier;
-    else if constexpr (is_one_of<Fn, &MPI_Bcast>) return coll_shape::bcast;
-    else if constexpr (is_one_of<Fn, &MPI_Reduce>) return coll_shape::reduce;
-    else if constexpr (is_one_of<Fn, &MPI_Allreduce, &MPI_Scan, &MPI_Exscan, &MPI_Reduce_scatter_block>)
+    if constexpr (is_one_of<Fn, &MPI_Barrier, &MPI_Ibarrier>) return coll_shape::barrier;
+    else if constexpr (is_one_of<Fn, &MPI_Bcast, &MPI_Ibcast>) return coll_shape::bcast;
+    else if constexpr (is_one_of<Fn, &MPI_Reduce, &MPI_Ireduce>) return coll_shape::reduce;
+    else if constexpr (is_one_of<Fn, &MPI_Allreduce, &MPI_Scan, &MPI_Exscan, &MPI_Reduce_scatter_block,
+                                 &MPI_Iallreduce, &MPI_Iscan, &MPI_Iexscan, &MPI_Ireduce_scatter_block>)
         return coll_shape::allreduce;
-    else if constexpr (is_one_of<Fn, &MPI_Gather, &MPI_Scatter>) return coll_shape::rooted;
-    else if constexpr (is_one_of<Fn, &MPI_Allgather, &MPI_Alltoall>) return coll_shape::all;
-    else if constexpr (is_one_of<Fn, &MPI_Gatherv>) return coll_shape::gatherv;
-    else if constexpr (is_one_of<Fn, &MPI_Scatterv>) return coll_shape::scatterv;
-    else if constexpr (is_one_of<Fn, &MPI_Allgatherv>) return coll_shape::allgatherv;
+    else if constexpr (is_one_of<Fn, &MPI_Gather, &MPI_Scatter, &MPI_Igather, &MPI_Iscatter>)
+        return coll_shape::rooted;
+    else if constexpr (is_one_of<Fn, &MPI_Allgather, &MPI_Alltoall, &MPI_Iallgather, &MPI_Ialltoall>)
+        return coll_shape::all;
+    else if constexpr (is_one_of<Fn, &MPI_Gatherv, &MPI_Igatherv>) return coll_shape::gatherv;
+    else if constexpr (is_one_of<Fn, &MPI_Scatterv, &MPI_Iscatterv>) return coll_shape::scatterv;
+    else if constexpr (is_one_of<Fn, &MPI_Allgatherv, &MPI_Iallgatherv>) return coll_shape::allgatherv;
 #if MPI_VERSION >= 4
-    else if constexpr (is_one_of<Fn, &MPI_Bcast_c>) return coll_shape::bcast;
-    else if constexpr (is_one_of<Fn, &MPI_Reduce_c>) return coll_shape::reduce;
-    else if constexpr (is_one_of<Fn, &MPI_Allreduce_c, &MPI_Scan_c, &MPI_Exscan_c, &MPI_Reduce_scatter_block_c>)
+    else if constexpr (is_one_of<Fn, &MPI_Bcast_c, &MPI_Ibcast_c>) return coll_shape::bcast;
+    else if constexpr (is_one_of<Fn, &MPI_Reduce_c, &MPI_Ireduce_c>) return coll_shape::reduce;
+    else if constexpr (is_one_of<Fn, &MPI_Allreduce_c, &MPI_Scan_c, &MPI_Exscan_c, &MPI_Reduce_scatter_block_c,
+                                 &MPI_Iallreduce_c, &MPI_Iscan_c, &MPI_Iexscan_c, &MPI_Ireduce_scatter_block_c>)
         return coll_shape::allreduce;
-    else if constexpr (is_one_of<Fn, &MPI_Gather_c, &MPI_Scatter_c>) return coll_shape::rooted;
-    else if constexpr (is_one_of<Fn, &MPI_Allgather_c, &MPI_Alltoall_c>) return coll_shape::all;
-    else if constexpr (is_one_of<Fn, &MPI_Gatherv_c>) return coll_shape::gatherv;
-    else if constexpr (is_one_of<Fn, &MPI_Scatterv_c>) return coll_shape::scatterv;
-    else if constexpr (is_one_of<Fn, &MPI_Allgatherv_c>) return coll_shape::allgatherv;
+    else if constexpr (is_one_of<Fn, &MPI_Gather_c, &MPI_Scatter_c, &MPI_Igather_c, &MPI_Iscatter_c>)
+        return coll_shape::rooted;
+    else if constexpr (is_one_of<Fn, &MPI_Allgather_c, &MPI_Alltoall_c, &MPI_Iallgather_c, &MPI_Ialltoall_c>)
+        return coll_shape::all;
+    else if constexpr (is_one_of<Fn, &MPI_Gatherv_c, &MPI_Igatherv_c>) return coll_shape::gatherv;
+    else if constexpr (is_one_of<Fn, &MPI_Scatterv_c, &MPI_Iscatterv_c>) return coll_shape::scatterv;
+    else if constexpr (is_one_of<Fn, &MPI_Allgatherv_c, &MPI_Iallgatherv_c>) return coll_shape::allgatherv;
 #endif
     else return coll_shape::other;
 }

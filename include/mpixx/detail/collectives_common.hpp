@@ -23,8 +23,10 @@
 #include <mpixx/detail/progress.hpp>
 #if MPIXX_CHECKED
 #include <mpixx/detail/collective_signature.hpp>
+#include <mpixx/detail/deferred_collectives.hpp>
 #endif
 #include <mpixx/ops.hpp>
+#include <mpixx/request.hpp>
 
 #include <algorithm>
 #include <array>
@@ -35,7 +37,9 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace mpixx::inline MPIXX_ABI {
@@ -487,23 +491,52 @@ struct v_layout {
 } // namespace detail
 } // namespace mpixx
 
+namespace mpixx::inline MPIXX_ABI::detail {
+
+/// Starts the non-blocking collective `Fn(args..., &q->handle)` whose last argument is the coll_post `q`:
+/// at once, or in checked mode deferred until every rank's signature agrees (deferred_collectives.hpp).
+/// Any other last argument (an MPI_Request* of a persistent collective's init) is passed on unchanged.
+template <auto Fn, class... A>
+int start_icoll([[maybe_unused]] const char* routine, A... args) {
+    constexpr std::size_t last = sizeof...(A) - 1;
+    if constexpr (std::is_same_v<std::tuple_element_t<last, std::tuple<A...>>, coll_post*>) {
+        const std::tuple<A...> a(args...);
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+            coll_post* q = std::get<last>(a);
+#if MPIXX_CHECKED
+            return defer_collective<Fn>(routine, *q, std::get<I>(a)...);
+#else
+            return Fn(std::get<I>(a)..., &q->handle);
+#endif
+        }(std::make_index_sequence<last>{});
+    } else {
+        return Fn(args...);
+    }
+}
+
+} // namespace mpixx::detail
+
+/// Starts the non-blocking collective `fn(..., &q)` (q a detail::coll_post; see start_icoll).
+#define MPIXX_ICOLL(fn, ...) ::mpixx::detail::check(::mpixx::detail::start_icoll<fn>(#fn, __VA_ARGS__), #fn)
+
 #if MPI_VERSION >= 4
 #define MPIXX_COLL_LARGE_(n, fn, ...)                                                                      \
     {                                                                                                      \
         using count_t = MPI_Count;                                                                         \
-        ::mpixx::detail::check(fn##_c(__VA_ARGS__), #fn "_c");                                             \
+        MPIXX_ICOLL(fn##_c, __VA_ARGS__);                                                                  \
     }
 #else
 #define MPIXX_COLL_LARGE_(n, fn, ...) ::mpixx::detail::throw_large_count(#fn, n);
 #endif
 
-/// Calls a collective `fn(...)` whose count arguments are written `count_t(x)`: with count_t = int, or,
-/// when the count `n` exceeds INT_MAX, its MPI-4 large-count twin `fn_c` with count_t = MPI_Count.
+/// Starts a non-blocking (or persistent) collective `fn(...)` whose count arguments are written
+/// `count_t(x)`: with count_t = int, or, when the count `n` exceeds INT_MAX, its MPI-4 large-count twin
+/// `fn_c` with count_t = MPI_Count (through MPIXX_ICOLL).
 #define MPIXX_COLL(n, fn, ...)                                                                             \
     do {                                                                                                   \
         if ((n) <= static_cast<std::size_t>(INT_MAX)) [[likely]] {                                         \
             using count_t = int;                                                                           \
-            ::mpixx::detail::check(fn(__VA_ARGS__), #fn);                                                  \
+            MPIXX_ICOLL(fn, __VA_ARGS__);                                                                  \
         } else                                                                                             \
             MPIXX_COLL_LARGE_(n, fn, __VA_ARGS__)                                                          \
     } while (0)
@@ -524,10 +557,10 @@ int collective_call(A... args) {
 /// while it waits (hang_watch.hpp; one relaxed load when that is off). Returns the MPI return code.
 template <auto Fn, auto IFn, class... A>
 int blocking_collective([[maybe_unused]] const char* routine, A... args) {
-#if MPIXX_CHECKED
-    check_collective_site(site_of<Fn>(routine, args...));
-#endif
     auto call = [&] {
+#if MPIXX_CHECKED
+        check_collective_site(site_of<Fn>(routine, args...)); // watched too: a partial collective hangs here
+#endif
 #if MPIXX_COLLECTIVE_PROGRESS
         return collective_call<IFn>(args...);
 #else

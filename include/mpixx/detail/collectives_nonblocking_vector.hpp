@@ -37,15 +37,15 @@ public:
         check_root(root, "mpixx::igatherv");
         auto s = send_view(sendbuf);
         check_int_count("mpixx::igatherv", s.count);
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         if (rank_ == root) {
             auto r = view(recvbuf);
             check_v_layout("mpixx::igatherv", counts, displs, size_, r.count, r.type, true);
             check_own_count("mpixx::igatherv", counts, s.count, s.type);
-            MPIXX_CALL(MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, r.ptr, counts.data(), displs.data(),
+            MPIXX_ICOLL(MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, r.ptr, counts.data(), displs.data(),
                        r.type, root, comm_, &q);
         } else {
-            MPIXX_CALL(MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, nullptr, nullptr, nullptr, s.type, root,
+            MPIXX_ICOLL(MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, nullptr, nullptr, nullptr, s.type, root,
                        comm_, &q);
         }
         return request<>(q);
@@ -59,18 +59,18 @@ public:
         const std::span<const int> counts(counts_), displs(displs_);
         check_root(root, "mpixx::iscatterv");
         auto r = view(recvbuf);
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         if (rank_ == root) {
             auto s = send_view(sendbuf);
             check_v_layout("mpixx::iscatterv", counts, displs, size_, s.count, s.type, false);
             const auto mine = static_cast<std::size_t>(counts[rank_]);
             if (r.count < mine) [[unlikely]]
                 throw_coll_truncate("mpixx::iscatterv", mine, r.count, r.type);
-            MPIXX_CALL(MPI_Iscatterv, s.ptr, counts.data(), displs.data(), s.type, r.ptr, counts[rank_], r.type, root,
+            MPIXX_ICOLL(MPI_Iscatterv, s.ptr, counts.data(), displs.data(), s.type, r.ptr, counts[rank_], r.type, root,
                        comm_, &q);
         } else {
             check_int_count("mpixx::iscatterv", r.count);
-            MPIXX_CALL(MPI_Iscatterv, nullptr, nullptr, nullptr, r.type, r.ptr, static_cast<int>(r.count), r.type, root,
+            MPIXX_ICOLL(MPI_Iscatterv, nullptr, nullptr, nullptr, r.type, r.ptr, static_cast<int>(r.count), r.type, root,
                        comm_, &q);
         }
         return request<>(q);
@@ -86,8 +86,8 @@ public:
         auto r = view(recvbuf);
         check_v_layout("mpixx::iallgatherv", counts, displs, size_, r.count, r.type, true);
         check_own_count("mpixx::iallgatherv", counts, s.count, s.type);
-        MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_CALL(MPI_Iallgatherv, s.ptr, counts[rank_], s.type, r.ptr, counts.data(), displs.data(), r.type, comm_, &q);
+        coll_post q;
+        MPIXX_ICOLL(MPI_Iallgatherv, s.ptr, counts[rank_], s.type, r.ptr, counts.data(), displs.data(), r.type, comm_, &q);
         return request<>(q);
     }
 
@@ -104,8 +104,8 @@ public:
         auto r = view(recvbuf);
         check_v_layout("mpixx::ialltoallv", sendcounts, sdispls, size_, s.count, s.type, false);
         check_v_layout("mpixx::ialltoallv", recvcounts, rdispls, size_, r.count, r.type, true);
-        MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_CALL(MPI_Ialltoallv, nonnull_send(s.ptr), sendcounts.data(), sdispls.data(), s.type, nonnull_recv(r.ptr),
+        coll_post q;
+        MPIXX_ICOLL(MPI_Ialltoallv, nonnull_send(s.ptr), sendcounts.data(), sdispls.data(), s.type, nonnull_recv(r.ptr),
                    recvcounts.data(), rdispls.data(), r.type, comm_, &q);
         return request<>(q);
     }
@@ -117,8 +117,8 @@ public:
         const std::span<const int> counts(counts_), displs(displs_);
         auto b = view(buf);
         check_v_layout("mpixx::ialltoallv", counts, displs, size_, b.count, b.type, true);
-        MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_CALL(MPI_Ialltoallv, MPI_IN_PLACE, counts.data(), displs.data(), b.type, nonnull_recv(b.ptr),
+        coll_post q;
+        MPIXX_ICOLL(MPI_Ialltoallv, MPI_IN_PLACE, counts.data(), displs.data(), b.type, nonnull_recv(b.ptr),
                    counts.data(), displs.data(), b.type, comm_, &q);
         return request<>(q);
     }
@@ -139,8 +139,8 @@ public:
         auto r = view(recvbuf);
         check_w_layout("mpixx::ialltoallw", sendcounts, sdispls, sendtypes, size_, s.count * sizeof(elem_t<S>), false);
         check_w_layout("mpixx::ialltoallw", recvcounts, rdispls, recvtypes, size_, r.count * sizeof(elem_t<R>), true);
-        MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_CALL(MPI_Ialltoallw, nonnull_send(s.ptr), sendcounts.data(), sdispls.data(), sendtypes.data(),
+        coll_post q;
+        MPIXX_ICOLL(MPI_Ialltoallw, nonnull_send(s.ptr), sendcounts.data(), sdispls.data(), sendtypes.data(),
                    nonnull_recv(r.ptr), recvcounts.data(), rdispls.data(), recvtypes.data(), comm_, &q);
         return request<>(q);
     }
@@ -153,8 +153,8 @@ public:
         check_intra("mpixx::ialltoallw");
         auto p = std::make_unique<w_payload>(w_side("mpixx::ialltoallw", "sends", sends, size_),
                                              w_side("mpixx::ialltoallw", "recvs", recvs, size_));
-        MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_CALL(MPI_Ialltoallw, nonnull_send(p->s.base), p->s.counts.data(), p->s.displs.data(), p->s.types.data(),
+        coll_post q;
+        MPIXX_ICOLL(MPI_Ialltoallw, nonnull_send(p->s.base), p->s.counts.data(), p->s.displs.data(), p->s.types.data(),
                    nonnull_recv(const_cast<char*>(p->r.base)), p->r.counts.data(), p->r.displs.data(),
                    p->r.types.data(), comm_, &q);
         return request<>(q, std::move(p));

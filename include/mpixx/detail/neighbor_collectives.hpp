@@ -170,7 +170,7 @@ public:
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
         const auto b = allgather_blocks("mpixx::ineighbor_allgather", s, r, indeg_);
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         MPIXX_COLL(std::max(b.send, b.recv), MPI_Ineighbor_allgather, nonnull_send(s.ptr), count_t(b.send), s.type, nonnull_recv(r.ptr),
                    count_t(b.recv), r.type, comm_, &q);
         return request<>(q);
@@ -183,7 +183,7 @@ public:
         p->send = own(std::forward<S>(sendbuf));
         auto s = view(p->send);
         p->result.resize(s.count * static_cast<std::size_t>(indeg_));
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         MPIXX_COLL(s.count, MPI_Ineighbor_allgather, nonnull_send(s.ptr), count_t(s.count), s.type, nonnull_recv(p->result.data()),
                    count_t(s.count), s.type, comm_, &q);
         return request<std::vector<elem_t<S>>>(q, std::move(p));
@@ -221,7 +221,7 @@ public:
         auto r = view(recvbuf);
         check_blocks_unambiguous("mpixx::ineighbor_alltoall");
         const auto b = alltoall_blocks("mpixx::ineighbor_alltoall", s, r, indeg_, outdeg_);
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         MPIXX_COLL(std::max(b.send, b.recv), MPI_Ineighbor_alltoall, nonnull_send(s.ptr), count_t(b.send), s.type,
                    nonnull_recv(r.ptr), count_t(b.recv), r.type, comm_, &q);
         return request<>(q);
@@ -237,7 +237,7 @@ public:
         const std::size_t total = alltoall_result("mpixx::ineighbor_alltoall", s);
         const std::size_t n = indeg_ > 0 ? total / static_cast<std::size_t>(indeg_) : 0;
         p->result.resize(total);
-        MPI_Request q = MPI_REQUEST_NULL;
+        coll_post q;
         MPIXX_COLL(n, MPI_Ineighbor_alltoall, nonnull_send(s.ptr), count_t(n), s.type, nonnull_recv(p->result.data()),
                    count_t(n), s.type, comm_, &q);
         return request<std::vector<elem_t<S>>>(q, std::move(p));

@@ -212,8 +212,8 @@ public:
         auto r = view(recvbuf);
         check_int_count(routine, s.count);
         check_neighbor_v(routine, counts, displs, indeg_, "in-neighbours", r.count, r.type, true);
-        MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_CALL(MPI_Ineighbor_allgatherv, nonnull_send(s.ptr), static_cast<int>(s.count), s.type, nonnull_recv(r.ptr),
+        coll_post q;
+        MPIXX_ICOLL(MPI_Ineighbor_allgatherv, nonnull_send(s.ptr), static_cast<int>(s.count), s.type, nonnull_recv(r.ptr),
                    nonnull_array(counts), nonnull_array(displs), r.type, comm_, &q);
         return request<>(q);
     }
@@ -251,8 +251,8 @@ public:
         auto r = view(recvbuf);
         check_neighbor_v(routine, sendcounts, sdispls, outdeg_, "out-neighbours", s.count, s.type, false);
         check_neighbor_v(routine, recvcounts, rdispls, indeg_, "in-neighbours", r.count, r.type, true);
-        MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_CALL(MPI_Ineighbor_alltoallv, nonnull_send(s.ptr), nonnull_array(sendcounts), nonnull_array(sdispls),
+        coll_post q;
+        MPIXX_ICOLL(MPI_Ineighbor_alltoallv, nonnull_send(s.ptr), nonnull_array(sendcounts), nonnull_array(sdispls),
                    s.type, nonnull_recv(r.ptr), nonnull_array(recvcounts), nonnull_array(rdispls), r.type, comm_, &q);
         return request<>(q);
     }
@@ -298,8 +298,8 @@ public:
     [[nodiscard]] request<> ineighbor_alltoallw(SB&& sends, RB&& recvs) const {
         auto t = std::make_unique<w_table>();
         fill_table("mpixx::ineighbor_alltoallw", std::as_const(sends), recvs, *t);
-        MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_CALL(MPI_Ineighbor_alltoallw, MPI_BOTTOM, nonnull_array(t->scounts.span()),
+        coll_post q;
+        MPIXX_ICOLL(MPI_Ineighbor_alltoallw, MPI_BOTTOM, nonnull_array(t->scounts.span()),
                    nonnull_array(t->sdispls.span()), nonnull_array(t->stypes.span()), MPI_BOTTOM,
                    nonnull_array(t->rcounts.span()), nonnull_array(t->rdispls.span()),
                    nonnull_array(t->rtypes.span()), comm_, &q);

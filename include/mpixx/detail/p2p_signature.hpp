@@ -15,8 +15,8 @@
 // before its data, so the k-th message from a source and tag meets its k-th signature. (Signatures a
 // process sends itself stay in the process, in order: MPI may make a send to oneself wait for its
 // receive.) Signatures whose size disagrees with the message's (left by a receive that took no
-// signature: raw MPI, persistent requests) are dropped. A message without a signature (a raw MPI send,
-// a persistent send) is waited for briefly (100 ms) once per source and communicator, then that pair is
+// signature: raw MPI) are dropped. Persistent sends announce each start; persistent receives check each
+// completion (persistent_check). A message without a signature (a raw MPI send) is waited for briefly (100 ms) once per source and communicator, then that pair is
 // taken as unsigned (a few tries, microseconds) until a signature arrives from it again. Bytes
 // (MPI_BYTE, chars) match anything on either side: raw access to a message is legitimate. Integers
 // match integers of the same size, signed or not. Derived datatypes are not compared.
@@ -26,17 +26,15 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/detail/private_comm.hpp>
+#include <mpixx/detail/yield.hpp>
 #include <mpixx/error.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -137,7 +135,7 @@ inline std::string datatype_name(MPI_Datatype t) {
 }
 
 /// The signatures a process sends to itself (kept here, in order: MPI may make a send to oneself wait
-/// for its receive) and the sources whose messages came without one (raw MPI or persistent sends).
+/// for its receive) and the sources whose messages came without one (raw MPI sends).
 class sig_state {
 public:
     static sig_state& instance() {
@@ -197,7 +195,7 @@ private:
         p2p_sig sig;
     };
     std::mutex mutex_;
-    std::deque<self_sig> self_;
+    std::vector<self_sig> self_; // in send order; a few entries at most
     std::vector<std::pair<MPI_Comm, int>> unsigned_; // a few pairs at most: a list
 };
 
@@ -209,14 +207,9 @@ inline int self_rank(MPI_Comm comm) noexcept {
     return me;
 }
 
-/// Sends the signature of `count` elements of `type` (or of a serialized object of `bytes` bytes named
-/// `object_name`) ahead of a message to (dest, tag) on `comm`. Does nothing on a communicator mpixx did
-/// not create, or to proc_null.
-inline void send_signature(MPI_Comm comm, int dest, int tag, std::size_t count, MPI_Datatype type,
-                           std::string_view object_name = {}) {
-    if (dest == MPI_PROC_NULL || comm == MPI_COMM_NULL) return;
-    const MPI_Comm sc = signature_comm::find(comm);
-    if (sc == MPI_COMM_NULL) return;
+/// The signature of `count` elements of `type`, or of a serialized object of `count` bytes named
+/// `object_name`.
+inline p2p_sig make_signature(std::size_t count, MPI_Datatype type, std::string_view object_name = {}) {
     p2p_sig s;
     MPI_Count size = 0;
     MPI_Type_size_x(type, &size);
@@ -229,10 +222,26 @@ inline void send_signature(MPI_Comm comm, int dest, int tag, std::size_t count, 
         s.elem = class_of(type);
         set_name(s, datatype_name(type));
     }
+    return s;
+}
+
+/// Sends signature `s` on `sc`, the signature duplicate of `comm`, ahead of a message to (dest, tag).
+inline void post_signature(MPI_Comm sc, MPI_Comm comm, int dest, int tag, const p2p_sig& s) {
     // To a peer, 88 bytes go eagerly: MPI_Send returns without its receiver and leaves no request
     // behind. To oneself MPI may wait for the receive (MPICH does): kept in this process instead.
     if (dest != self_rank(comm)) check(MPI_Send(&s, sizeof s, MPI_BYTE, dest, tag, sc), "MPI_Send");
     else sig_state::instance().post_self(comm, tag, s);
+}
+
+/// Sends the signature of `count` elements of `type` (or of a serialized object of `bytes` bytes named
+/// `object_name`) ahead of a message to (dest, tag) on `comm`. Does nothing on a communicator mpixx did
+/// not create, or to proc_null.
+inline void send_signature(MPI_Comm comm, int dest, int tag, std::size_t count, MPI_Datatype type,
+                           std::string_view object_name = {}) {
+    if (dest == MPI_PROC_NULL || comm == MPI_COMM_NULL) return;
+    const MPI_Comm sc = signature_comm::find(comm);
+    if (sc == MPI_COMM_NULL) return;
+    post_signature(sc, comm, dest, tag, make_signature(count, type, object_name));
 }
 
 /// The size in bytes of a matched or received message.
@@ -253,8 +262,7 @@ inline bool take_signature(MPI_Comm comm, const MPI_Status& st, p2p_sig& out) {
     sig_state& state = sig_state::instance();
     if (st.MPI_SOURCE == self_rank(comm)) // kept here before the message was sent: no waiting
         return state.take_self(comm, st.MPI_TAG, bytes, out);
-    using clock = std::chrono::steady_clock;
-    clock::time_point deadline{};
+    double deadline = 0; // MPI_Wtime: no <chrono> in every translation unit for a 100 ms wait
     bool waiting = false;
     for (unsigned spins = 0;; ++spins) {
         int flag = 0;
@@ -281,13 +289,13 @@ inline bool take_signature(MPI_Comm comm, const MPI_Status& st, p2p_sig& out) {
         // An unsigned pair gets a few tries (its next signature, if any, left before its data), not 100 ms.
         if (spins >= 64 && state.is_unsigned(comm, st.MPI_SOURCE)) return false;
         if (!waiting) {
-            deadline = clock::now() + std::chrono::milliseconds(100);
+            deadline = MPI_Wtime() + 0.1;
             waiting = true;
-        } else if (clock::now() > deadline) {
+        } else if (MPI_Wtime() > deadline) {
             state.set_unsigned(comm, st.MPI_SOURCE, true);
             return false;
         }
-        if (spins >= 64) std::this_thread::yield();
+        if (spins >= 64) yield_cpu();
     }
 }
 
@@ -318,10 +326,11 @@ inline std::string my_rank_text(MPI_Comm comm) {
 /// What a typed receive expects: the class of its datatype, and the handle when it is predefined (kept
 /// for the message: a derived one may be freed before a non-blocking receive completes).
 struct receive_type {
+    receive_type() = default;
     explicit receive_type(MPI_Datatype t)
         : elem(class_of(t)), named(elem.kind == elem_kind::derived ? MPI_DATATYPE_NULL : t) {}
-    elem_class elem;
-    MPI_Datatype named;
+    elem_class elem{};
+    MPI_Datatype named = MPI_DATATYPE_NULL;
 };
 
 /// Checked mode, typed receive: the message with status `st` on `comm` was received (or is about to be)
@@ -353,6 +362,48 @@ struct receive_type {
                 describe_sent(s, st.MPI_SOURCE) + ", " + my_rank_text(comm) + " expected a serialized " +
                     std::string(mine) + " (checked mode)");
 }
+
+/// Checked mode's part of a persistent point-to-point request: a send's signature, sent again before
+/// each start(), or a receive's expected type, compared at each completion.
+struct persistent_check {
+    MPI_Comm comm = MPI_COMM_NULL; ///< MPI_COMM_NULL: nothing to check
+    MPI_Comm sig_comm = MPI_COMM_NULL;
+    int dest = MPI_PROC_NULL;
+    int tag = 0;
+    bool send = false;
+    p2p_sig sig{};        ///< a send's signature
+    receive_type expect;  ///< a receive's element type
+
+    /// A persistent send of `count` elements of `type` to (dest, tag) on `comm`.
+    static persistent_check of_send(MPI_Comm comm, int dest, int tag, std::size_t count, MPI_Datatype type) {
+        persistent_check c;
+        if (dest == MPI_PROC_NULL || (c.sig_comm = signature_comm::find(comm)) == MPI_COMM_NULL) return c;
+        c.comm = comm;
+        c.dest = dest;
+        c.tag = tag;
+        c.send = true;
+        c.sig = make_signature(count, type);
+        return c;
+    }
+    /// A persistent receive of elements of `type` on `comm`.
+    static persistent_check of_recv(MPI_Comm comm, MPI_Datatype type) {
+        persistent_check c;
+        c.comm = comm;
+        c.expect = receive_type(type);
+        return c;
+    }
+    /// Before each start: a send announces its message.
+    void on_start() const {
+        if (send) post_signature(sig_comm, comm, dest, tag, sig);
+    }
+    /// At each completion with status `st`: a receive compares its message's signature.
+    void on_complete(const MPI_Status& st) const {
+        if (send || comm == MPI_COMM_NULL || st.MPI_SOURCE == MPI_PROC_NULL) return;
+        int cancelled = 0;
+        MPI_Test_cancelled(&st, &cancelled);
+        if (!cancelled) check_typed_receive(comm, st, expect, "mpixx::persistent_request::wait");
+    }
+};
 
 /// Checked mode: the message with status `st` was dropped or taken without a type to compare; its
 /// signature is taken off so that it cannot meet a later message.

@@ -35,6 +35,7 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/detail/hang_watch.hpp>
+#include <mpixx/detail/yield.hpp>
 #include <mpixx/error.hpp>
 #include <mpixx/status.hpp>
 
@@ -44,7 +45,6 @@
 #include <exception>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -196,7 +196,7 @@ public:
     public:
         void pause() noexcept {
             if (spins_ < 64) ++spins_;
-            else std::this_thread::yield();
+            else yield_cpu();
         }
 
     private:
@@ -362,7 +362,7 @@ inline void progress::remove(progress_item& item) noexcept {
         std::unique_lock lock(mutex_);
         while (item.state_ == progress_item::state::running) {
             lock.unlock();
-            std::this_thread::yield();
+            yield_cpu();
             lock.lock();
         }
         if (item.state_ == progress_item::state::claimed) {
