@@ -25,27 +25,29 @@
 
 #include <mpixx/detail/finalize_hooks.hpp>
 #include <mpixx/detail/hang_watch.hpp>
+#include <mpixx/error.hpp>
 
 #include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <climits>
 #include <cmath>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstddef>
 #include <cstring>
-#include <mutex>
-#include <thread>
 #include <type_traits>
+
+// POSIX threads and clocks, not <thread>/<condition_variable>/<chrono>: this header is in every
+// translation unit (environment.hpp starts the watchdog), and those cost more to compile than all of
+// mpixx's core (<chrono> alone pulls in <sstream> in C++20).
+#include <pthread.h>
+#include <time.h>
 
 #if defined(__GLIBC__) && __has_include(<execinfo.h>) && __has_include(<dlfcn.h>) && __has_include(<elf.h>)
 #include <dlfcn.h>
 #include <elf.h>
 #include <execinfo.h>
-#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 #define MPIXX_HANG_STACKS 1
@@ -54,6 +56,22 @@
 #endif
 
 namespace mpixx::inline MPIXX_ABI::detail {
+
+/// Seconds on the monotonic clock.
+inline double hang_clock() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+/// Sleeps the calling thread for `seconds`.
+inline void nap(double seconds) noexcept {
+    timespec ts{};
+    ts.tv_sec = static_cast<time_t>(seconds);
+    ts.tv_nsec = static_cast<long>((seconds - static_cast<double>(ts.tv_sec)) * 1e9);
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
 
 #if MPIXX_HANG_STACKS
 /// The call stack of a blocked thread, captured by that thread in a signal handler on the watchdog's
@@ -118,7 +136,7 @@ public:
                 if (expected != done) return 0; // capturing: it sets done later, and the next ask takes over
                 break;
             }
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            nap(0.001);
         }
         const int n = count_;
         int first = n > 2 ? 2 : n; // backtrace's frames: the handler, the signal trampoline, then the thread's
@@ -186,12 +204,11 @@ public:
         hang_watchdog* w = instance_;
         if (!w) return;
         hang_state::on.store(false, std::memory_order_relaxed);
-        {
-            std::lock_guard lock(w->mutex_);
-            w->stopping_ = true;
-        }
-        w->wake_.notify_all();
-        if (w->thread_.joinable()) w->thread_.join();
+        pthread_mutex_lock(&w->mutex_);
+        w->stopping_ = true;
+        pthread_cond_broadcast(&w->wake_);
+        pthread_mutex_unlock(&w->mutex_);
+        pthread_join(w->thread_, nullptr);
 #if MPIXX_HANG_STACKS
         hang_state::claim_hook.store(nullptr, std::memory_order_release);
         hang_stack::uninstall();
@@ -234,7 +251,10 @@ private:
 #endif
         // Polled a few times per timeout: the report comes between timeout and timeout + poll.
         w->poll_ = std::fmin(0.25, std::fmax(0.01, timeout / 8));
-        w->thread_ = std::thread([w] { w->run(); });
+        if (pthread_create(&w->thread_, nullptr, &entry, w) != 0) {
+            delete w;
+            throw error("mpixx::environment", MPI_ERR_OTHER, "the hang report's watchdog thread could not start");
+        }
         instance_ = w;
         hang_state::on.store(true, std::memory_order_relaxed);
         try {
@@ -245,14 +265,37 @@ private:
         }
     }
 
-    static double now() noexcept {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    hang_watchdog() noexcept {
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC); // sleep() measures on hang_clock()
+        pthread_cond_init(&wake_, &attr);
+        pthread_condattr_destroy(&attr);
+    }
+    ~hang_watchdog() {
+        pthread_cond_destroy(&wake_);
+        pthread_mutex_destroy(&mutex_);
     }
 
+    static void* entry(void* self) noexcept {
+        static_cast<hang_watchdog*>(self)->run();
+        return nullptr;
+    }
+
+    static double now() noexcept { return hang_clock(); }
+
     /// Sleeps `seconds` or until stop(); returns false when stopping.
-    bool sleep(double seconds) {
-        std::unique_lock lock(mutex_);
-        return !wake_.wait_for(lock, std::chrono::duration<double>(seconds), [this] { return stopping_; });
+    bool sleep(double seconds) noexcept {
+        const double until = hang_clock() + seconds;
+        timespec deadline{};
+        deadline.tv_sec = static_cast<time_t>(until);
+        deadline.tv_nsec = static_cast<long>((until - static_cast<double>(deadline.tv_sec)) * 1e9);
+        pthread_mutex_lock(&mutex_);
+        int rc = 0;
+        while (!stopping_ && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&wake_, &mutex_, &deadline);
+        const bool go_on = !stopping_;
+        pthread_mutex_unlock(&mutex_);
+        return go_on;
     }
 
     void run() {
@@ -296,7 +339,7 @@ private:
                          rank_, timeout_text_);
             std::fflush(stderr);
             // The launcher forwards stderr asynchronously: give the lines a moment to get out.
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            nap(0.1);
             MPI_Abort(MPI_COMM_WORLD, hang_abort_code);
             std::_Exit(hang_abort_code);
         }
@@ -494,10 +537,10 @@ private:
 
     static inline hang_watchdog* instance_ = nullptr; // touched by the thread that (de)initialises MPI
 
-    std::thread thread_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
+    pthread_t thread_{};
+    pthread_mutex_t mutex_ = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t wake_{};
+    bool stopping_ = false; // guarded by mutex_
     double timeout_ = 0;
     double poll_ = 0.25;
     double grace_ = 1.5;
