@@ -5,6 +5,7 @@
 #include "mpixx_test.hpp"
 
 #include <mpixx/communicator.hpp>
+#include <mpixx/topology.hpp>
 
 #include <numeric>
 #include <optional>
@@ -126,9 +127,11 @@ TEST_CASE("checked collectives: another count, op, datatype or in-place choice",
 }
 
 // ---- non-blocking collectives: posted only once every rank's record agrees -------------------------
+// They are checked on communicators with a signature duplicate: those made by checked code (world has
+// one only when the environment was set up by checked code, which this test's main is not in Release).
 
 TEST_CASE("checked non-blocking collectives: matching calls run as before, in any wait order", "[checked]") {
-    auto comm = mpixx::world();
+    auto comm = mpixx::world().dup(); // made here: it has the signature duplicate (see below)
     const int n = comm.size(), me = comm.rank();
     auto sum = comm.iallreduce(std::vector<long>{long(me), 1}, mpixx::sum);
     std::vector<int> data(3, me == 0 ? 7 : 0);
@@ -152,10 +155,15 @@ TEST_CASE("checked non-blocking collectives: matching calls run as before, in an
     CHECK(comm.allreduce(1, mpixx::sum) == n);
     const auto gathered = g.wait();
     if (me == 0) CHECK(gathered.size() == static_cast<std::size_t>(n));
+    // Making a communicator (collective too) posts the pending ones first.
+    auto pending = comm.iallreduce(2, mpixx::sum);
+    auto copy = comm.dup();
+    CHECK(copy.allreduce(1, mpixx::sum) == n);
+    CHECK(pending.wait() == 2 * n);
 }
 
 TEST_CASE("checked non-blocking collectives: a mismatch throws on every rank's wait, none is posted", "[checked]") {
-    auto comm = mpixx::world();
+    auto comm = mpixx::world().dup(); // made here: it has the signature duplicate (see below)
     if (comm.size() < 2) return;
     const int me = comm.rank();
     SECTION("operation") {
@@ -200,7 +208,7 @@ TEST_CASE("checked non-blocking collectives: an ibarrier of the NBX pattern does
     // Sparse exchange: each rank synchronously sends to its right neighbour, receives whatever comes,
     // and enters an ibarrier once its own send was received; a check that waited for the other ranks
     // at the ibarrier call would deadlock here.
-    auto comm = mpixx::world();
+    auto comm = mpixx::world().dup(); // made here: it has the signature duplicate (see below)
     const int n = comm.size(), me = comm.rank();
     const int right = (me + 1) % n, left = (me + n - 1) % n;
     int payload = me * 3;
@@ -219,3 +227,42 @@ TEST_CASE("checked non-blocking collectives: an ibarrier of the NBX pattern does
     }
     CHECK(received == left * 3);
 }
+
+#if MPI_VERSION >= 4
+TEST_CASE("checked persistent collectives: every start is checked before MPI starts it", "[checked]") {
+    auto world = mpixx::world();
+    const int p = world.size(), me = world.rank();
+    auto ring = mpixx::dist_graph_create_adjacent(world, {(me + p - 1) % p}, {(me + 1) % p});
+    int value = 0;
+    std::vector<int> got(1, -1);
+    auto gather = ring.neighbor_allgather_init(value, got);
+    for (int step = 0; step < 3; ++step) {
+        value = me + 10 * step;
+        if (step < 2) gather.start();
+        else mpixx::start_all(gather);
+        if (step == 1)
+            while (!gather.test()) {
+            }
+        gather.wait();
+        CHECK(got[0] == (me + p - 1) % p + 10 * step);
+    }
+    if (p < 2) return;
+    std::vector<int> send(1, me), recv(1, -1);
+    auto swap = ring.neighbor_alltoall_init(send, recv);
+    require_mismatch(
+        [&] {
+            auto& mine = me == 0 ? gather : swap;
+            mine.start();
+            mine.wait();
+        },
+        MPI_ERR_OTHER, {"rank 0: MPI_Neighbor_allgather_init()", "rank 1: MPI_Neighbor_alltoall_init()"});
+    // Neither was started on any rank: both still run.
+    CHECK(!gather.active());
+    CHECK(!swap.active());
+    gather.start();
+    gather.wait();
+    swap.start();
+    swap.wait();
+    CHECK(recv[0] == (me + p - 1) % p);
+}
+#endif

@@ -46,6 +46,7 @@ public:
     /// A new communicator with the same group and its own message space (MPI_Comm_dup).
     [[nodiscard]] communicator dup() const {
         MPI_Comm c = MPI_COMM_NULL;
+        detail::settle_collectives(comm_);
         MPIXX_CALL(MPI_Comm_dup, comm_, &c);
         return created(c);
     }
@@ -53,6 +54,7 @@ public:
     /// A duplicate carrying `hints` instead of this communicator's (MPI_Comm_dup_with_info).
     [[nodiscard]] communicator dup(const info& hints) const {
         MPI_Comm c = MPI_COMM_NULL;
+        detail::settle_collectives(comm_);
         MPIXX_CALL(MPI_Comm_dup_with_info, comm_, hints.native(), &c);
         return created(c);
     }
@@ -60,6 +62,7 @@ public:
     /// Partitions by color, ordering by key then old rank (MPI_Comm_split); color `undefined` gives null.
     [[nodiscard]] communicator split(int color, int key = 0) const {
         MPI_Comm c = MPI_COMM_NULL;
+        detail::settle_collectives(comm_);
         MPIXX_CALL(MPI_Comm_split, comm_, color, key, &c);
         return created(c);
     }
@@ -68,6 +71,7 @@ public:
     /// `hints` are passed to MPI (MPI_Comm_split_type's info).
     [[nodiscard]] communicator split_shared(int key = 0, const info& hints = {}) const {
         MPI_Comm c = MPI_COMM_NULL;
+        detail::settle_collectives(comm_);
         MPIXX_CALL(MPI_Comm_split_type, comm_, MPI_COMM_TYPE_SHARED, key, hints.native(), &c);
         return created(c);
     }
@@ -84,6 +88,7 @@ public:
             check_send_tag(tag, "mpixx::create_intercomm");
         }
         MPI_Comm c = MPI_COMM_NULL;
+        detail::settle_collectives(comm_);
         MPIXX_CALL(MPI_Intercomm_create, comm_, local_leader, peer.comm_, remote_leader, tag, &c);
         return created(c);
     }
@@ -94,6 +99,7 @@ public:
         if (!inter_) [[unlikely]]
             detail::throw_usage("mpixx::merge", MPI_ERR_COMM, "merge() needs an intercommunicator");
         MPI_Comm c = MPI_COMM_NULL;
+        detail::settle_collectives(comm_);
         MPIXX_CALL(MPI_Intercomm_merge, comm_, high ? 1 : 0, &c);
         return created(c);
     }
@@ -110,6 +116,7 @@ public:
     [[nodiscard]] communicator create(const mpixx::group& g) const {
         check_subgroup(g, "mpixx::communicator::create");
         MPI_Comm c = MPI_COMM_NULL;
+        detail::settle_collectives(comm_);
         MPIXX_CALL(MPI_Comm_create, comm_, g.native(), &c);
         return created(c);
     }
@@ -125,6 +132,7 @@ public:
                                 "this process is not in the group (only its members call create_group)");
         check_subgroup(g, "mpixx::communicator::create_group");
         MPI_Comm c = MPI_COMM_NULL;
+        detail::settle_collectives(comm_);
         MPIXX_CALL(MPI_Comm_create_group, comm_, g.native(), tag, &c);
         return created(c);
     }

@@ -94,12 +94,17 @@ template <class T>
 struct request_payload;
 
 #if MPIXX_CHECKED
+// Checked mode's deferred collectives (detail/deferred_collectives.hpp, included at the end of this header).
 struct deferred_collective;
-/// Checked mode: wraps `inner` into a payload that posts the collective once its signature check passed
-/// (detail/deferred_collectives.hpp).
+struct persistent_collective;
+/// Wraps `inner` into a payload that posts the collective once its signature check passed.
 template <class T>
 std::unique_ptr<request_payload<T>> defer_payload(std::shared_ptr<deferred_collective> entry,
                                                   std::unique_ptr<request_payload<T>> inner);
+/// Defers the MPI_Start of the persistent collective `handle` described by `c` until its records agree.
+inline std::shared_ptr<deferred_collective> defer_start(const persistent_collective& c, MPI_Request handle);
+/// Hands out the deferred collective's request once posted; false while not yet; throws when it failed.
+inline bool deferred_post(deferred_collective& e, MPI_Request& r);
 #endif
 
 /// The request slot a non-blocking collective is started into (MPIXX_ICOLL, collectives_common.hpp): the
@@ -108,6 +113,15 @@ struct coll_post {
     MPI_Request handle = MPI_REQUEST_NULL; ///< the started operation (null while deferred)
 #if MPIXX_CHECKED
     std::shared_ptr<deferred_collective> deferred; ///< checked mode: the collective to post once checked
+#endif
+};
+
+/// The handle a persistent collective's init call (MPIXX_ICOLL) creates, and in checked mode what each
+/// start contributes to the signature check.
+struct persistent_post {
+    MPI_Request handle = MPI_REQUEST_NULL; ///< the inactive persistent handle
+#if MPIXX_CHECKED
+    std::shared_ptr<persistent_collective> check; ///< checked mode: its record (null: not checked)
 #endif
 };
 
@@ -415,12 +429,21 @@ public:
     /// Checked mode: a persistent point-to-point handle whose starts and completions are checked.
     persistent_request(MPI_Request r, const detail::persistent_check& c) noexcept : req_(r), check_(c) {}
 #endif
+    /// Takes a persistent collective's inactive handle (library code); in checked mode each start is
+    /// posted once every rank's record agrees.
+    explicit persistent_request(detail::persistent_post& q) noexcept : req_(q.handle) {
+#if MPIXX_CHECKED
+        coll_ = std::move(q.check);
+#endif
+    }
     /// Takes the other's handle (the other becomes null).
     persistent_request(persistent_request&& o) noexcept
         : req_(std::exchange(o.req_, MPI_REQUEST_NULL)), st_(std::exchange(o.st_, mpixx::status())),
           active_(std::exchange(o.active_, false)) {
 #if MPIXX_CHECKED
         check_ = std::exchange(o.check_, {});
+        coll_ = std::move(o.coll_);
+        pending_ = std::move(o.pending_);
 #endif
     }
     /// Frees this handle (waiting if active), then takes the other's.
@@ -432,6 +455,8 @@ public:
             active_ = std::exchange(o.active_, false);
 #if MPIXX_CHECKED
             check_ = std::exchange(o.check_, {});
+            coll_ = std::move(o.coll_);
+            pending_ = std::move(o.pending_);
 #endif
         }
         return *this;
@@ -446,6 +471,11 @@ public:
         check_startable("mpixx::persistent_request::start");
 #if MPIXX_CHECKED
         check_.on_start();
+        if (coll_) { // a persistent collective: MPI_Start once every rank's record agrees (wait or test)
+            pending_ = detail::defer_start(*coll_, req_);
+            active_ = true;
+            return;
+        }
 #endif
         MPIXX_CALL(MPI_Start, &req_);
         active_ = true;
@@ -456,6 +486,9 @@ public:
     void wait() {
         if (!active_) [[unlikely]]
             return;
+#if MPIXX_CHECKED
+        if (pending_) post_blocking();
+#endif
         MPI_Status st;
         const int rc = detail::progress::wait(req_, &st);
         active_ = false; // complete (or failed): inactive either way
@@ -468,6 +501,9 @@ public:
     [[nodiscard]] bool test() {
         if (!active_) [[unlikely]]
             return true;
+#if MPIXX_CHECKED
+        if (pending_ && !try_post()) return false;
+#endif
         detail::progress::poll();
         int flag = 0;
         MPI_Status st;
@@ -515,6 +551,34 @@ private:
         detail::throw_usage(routine, MPI_ERR_REQUEST, "the persistent request is not active (start() it first)");
     }
 
+#if MPIXX_CHECKED
+    /// Checked mode: starts a deferred persistent collective once its records agree; false while not yet.
+    bool try_post() {
+        try {
+            MPI_Request r = MPI_REQUEST_NULL;
+            if (!detail::deferred_post(*pending_, r)) return false;
+        } catch (...) {
+            pending_.reset();
+            active_ = false; // not started on any rank
+            throw;
+        }
+        pending_.reset();
+        return true;
+    }
+    void post_blocking() {
+        auto loop = [this] {
+            detail::progress::backoff b;
+            while (!try_post()) b.pause();
+        };
+        if (detail::hang_watch_on()) [[unlikely]] {
+            const detail::hang_scope watched(detail::hang_wait_site("MPI_Wait", 1));
+            loop();
+        } else {
+            loop();
+        }
+    }
+#endif
+
     mpixx::status complete(const MPI_Status& st) {
         st_ = mpixx::status(st);
         active_ = false;
@@ -546,6 +610,8 @@ private:
     bool active_ = false;
 #if MPIXX_CHECKED
     detail::persistent_check check_; // checked mode: signatures of a persistent send or receive
+    std::shared_ptr<detail::persistent_collective> coll_; // checked mode: a persistent collective's record
+    std::shared_ptr<detail::deferred_collective> pending_; // its start, until the records agree
 #endif
 };
 
@@ -592,7 +658,12 @@ struct request_access {
     static bool prepare(request<T>& r) {
         return r.req_ != MPI_REQUEST_NULL || !r.payload_ || r.try_post();
     }
-    static bool prepare(persistent_request&) noexcept { return true; }
+    static bool prepare([[maybe_unused]] persistent_request& p) {
+#if MPIXX_CHECKED
+        if (p.pending_) return p.try_post();
+#endif
+        return true;
+    }
 
     template <class T>
     static MPI_Request& handle(request<T>& r) noexcept {
@@ -617,6 +688,10 @@ struct request_access {
 
     static void set_active(persistent_request& p) noexcept { p.active_ = true; }
     static void check_startable(const persistent_request& p, const char* routine) { p.check_startable(routine); }
+#if MPIXX_CHECKED
+    /// Checked mode: whether starting `p` is deferred (a persistent collective).
+    static bool deferred(const persistent_request& p) noexcept { return p.coll_ != nullptr; }
+#endif
     /// Checked mode: a persistent send's signature goes out before it starts.
     static void announce([[maybe_unused]] const persistent_request& p) {
 #if MPIXX_CHECKED
@@ -647,6 +722,12 @@ template <class... P>
     requires(sizeof...(P) > 0 && (std::same_as<std::remove_cvref_t<P>, persistent_request> && ...))
 void start_all(P&&... ps) {
     (detail::request_access::check_startable(ps, "mpixx::start_all"), ...);
+#if MPIXX_CHECKED
+    if ((detail::request_access::deferred(ps) || ...)) { // a persistent collective waits for its check
+        (ps.start(), ...);
+        return;
+    }
+#endif
     (detail::request_access::announce(ps), ...);
     MPI_Request handles[sizeof...(P)] = {detail::request_access::handle(ps)...};
     MPIXX_CALL(MPI_Startall, static_cast<int>(sizeof...(P)), handles);
@@ -654,3 +735,7 @@ void start_all(P&&... ps) {
 }
 
 } // namespace mpixx
+
+#if MPIXX_CHECKED
+#include <mpixx/detail/deferred_collectives.hpp>
+#endif

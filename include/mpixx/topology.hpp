@@ -214,6 +214,7 @@ public:
         for (std::size_t d = 0; d < nd; ++d) any |= (k[d] = keep[d] ? 1 : 0) != 0;
         MPI_Comm c = MPI_COMM_NULL;
         if (any) {
+            detail::settle_collectives(comm_);
             MPIXX_CALL(MPI_Cart_sub, comm_, k.data(), &c);
         } else {
             // Each process alone on a zero-dimensional grid, as MPI specifies (MPICH 4.0's MPI_Cart_sub
@@ -312,6 +313,7 @@ private:
     std::vector<int> periods(nd);
     for (std::size_t d = 0; d < nd; ++d) periods[d] = periodic[d] ? 1 : 0;
     MPI_Comm c = MPI_COMM_NULL;
+    detail::settle_collectives(comm.native());
     MPIXX_CALL(MPI_Cart_create, comm.native(), static_cast<int>(nd), dims.data(), periods.data(), reorder ? 1 : 0, &c);
     if (c == MPI_COMM_NULL) return cart_communicator();
     return cart_communicator::from(detail::own_created(c));
@@ -409,6 +411,7 @@ private:
                                 "not a node of a graph of " + std::to_string(n));
     const int dummy = 0; // MPI never reads it: a non-null array for an empty graph or edge list
     MPI_Comm c = MPI_COMM_NULL;
+    detail::settle_collectives(comm.native());
     MPIXX_CALL(MPI_Graph_create, comm.native(), static_cast<int>(n), n ? index.data() : &dummy,
                edges.size() ? edges.data() : &dummy, reorder ? 1 : 0, &c);
     if (c == MPI_COMM_NULL) return graph_communicator();
@@ -535,6 +538,7 @@ inline dist_graph_communicator dist_graph_adjacent(const communicator& comm, int
         return !w ? MPI_UNWEIGHTED : w->size() ? w->data() : MPI_WEIGHTS_EMPTY;
     };
     MPI_Comm c = MPI_COMM_NULL;
+    detail::settle_collectives(comm.native());
     MPIXX_CALL(MPI_Dist_graph_create_adjacent, comm.native(), static_cast<int>(sources.size()), arr(sources),
                weights(sw), static_cast<int>(destinations.size()), arr(destinations), weights(dw), MPI_INFO_NULL,
                reorder ? 1 : 0, &c);

@@ -495,7 +495,7 @@ namespace mpixx::inline MPIXX_ABI::detail {
 
 /// Starts the non-blocking collective `Fn(args..., &q->handle)` whose last argument is the coll_post `q`:
 /// at once, or in checked mode deferred until every rank's signature agrees (deferred_collectives.hpp).
-/// Any other last argument (an MPI_Request* of a persistent collective's init) is passed on unchanged.
+/// A persistent_post* (a persistent collective's init) gets its handle, and in checked mode its record.
 template <auto Fn, class... A>
 int start_icoll([[maybe_unused]] const char* routine, A... args) {
     constexpr std::size_t last = sizeof...(A) - 1;
@@ -509,9 +509,31 @@ int start_icoll([[maybe_unused]] const char* routine, A... args) {
             return Fn(std::get<I>(a)..., &q->handle);
 #endif
         }(std::make_index_sequence<last>{});
+    } else if constexpr (std::is_same_v<std::tuple_element_t<last, std::tuple<A...>>, persistent_post*>) {
+        // A persistent collective's init: (..., comm, info, &handle); checked mode keeps its record.
+        const std::tuple<A...> a(args...);
+        persistent_post* q = std::get<last>(a);
+        const int rc = [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return Fn(std::get<I>(a)..., &q->handle);
+        }(std::make_index_sequence<last>{});
+#if MPIXX_CHECKED
+        if (rc == MPI_SUCCESS)
+            q->check = [&]<std::size_t... I>(std::index_sequence<I...>) {
+                return persistent_record<Fn>(routine, std::get<I>(a)...);
+            }(std::make_index_sequence<last - 1>{});
+#endif
+        return rc;
     } else {
         return Fn(args...);
     }
+}
+
+/// Before an operation collective over `comm` that is not an mpixx collective (creating a communicator
+/// from it): in checked mode, posts its deferred non-blocking collectives first, in MPI's order.
+inline void settle_collectives([[maybe_unused]] MPI_Comm comm) {
+#if MPIXX_CHECKED
+    if (signature_comm::find(comm) != MPI_COMM_NULL) flush_deferred(comm);
+#endif
 }
 
 } // namespace mpixx::detail

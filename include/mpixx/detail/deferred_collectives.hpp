@@ -7,8 +7,10 @@
 // collective itself is posted later: by the first wait or test of any request on that communicator that
 // finds the exchanges complete, in call order (MPI's rule: the same order on every rank). A
 // disagreement is seen alike on every rank: no rank posts that collective, its request throws the
-// mismatch error on wait() or test(), and the later ones go on. A blocking collective first posts
-// every deferred one of its communicator (it would wait for the same ranks anyway).
+// mismatch error on wait() or test(), and the later ones go on. A blocking collective, and making a
+// communicator from this one (settle_collectives), first posts every deferred one of its communicator
+// (it would wait for the same ranks anyway). A persistent collective (MPI-4 `..._init`) is checked at
+// each start the same way: its record goes out at start(), MPI_Start runs once the records agree.
 //
 // The exchanges use the communicator's signature duplicate (p2p_signature.hpp), always non-blocking,
 // so that a blocking call on one rank meets a non-blocking one on another and is reported, not hung.
@@ -158,6 +160,18 @@ std::unique_ptr<request_payload<T>> defer_payload(std::shared_ptr<deferred_colle
     return p;
 }
 
+/// Queues a deferred collective on `comm` whose record `e.mine` goes out now; MPI return code.
+inline int enqueue_deferred(const std::shared_ptr<deferred_collective>& e, MPI_Comm sig_comm) {
+    deferred_queue& dq = deferred_queue::instance();
+    std::lock_guard lock(dq.mutex);
+    constexpr int bytes = static_cast<int>(sizeof(collective_record));
+    if (int rc = MPI_Iallgather(&e->mine, bytes, MPI_BYTE, e->all.data(), bytes, MPI_BYTE, sig_comm, &e->exchange);
+        rc != MPI_SUCCESS)
+        return rc;
+    dq.pending.push_back(e);
+    return MPI_SUCCESS;
+}
+
 /// Checked mode's start of the non-blocking collective Fn(args..., &q.handle) (see start_icoll): its
 /// record goes out now, the collective once every rank's agrees.
 template <auto Fn, class... A>
@@ -177,15 +191,59 @@ int defer_collective(const char* routine, coll_post& q, A... args) {
     e->mine = make_record(s, rank);
     e->all.resize(static_cast<std::size_t>(size));
     e->poster = std::make_unique<deferred_call<Fn, A...>>(args...);
-    deferred_queue& dq = deferred_queue::instance();
-    std::lock_guard lock(dq.mutex);
-    constexpr int bytes = static_cast<int>(sizeof(collective_record));
-    if (int rc = MPI_Iallgather(&e->mine, bytes, MPI_BYTE, e->all.data(), bytes, MPI_BYTE, sc, &e->exchange);
-        rc != MPI_SUCCESS)
-        return rc;
-    dq.pending.push_back(e);
+    if (const int rc = enqueue_deferred(e, sc); rc != MPI_SUCCESS) return rc;
     q.deferred = std::move(e);
     return MPI_SUCCESS;
+}
+
+/// Checked mode: what a persistent collective (MPI-4 `..._init`) contributes at each start.
+struct persistent_collective {
+    MPI_Comm comm = MPI_COMM_NULL;
+    const char* routine = "";
+    int size = 0;
+    collective_record record{};
+};
+
+/// Starts the persistent collective `h` (deferred_call of MPI_Start on a copy: the handle stays the same).
+struct deferred_start final : deferred_poster {
+    MPI_Request handle;
+    explicit deferred_start(MPI_Request h) : handle(h) {}
+    int post(MPI_Request* r) override {
+        MPI_Request h = handle;
+        const int rc = MPI_Start(&h);
+        *r = h;
+        return rc;
+    }
+};
+
+inline std::shared_ptr<deferred_collective> defer_start(const persistent_collective& c, MPI_Request handle) {
+    auto e = std::make_shared<deferred_collective>();
+    e->comm = c.comm;
+    e->routine = c.routine;
+    e->mine = c.record;
+    e->all.resize(static_cast<std::size_t>(c.size));
+    e->poster = std::make_unique<deferred_start>(handle);
+    check(enqueue_deferred(e, signature_comm::find(c.comm)), "MPI_Iallgather");
+    return e;
+}
+
+/// Checked mode's record of the persistent collective made by Fn(args..., info, &handle) (see
+/// start_icoll; `args` without the info): null when its communicator is not checked.
+template <auto Fn, class... A>
+std::shared_ptr<persistent_collective> persistent_record(const char* routine, A... args) {
+    const collective_site s = site_of<Fn>(routine, args...);
+    if (signature_comm::find(s.comm) == MPI_COMM_NULL) return nullptr;
+    int inter = 0, size = 1, rank = 0;
+    MPIXX_CALL(MPI_Comm_test_inter, s.comm, &inter);
+    MPIXX_CALL(MPI_Comm_size, s.comm, &size);
+    MPIXX_CALL(MPI_Comm_rank, s.comm, &rank);
+    if (inter || size == 1) return nullptr;
+    auto c = std::make_shared<persistent_collective>();
+    c->comm = s.comm;
+    c->routine = routine;
+    c->size = size;
+    c->record = make_record(s, rank);
+    return c;
 }
 
 /// Checked mode, before the blocking collective `s`: every rank learns every rank's record and throws

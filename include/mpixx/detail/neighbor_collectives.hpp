@@ -254,7 +254,7 @@ public:
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
         const auto b = allgather_blocks("mpixx::neighbor_allgather_init", s, r, indeg_);
-        MPI_Request q = MPI_REQUEST_NULL;
+        persistent_post q;
         MPIXX_COLL(std::max(b.send, b.recv), MPI_Neighbor_allgather_init, nonnull_send(s.ptr), count_t(b.send), s.type,
                    nonnull_recv(r.ptr),
                    count_t(b.recv), r.type, comm_, MPI_INFO_NULL, &q);
@@ -268,7 +268,7 @@ public:
         auto r = view(recvbuf);
         check_blocks_unambiguous("mpixx::neighbor_alltoall_init");
         const auto b = alltoall_blocks("mpixx::neighbor_alltoall_init", s, r, indeg_, outdeg_);
-        MPI_Request q = MPI_REQUEST_NULL;
+        persistent_post q;
         MPIXX_COLL(std::max(b.send, b.recv), MPI_Neighbor_alltoall_init, nonnull_send(s.ptr), count_t(b.send),
                    s.type, nonnull_recv(r.ptr), count_t(b.recv), r.type, comm_, MPI_INFO_NULL, &q);
         return persistent_request(q);

@@ -319,8 +319,8 @@ public:
         auto r = view(recvbuf);
         check_int_count(routine, s.count);
         check_neighbor_v(routine, counts, displs, indeg_, "in-neighbours", r.count, r.type, true);
-        MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_CALL(MPI_Neighbor_allgatherv_init, nonnull_send(s.ptr), static_cast<int>(s.count), s.type, nonnull_recv(r.ptr),
+        persistent_post q;
+        MPIXX_ICOLL(MPI_Neighbor_allgatherv_init, nonnull_send(s.ptr), static_cast<int>(s.count), s.type, nonnull_recv(r.ptr),
                    nonnull_array(counts), nonnull_array(displs), r.type, comm_, MPI_INFO_NULL, &q);
         return persistent_request(q);
     }
@@ -338,8 +338,8 @@ public:
         auto r = view(recvbuf);
         check_neighbor_v(routine, sendcounts, sdispls, outdeg_, "out-neighbours", s.count, s.type, false);
         check_neighbor_v(routine, recvcounts, rdispls, indeg_, "in-neighbours", r.count, r.type, true);
-        MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_CALL(MPI_Neighbor_alltoallv_init, nonnull_send(s.ptr), nonnull_array(sendcounts), nonnull_array(sdispls),
+        persistent_post q;
+        MPIXX_ICOLL(MPI_Neighbor_alltoallv_init, nonnull_send(s.ptr), nonnull_array(sendcounts), nonnull_array(sdispls),
                    s.type, nonnull_recv(r.ptr), nonnull_array(recvcounts), nonnull_array(rdispls), r.type, comm_,
                    MPI_INFO_NULL, &q);
         return persistent_request(q);
@@ -362,8 +362,8 @@ public:
         auto r = view(recvbuf);
         check_neighbor_w(routine, sendcounts, sdispls, sendtypes, outdeg_, "out-neighbours", buffer_bytes(sendbuf), false);
         check_neighbor_w(routine, recvcounts, rdispls, recvtypes, indeg_, "in-neighbours", buffer_bytes(recvbuf), true);
-        MPI_Request q = MPI_REQUEST_NULL;
-        MPIXX_CALL(MPI_Neighbor_alltoallw_init, nonnull_send(s.ptr), nonnull_array(sendcounts), nonnull_array(sdispls),
+        persistent_post q;
+        MPIXX_ICOLL(MPI_Neighbor_alltoallw_init, nonnull_send(s.ptr), nonnull_array(sendcounts), nonnull_array(sdispls),
                    nonnull_array(sendtypes), nonnull_recv(r.ptr), nonnull_array(recvcounts), nonnull_array(rdispls),
                    nonnull_array(recvtypes), comm_, MPI_INFO_NULL, &q);
         return persistent_request(q);
