@@ -170,6 +170,22 @@ inline void report_destructor_error(const char* what) noexcept {
     std::fflush(stderr);
 }
 
+/// Polls `ready()` until it returns true (posting an operation that waits for something), marked for
+/// the hang report as a wait.
+template <class F>
+void poll_until(F&& ready) {
+    auto loop = [&] {
+        progress::backoff b;
+        while (!ready()) b.pause();
+    };
+    if (hang_watch_on()) [[unlikely]] {
+        const hang_scope watched(hang_wait_site("MPI_Wait", 1));
+        loop();
+    } else {
+        loop();
+    }
+}
+
 /// Whether MPI can still be called (a request outliving MPI_Finalize is not waited for).
 inline bool mpi_usable() noexcept {
     int finalized = 0;
@@ -319,16 +335,7 @@ private:
 
     /// Posts a late operation, polling until it can (its failure completes the request).
     void post_blocking() {
-        auto loop = [this] {
-            detail::progress::backoff b;
-            while (!try_post()) b.pause();
-        };
-        if (detail::hang_watch_on()) [[unlikely]] {
-            const detail::hang_scope watched(detail::hang_wait_site("MPI_Wait", 1));
-            loop();
-        } else {
-            loop();
-        }
+        detail::poll_until([this] { return try_post(); });
     }
     bool try_post() {
         try {
@@ -566,16 +573,7 @@ private:
         return true;
     }
     void post_blocking() {
-        auto loop = [this] {
-            detail::progress::backoff b;
-            while (!try_post()) b.pause();
-        };
-        if (detail::hang_watch_on()) [[unlikely]] {
-            const detail::hang_scope watched(detail::hang_wait_site("MPI_Wait", 1));
-            loop();
-        } else {
-            loop();
-        }
+        detail::poll_until([this] { return try_post(); });
     }
 #endif
 
