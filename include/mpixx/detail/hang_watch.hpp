@@ -2,9 +2,10 @@
 //
 // A blocking mpixx call that may wait on peers (point-to-point, every blocking collective, request waits,
 // halo exchanges, collective file calls, window synchronisation) checks hang_watch_on() - one relaxed
-// load, false unless MPIXX_HANG_TIMEOUT was set when the environment initialised MPI - and only then marks itself with a hang_scope for as long as it blocks. The scope
-// publishes its site in a slot of the calling thread (a lock-free, push-only list of slots, one per thread
-// that ever blocked while the report was on) and bumps the slot's sequence number: odd while blocked.
+// load, false unless MPIXX_HANG_TIMEOUT was set when the environment initialised MPI - and only then
+// marks itself with a hang_scope for as long as it blocks. The scope publishes its site in a slot of
+// the calling thread (a lock-free, push-only list of slots, one per thread that ever blocked while the
+// report was on) and bumps the slot's sequence number: odd while blocked.
 // No clock is read on the calling thread: the watchdog (detail/hang_watchdog.hpp) polls the slots and
 // measures, on its own clock, how long a slot stays blocked with the same sequence number.
 // The flag and the slots live outside the ABI namespace (in mpixx::hang_v1, whose layout no build macro

@@ -16,8 +16,9 @@
 // process sends itself stay in the process, in order: MPI may make a send to oneself wait for its
 // receive.) Signatures whose size disagrees with the message's (left by a receive that took no
 // signature: raw MPI) are dropped. Persistent sends announce each start; persistent receives check each
-// completion (persistent_check). A message without a signature (a raw MPI send) is waited for briefly (100 ms) once per source and communicator, then that pair is
-// taken as unsigned (a few tries, microseconds) until a signature arrives from it again. Bytes
+// completion (persistent_check). A message without a signature (a raw MPI send) is waited for briefly
+// (100 ms) once per source and communicator, then that pair is taken as unsigned (a few tries,
+// microseconds) until a signature arrives from it again. Bytes
 // (MPI_BYTE, chars) match anything on either side: raw access to a message is legitimate. Integers
 // match integers of the same size, signed or not. Derived datatypes are not compared.
 // Off (MPIXX_CHECKED=0): nothing here is called; the hooks are `if constexpr`.
