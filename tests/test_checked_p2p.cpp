@@ -225,3 +225,28 @@ TEST_CASE("checked p2p: persistent sends announce every start, persistent receiv
     require_type_error([&] { dr.wait(); }, {"sent 2 x MPI_FLOAT"});
     s.wait();
 }
+
+#if MPI_VERSION >= 4
+TEST_CASE("checked p2p: isendrecv signs its send and checks its receive", "[checked]") {
+    ring g;
+    std::vector<double> out{1, 2, 3}, in(3);
+    g.comm.isendrecv(out, g.to, 1, in, g.from, 1).wait();
+    CHECK(in == out);
+    // Its send received as ints; its receive of floats into doubles (the same 24 bytes).
+    auto r = g.comm.isendrecv(out, g.to, 2, in, g.from, 3);
+    std::vector<int> six(6);
+    require_type_error([&] { (void)g.comm.recv(six, g.from, 2); },
+                       {rank_text(g.from) + " sent 3 x MPI_DOUBLE (24 bytes)", rank_text(g.me) + " expected MPI_INT"});
+    auto s = g.comm.isend(std::vector<float>{1, 2, 3, 4, 5, 6}, g.to, 3);
+    require_type_error([&] { r.wait(); }, {"sent 6 x MPI_FLOAT", "expected MPI_DOUBLE"});
+    s.wait();
+    // isendrecv_replace: both halves checked too.
+    std::vector<double> buf{4, 5};
+    g.comm.isendrecv_replace(buf, g.to, 4, g.from, 4).wait();
+    CHECK(buf == std::vector<double>{4, 5});
+    // The pairing is intact afterwards.
+    auto t = g.comm.isend(std::vector<int>{7}, g.to, 5);
+    CHECK(g.comm.recv<std::vector<int>>(g.from, 5) == std::vector<int>{7});
+    t.wait();
+}
+#endif

@@ -66,7 +66,10 @@ struct checked_recv_payload final : request_payload<T> {
     T finish(const MPI_Status& st) override {
         int cancelled = 0;
         MPI_Test_cancelled(&st, &cancelled);
-        if (!cancelled) check_typed_receive(comm, st, type, "mpixx::irecv");
+        if (!cancelled) {
+            if (sendrecv) check_sendrecv(st);
+            else check_typed_receive(comm, st, type, "mpixx::irecv");
+        }
         if constexpr (std::is_void_v<T>) {
             if (inner) inner->finish(st);
         } else {
@@ -75,10 +78,47 @@ struct checked_recv_payload final : request_payload<T> {
     }
     bool post(MPI_Request& r) override { return inner ? inner->post(r) : true; }
     bool cancel() override { return inner ? inner->cancel() : false; }
+
+    /// The receive half of an isendrecv. Its message comes from the source and tag asked for, so those
+    /// name its signature (the oldest from there: MPI keeps their order). MPICH 4.0 leaves the status of
+    /// MPI_Isendrecv unset (source, tag and size are garbage): a wildcard receive there is not checked.
+    void check_sendrecv(const MPI_Status& st) {
+        if (source >= 0 && tag >= 0) {
+            MPI_Status asked = st;
+            asked.MPI_SOURCE = source;
+            asked.MPI_TAG = tag;
+            return check_typed_receive(comm, asked, type, "mpixx::isendrecv", true);
+        }
+#if defined(MPICH_NUMVERSION) && MPICH_NUMVERSION < 40100000
+        (void)st;
+#else
+        check_typed_receive(comm, st, type, "mpixx::isendrecv");
+#endif
+    }
+
     std::unique_ptr<request_payload<T>> inner;
     MPI_Comm comm;
     receive_type type;
+    bool sendrecv = false;     ///< the receive half of an isendrecv
+    int source = MPI_ANY_SOURCE; ///< isendrecv: the source asked for
+    int tag = MPI_ANY_TAG;       ///< isendrecv: the tag asked for
 };
+
+/// The payload of an isendrecv's receive of `type` from (source, tag): `p`, or in checked mode `p`
+/// wrapped to check it (checked_recv_payload::check_sendrecv).
+template <class T>
+std::unique_ptr<request_payload<T>> sendrecv_payload(std::unique_ptr<request_payload<T>> p, MPI_Comm comm,
+                                                     MPI_Datatype type, int source, int tag) {
+    if constexpr (checked_p2p) {
+        auto c = std::make_unique<checked_recv_payload<T>>(std::move(p), comm, type);
+        c->sendrecv = true;
+        c->source = source;
+        c->tag = tag;
+        return c;
+    } else {
+        return p;
+    }
+}
 
 /// The payload of a receive of `type` on `comm`: `p` itself, or in checked mode `p` wrapped to check.
 template <class T>
@@ -175,7 +215,7 @@ public:
 #if MPI_VERSION >= 4
     /// Starts a send and a receive in one deadlock-free operation (MPI-4 MPI_Isendrecv); both buffers
     /// are borrowed (borrowable: a temporary does not compile) and must outlive the request. (MPICH 4.0
-    /// leaves its status's source and tag empty.)
+    /// leaves its status unset.)
     template <int&..., class S, class R>
         requires send_buffer<S> && borrowable<S&&> && recv_target<R&&>
     request<> isendrecv(S&& sendbuf, int dest, int sendtag, R&& recvbuf, int source = any_source,
@@ -188,7 +228,7 @@ public:
         auto v = view(recvbuf);
         MPI_Request r = MPI_REQUEST_NULL;
         post_sendrecv(s.ptr, s.count, s.type, dest, sendtag, v.ptr, v.count, v.type, source, recvtag, &r);
-        return request<>(r);
+        return request<>(r, sendrecv_payload<void>(nullptr, comm_, v.type, source, recvtag));
     }
 
     /// Starts a send of a borrowed (borrowable) buffer and the receive of one value (MPI_Isendrecv);
@@ -205,7 +245,7 @@ public:
         auto v = view(payload->buf);
         MPI_Request r = MPI_REQUEST_NULL;
         post_sendrecv(s.ptr, s.count, s.type, dest, sendtag, v.ptr, v.count, v.type, source, recvtag, &r);
-        return request<R>(r, std::move(payload));
+        return request<R>(r, sendrecv_payload<R>(std::move(payload), comm_, v.type, source, recvtag));
     }
 
     /// Starts sending the buffer's contents and replacing them with what arrives (MPI_Isendrecv_replace).
@@ -217,9 +257,10 @@ public:
         check_source(source, "mpixx::isendrecv_replace");
         check_recv_tag(recvtag, "mpixx::isendrecv_replace");
         auto v = view(buf);
+        if constexpr (checked_p2p) send_signature(comm_, dest, sendtag, v.count, v.type);
         MPI_Request r = MPI_REQUEST_NULL;
         MPIXX_CALL_COUNT(MPI_Isendrecv_replace, v.ptr, v.count, v.type, dest, sendtag, source, recvtag, comm_, &r);
-        return request<>(r);
+        return request<>(r, sendrecv_payload<void>(nullptr, comm_, v.type, source, recvtag));
     }
 #endif
 
@@ -305,6 +346,7 @@ private:
 #if MPI_VERSION >= 4
     void post_sendrecv(const void* sp, std::size_t sn, MPI_Datatype stype, int dest, int sendtag, void* rp,
                        std::size_t rn, MPI_Datatype rtype, int source, int recvtag, MPI_Request* r) const {
+        if constexpr (checked_p2p) send_signature(comm_, dest, sendtag, sn, stype);
         if (sn <= static_cast<std::size_t>(INT_MAX) && rn <= static_cast<std::size_t>(INT_MAX)) [[likely]]
             MPIXX_CALL(MPI_Isendrecv, sp, static_cast<int>(sn), stype, dest, sendtag, rp, static_cast<int>(rn), rtype,
                        source, recvtag, comm_, r);

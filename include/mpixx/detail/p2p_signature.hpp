@@ -155,7 +155,7 @@ public:
     }
     /// Takes the oldest signature this process sent itself on (comm, tag) whose message has `bytes`
     /// bytes, dropping older ones that do not (their messages were taken without them).
-    bool take_self(MPI_Comm comm, int tag, std::uint64_t bytes, p2p_sig& out) {
+    bool take_self(MPI_Comm comm, int tag, std::uint64_t bytes, p2p_sig& out, bool any_size = false) {
         std::lock_guard lock(mutex_);
         for (auto it = self_.begin(); it != self_.end();) {
             if (it->comm != comm || it->tag != tag) {
@@ -164,7 +164,7 @@ public:
             }
             const p2p_sig s = it->sig;
             it = self_.erase(it);
-            if (s.bytes == bytes) {
+            if (s.bytes == bytes || any_size) {
                 out = s;
                 return true;
             }
@@ -254,15 +254,15 @@ inline std::uint64_t message_bytes(const MPI_Status& st) {
 
 /// Takes the signature of the message with status `st` (of a matched probe or a completed, not cancelled
 /// receive) on `comm` into `out`; false when there is none (not a communicator mpixx created,
-/// proc_null, an unsigned sender).
-inline bool take_signature(MPI_Comm comm, const MPI_Status& st, p2p_sig& out) {
+/// proc_null, an unsigned sender). `any_size`: the status holds no size (the oldest signature is taken).
+inline bool take_signature(MPI_Comm comm, const MPI_Status& st, p2p_sig& out, bool any_size = false) {
     if (comm == MPI_COMM_NULL || st.MPI_SOURCE == MPI_PROC_NULL || st.MPI_SOURCE < 0) return false;
     const MPI_Comm sc = signature_comm::find(comm);
     if (sc == MPI_COMM_NULL) return false;
     const std::uint64_t bytes = message_bytes(st);
     sig_state& state = sig_state::instance();
     if (st.MPI_SOURCE == self_rank(comm)) // kept here before the message was sent: no waiting
-        return state.take_self(comm, st.MPI_TAG, bytes, out);
+        return state.take_self(comm, st.MPI_TAG, bytes, out, any_size);
     double deadline = 0; // MPI_Wtime: no <chrono> in every translation unit for a 100 ms wait
     bool waiting = false;
     for (unsigned spins = 0;; ++spins) {
@@ -279,7 +279,7 @@ inline bool take_signature(MPI_Comm comm, const MPI_Status& st, p2p_sig& out) {
             check(MPI_Mrecv(fits ? static_cast<void*>(&s) : other.data(), fits ? n : static_cast<int>(other.size()),
                             MPI_BYTE, &m, MPI_STATUS_IGNORE),
                   "MPI_Mrecv");
-            if (fits && s.magic == p2p_sig::magic_value && s.bytes == bytes) {
+            if (fits && s.magic == p2p_sig::magic_value && (s.bytes == bytes || any_size)) {
                 s.name[sizeof s.name - 1] = '\0';
                 out = s;
                 state.set_unsigned(comm, st.MPI_SOURCE, false);
@@ -337,9 +337,9 @@ struct receive_type {
 /// Checked mode, typed receive: the message with status `st` on `comm` was received (or is about to be)
 /// as elements of `mine`; throws MPI_ERR_TYPE from `routine` when its sender sent something else.
 [[gnu::noinline]] inline void check_typed_receive(MPI_Comm comm, const MPI_Status& st, const receive_type& mine,
-                                                  const char* routine) {
+                                                  const char* routine, bool any_size = false) {
     p2p_sig s;
-    if (!take_signature(comm, st, s)) return;
+    if (!take_signature(comm, st, s, any_size)) return;
     if (typed_fits(s, mine.elem)) return;
     throw_usage(routine, MPI_ERR_TYPE,
                 describe_sent(s, st.MPI_SOURCE) + ", " + my_rank_text(comm) + " expected " + datatype_name(mine.named) +
