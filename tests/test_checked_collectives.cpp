@@ -7,6 +7,7 @@
 #include <mpixx/communicator.hpp>
 #include <mpixx/topology.hpp>
 
+#include <array>
 #include <numeric>
 #include <optional>
 #include <span>
@@ -266,3 +267,41 @@ TEST_CASE("checked persistent collectives: every start is checked before MPI sta
     CHECK(recv[0] == (me + p - 1) % p);
 }
 #endif
+
+TEST_CASE("checked collectives on an intercommunicator: roots, operations and amounts across the groups",
+          "[checked]") {
+    auto world = mpixx::world();
+    if (world.size() < 2) return; // an intercommunicator needs two groups
+    const int wr = world.rank();
+    const bool evens = wr % 2 == 0;
+    auto inter = world.split(wr % 2).create_intercomm(0, world, evens ? 1 : 0, 77);
+    const int r = inter.rank();
+    const int root = evens ? (r == 0 ? mpixx::intercomm_root : mpixx::proc_null) : 0;
+    // Matching calls run as before: the evens' rank 0 broadcasts to the odds, the odds gather to it.
+    std::array<int, 2> a{-1, -1};
+    if (evens && r == 0) a = {4, 5};
+    inter.bcast(a, root);
+    if (!evens) CHECK(a == std::array<int, 2>{4, 5});
+    std::vector<int> all(evens && r == 0 ? static_cast<std::size_t>(inter.remote_size()) : 0);
+    inter.gather(std::vector<int>{wr}, all, root);
+    if (evens && r == 0) CHECK(all.size() == static_cast<std::size_t>(inter.remote_size()));
+    // The odds name another root than the one that passes intercomm_root.
+    const int bad_root = evens ? root : 1;
+    if ((evens ? inter.size() : inter.remote_size()) > 1) // rank 1 of the evens exists
+        require_mismatch([&] { inter.bcast(a, bad_root); }, MPI_ERR_ROOT, {"intercommunicator", "root 1"});
+    // Another operation in one group; another amount of data.
+    require_mismatch(
+        [&] {
+            int one = 1, out = 0;
+            if (evens) inter.bcast(a, root);
+            else inter.allreduce(one, out, mpixx::sum);
+        },
+        MPI_ERR_OTHER, {"intercommunicator", "MPI_Bcast", "MPI_Allreduce"});
+    std::vector<int> three(3, 0), two(2, 0);
+    require_mismatch([&] { inter.bcast(evens ? std::span<int>(three) : std::span<int>(two), root); }, MPI_ERR_COUNT,
+                     {"intercommunicator", "bytes"}); // a proc_null process learns it from the others
+    // Nothing ran: the intercommunicator still works (an allreduce gives the other group's sum).
+    int one = 1, sum = 0;
+    inter.allreduce(one, sum, mpixx::sum);
+    CHECK(sum == inter.remote_size());
+}

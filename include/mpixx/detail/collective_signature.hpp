@@ -30,7 +30,7 @@ struct collective_record {
     char type[24];       ///< name of the datatype of this rank's data block ("" for none, "derived")
     char op[12];         ///< reduction op ("" for none, "user op")
     std::int32_t root;   ///< root, or -1
-    std::int32_t flags;  ///< 1: send in place, 2: receive in place
+    std::int32_t flags;  ///< 1: send in place, 2: receive in place, 4: rooted, on an intercommunicator
     std::int64_t block;  ///< bytes of this rank's block that must agree across ranks (-1: none)
     std::int64_t root_block; ///< at the root of gather/scatter: the bytes it expects per rank (-1: none)
 };
@@ -142,6 +142,7 @@ inline std::string describe(const collective_record& r) {
     std::string args;
     auto add = [&](const std::string& a) { args += (args.empty() ? "" : ", ") + a; };
     if (r.root >= 0) add("root " + std::to_string(r.root));
+    else if (r.flags & 4) add(r.root == MPI_ROOT ? "intercomm_root" : "proc_null");
     if (r.block >= 0) add(std::to_string(r.block) + " bytes" + (r.type[0] ? std::string(" of ") + r.type : ""));
     if (r.op[0]) add(r.op);
     if (r.flags & 1) add("send in place");

@@ -15,13 +15,15 @@
 // The exchanges use the communicator's signature duplicate (p2p_signature.hpp), always non-blocking,
 // so that a blocking call on one rank meets a non-blocking one on another and is reported, not hung.
 // Communicators mpixx did not create have no duplicate: their blocking collectives exchange on the
-// communicator itself and their non-blocking ones are not checked. Intercommunicators and single-rank
-// communicators are not checked.
+// communicator itself and their non-blocking ones are not checked. Blocking collectives on
+// intercommunicators are checked by inter_collective_check.hpp; their non-blocking ones, and single-rank
+// communicators, are not.
 #pragma once
 
 #include <mpixx/config.hpp>
 
 #include <mpixx/detail/collective_signature.hpp>
+#include <mpixx/detail/inter_collective_check.hpp>
 #include <mpixx/detail/p2p_signature.hpp>
 #include <mpixx/detail/progress.hpp>
 #include <mpixx/error.hpp>
@@ -251,7 +253,7 @@ std::shared_ptr<persistent_collective> persistent_record(const char* routine, A.
 inline void check_collective_site(const collective_site& s) {
     int inter = 0;
     MPIXX_CALL(MPI_Comm_test_inter, s.comm, &inter);
-    if (inter) return;
+    if (inter) return check_inter_site(s);
     int rank = 0, size = 0;
     MPIXX_CALL(MPI_Comm_rank, s.comm, &rank);
     MPIXX_CALL(MPI_Comm_size, s.comm, &size);
