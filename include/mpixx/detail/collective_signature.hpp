@@ -89,8 +89,8 @@ inline std::int64_t block_bytes(long long count, MPI_Datatype type) {
     return static_cast<std::int64_t>(count) * size;
 }
 
-/// This rank's record of collective `s` (rank `rank` of its communicator).
-inline collective_record make_record(const collective_site& s, int rank) {
+/// The part of a record that needs no datatype: routine, op, root and in-place flags (no blocks).
+inline collective_record record_of_call(const collective_site& s) {
     collective_record r{};
     std::string_view routine = s.routine;
     if (routine.ends_with("_c")) routine.remove_suffix(2);
@@ -99,6 +99,12 @@ inline collective_record make_record(const collective_site& s, int rank) {
     r.root = s.root;
     r.flags = (s.send_in_place ? 1 : 0) | (s.recv_in_place ? 2 : 0);
     r.block = r.root_block = -1;
+    return r;
+}
+
+/// This rank's record of collective `s` (rank `rank` of its communicator).
+inline collective_record make_record(const collective_site& s, int rank) {
+    collective_record r = record_of_call(s);
     const bool at_root = s.root >= 0 && rank == s.root;
     MPI_Datatype type = MPI_DATATYPE_NULL;
     switch (s.shape) {

@@ -519,7 +519,7 @@ int start_icoll([[maybe_unused]] const char* routine, A... args) {
 #if MPIXX_CHECKED
         if (rc == MPI_SUCCESS)
             q->check = [&]<std::size_t... I>(std::index_sequence<I...>) {
-                return persistent_record<Fn>(routine, std::get<I>(a)...);
+                return checked_record(site_of<Fn>(routine, std::get<I>(a)...)); // without the info
             }(std::make_index_sequence<last - 1>{});
 #endif
         return rc;

@@ -162,49 +162,61 @@ std::unique_ptr<request_payload<T>> defer_payload(std::shared_ptr<deferred_colle
     return p;
 }
 
-/// Queues a deferred collective on `comm` whose record `e.mine` goes out now; MPI return code.
-inline int enqueue_deferred(const std::shared_ptr<deferred_collective>& e, MPI_Comm sig_comm) {
+/// Checked mode: what a collective contributes to the signature check (a persistent one at each start).
+struct persistent_collective {
+    MPI_Comm comm = MPI_COMM_NULL;     ///< the user's communicator
+    MPI_Comm sig_comm = MPI_COMM_NULL; ///< its signature duplicate, which carries the records
+    const char* routine = "";
+    int size = 0;
+    collective_record record{};
+};
+
+/// The record of collective `s`, or null when its communicator is not checked (no signature duplicate,
+/// an intercommunicator, a single rank).
+inline std::shared_ptr<persistent_collective> checked_record(const collective_site& s) {
+    const MPI_Comm sc = signature_comm::find(s.comm);
+    if (sc == MPI_COMM_NULL) return nullptr;
+    int inter = 0, size = 1, rank = 0;
+    MPIXX_CALL(MPI_Comm_test_inter, s.comm, &inter);
+    MPIXX_CALL(MPI_Comm_size, s.comm, &size);
+    MPIXX_CALL(MPI_Comm_rank, s.comm, &rank);
+    if (inter || size == 1) return nullptr;
+    auto c = std::make_shared<persistent_collective>();
+    c->comm = s.comm;
+    c->sig_comm = sc;
+    c->routine = s.routine;
+    c->size = size;
+    c->record = make_record(s, rank);
+    return c;
+}
+
+/// Queues the collective described by `c`: its record goes out now (MPI_Iallgather on the duplicate),
+/// `poster` posts it once every rank's record agrees (deferred_queue::advance).
+inline std::shared_ptr<deferred_collective> defer(const persistent_collective& c,
+                                                 std::unique_ptr<deferred_poster> poster) {
+    auto e = std::make_shared<deferred_collective>();
+    e->comm = c.comm;
+    e->routine = c.routine;
+    e->mine = c.record;
+    e->all.resize(static_cast<std::size_t>(c.size));
+    e->poster = std::move(poster);
     deferred_queue& dq = deferred_queue::instance();
     std::lock_guard lock(dq.mutex);
     constexpr int bytes = static_cast<int>(sizeof(collective_record));
-    if (int rc = MPI_Iallgather(&e->mine, bytes, MPI_BYTE, e->all.data(), bytes, MPI_BYTE, sig_comm, &e->exchange);
-        rc != MPI_SUCCESS)
-        return rc;
+    MPIXX_CALL(MPI_Iallgather, &e->mine, bytes, MPI_BYTE, e->all.data(), bytes, MPI_BYTE, c.sig_comm, &e->exchange);
     dq.pending.push_back(e);
-    return MPI_SUCCESS;
+    return e;
 }
 
 /// Checked mode's start of the non-blocking collective Fn(args..., &q.handle) (see start_icoll): its
 /// record goes out now, the collective once every rank's agrees.
 template <auto Fn, class... A>
 int defer_collective(const char* routine, coll_post& q, A... args) {
-    const collective_site s = site_of<Fn>(routine, args...);
-    const MPI_Comm sc = signature_comm::find(s.comm);
-    int inter = 0, size = 1, rank = 0;
-    if (sc != MPI_COMM_NULL) {
-        MPIXX_CALL(MPI_Comm_test_inter, s.comm, &inter);
-        MPIXX_CALL(MPI_Comm_size, s.comm, &size);
-        MPIXX_CALL(MPI_Comm_rank, s.comm, &rank);
-    }
-    if (sc == MPI_COMM_NULL || inter || size == 1) return Fn(args..., &q.handle);
-    auto e = std::make_shared<deferred_collective>();
-    e->comm = s.comm;
-    e->routine = routine;
-    e->mine = make_record(s, rank);
-    e->all.resize(static_cast<std::size_t>(size));
-    e->poster = std::make_unique<deferred_call<Fn, A...>>(args...);
-    if (const int rc = enqueue_deferred(e, sc); rc != MPI_SUCCESS) return rc;
-    q.deferred = std::move(e);
+    const auto c = checked_record(site_of<Fn>(routine, args...));
+    if (!c) return Fn(args..., &q.handle);
+    q.deferred = defer(*c, std::make_unique<deferred_call<Fn, A...>>(args...));
     return MPI_SUCCESS;
 }
-
-/// Checked mode: what a persistent collective (MPI-4 `..._init`) contributes at each start.
-struct persistent_collective {
-    MPI_Comm comm = MPI_COMM_NULL;
-    const char* routine = "";
-    int size = 0;
-    collective_record record{};
-};
 
 /// Starts the persistent collective `h` (deferred_call of MPI_Start on a copy: the handle stays the same).
 struct deferred_start final : deferred_poster {
@@ -219,33 +231,7 @@ struct deferred_start final : deferred_poster {
 };
 
 inline std::shared_ptr<deferred_collective> defer_start(const persistent_collective& c, MPI_Request handle) {
-    auto e = std::make_shared<deferred_collective>();
-    e->comm = c.comm;
-    e->routine = c.routine;
-    e->mine = c.record;
-    e->all.resize(static_cast<std::size_t>(c.size));
-    e->poster = std::make_unique<deferred_start>(handle);
-    check(enqueue_deferred(e, signature_comm::find(c.comm)), "MPI_Iallgather");
-    return e;
-}
-
-/// Checked mode's record of the persistent collective made by Fn(args..., info, &handle) (see
-/// start_icoll; `args` without the info): null when its communicator is not checked.
-template <auto Fn, class... A>
-std::shared_ptr<persistent_collective> persistent_record(const char* routine, A... args) {
-    const collective_site s = site_of<Fn>(routine, args...);
-    if (signature_comm::find(s.comm) == MPI_COMM_NULL) return nullptr;
-    int inter = 0, size = 1, rank = 0;
-    MPIXX_CALL(MPI_Comm_test_inter, s.comm, &inter);
-    MPIXX_CALL(MPI_Comm_size, s.comm, &size);
-    MPIXX_CALL(MPI_Comm_rank, s.comm, &rank);
-    if (inter || size == 1) return nullptr;
-    auto c = std::make_shared<persistent_collective>();
-    c->comm = s.comm;
-    c->routine = routine;
-    c->size = size;
-    c->record = make_record(s, rank);
-    return c;
+    return defer(c, std::make_unique<deferred_start>(handle));
 }
 
 /// Checked mode, before the blocking collective `s`: every rank learns every rank's record and throws

@@ -32,8 +32,7 @@ inline bool rooted_shape(coll_shape s) noexcept {
 /// takes part with (`block`: what it sends or receives like its peers; `root_block`: what the root, or
 /// any process of allgather/alltoall, expects from each remote process).
 inline collective_record make_inter_record(const collective_site& s) {
-    collective_record r = make_record(s, -1); // routine, op, root and in-place flags; blocks redone here
-    r.block = r.root_block = -1;
+    collective_record r = record_of_call(s);
     const bool rooted = rooted_shape(s.shape);
     if (rooted) r.flags |= 4;
     const bool is_root = s.root == MPI_ROOT, idle = rooted && s.root == MPI_PROC_NULL;
