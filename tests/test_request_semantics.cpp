@@ -406,7 +406,7 @@ TEST_CASE("semantics: test() returns at once while another thread runs a matched
     const int me = comm.rank();
     std::atomic<bool> entered{false}, release{false};
     // Registered before its message exists, so that the helper thread's poll is the one that matches it.
-    auto slow = mpixx::detail::start_deferred<int>(std::make_unique<slow_recv>(comm.native(), me, 7, entered, release));
+    auto slow = mpixx::detail::start_deferred<int>(mpixx::detail::make_box<slow_recv>(comm.native(), me, 7, entered, release));
     REQUIRE(mpixx::detail::progress::active());
     int sink = -1;
     auto other = comm.irecv(sink, me, 8); // nobody sends to it

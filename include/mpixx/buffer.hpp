@@ -10,7 +10,7 @@
 #include <mpixx/datatype.hpp>
 
 #include <cstddef>
-#include <ranges>
+#include <mpixx/detail/std_light.hpp>
 #include <type_traits>
 
 namespace mpixx::inline MPIXX_ABI {

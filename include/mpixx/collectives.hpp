@@ -30,8 +30,8 @@
 #include <mpixx/ops.hpp>
 #include <mpixx/request.hpp>
 
-#include <algorithm>
-#include <memory>
+#include <mpixx/detail/std_light.hpp>
+#include <mpixx/detail/owner.hpp>
 #include <optional>
 #include <span>
 #include <type_traits>
@@ -61,7 +61,7 @@ public:
     [[nodiscard]] request<> ibcast(B&& buf, int root) const {
         check_root(root, "mpixx::ibcast");
         if constexpr (resizable_buffer<std::remove_cvref_t<B>>)
-            if (bcast_header(buf, root)) return request<>(MPI_REQUEST_NULL, std::make_unique<done_payload>());
+            if (bcast_header(buf, root)) return request<>(MPI_REQUEST_NULL, detail::make_box<done_payload>());
         auto v = view(buf);
         coll_post r;
         MPIXX_COLL(v.count, MPI_Ibcast, v.ptr, count_t(v.count), v.type, root, comm_, &r);
@@ -74,7 +74,7 @@ public:
     [[nodiscard]] request<owned_t<S>> ibcast(S&& value, int root) const {
         check_intra("mpixx::ibcast");
         check_root(root, "mpixx::ibcast");
-        auto p = std::make_unique<coll_payload<owned_t<S>>>();
+        auto p = detail::make_box<coll_payload<owned_t<S>>>();
         p->result = own(std::forward<S>(value));
         if constexpr (resizable_buffer<owned_t<S>>)
             if (bcast_header(p->result, root)) return request<owned_t<S>>(MPI_REQUEST_NULL, std::move(p));
@@ -125,7 +125,7 @@ public:
         check_intra("mpixx::iscatter");
         check_root(root, "mpixx::iscatter");
         using E = elem_t<S>;
-        auto p = std::make_unique<coll_payload<E, owned_t<S>>>();
+        auto p = detail::make_box<coll_payload<E, owned_t<S>>>();
         const MPI_Datatype type = datatype<E>();
         if (rank_ == root) p->send = own(std::forward<S>(sendbuf));
         const void* sp = scatter_source(p->send, 1, root, "mpixx::iscatter");
@@ -172,7 +172,7 @@ public:
     [[nodiscard]] request<std::vector<elem_t<S>>> igather(S&& sendbuf, int root) const {
         check_intra("mpixx::igather");
         check_root(root, "mpixx::igather");
-        auto p = std::make_unique<vec_payload<elem_t<S>, owned_t<S>>>();
+        auto p = detail::make_box<vec_payload<elem_t<S>, owned_t<S>>>();
         p->send = own(std::forward<S>(sendbuf));
         auto s = view(p->send);
         if (rank_ == root) p->result.resize(s.count * static_cast<std::size_t>(size_));
@@ -213,7 +213,7 @@ public:
         requires send_buffer<S> && (!is_layout_v<S>)
     [[nodiscard]] request<std::vector<elem_t<S>>> iallgather(S&& sendbuf) const {
         check_intra("mpixx::iallgather");
-        auto p = std::make_unique<vec_payload<elem_t<S>, owned_t<S>>>();
+        auto p = detail::make_box<vec_payload<elem_t<S>, owned_t<S>>>();
         p->send = own(std::forward<S>(sendbuf));
         auto s = view(p->send);
         p->result.resize(s.count * static_cast<std::size_t>(size_));
@@ -242,7 +242,7 @@ public:
         requires send_buffer<S> && (!is_layout_v<S>)
     [[nodiscard]] request<std::vector<elem_t<S>>> ialltoall(S&& sendbuf) const {
         check_intra("mpixx::ialltoall");
-        auto p = std::make_unique<vec_payload<elem_t<S>, owned_t<S>>>();
+        auto p = detail::make_box<vec_payload<elem_t<S>, owned_t<S>>>();
         p->send = own(std::forward<S>(sendbuf));
         auto s = view(p->send);
         const std::size_t n = root_block("mpixx::ialltoall", s.count, s.type);
@@ -302,7 +302,7 @@ public:
         const bool at_root = rank_ == root;
         coll_post q;
         if constexpr (op_may_throw<Op, E>) {
-            auto p = std::make_unique<flagged_payload<owned_t<S>, E, held_for<Op, E>>>();
+            auto p = detail::make_box<flagged_payload<owned_t<S>, E, held_for<Op, E>>>();
             auto v = send_view(value);
             const std::size_t n = v.count;
             (at_root ? p->recv : p->send) = flag_copy<E>(v.ptr, n);
@@ -313,7 +313,7 @@ public:
                        count_t(n), t, o, root, comm_, &q);
             return request<owned_t<S>>(q, std::move(p));
         } else {
-            auto p = std::make_unique<coll_payload<owned_t<S>, owned_t<S>, held_for<Op, E>>>();
+            auto p = detail::make_box<coll_payload<owned_t<S>, owned_t<S>, held_for<Op, E>>>();
             if (at_root) p->result = own(std::forward<S>(value));
             else p->send = own(std::forward<S>(value));
             auto b = view(at_root ? p->result : p->send);
@@ -430,7 +430,7 @@ public:
         using E = elem_t<S>;
         coll_post q;
         if constexpr (op_may_throw<Op, E>) {
-            auto p = std::make_unique<flagged_payload<std::vector<E>, E, held_for<Op, E>>>();
+            auto p = detail::make_box<flagged_payload<std::vector<E>, E, held_for<Op, E>>>();
             auto s = send_view(sendbuf);
             const std::size_t n = root_block("mpixx::ireduce_scatter_block", s.count, s.type);
             p->send = flag_copy<E>(s.ptr, s.count);
@@ -441,7 +441,7 @@ public:
             MPIXX_COLL(n, MPI_Ireduce_scatter_block, p->send.data(), p->recv.data(), count_t(n), t, o, comm_, &q);
             return request<std::vector<E>>(q, std::move(p));
         } else {
-            auto p = std::make_unique<vec_payload<E, owned_t<S>, held_for<Op, E>>>();
+            auto p = detail::make_box<vec_payload<E, owned_t<S>, held_for<Op, E>>>();
             p->send = own(std::forward<S>(sendbuf));
             auto s = view(p->send);
             const std::size_t n = root_block("mpixx::ireduce_scatter_block", s.count, s.type);
@@ -512,12 +512,12 @@ private:
             post(send, recv, b.op(), b.type(), &q);
             return request<>(q);
         } else if constexpr (!op_may_throw<Op, T>) {
-            auto p = std::make_unique<op_payload<held_for<Op, T>>>();
+            auto p = detail::make_box<op_payload<held_for<Op, T>>>();
             auto [o, t] = bind_op<T>(std::forward<Op>(op), p->held, count);
             post(send, recv, o, t, &q);
             return request<>(q, std::move(p));
         } else {
-            auto p = std::make_unique<flagged_payload<void, T, held_for<Op, T>>>();
+            auto p = detail::make_box<flagged_payload<void, T, held_for<Op, T>>>();
             const bool in_place = send == MPI_IN_PLACE;
             if (!in_place) p->send = flag_copy<T>(send, nsend);
             p->recv = in_place ? flag_copy<T>(recv, nrecv) : std::vector<flagged<T>>(nrecv);
@@ -580,7 +580,7 @@ private:
         using E = elem_t<S>;
         coll_post q;
         if constexpr (op_may_throw<Op, E>) {
-            auto p = std::make_unique<flagged_payload<owned_t<S>, E, held_for<Op, E>>>();
+            auto p = detail::make_box<flagged_payload<owned_t<S>, E, held_for<Op, E>>>();
             auto v = send_view(value);
             const std::size_t n = v.count;
             const bool clear = K == kind::exscan && rank_ == 0;
@@ -593,7 +593,7 @@ private:
             post_reduce_all<K>(MPI_IN_PLACE, p->recv.data(), n, t, o, &q);
             return request<owned_t<S>>(q, std::move(p));
         } else {
-            auto p = std::make_unique<exscan_payload<owned_t<S>, held_for<Op, E>, K == kind::exscan>>();
+            auto p = detail::make_box<exscan_payload<owned_t<S>, held_for<Op, E>, K == kind::exscan>>();
             p->result = own(std::forward<S>(value));
             p->rank0 = rank_ == 0;
             auto b = view(p->result);

@@ -650,7 +650,7 @@ private:
             return request<>(r);
         } else {
             using O = std::remove_cvref_t<B>;
-            auto payload = std::make_unique<detail::file_owned<O>>(std::forward<B>(buf));
+            auto payload = detail::make_box<detail::file_owned<O>>(std::forward<B>(buf));
             auto v = detail::view(std::as_const(payload->buf));
             MPI_Request r = MPI_REQUEST_NULL;
             run<Op>(off, v.ptr, v.count, v.type, &r);
@@ -666,7 +666,7 @@ private:
             return request<>(r);
         } else {
             using O = std::remove_cvref_t<B>;
-            auto payload = std::make_unique<detail::file_owned<O>>(std::move(buf));
+            auto payload = detail::make_box<detail::file_owned<O>>(std::move(buf));
             auto v = detail::view(payload->buf);
             MPI_Request r = MPI_REQUEST_NULL;
             run<Op>(off, v.ptr, clamp<Op>(off, v.count, v.type), v.type, &r);
@@ -675,7 +675,7 @@ private:
     }
     template <op_t Op, class T>
     request<std::vector<T>> start_vector(offset off, std::size_t n) {
-        auto payload = std::make_unique<detail::file_vector_read<T>>(clamp<Op>(off, n, datatype<T>()));
+        auto payload = detail::make_box<detail::file_vector_read<T>>(clamp<Op>(off, n, datatype<T>()));
         MPI_Request r = MPI_REQUEST_NULL;
         run<Op>(off, payload->buf.data(), payload->buf.size(), datatype<T>(), &r);
         return request<std::vector<T>>(r, std::move(payload));

@@ -18,7 +18,7 @@
 
 #include <cstddef>
 #include <initializer_list>
-#include <memory>
+#include <mpixx/detail/owner.hpp>
 #include <span>
 #include <string>
 #include <utility>
@@ -161,7 +161,7 @@ public:
 private:
     group(MPI_Group g, bool owned) : g_(g) {
         if (owned && g != MPI_GROUP_NULL && g != MPI_GROUP_EMPTY)
-            owner_ = std::shared_ptr<void>(nullptr, [g](void*) { detail::free_group(g); });
+            owner_ = detail::on_last_copy([g]() { detail::free_group(g); });
     }
 
     void check_ranks(const char* routine, std::span<const int> ranks) const {
@@ -188,7 +188,7 @@ private:
     group make_range(Fn fn, const char* name, const char* routine, std::span<const rank_range> ranges) const {
         const int n = size();
         std::vector<bool> seen(static_cast<std::size_t>(n));
-        const std::unique_ptr<int[][3]> triplets(new int[ranges.size() + 1][3]); // + 1: never empty
+        const detail::box<int[][3]> triplets(new int[ranges.size() + 1][3]); // + 1: never empty
         for (std::size_t i = 0; i < ranges.size(); ++i) {
             const rank_range& r = ranges[i];
             if (r.stride == 0) [[unlikely]]
@@ -219,7 +219,7 @@ private:
     }
 
     MPI_Group g_ = MPI_GROUP_EMPTY;
-    std::shared_ptr<void> owner_; // empty for handles mpixx does not own
+    detail::rc<void> owner_; // empty for handles mpixx does not own
 };
 
 } // namespace mpixx

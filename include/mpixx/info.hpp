@@ -16,7 +16,7 @@
 
 #include <cstddef>
 #include <initializer_list>
-#include <memory>
+#include <mpixx/detail/owner.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -160,7 +160,7 @@ private:
 
     void reset(MPI_Info h) {
         try {
-            owner_ = std::shared_ptr<void>(nullptr, [h](void*) { free_info(h); });
+            owner_ = detail::on_last_copy([h]() { free_info(h); });
         } catch (...) {
             free_info(h);
             throw;
@@ -178,7 +178,7 @@ private:
     }
 
     MPI_Info handle_ = MPI_INFO_NULL;
-    std::shared_ptr<void> owner_; // frees handle_ with the last copy
+    detail::rc<void> owner_; // frees handle_ with the last copy
 };
 
 } // namespace mpixx

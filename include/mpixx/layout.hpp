@@ -45,12 +45,11 @@
 #include <mpixx/datatype.hpp>
 #include <mpixx/detail/layout_state.hpp>
 
-#include <algorithm>
+#include <mpixx/detail/std_light.hpp>
 #include <concepts>
 #include <cstddef>
 #include <initializer_list>
-#include <memory>
-#include <ranges>
+#include <mpixx/detail/owner.hpp>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -128,20 +127,20 @@ public:
         return e >= 0 ? e : s_->extent();
     }
     /// The shared state (internal: how struct_layout and resized_layout hold their members).
-    [[nodiscard]] const std::shared_ptr<detail::layout_state>& state() const noexcept { return s_; }
+    [[nodiscard]] const detail::rc<detail::layout_state>& state() const noexcept { return s_; }
 
 protected:
     /// A layout over `s` (derived layouts make theirs with make()).
-    explicit layout(std::shared_ptr<detail::layout_state> s) noexcept : s_(std::move(s)) {}
+    explicit layout(detail::rc<detail::layout_state> s) noexcept : s_(std::move(s)) {}
 
     /// The state of a layout with bounds `b` whose datatype `f()` creates.
     template <class F>
-    static std::shared_ptr<detail::layout_state> make(const detail::layout_bounds& b, F f) {
-        return std::make_shared<detail::layout_state_of<F>>(b, std::move(f));
+    static detail::rc<detail::layout_state> make(const detail::layout_bounds& b, F f) {
+        return detail::make_rc<detail::layout_state_of<F>>(b, std::move(f));
     }
 
 private:
-    std::shared_ptr<detail::layout_state> s_;
+    detail::rc<detail::layout_state> s_;
 };
 
 /// n consecutive elements (MPI_Type_contiguous).
@@ -152,7 +151,7 @@ public:
     explicit contiguous_layout(long long n) : layout<T>(build(detail::layout_count("mpixx::contiguous_layout", "n", n))) {}
 
 private:
-    static std::shared_ptr<detail::layout_state> build(int n) {
+    static detail::rc<detail::layout_state> build(int n) {
         constexpr const char* r = "mpixx::contiguous_layout";
         const std::ptrdiff_t ub = detail::layout_mul(r, n, detail::elem_bytes<T>);
         return layout<T>::make({0, ub, ub, static_cast<std::size_t>(n)}, [n] {
@@ -186,7 +185,7 @@ public:
     vector_layout(long long count, long long blocklength, long long stride) : layout<T>(build(count, blocklength, stride)) {}
 
 private:
-    static std::shared_ptr<detail::layout_state> build(long long count_, long long bl_, long long stride_) {
+    static detail::rc<detail::layout_state> build(long long count_, long long bl_, long long stride_) {
         constexpr const char* r = "mpixx::vector_layout";
         const int count = detail::layout_count(r, "count", count_), bl = detail::layout_count(r, "blocklength", bl_);
         if (stride_ < INT_MIN || stride_ > INT_MAX) [[unlikely]]
@@ -212,7 +211,7 @@ public:
         : layout<T>(build(count, blocklength, stride_bytes)) {}
 
 private:
-    static std::shared_ptr<detail::layout_state> build(long long count_, long long bl_, std::ptrdiff_t stride) {
+    static detail::rc<detail::layout_state> build(long long count_, long long bl_, std::ptrdiff_t stride) {
         constexpr const char* r = "mpixx::hvector_layout";
         const int count = detail::layout_count(r, "count", count_), bl = detail::layout_count(r, "blocklength", bl_);
         const auto b = detail::strided_bounds(r, count, bl, stride, detail::elem_bytes<T>);
@@ -258,7 +257,7 @@ public:
                           std::span<const int>(displacements.begin(), displacements.size()))) {}
 
 private:
-    static std::shared_ptr<detail::layout_state> build(std::span<const int> lengths, std::span<const int> displs) {
+    static detail::rc<detail::layout_state> build(std::span<const int> lengths, std::span<const int> displs) {
         constexpr const char* r = "mpixx::indexed_layout";
         if (lengths.size() != displs.size()) [[unlikely]]
             detail::throw_layout(r, "blocklengths has " + std::to_string(lengths.size()) + " entries but displacements " +
@@ -286,7 +285,7 @@ public:
         : layout<T>(build(blocklength, std::span<const int>(displacements.begin(), displacements.size()))) {}
 
 private:
-    static std::shared_ptr<detail::layout_state> build(long long bl_, std::span<const int> displs) {
+    static detail::rc<detail::layout_state> build(long long bl_, std::span<const int> displs) {
         constexpr const char* r = "mpixx::indexed_block_layout";
         const int bl = detail::layout_count(r, "blocklength", bl_);
         detail::layout_count(r, "the number of blocks", static_cast<long long>(displs.size()));
@@ -317,7 +316,7 @@ public:
                           std::span<const int>(starts.begin(), starts.size()))) {}
 
 private:
-    static std::shared_ptr<detail::layout_state> build(std::span<const int> sizes, std::span<const int> sub,
+    static detail::rc<detail::layout_state> build(std::span<const int> sizes, std::span<const int> sub,
                                                        std::span<const int> starts) {
         constexpr const char* r = "mpixx::subarray_layout";
         const std::size_t nd = sizes.size();
@@ -375,7 +374,7 @@ public:
         : layout<T>(build(count, stride_bytes, inner)) {}
 
 private:
-    static std::shared_ptr<detail::layout_state> build(long long count_, std::ptrdiff_t stride, const layout<T>& inner) {
+    static detail::rc<detail::layout_state> build(long long count_, std::ptrdiff_t stride, const layout<T>& inner) {
         constexpr const char* r = "mpixx::repeated_layout";
         const int count = detail::layout_count(r, "count", count_);
         const auto& ib = inner.state()->bounds();
@@ -403,7 +402,7 @@ public:
     resized_layout(const layout<T>& inner, std::ptrdiff_t lb, std::ptrdiff_t extent) : layout<T>(build(inner, lb, extent)) {}
 
 private:
-    static std::shared_ptr<detail::layout_state> build(const layout<T>& inner, std::ptrdiff_t lb, std::ptrdiff_t extent) {
+    static detail::rc<detail::layout_state> build(const layout<T>& inner, std::ptrdiff_t lb, std::ptrdiff_t extent) {
         if (extent < 0) [[unlikely]]
             detail::throw_layout("mpixx::resized_layout", "extent " + std::to_string(extent) + " is negative");
         detail::layout_bounds b = inner.state()->bounds();
@@ -436,7 +435,7 @@ public:
 
     private:
         friend class struct_layout;
-        std::shared_ptr<detail::layout_state> state_;
+        detail::rc<detail::layout_state> state_;
         std::ptrdiff_t displacement_;
         int count_;
         std::ptrdiff_t elem_;
@@ -448,7 +447,7 @@ public:
     explicit struct_layout(std::span<const member> members) : layout<void>(build(members)) {}
 
 private:
-    static std::shared_ptr<detail::layout_state> build(std::span<const member> ms) {
+    static detail::rc<detail::layout_state> build(std::span<const member> ms) {
         constexpr const char* r = "mpixx::struct_layout";
         detail::layout_count(r, "the number of members", static_cast<long long>(ms.size()));
         detail::layout_bounds b{0, 0, -1, 0};

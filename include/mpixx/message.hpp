@@ -16,7 +16,7 @@
 #include <climits>
 #include <cstddef>
 #include <exception>
-#include <memory>
+#include <mpixx/detail/owner.hpp>
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -221,7 +221,7 @@ public:
     template <typed_recv_value T>
     [[nodiscard]] auto irecv() {
         using R = typename detail::after<request<T>, T>::type;
-        auto p = std::make_unique<detail::owned_mrecv<T>>();
+        auto p = detail::make_box<detail::owned_mrecv<T>>();
         auto v = detail::view(p->value);
         std::size_t n = v.count;
         if constexpr (resizable_buffer<T>) {

@@ -25,8 +25,8 @@
 #include <mpixx/request_pool.hpp>
 
 #include <concepts>
-#include <memory>
-#include <ranges>
+#include <mpixx/detail/owner.hpp>
+#include <mpixx/detail/std_light.hpp>
 #include <type_traits>
 #include <utility>
 
@@ -61,7 +61,7 @@ struct owned_payload final : request_payload<B> {
 /// the datatype's class, not the handle: a layout's derived datatype may be freed before wait().
 template <class T>
 struct checked_recv_payload final : request_payload<T> {
-    checked_recv_payload(std::unique_ptr<request_payload<T>> in, MPI_Comm c, MPI_Datatype t)
+    checked_recv_payload(detail::box<request_payload<T>> in, MPI_Comm c, MPI_Datatype t)
         : inner(std::move(in)), comm(c), type(t) {}
     T finish(const MPI_Status& st) override {
         int cancelled = 0;
@@ -96,7 +96,7 @@ struct checked_recv_payload final : request_payload<T> {
 #endif
     }
 
-    std::unique_ptr<request_payload<T>> inner;
+    detail::box<request_payload<T>> inner;
     MPI_Comm comm;
     receive_type type;
     bool sendrecv = false;     ///< the receive half of an isendrecv
@@ -107,10 +107,10 @@ struct checked_recv_payload final : request_payload<T> {
 /// The payload of an isendrecv's receive of `type` from (source, tag): `p`, or in checked mode `p`
 /// wrapped to check it (checked_recv_payload::check_sendrecv).
 template <class T>
-std::unique_ptr<request_payload<T>> sendrecv_payload(std::unique_ptr<request_payload<T>> p, MPI_Comm comm,
+detail::box<request_payload<T>> sendrecv_payload(detail::box<request_payload<T>> p, MPI_Comm comm,
                                                      MPI_Datatype type, int source, int tag) {
     if constexpr (checked_p2p) {
-        auto c = std::make_unique<checked_recv_payload<T>>(std::move(p), comm, type);
+        auto c = detail::make_box<checked_recv_payload<T>>(std::move(p), comm, type);
         c->sendrecv = true;
         c->source = source;
         c->tag = tag;
@@ -122,9 +122,9 @@ std::unique_ptr<request_payload<T>> sendrecv_payload(std::unique_ptr<request_pay
 
 /// The payload of a receive of `type` on `comm`: `p` itself, or in checked mode `p` wrapped to check.
 template <class T>
-std::unique_ptr<request_payload<T>> recv_payload(std::unique_ptr<request_payload<T>> p, MPI_Comm comm,
+detail::box<request_payload<T>> recv_payload(detail::box<request_payload<T>> p, MPI_Comm comm,
                                                  MPI_Datatype type) {
-    if constexpr (checked_p2p) return std::make_unique<checked_recv_payload<T>>(std::move(p), comm, type);
+    if constexpr (checked_p2p) return detail::make_box<checked_recv_payload<T>>(std::move(p), comm, type);
     else return p;
 }
 
@@ -188,7 +188,7 @@ public:
     request<B> irecv(B&& buf, int source = any_source, int tag = any_tag) const {
         check_source(source, "mpixx::irecv");
         check_recv_tag(tag, "mpixx::irecv");
-        auto payload = std::make_unique<owned_payload<B>>(std::move(buf));
+        auto payload = detail::make_box<owned_payload<B>>(std::move(buf));
         auto v = view(payload->buf);
         MPI_Request r = MPI_REQUEST_NULL;
         MPIXX_CALL_COUNT(MPI_Irecv, v.ptr, v.count, v.type, source, tag, comm_, &r);
@@ -202,9 +202,9 @@ public:
         check_source(source, "mpixx::irecv");
         check_recv_tag(tag, "mpixx::irecv");
         if constexpr (resizable_buffer<T>) {
-            return start_deferred<T>(std::make_unique<probed_recv<T>>(comm_, source, tag, owner_));
+            return start_deferred<T>(detail::make_box<probed_recv<T>>(comm_, source, tag, owner_));
         } else {
-            auto payload = std::make_unique<owned_payload<T>>();
+            auto payload = detail::make_box<owned_payload<T>>();
             auto v = view(payload->buf);
             MPI_Request r = MPI_REQUEST_NULL;
             MPIXX_CALL_COUNT(MPI_Irecv, v.ptr, v.count, v.type, source, tag, comm_, &r);
@@ -240,7 +240,7 @@ public:
         check_send_tag(sendtag, "mpixx::isendrecv");
         check_source(source, "mpixx::isendrecv");
         check_recv_tag(recvtag, "mpixx::isendrecv");
-        auto payload = std::make_unique<owned_payload<R>>();
+        auto payload = detail::make_box<owned_payload<R>>();
         auto s = view(std::as_const(sendbuf));
         auto v = view(payload->buf);
         MPI_Request r = MPI_REQUEST_NULL;
@@ -335,7 +335,7 @@ private:
             return request<>(r);
         } else {
             using O = std::remove_cvref_t<B>;
-            auto payload = std::make_unique<owned_payload<O>>(std::forward<B>(buf));
+            auto payload = detail::make_box<owned_payload<O>>(std::forward<B>(buf));
             auto v = view(std::as_const(payload->buf));
             MPI_Request r = MPI_REQUEST_NULL;
             post_send<Sync>(v.ptr, v.count, v.type, dest, tag, &r);

@@ -40,7 +40,7 @@ namespace mpixx::inline MPIXX_ABI::detail {
 template <class T>
 class object_recv final : public deferred_recv<T> {
 public:
-    object_recv(MPI_Comm comm, int source, int tag, std::shared_ptr<void> keep_alive)
+    object_recv(MPI_Comm comm, int source, int tag, detail::rc<void> keep_alive)
         : deferred_recv<T>(comm, source, tag, std::move(keep_alive)), comm_(comm) {}
     ~object_recv() override { this->settle(); } // then inbox_ completes its runs (and dropped ones)
     T finish(const MPI_Status&) override { return inbox_.finish(); }
@@ -83,7 +83,7 @@ auto object_layer::start_object_send(V&& value, int dest, int tag, bool sync, co
     // Owned: a moved object, or a moved serialized(temporary); a serialized(lvalue) stays borrowed.
     constexpr bool owned = !std::is_lvalue_reference_v<V> && !std::is_same_v<U, serialized_ref<unwrapped_t<U>>>;
     using R = std::conditional_t<owned, unwrapped_t<U>, void>;
-    auto p = std::make_unique<object_send<R>>();
+    auto p = detail::make_box<object_send<R>>();
     std::span<const std::byte> msg;
     if constexpr (owned) {
         if constexpr (serialized_wrapper<U>) p->owned_.emplace(std::move(value.value));
@@ -157,7 +157,7 @@ template <class T>
 request<T> object_layer::start_object_recv(int source, int tag) const {
     check_source(source, "mpixx::irecv");
     check_recv_tag(tag, "mpixx::irecv");
-    return start_deferred<T>(std::make_unique<object_recv<T>>(comm_, source, tag, owner_));
+    return start_deferred<T>(detail::make_box<object_recv<T>>(comm_, source, tag, owner_));
 }
 
 /// \endcond

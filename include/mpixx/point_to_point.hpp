@@ -22,7 +22,7 @@
 #include <cstddef>
 #include <cstring>
 #include <optional>
-#include <ranges>
+#include <mpixx/detail/std_light.hpp>
 #include <tuple>
 #include <type_traits>
 #include <utility>

@@ -13,7 +13,7 @@
 //   }
 //   template <class T = void> class [[nodiscard]] request {  // move-only
 //       request() noexcept;                                             // null: nothing pending
-//       explicit request(MPI_Request r, std::unique_ptr<detail::request_payload<T>> payload = nullptr) noexcept;
+//       explicit request(MPI_Request r, detail::box<detail::request_payload<T>> payload = nullptr) noexcept;
 //       T wait();                  // completes and returns the result (void: nothing; see status())
 //       std::optional<T> test();   // (T = void: bool) completes if done, else nothing happens
 //       bool pending() const noexcept;   void cancel();   MPI_Request native() const noexcept;
@@ -67,7 +67,7 @@
 #include <concepts>
 #include <cstdio>
 #include <exception>
-#include <memory>
+#include <mpixx/detail/owner.hpp>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -88,7 +88,7 @@ struct receive_request_t {
 inline constexpr receive_request_t receive_request{};
 
 template <class T, class Payload>
-request<T> start_deferred(std::unique_ptr<Payload> payload);
+request<T> start_deferred(detail::box<Payload> payload);
 
 template <class T>
 struct request_payload;
@@ -99,10 +99,10 @@ struct deferred_collective;
 struct persistent_collective;
 /// Wraps `inner` into a payload that posts the collective once its signature check passed.
 template <class T>
-std::unique_ptr<request_payload<T>> defer_payload(std::shared_ptr<deferred_collective> entry,
-                                                  std::unique_ptr<request_payload<T>> inner);
+detail::box<request_payload<T>> defer_payload(detail::rc<deferred_collective> entry,
+                                                  detail::box<request_payload<T>> inner);
 /// Defers the MPI_Start of the persistent collective `handle` described by `c` until its records agree.
-inline std::shared_ptr<deferred_collective> defer_start(const persistent_collective& c, MPI_Request handle);
+inline detail::rc<deferred_collective> defer_start(const persistent_collective& c, MPI_Request handle);
 /// Hands out the deferred collective's request once posted; false while not yet; throws when it failed.
 inline bool deferred_post(deferred_collective& e, MPI_Request& r);
 #endif
@@ -112,7 +112,7 @@ inline bool deferred_post(deferred_collective& e, MPI_Request& r);
 struct coll_post {
     MPI_Request handle = MPI_REQUEST_NULL; ///< the started operation (null while deferred)
 #if MPIXX_CHECKED
-    std::shared_ptr<deferred_collective> deferred; ///< checked mode: the collective to post once checked
+    detail::rc<deferred_collective> deferred; ///< checked mode: the collective to post once checked
 #endif
 };
 
@@ -121,7 +121,7 @@ struct coll_post {
 struct persistent_post {
     MPI_Request handle = MPI_REQUEST_NULL; ///< the inactive persistent handle
 #if MPIXX_CHECKED
-    std::shared_ptr<persistent_collective> check; ///< checked mode: its record (null: not checked)
+    detail::rc<persistent_collective> check; ///< checked mode: its record (null: not checked)
 #endif
 };
 
@@ -206,12 +206,12 @@ public:
     /// A null request: nothing pending.
     request() noexcept = default;
     /// Takes a started operation (library code): its handle and what must outlive it.
-    explicit request(MPI_Request r, std::unique_ptr<detail::request_payload<T>> payload = nullptr) noexcept
+    explicit request(MPI_Request r, detail::box<detail::request_payload<T>> payload = nullptr) noexcept
         : req_(r), state_(r != MPI_REQUEST_NULL || payload ? state::pending : state::null),
           payload_(std::move(payload)) {}
     /// Takes a started non-blocking collective (library code); in checked mode it may still be deferred
     /// until its signature check passed (its first wait or test posts it).
-    explicit request(detail::coll_post& q, std::unique_ptr<detail::request_payload<T>> payload = nullptr)
+    explicit request(detail::coll_post& q, detail::box<detail::request_payload<T>> payload = nullptr)
         : request(q.handle, std::move(payload)) {
 #if MPIXX_CHECKED
         if (q.deferred) {
@@ -223,7 +223,7 @@ public:
     /// Takes a started receive (MPI_Irecv and the like): cancelled, not waited for, by a destructor
     /// that runs during stack unwinding.
     request(detail::receive_request_t, MPI_Request r,
-            std::unique_ptr<detail::request_payload<T>> payload = nullptr) noexcept
+            detail::box<detail::request_payload<T>> payload = nullptr) noexcept
         : request(r, std::move(payload)) {
         kind_ = kind::receive;
         unwinding_ = std::uncaught_exceptions();
@@ -327,7 +327,7 @@ public:
 private:
     friend struct detail::request_access;
     template <class U, class Payload>
-    friend request<U> detail::start_deferred(std::unique_ptr<Payload> payload);
+    friend request<U> detail::start_deferred(detail::box<Payload> payload);
     enum class state : unsigned char { null, pending, done };
     /// What a destructor running during stack unwinding does: wait (sends, collectives, ...), cancel
     /// with MPI_Cancel (receives), or withdraw through the payload when not yet matched (deferred).
@@ -420,7 +420,7 @@ private:
     bool cancelled_ = false; // an unposted operation was withdrawn
     kind kind_ = kind::wait;
     int unwinding_ = 0; // std::uncaught_exceptions() when made (receives only: sends never ask)
-    std::unique_ptr<detail::request_payload<T>> payload_;
+    detail::box<detail::request_payload<T>> payload_;
 };
 
 /// A persistent operation (MPI_Send_init, MPI_Recv_init): start() it, wait() for it, start it again.
@@ -608,8 +608,8 @@ private:
     bool active_ = false;
 #if MPIXX_CHECKED
     detail::persistent_check check_; // checked mode: signatures of a persistent send or receive
-    std::shared_ptr<detail::persistent_collective> coll_; // checked mode: a persistent collective's record
-    std::shared_ptr<detail::deferred_collective> pending_; // its start, until the records agree
+    detail::rc<detail::persistent_collective> coll_; // checked mode: a persistent collective's record
+    detail::rc<detail::deferred_collective> pending_; // its start, until the records agree
 #endif
 };
 
@@ -629,7 +629,7 @@ public:
 /// Starts a deferred receive: it is matched now if its message is there, registered otherwise. Returns
 /// the request that owns it.
 template <class T, class Payload>
-request<T> start_deferred(std::unique_ptr<Payload> payload) {
+request<T> start_deferred(detail::box<Payload> payload) {
     Payload& item = *payload;
     request<T> r(MPI_REQUEST_NULL, std::move(payload));
     r.kind_ = request<T>::kind::deferred;

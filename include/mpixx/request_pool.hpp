@@ -24,7 +24,7 @@
 #include <cstddef>
 #include <exception>
 #include <optional>
-#include <ranges>
+#include <mpixx/detail/std_light.hpp>
 #include <string>
 #include <tuple>
 #include <utility>

@@ -21,9 +21,9 @@
 
 #include <climits>
 #include <concepts>
-#include <ranges>
+#include <mpixx/detail/std_light.hpp>
 #include <cstddef>
-#include <memory>
+#include <mpixx/detail/owner.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -110,7 +110,7 @@ public:
         const int status = detail::topo_status(comm, "mpixx::cart_communicator::from");
         if (status != MPI_CART) [[unlikely]]
             detail::throw_not_topology("mpixx::cart_communicator::from", "a Cartesian one", status);
-        auto s = std::make_shared<state>();
+        auto s = detail::make_rc<state>();
         int nd = 0;
         MPIXX_CALL(MPI_Cartdim_get, comm.native(), &nd);
         s->dims.resize(static_cast<std::size_t>(nd));
@@ -231,7 +231,7 @@ private:
         std::vector<bool> periodic;
     };
 
-    cart_communicator(communicator c, std::shared_ptr<const state> s)
+    cart_communicator(communicator c, detail::rc<const state> s)
         : neighbor_layer(std::move(c), 2 * static_cast<int>(s->dims.size()), 2 * static_cast<int>(s->dims.size())),
           state_(std::move(s)) {
         for (std::size_t d = 0; d < state_->dims.size(); ++d)
@@ -261,7 +261,7 @@ private:
         return rank_ + static_cast<int>((to - c) * s.strides[d]);
     }
 
-    std::shared_ptr<const state> state_;
+    detail::rc<const state> state_;
 };
 
 /// A Cartesian communicator over `comm`'s processes (MPI_Cart_create; collective): dims[d] processes along
@@ -333,7 +333,7 @@ public:
         const int status = detail::topo_status(comm, "mpixx::graph_communicator::from");
         if (status != MPI_GRAPH) [[unlikely]]
             detail::throw_not_topology("mpixx::graph_communicator::from", "a graph one", status);
-        auto s = std::make_shared<state>();
+        auto s = detail::make_rc<state>();
         int nnodes = 0, nedges = 0;
         MPIXX_CALL(MPI_Graphdims_get, comm.native(), &nnodes, &nedges);
         s->index.resize(static_cast<std::size_t>(nnodes));
@@ -373,14 +373,14 @@ private:
     struct state {
         std::vector<int> index, edges;
     };
-    graph_communicator(communicator c, std::shared_ptr<const state> s, int degree)
+    graph_communicator(communicator c, detail::rc<const state> s, int degree)
         : neighbor_layer(std::move(c), degree, degree), state_(std::move(s)) {}
     const state& get(const char* routine) const {
         if (!state_) [[unlikely]]
             detail::throw_null_topology(routine);
         return *state_;
     }
-    std::shared_ptr<const state> state_;
+    detail::rc<const state> state_;
 };
 
 /// A graph communicator over the first index.size() processes of `comm` (MPI_Graph_create; collective):
@@ -448,7 +448,7 @@ public:
         const int status = detail::topo_status(comm, "mpixx::dist_graph_communicator::from");
         if (status != MPI_DIST_GRAPH) [[unlikely]]
             detail::throw_not_topology("mpixx::dist_graph_communicator::from", "a distributed-graph one", status);
-        auto s = std::make_shared<state>();
+        auto s = detail::make_rc<state>();
         int indeg = 0, outdeg = 0, weighted = 0;
         MPIXX_CALL(MPI_Dist_graph_neighbors_count, comm.native(), &indeg, &outdeg, &weighted);
         s->weighted = weighted != 0;
@@ -496,14 +496,14 @@ private:
         std::vector<int> sources, destinations, source_weights, dest_weights;
         bool weighted = false;
     };
-    dist_graph_communicator(communicator c, std::shared_ptr<const state> s, int indeg, int outdeg)
+    dist_graph_communicator(communicator c, detail::rc<const state> s, int indeg, int outdeg)
         : neighbor_layer(std::move(c), indeg, outdeg), state_(std::move(s)) {}
     const state& get(const char* routine) const {
         if (!state_) [[unlikely]]
             detail::throw_null_topology(routine);
         return *state_;
     }
-    std::shared_ptr<const state> state_;
+    detail::rc<const state> state_;
 };
 
 namespace detail {

@@ -593,7 +593,7 @@ private:
             return request<>(r);
         } else {
             using O = std::remove_cvref_t<B>;
-            auto payload = std::make_unique<detail::owned_payload<O>>(std::forward<B>(origin));
+            auto payload = detail::make_box<detail::owned_payload<O>>(std::forward<B>(origin));
             MPI_Request r = MPI_REQUEST_NULL;
             start(std::as_const(payload->buf), r);
             if (r == MPI_REQUEST_NULL) return request<O>(); // proc_null: nothing started, nothing to hand back

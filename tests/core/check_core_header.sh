@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Proves that <mpixx/core.hpp> is light: compiles a unit that includes only it with -H -fsyntax-only and
 # fails if any header it pulls in is part of the serializer, the object protocol, {fmt}, print, format,
-# the task farm or the executor, or <map>. It also names the mpixx header that brings in each of <thread>,
-# <mutex>, <functional> and <ranges> (tolerated, but listed so that a new one is noticed).
+# the task farm or the executor, or <map>; with libstdc++ also <memory>, <ostream>, <functional>, <ranges>,
+# <algorithm>, <mutex>, <cmath>, <thread>, <chrono>, <sstream> (the core includes the pieces it needs).
 # Usage: check_core_header.sh COMPILER INCLUDE_DIRS(';'- or ':'-separated) SCRATCH_DIR
 set -euo pipefail
 compiler=$1
@@ -27,11 +27,21 @@ if [[ -n $heavy ]]; then
     echo "$heavy"
     exit 1
 fi
+# With libstdc++ the core avoids its costly C++20 umbrella headers (detail/owner.hpp, detail/std_light.hpp):
+# <memory> and <ostream> (0.5 s), <functional>, <ranges>, <algorithm>, <mutex>, <cmath>, <thread>.
+if grep -q '/c++/[0-9]*/bits/c++config.h$' <<<"$headers" || grep -q '/bits/c++config.h$' <<<"$headers"; then
+    costly=$(grep -E '/c\+\+/[0-9]+/(memory|ostream|functional|ranges|algorithm|mutex|cmath|thread|chrono|sstream)$' <<<"$headers" || true)
+    if [[ -n $costly ]]; then
+        echo "FAIL: with libstdc++, <mpixx/core.hpp> pulls in costly standard headers:"
+        echo "$costly"
+        exit 1
+    fi
+fi
 # For each tolerated standard header, the innermost mpixx header on the include stack that first reaches it.
 awk '/^\.+ / {
     d = index($0, " ") - 1; path = substr($0, d + 2); stack[d] = path
     n = split(path, parts, "/"); name = parts[n]
-    if (path ~ /\/c\+\+\/[0-9]+\/(thread|mutex|functional|ranges)$/ && !(name in seen)) {
+    if (path ~ /\/c\+\+\/[0-9]+\/(thread|mutex|functional|ranges|atomic|variant)$/ && !(name in seen)) {
         seen[name] = 1
         for (i = d - 1; i >= 1; --i) if (stack[i] ~ /\/mpixx\//) { sub(/.*\/include\//, "", stack[i]); break }
         printf "note: <%s> comes in through %s\n", name, (i >= 1 ? stack[i] : "core.hpp")

@@ -14,7 +14,7 @@
 #include <mpixx/detail/collective_site.hpp>
 #include <mpixx/error.hpp>
 
-#include <algorithm>
+#include <mpixx/detail/std_light.hpp>
 #include <cstdint>
 #include <cstring>
 #include <string>

@@ -31,7 +31,7 @@
 #include <mpixx/detail/collectives_common.hpp>
 #include <mpixx/nonblocking.hpp>
 
-#include <algorithm>
+#include <mpixx/detail/std_light.hpp>
 #include <cstdint>
 #include <cstring>
 #include <utility>

@@ -28,13 +28,13 @@
 #include <mpixx/ops.hpp>
 #include <mpixx/request.hpp>
 
-#include <algorithm>
+#include <mpixx/detail/std_light.hpp>
 #include <array>
 #include <climits>
 #include <cstdint>
 #include <concepts>
 #include <cstddef>
-#include <memory>
+#include <mpixx/detail/owner.hpp>
 #include <span>
 #include <string>
 #include <tuple>
@@ -112,7 +112,7 @@ class result_buffer<bool> {
 public:
     explicit result_buffer(std::size_t n = 0) { resize(n); }
     void resize(std::size_t n) {
-        p_ = std::make_unique<bool[]>(n);
+        p_ = detail::make_array<bool>(n);
         n_ = n;
     }
     [[nodiscard]] std::span<bool> span() noexcept { return {p_.get(), n_}; }
@@ -120,7 +120,7 @@ public:
     [[nodiscard]] std::vector<bool> take() { return std::vector<bool>(p_.get(), p_.get() + n_); }
 
 private:
-    std::unique_ptr<bool[]> p_;
+    detail::box<bool[]> p_;
     std::size_t n_ = 0;
 };
 
@@ -172,8 +172,12 @@ owned_t<S> make_owned(const S& s) {
 /// Fills `out` with value-initialised elements (exscan's undefined result on rank 0).
 template <class B>
 void value_initialise(B& out) {
-    if constexpr (contiguous_buffer<B&>) std::ranges::fill(out, elem_t<B>{});
-    else out = B{};
+    if constexpr (contiguous_buffer<B&>) {
+        auto* p = std::ranges::data(out);
+        for (std::size_t i = 0, n = std::ranges::size(out); i < n; ++i) p[i] = elem_t<B>{};
+    } else {
+        out = B{};
+    }
 }
 
 // ---- errors (cold: the success path builds no string) ----------------------------------------------
@@ -417,7 +421,7 @@ class int_scratch {
 public:
     explicit int_scratch(std::size_t n) {
         if (n > inline_size) {
-            heap_ = std::make_unique_for_overwrite<int[]>(n);
+            heap_ = detail::make_array_for_overwrite<int>(n);
             p_ = heap_.get();
         }
     }
@@ -428,7 +432,7 @@ public:
 private:
     static constexpr std::size_t inline_size = 64;
     int local_[inline_size];
-    std::unique_ptr<int[]> heap_;
+    detail::box<int[]> heap_;
     int* p_ = local_;
 };
 

@@ -12,7 +12,7 @@
 #include <mpixx/detail/collectives_vector.hpp>
 #include <mpixx/request.hpp>
 
-#include <memory>
+#include <mpixx/detail/owner.hpp>
 #include <span>
 #include <utility>
 
@@ -151,7 +151,7 @@ public:
         requires peer_buffers<const SV&, false> && peer_buffers<RV&, true>
     [[nodiscard]] request<> ialltoallw(const SV& sends, RV&& recvs) const {
         check_intra("mpixx::ialltoallw");
-        auto p = std::make_unique<w_payload>(w_side("mpixx::ialltoallw", "sends", sends, size_),
+        auto p = detail::make_box<w_payload>(w_side("mpixx::ialltoallw", "sends", sends, size_),
                                              w_side("mpixx::ialltoallw", "recvs", recvs, size_));
         coll_post q;
         MPIXX_ICOLL(MPI_Ialltoallw, nonnull_send(p->s.base), p->s.counts.data(), p->s.displs.data(), p->s.types.data(),

@@ -9,10 +9,9 @@
 #include <mpixx/ops.hpp>
 #include <mpixx/request.hpp>
 
-#include <algorithm>
+#include <mpixx/detail/std_light.hpp>
 #include <cstddef>
 #include <optional>
-#include <ranges>
 #include <type_traits>
 #include <utility>
 #include <variant>

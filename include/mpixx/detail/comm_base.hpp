@@ -8,7 +8,7 @@
 
 #include <climits>
 #include <cstddef>
-#include <memory>
+#include <mpixx/detail/owner.hpp>
 #include <string>
 
 namespace mpixx::inline MPIXX_ABI::detail {
@@ -69,7 +69,7 @@ protected:
     comm_base(MPI_Comm comm, bool owned) : comm_(comm) {
         if (comm == MPI_COMM_NULL) return;
         // Owned first: a throw below must still free the handle.
-        if (owned) owner_ = std::shared_ptr<void>(nullptr, [comm](void*) mutable { free_comm(comm); });
+        if (owned) owner_ = detail::on_last_copy([comm]() mutable { free_comm(comm); });
         MPIXX_CALL(MPI_Comm_rank, comm, &rank_);
         MPIXX_CALL(MPI_Comm_size, comm, &size_);
         int inter = 0;
@@ -126,7 +126,7 @@ protected:
     int size_ = 0;
     int peers_ = 0;     // size of the group peers are ranked in: remote group of an intercommunicator
     bool inter_ = false;
-    std::shared_ptr<void> owner_; // empty for handles mpixx does not own (world, self, wrapped)
+    detail::rc<void> owner_; // empty for handles mpixx does not own (world, self, wrapped)
 };
 
 } // namespace mpixx::detail

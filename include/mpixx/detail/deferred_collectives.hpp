@@ -30,8 +30,8 @@
 #include <mpixx/request.hpp>
 
 #include <exception>
-#include <memory>
-#include <mutex>
+#include <mpixx/detail/owner.hpp>
+#include <mpixx/detail/std_light.hpp>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -63,7 +63,7 @@ struct deferred_collective {
     collective_record mine{};                 ///< this rank's record
     std::vector<collective_record> all;       ///< every rank's, once the exchange completed
     MPI_Request exchange = MPI_REQUEST_NULL;  ///< the MPI_Iallgather of the records
-    std::unique_ptr<deferred_poster> poster;  ///< posts the collective once checked
+    detail::box<deferred_poster> poster;  ///< posts the collective once checked
     MPI_Request posted = MPI_REQUEST_NULL;    ///< the collective, once posted
     phase state = phase::checking;
     std::exception_ptr failure; ///< the mismatch (or MPI error) when failed
@@ -72,7 +72,7 @@ struct deferred_collective {
 /// The deferred collectives of every communicator, in call order (one lock: checked mode only).
 struct deferred_queue {
     std::mutex mutex;
-    std::vector<std::shared_ptr<deferred_collective>> pending;
+    std::vector<detail::rc<deferred_collective>> pending;
 
     static deferred_queue& instance() {
         static deferred_queue q;
@@ -141,8 +141,8 @@ inline bool deferred_post(deferred_collective& e, MPI_Request& r) {
 /// The payload of a deferred collective's request: posts it (deferred_post), then finishes as `inner`.
 template <class T>
 struct deferred_payload final : request_payload<T> {
-    std::shared_ptr<deferred_collective> entry;
-    std::unique_ptr<request_payload<T>> inner;
+    detail::rc<deferred_collective> entry;
+    detail::box<request_payload<T>> inner;
     T finish(const MPI_Status& st) override {
         if constexpr (std::is_void_v<T>) {
             if (inner) inner->finish(st);
@@ -154,9 +154,9 @@ struct deferred_payload final : request_payload<T> {
 };
 
 template <class T>
-std::unique_ptr<request_payload<T>> defer_payload(std::shared_ptr<deferred_collective> entry,
-                                                  std::unique_ptr<request_payload<T>> inner) {
-    auto p = std::make_unique<deferred_payload<T>>();
+detail::box<request_payload<T>> defer_payload(detail::rc<deferred_collective> entry,
+                                                  detail::box<request_payload<T>> inner) {
+    auto p = detail::make_box<deferred_payload<T>>();
     p->entry = std::move(entry);
     p->inner = std::move(inner);
     return p;
@@ -173,7 +173,7 @@ struct persistent_collective {
 
 /// The record of collective `s`, or null when its communicator is not checked (no signature duplicate,
 /// an intercommunicator, a single rank).
-inline std::shared_ptr<persistent_collective> checked_record(const collective_site& s) {
+inline detail::rc<persistent_collective> checked_record(const collective_site& s) {
     const MPI_Comm sc = signature_comm::find(s.comm);
     if (sc == MPI_COMM_NULL) return nullptr;
     int inter = 0, size = 1, rank = 0;
@@ -181,7 +181,7 @@ inline std::shared_ptr<persistent_collective> checked_record(const collective_si
     MPIXX_CALL(MPI_Comm_size, s.comm, &size);
     MPIXX_CALL(MPI_Comm_rank, s.comm, &rank);
     if (inter || size == 1) return nullptr;
-    auto c = std::make_shared<persistent_collective>();
+    auto c = detail::make_rc<persistent_collective>();
     c->comm = s.comm;
     c->sig_comm = sc;
     c->routine = s.routine;
@@ -192,9 +192,9 @@ inline std::shared_ptr<persistent_collective> checked_record(const collective_si
 
 /// Queues the collective described by `c`: its record goes out now (MPI_Iallgather on the duplicate),
 /// `poster` posts it once every rank's record agrees (deferred_queue::advance).
-inline std::shared_ptr<deferred_collective> defer(const persistent_collective& c,
-                                                 std::unique_ptr<deferred_poster> poster) {
-    auto e = std::make_shared<deferred_collective>();
+inline detail::rc<deferred_collective> defer(const persistent_collective& c,
+                                                 detail::box<deferred_poster> poster) {
+    auto e = detail::make_rc<deferred_collective>();
     e->comm = c.comm;
     e->routine = c.routine;
     e->mine = c.record;
@@ -214,7 +214,7 @@ template <auto Fn, class... A>
 int defer_collective(const char* routine, coll_post& q, A... args) {
     const auto c = checked_record(site_of<Fn>(routine, args...));
     if (!c) return Fn(args..., &q.handle);
-    q.deferred = defer(*c, std::make_unique<deferred_call<Fn, A...>>(args...));
+    q.deferred = defer(*c, detail::make_box<deferred_call<Fn, A...>>(args...));
     return MPI_SUCCESS;
 }
 
@@ -230,8 +230,8 @@ struct deferred_start final : deferred_poster {
     }
 };
 
-inline std::shared_ptr<deferred_collective> defer_start(const persistent_collective& c, MPI_Request handle) {
-    return defer(c, std::make_unique<deferred_start>(handle));
+inline detail::rc<deferred_collective> defer_start(const persistent_collective& c, MPI_Request handle) {
+    return defer(c, detail::make_box<deferred_start>(handle));
 }
 
 /// Checked mode, before the blocking collective `s`: every rank learns every rank's record and throws

@@ -30,7 +30,6 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -225,7 +224,7 @@ private:
         MPI_Comm_size(MPI_COMM_WORLD, &size);
         char* end = nullptr;
         const double timeout = std::strtod(text, &end);
-        if (end == text || *end != '\0' || !std::isfinite(timeout) || timeout <= 0) {
+        if (end == text || *end != '\0' || !(timeout > 0 && timeout < 1e18)) {
             if (rank == 0) {
                 std::fprintf(stderr,
                              "mpixx: MPIXX_HANG_TIMEOUT=%s is not a positive number of seconds; the hang report "
@@ -250,7 +249,7 @@ private:
         }
 #endif
         // Polled a few times per timeout: the report comes between timeout and timeout + poll.
-        w->poll_ = std::fmin(0.25, std::fmax(0.01, timeout / 8));
+        w->poll_ = timeout / 8 < 0.01 ? 0.01 : (timeout / 8 > 0.25 ? 0.25 : timeout / 8); // in [0.01, 0.25] s
         if (pthread_create(&w->thread_, nullptr, &entry, w) != 0) {
             delete w;
             throw error("mpixx::environment", MPI_ERR_OTHER, "the hang report's watchdog thread could not start");

@@ -15,7 +15,7 @@
 #include <mpixx/detail/collective_signature.hpp>
 #include <mpixx/error.hpp>
 
-#include <algorithm>
+#include <mpixx/detail/std_light.hpp>
 #include <cstring>
 #include <string>
 #include <vector>

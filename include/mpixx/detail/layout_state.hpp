@@ -11,7 +11,7 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
+#include <mpixx/detail/std_light.hpp>
 #include <string>
 #include <utility>
 

@@ -24,7 +24,7 @@
 #include <mpixx/request.hpp>
 
 #include <cstddef>
-#include <memory>
+#include <mpixx/detail/owner.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -179,7 +179,7 @@ public:
     template <class S>
         requires send_buffer<S> && plain_buffer<S>
     [[nodiscard]] request<std::vector<elem_t<S>>> ineighbor_allgather(S&& sendbuf) const {
-        auto p = std::make_unique<vec_payload<elem_t<S>, owned_t<S>>>();
+        auto p = detail::make_box<vec_payload<elem_t<S>, owned_t<S>>>();
         p->send = own(std::forward<S>(sendbuf));
         auto s = view(p->send);
         p->result.resize(s.count * static_cast<std::size_t>(indeg_));
@@ -231,7 +231,7 @@ public:
         requires send_buffer<S> && plain_buffer<S>
     [[nodiscard]] request<std::vector<elem_t<S>>> ineighbor_alltoall(S&& sendbuf) const {
         check_blocks_unambiguous("mpixx::ineighbor_alltoall");
-        auto p = std::make_unique<vec_payload<elem_t<S>, owned_t<S>>>();
+        auto p = detail::make_box<vec_payload<elem_t<S>, owned_t<S>>>();
         p->send = own(std::forward<S>(sendbuf));
         auto s = view(p->send);
         const std::size_t total = alltoall_result("mpixx::ineighbor_alltoall", s);

@@ -20,8 +20,8 @@
 #include <mpixx/detail/neighbor_collectives.hpp>
 
 #include <cstddef>
-#include <memory>
-#include <ranges>
+#include <mpixx/detail/owner.hpp>
+#include <mpixx/detail/std_light.hpp>
 #include <span>
 #include <string>
 #include <utility>
@@ -99,7 +99,7 @@ public:
     small_array& operator=(const small_array&) = delete;
     void resize(std::size_t n) {
         if (n > N) {
-            heap_ = std::make_unique_for_overwrite<T[]>(n);
+            heap_ = detail::make_array_for_overwrite<T>(n);
             p_ = heap_.get();
         }
         n_ = n;
@@ -109,7 +109,7 @@ public:
 
 private:
     T local_[N];
-    std::unique_ptr<T[]> heap_;
+    detail::box<T[]> heap_;
     T* p_ = local_;
     std::size_t n_ = 0;
 };
@@ -296,7 +296,7 @@ public:
         requires send_buffer_range<const SB&> && recv_buffer_range<RB&> && borrowed_buffers<SB&&> &&
                  borrowed_buffers<RB&&>
     [[nodiscard]] request<> ineighbor_alltoallw(SB&& sends, RB&& recvs) const {
-        auto t = std::make_unique<w_table>();
+        auto t = detail::make_box<w_table>();
         fill_table("mpixx::ineighbor_alltoallw", std::as_const(sends), recvs, *t);
         coll_post q;
         MPIXX_ICOLL(MPI_Ineighbor_alltoallw, MPI_BOTTOM, nonnull_array(t->scounts.span()),

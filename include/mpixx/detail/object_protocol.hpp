@@ -466,7 +466,7 @@ struct matched_object {
         return out;
     }
     static request<T> irecv(message& m) {
-        auto p = std::make_unique<matched_object_recv<T>>();
+        auto p = detail::make_box<matched_object_recv<T>>();
         MPI_Request r = MPI_REQUEST_NULL;
         p->inbox.start(m, m.comm(), r);
         return request<T>(r, std::move(p));

@@ -30,10 +30,9 @@
 #include <mpixx/detail/yield.hpp>
 #include <mpixx/error.hpp>
 
-#include <algorithm>
+#include <mpixx/detail/std_light.hpp>
 #include <cstdint>
 #include <cstring>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -174,11 +173,11 @@ public:
 
     bool is_unsigned(MPI_Comm comm, int source) {
         std::lock_guard lock(mutex_);
-        return std::find(unsigned_.begin(), unsigned_.end(), std::pair(comm, source)) != unsigned_.end();
+        return find_unsigned(comm, source) != unsigned_.end();
     }
     void set_unsigned(MPI_Comm comm, int source, bool on) {
         std::lock_guard lock(mutex_);
-        const auto at = std::find(unsigned_.begin(), unsigned_.end(), std::pair(comm, source));
+        const auto at = find_unsigned(comm, source);
         if (on && at == unsigned_.end()) unsigned_.emplace_back(comm, source);
         if (!on && at != unsigned_.end()) unsigned_.erase(at);
     }
@@ -195,6 +194,11 @@ private:
         int tag;
         p2p_sig sig;
     };
+    std::vector<std::pair<MPI_Comm, int>>::iterator find_unsigned(MPI_Comm comm, int source) {
+        auto at = unsigned_.begin();
+        while (at != unsigned_.end() && *at != std::pair(comm, source)) ++at;
+        return at;
+    }
     std::mutex mutex_;
     std::vector<self_sig> self_; // in send order; a few entries at most
     std::vector<std::pair<MPI_Comm, int>> unsigned_; // a few pairs at most: a list

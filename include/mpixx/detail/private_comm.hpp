@@ -6,7 +6,7 @@
 #include <mpixx/detail/finalize_hooks.hpp>
 #include <mpixx/error.hpp>
 
-#include <memory>
+#include <mpixx/detail/owner.hpp>
 
 namespace mpixx::inline MPIXX_ABI::detail {
 
@@ -33,7 +33,7 @@ public:
         int found = 0;
         MPIXX_CALL(MPI_Comm_get_attr, comm, key, &value, &found);
         if (found) return *static_cast<MPI_Comm*>(value);
-        auto stored = std::make_unique<MPI_Comm>(MPI_COMM_NULL);
+        auto stored = detail::make_box<MPI_Comm>(MPI_COMM_NULL);
         MPIXX_CALL(MPI_Comm_dup, comm, stored.get());
         int rc = MPI_Comm_set_errhandler(*stored, MPI_ERRORS_RETURN);
         if (rc == MPI_SUCCESS) rc = MPI_Comm_set_attr(comm, key, stored.get());

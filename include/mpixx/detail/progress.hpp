@@ -39,12 +39,11 @@
 #include <mpixx/error.hpp>
 #include <mpixx/status.hpp>
 
-#include <algorithm>
+#include <mpixx/detail/std_light.hpp>
 #include <atomic>
 #include <cstddef>
 #include <exception>
-#include <memory>
-#include <mutex>
+#include <mpixx/detail/owner.hpp>
 #include <utility>
 #include <vector>
 
@@ -59,7 +58,7 @@ namespace mpixx::inline MPIXX_ABI::detail {
 class progress_item {
 public:
     /// A receive for (source, tag) on `comm`; `keep_alive` keeps the communicator alive meanwhile.
-    progress_item(MPI_Comm comm, int source, int tag, std::shared_ptr<void> keep_alive = nullptr) noexcept
+    progress_item(MPI_Comm comm, int source, int tag, detail::rc<void> keep_alive = nullptr) noexcept
         : comm_(comm), source_(source), tag_(tag), keep_alive_(std::move(keep_alive)) {}
     progress_item(const progress_item&) = delete;
     progress_item& operator=(const progress_item&) = delete;
@@ -84,7 +83,7 @@ private:
     MPI_Comm comm_;
     int source_;
     int tag_;
-    std::shared_ptr<void> keep_alive_;
+    detail::rc<void> keep_alive_;
     state state_ = state::waiting;
     bool registered_ = false;                // listed in the registry (waiting, claimed or running)
     MPI_Message message_ = MPI_MESSAGE_NULL; // the claimed message, until on_match runs
@@ -212,7 +211,9 @@ private:
 
     static void remove_locked(progress_item& item) noexcept {
         if (!item.registered_) return;
-        items_.erase(std::find(items_.begin(), items_.end(), &item));
+        auto at = items_.begin();
+        while (*at != &item) ++at; // registered: it is there
+        items_.erase(at);
         item.registered_ = false;
         count_.store(items_.size(), std::memory_order_relaxed);
     }
@@ -263,9 +264,8 @@ private:
     /// Runs the receives of every claimed item, in posting order (lock held on entry and on return).
     static void run_claimed(std::unique_lock<std::mutex>& lock) noexcept {
         for (;;) {
-            const auto it = std::find_if(items_.begin(), items_.end(), [](const progress_item* p) {
-                return p->state_ == progress_item::state::claimed;
-            });
+            auto it = items_.begin();
+            while (it != items_.end() && (*it)->state_ != progress_item::state::claimed) ++it;
             if (it == items_.end()) return;
             run_one(**it, lock);
         }

@@ -11,7 +11,7 @@
 #include <concepts>
 #include <cstddef>
 #include <initializer_list>
-#include <ranges>
+#include <mpixx/detail/std_light.hpp>
 #include <span>
 #include <string>
 #include <type_traits>
