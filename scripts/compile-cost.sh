@@ -4,11 +4,14 @@
 # For g++ and clang++ (whichever exist), the best of 3 `-fsyntax-only -std=c++20` runs of a file that
 # includes one header, in seconds; <mpi.h> alone and <fmt/format.h> alone are printed for scale.
 # Default: every header under include/mpixx/ (not detail/). MPI's include flags come from mpicxx -show.
-# Environment: MPIXX_COST_RUNS (default 3), MPIXX_COST_COMPILERS (default "g++ clang++").
+# Environment: MPIXX_COST_RUNS (default 3), MPIXX_COST_COMPILERS (default "g++ clang++"),
+# MPIXX_COST_MPL=DIR (a directory holding mpl/mpl.hpp: MPL's umbrella is timed in the same run and the
+# last lines print core.hpp and mpixx.hpp as ratios of it, the targets being <= 0.5 and <= 0.8).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 runs=${MPIXX_COST_RUNS:-3}
 read -ra compilers <<<"${MPIXX_COST_COMPILERS:-g++ clang++}"
+mpl_dir=${MPIXX_COST_MPL:-}
 
 headers=("$@")
 if ((${#headers[@]} == 0)); then
@@ -26,7 +29,7 @@ best_of() {
   printf '#include <%s>\n' "$header" >"$tmp/tu.cpp"
   for ((i = 0; i < runs; i++)); do
     start=$(date +%s%N)
-    "$cxx" -std=c++20 -fsyntax-only -I"$root/include" "${mpi_flags[@]}" "$tmp/tu.cpp" || return 1
+    "$cxx" -std=c++20 -fsyntax-only -I"$root/include" ${mpl_dir:+-I"$mpl_dir"} "${mpi_flags[@]}" "$tmp/tu.cpp" || return 1
     t=$(($(date +%s%N) - start))
     if ((best == 0 || t < best)); then best=$t; fi
   done
@@ -38,8 +41,27 @@ for cxx in "${compilers[@]}"; do command -v "$cxx" >/dev/null && available+=("$c
 printf '%-32s' "header (best of $runs, s)"
 printf '%10s' "${available[@]}"
 printf '\n'
-for header in mpi.h fmt/format.h "${headers[@]}"; do
+scale=(mpi.h fmt/format.h)
+[[ -n $mpl_dir ]] && scale+=(mpl/mpl.hpp)
+declare -A cost
+for header in "${scale[@]}" "${headers[@]}"; do
   printf '%-32s' "$header"
-  for cxx in "${available[@]}"; do printf '%10s' "$(best_of "$cxx" "$header")"; done
+  for cxx in "${available[@]}"; do
+    cost[$cxx,$header]=$(best_of "$cxx" "$header")
+    printf '%10s' "${cost[$cxx,$header]}"
+  done
   printf '\n'
 done
+# Ratios against MPL measured in this run (when MPL was given and both headers were timed).
+if [[ -n $mpl_dir ]]; then
+  for header in mpixx/core.hpp mpixx/mpixx.hpp; do
+    [[ -n ${cost[${available[0]},$header]:-} ]] || continue
+    target=0.8
+    [[ $header == mpixx/core.hpp ]] && target=0.5
+    printf '%-32s' "$header / mpl.hpp (<= $target)"
+    for cxx in "${available[@]}"; do
+      printf '%10s' "$(awk -v a="${cost[$cxx,$header]}" -v b="${cost[$cxx,mpl/mpl.hpp]}" 'BEGIN { printf "%.2f", a / b }')"
+    done
+    printf '\n'
+  done
+fi

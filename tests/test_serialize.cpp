@@ -5,11 +5,25 @@
 
 #include <mpixx/serialize.hpp>
 
+#include <array>
 #include <cmath>
+#include <complex>
 #include <cstring>
+#include <deque>
+#include <forward_list>
+#include <list>
+#include <map>
 #include <memory>
+#include <optional>
 #include <random>
+#include <set>
+#include <string>
 #include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <variant>
+#include <vector>
 
 namespace {
 
@@ -798,6 +812,16 @@ TEST_CASE("serialize: type fingerprints are spelled the same by every compiler",
     CHECK(type_fingerprint<std::unordered_multimap<int, std::set<char>>>() ==
           "std::unordered_multimap<int, std::set<char>>");
     CHECK(type_fingerprint<std::monostate>() == "std::monostate");
+    // Containers recognised by their interface are named after it.
+    CHECK(type_fingerprint<std::deque<short>>() == "std::deque<short>");
+    CHECK(type_fingerprint<std::forward_list<char>>() == "std::forward_list<char>");
+    CHECK(type_fingerprint<std::set<int>>() == "std::set<int>");
+    CHECK(type_fingerprint<std::multiset<int>>() == "std::multiset<int>");
+    CHECK(type_fingerprint<std::unordered_set<int>>() == "std::unordered_set<int>");
+    CHECK(type_fingerprint<std::unordered_multiset<int>>() == "std::unordered_multiset<int>");
+    CHECK(type_fingerprint<std::multimap<int, char>>() == "std::multimap<int, char>");
+    CHECK(type_fingerprint<std::unordered_map<int, char>>() == "std::unordered_map<int, char>");
+    CHECK(type_fingerprint<std::complex<float>>() == "std::complex<float>");
     // User types: their (normalised) name, and a reflected aggregate's fields.
     CHECK(type_fingerprint<point>() == "(anonymous namespace)::point{double, double, double}");
     CHECK(type_fingerprint<level>() == "(anonymous namespace)::level");
@@ -817,4 +841,27 @@ TEST_CASE("serialize: type fingerprints are spelled the same by every compiler",
           "ns::t<std::string>");
     CHECK(normalise_type_spelling("int [3]") == "int[3]");
     CHECK(normalise_type_spelling("ns::y<long long int, short unsigned int>") == "ns::y<long long, unsigned short>");
+}
+
+namespace {
+// A container with the standard map's interface that is not std::map: the serializer knows containers by
+// their interface (it does not include <map> and friends), so it serializes as a map does.
+struct registry : std::map<std::string, int> {
+    using std::map<std::string, int>::map;
+};
+} // namespace
+
+TEST_CASE("serialize: containers are recognised by their interface, not their name", "[serialize]") {
+    static_assert(mpixx::serializable<registry>);
+    static_assert(mpixx::detail::family_of<registry>() == mpixx::detail::family::unique_map);
+    static_assert(mpixx::detail::family_of<std::multiset<int>>() == mpixx::detail::family::multi_set);
+    static_assert(mpixx::detail::family_of<std::forward_list<int>>() == mpixx::detail::family::sequence);
+    // Not containers: no push_front, no node handles.
+    static_assert(mpixx::detail::family_of<std::string_view>() == mpixx::detail::family::none);
+    static_assert(mpixx::detail::family_of<std::span<int>>() == mpixx::detail::family::none);
+    const registry r{{"a", 1}, {"b", 2}};
+    CHECK(round_trip(r) == r);
+    // The same bytes as the std::map it derives from: either can receive the other.
+    const std::map<std::string, int>& as_map = r;
+    CHECK(mpixx::serialize(r) == mpixx::serialize(as_map));
 }

@@ -8,9 +8,9 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/datatype.hpp>
+#include <mpixx/detail/std_light.hpp>
 
 #include <cstddef>
-#include <mpixx/detail/std_light.hpp>
 #include <type_traits>
 
 namespace mpixx::inline MPIXX_ABI {

@@ -82,19 +82,17 @@
 #include <mpixx/detail/executor_registry.hpp>
 #include <mpixx/detail/private_comm.hpp>
 #include <mpixx/task_farm.hpp>
+#include <mpixx/detail/std_light.hpp>
+#include <mpixx/detail/yield.hpp>
 
-#include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <deque>
 #include <exception>
-#include <future>
-#include <iterator>
+#include <future> // std::future_status
 #include <memory>
-#include <ranges>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -215,7 +213,7 @@ public:
         for (;;) {
             if (ready()) return std::future_status::ready;
             if (Clock::now() >= t) return std::future_status::timeout;
-            std::this_thread::yield(); // nothing arrived: let a worker sharing this core run
+            detail::yield_cpu(); // nothing arrived: let a worker sharing this core run
         }
     }
     /// The result (waiting for it); throws mpixx::task_error when the task failed.

@@ -17,12 +17,11 @@
 #include <mpixx/environment.hpp>
 #include <mpixx/error.hpp>
 #include <mpixx/status.hpp>
+#include <mpixx/detail/std_light.hpp>
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <concepts>
-#include <ranges>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -15,10 +15,10 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/error.hpp>
+#include <mpixx/detail/owner.hpp>
 
 #include <cstddef>
 #include <initializer_list>
-#include <mpixx/detail/owner.hpp>
 #include <span>
 #include <string>
 #include <utility>

@@ -64,11 +64,10 @@
 #include <mpixx/detail/progress.hpp>
 #include <mpixx/error.hpp>
 
-#include <algorithm>
+#include <mpixx/detail/std_light.hpp>
 #include <climits>
 #include <cstddef>
 #include <cstring>
-#include <ranges>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -447,7 +446,8 @@ private:
                 from += start[d] * byte_strides_[d];
                 to += start2[d] * byte_strides_[d];
             }
-            auto same = std::find_if(copies_.begin(), copies_.end(), [&](const self_copy& c) { return c.subsizes == sub; });
+            auto same = copies_.begin();
+            while (same != copies_.end() && same->subsizes != sub) ++same;
             if (same == copies_.end()) same = copies_.insert(copies_.end(), self_copy{sub, {}});
             same->offsets.push_back(from);
             same->offsets.push_back(to);

@@ -13,10 +13,10 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/error.hpp>
+#include <mpixx/detail/owner.hpp>
 
 #include <cstddef>
 #include <initializer_list>
-#include <mpixx/detail/owner.hpp>
 #include <optional>
 #include <string>
 #include <string_view>

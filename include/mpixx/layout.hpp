@@ -46,10 +46,10 @@
 #include <mpixx/detail/layout_state.hpp>
 
 #include <mpixx/detail/std_light.hpp>
+#include <mpixx/detail/owner.hpp>
 #include <concepts>
 #include <cstddef>
 #include <initializer_list>
-#include <mpixx/detail/owner.hpp>
 #include <span>
 #include <string>
 #include <type_traits>

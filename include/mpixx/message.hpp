@@ -12,11 +12,11 @@
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/detail/p2p_signature.hpp>
 #include <mpixx/status.hpp>
+#include <mpixx/detail/owner.hpp>
 
 #include <climits>
 #include <cstddef>
 #include <exception>
-#include <mpixx/detail/owner.hpp>
 #include <new>
 #include <type_traits>
 #include <utility>

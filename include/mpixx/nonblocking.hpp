@@ -23,10 +23,10 @@
 #include <mpixx/point_to_point.hpp>
 #include <mpixx/request.hpp>
 #include <mpixx/request_pool.hpp>
-
-#include <concepts>
 #include <mpixx/detail/owner.hpp>
 #include <mpixx/detail/std_light.hpp>
+
+#include <concepts>
 #include <type_traits>
 #include <utility>
 

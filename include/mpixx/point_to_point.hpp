@@ -18,11 +18,11 @@
 #include <mpixx/detail/progress.hpp>
 #include <mpixx/message.hpp>
 #include <mpixx/status.hpp>
+#include <mpixx/detail/std_light.hpp>
 
 #include <cstddef>
 #include <cstring>
 #include <optional>
-#include <mpixx/detail/std_light.hpp>
 #include <tuple>
 #include <type_traits>
 #include <utility>

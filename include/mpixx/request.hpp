@@ -62,12 +62,12 @@
 #include <mpixx/status.hpp>
 #if MPIXX_CHECKED
 #include <mpixx/detail/p2p_signature.hpp>
+#include <mpixx/detail/owner.hpp>
 #endif
 
 #include <concepts>
 #include <cstdio>
 #include <exception>
-#include <mpixx/detail/owner.hpp>
 #include <optional>
 #include <type_traits>
 #include <utility>

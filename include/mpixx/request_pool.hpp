@@ -18,13 +18,13 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/request.hpp>
+#include <mpixx/detail/std_light.hpp>
 
 #include <array>
 #include <concepts>
 #include <cstddef>
 #include <exception>
 #include <optional>
-#include <mpixx/detail/std_light.hpp>
 #include <string>
 #include <tuple>
 #include <utility>

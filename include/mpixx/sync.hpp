@@ -15,11 +15,11 @@
 
 #include <mpixx/communicator.hpp>
 #include <mpixx/window.hpp>
+#include <mpixx/detail/yield.hpp>
 
 #include <cstddef>
 #include <span>
 #include <string>
-#include <thread>
 #include <utility>
 
 namespace mpixx::inline MPIXX_ABI {
@@ -85,7 +85,7 @@ public:
     void lock() {
         if (held_) [[unlikely]]
             detail::throw_rma_sync("mpixx::mutex::lock", "this process already holds the mutex (it is not recursive)");
-        while (win_.compare_and_swap(me_, 0, root_, 0) != 0) std::this_thread::yield();
+        while (win_.compare_and_swap(me_, 0, root_, 0) != 0) detail::yield_cpu();
         held_ = true;
     }
     /// Takes the mutex if it is free; never blocks.

@@ -49,14 +49,13 @@
 #include <mpixx/communicator.hpp>
 #include <mpixx/detail/private_comm.hpp>
 #include <mpixx/serialize.hpp>
+#include <mpixx/detail/std_light.hpp>
 
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <exception>
-#include <functional>
 #include <memory>
-#include <ranges>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -177,7 +176,7 @@ void farm_run_one(MPI_Comm comm, int root, F& f, Task& task, std::span<const std
     bool ok = true;
     try {
         if constexpr (!mpi_type<Task>) mpixx::deserialize_into(stream, task);
-        result = std::invoke(f, std::as_const(task));
+        result = detail::invoke(f, std::as_const(task));
     } catch (...) {
         ok = false;
         failure = current_what();
@@ -416,7 +415,7 @@ std::vector<R> farm_run(const communicator& comm, const Tasks& tasks, F& f, cons
         results.reserve(static_cast<std::size_t>(std::ranges::size(tasks)));
         for (auto&& task : tasks) {
             try {
-                results.push_back(std::invoke(f, static_cast<const Task&>(task)));
+                results.push_back(detail::invoke(f, static_cast<const Task&>(task)));
             } catch (...) {
                 task_error e(results.size(), comm.rank(), current_what());
                 if (failures == nullptr) throw e;

@@ -18,12 +18,12 @@
 #include <mpixx/communicator.hpp>
 #include <mpixx/detail/neighbor_vector.hpp>
 #include <mpixx/detail/topology_common.hpp>
+#include <mpixx/detail/std_light.hpp>
+#include <mpixx/detail/owner.hpp>
 
 #include <climits>
 #include <concepts>
-#include <mpixx/detail/std_light.hpp>
 #include <cstddef>
-#include <mpixx/detail/owner.hpp>
 #include <string>
 #include <utility>
 #include <vector>

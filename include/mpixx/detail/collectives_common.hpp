@@ -29,12 +29,12 @@
 #include <mpixx/request.hpp>
 
 #include <mpixx/detail/std_light.hpp>
+#include <mpixx/detail/owner.hpp>
 #include <array>
 #include <climits>
 #include <cstdint>
 #include <concepts>
 #include <cstddef>
-#include <mpixx/detail/owner.hpp>
 #include <span>
 #include <string>
 #include <tuple>

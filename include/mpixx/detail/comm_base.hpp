@@ -5,10 +5,10 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/error.hpp>
+#include <mpixx/detail/owner.hpp>
 
 #include <climits>
 #include <cstddef>
-#include <mpixx/detail/owner.hpp>
 #include <string>
 
 namespace mpixx::inline MPIXX_ABI::detail {

@@ -28,10 +28,10 @@
 #include <mpixx/detail/progress.hpp>
 #include <mpixx/error.hpp>
 #include <mpixx/request.hpp>
-
-#include <exception>
 #include <mpixx/detail/owner.hpp>
 #include <mpixx/detail/std_light.hpp>
+
+#include <exception>
 #include <tuple>
 #include <utility>
 #include <vector>

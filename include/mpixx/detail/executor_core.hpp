@@ -38,10 +38,9 @@
 #include <mpixx/detail/executor_registry.hpp>
 #include <mpixx/task_farm.hpp>
 
-#include <mutex>
+#include <mpixx/detail/std_light.hpp>
 #include <set>
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -373,7 +372,8 @@ public:
 
     /// Removes the queued task of `sink` (not yet sent); true when it was queued.
     bool cancel(const task_sink* sink) {
-        const auto it = std::ranges::find_if(pending_, [sink](const exec_slot& s) { return s.sink == sink; });
+        auto it = pending_.begin();
+        while (it != pending_.end() && it->sink != sink) ++it;
         if (it == pending_.end()) return false;
         const exec_slot s = std::move(*it);
         pending_.erase(it);
@@ -464,7 +464,9 @@ private:
             launch();
         }
         std::erase_if(feeders_, [](const auto& f) { return f->finished(); });
-        if (closing_ && pending_.empty() && std::ranges::all_of(feeders_, [](const auto& f) { return f->exhausted(); }))
+        bool exhausted = true;
+        for (const auto& f : feeders_) exhausted = exhausted && f->exhausted();
+        if (closing_ && pending_.empty() && exhausted)
             release_idle();
     }
 

@@ -7,13 +7,13 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/detail/executor_core.hpp>
+#include <mpixx/detail/std_light.hpp>
 
 #include <cstddef>
 #include <deque>
 #include <exception>
 #include <memory>
 #include <optional>
-#include <ranges>
 #include <span>
 #include <tuple>
 #include <type_traits>

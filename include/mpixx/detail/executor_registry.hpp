@@ -13,15 +13,14 @@
 
 #include <mpixx/error.hpp>
 #include <mpixx/serialize.hpp>
+#include <mpixx/detail/std_light.hpp>
 
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <exception>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <span>
 #include <string>
@@ -109,7 +108,7 @@ class task_entry_impl final : public typed_task_entry<R, A...> {
 public:
     task_entry_impl(std::string name, F f) : typed_task_entry<R, A...>(std::move(name)), f_(std::move(f)) {}
 
-    R call(A... args) const override { return static_cast<R>(std::invoke(f_, std::move(args)...)); }
+    R call(A... args) const override { return static_cast<R>(detail::invoke(f_, std::move(args)...)); }
 
     task_status run(std::span<const std::byte> bytes, std::vector<std::byte>& out) const noexcept override {
         std::tuple<A...> args{};
@@ -123,10 +122,10 @@ public:
         }
         try {
             if constexpr (std::is_void_v<R>) {
-                std::apply([this](auto&... a) { std::invoke(f_, std::move(a)...); }, args);
+                std::apply([this](auto&... a) { detail::invoke(f_, std::move(a)...); }, args);
                 out.resize(1);
             } else {
-                const R result = std::apply([this](auto&... a) { return static_cast<R>(std::invoke(f_, std::move(a)...)); }, args);
+                const R result = std::apply([this](auto&... a) { return static_cast<R>(detail::invoke(f_, std::move(a)...)); }, args);
                 // The archive writes over the bytes `out` already holds (no zero-filling), from byte 0.
                 output_archive ar(out, nullptr, never_oob);
                 ar.write_u8(0);

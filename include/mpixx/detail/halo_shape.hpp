@@ -6,12 +6,12 @@
 
 #include <mpixx/datatype.hpp>
 #include <mpixx/error.hpp>
+#include <mpixx/detail/std_light.hpp>
 
 #include <climits>
 #include <concepts>
 #include <cstddef>
 #include <initializer_list>
-#include <ranges>
 #include <string>
 #include <type_traits>
 #include <vector>

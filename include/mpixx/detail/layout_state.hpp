@@ -6,12 +6,12 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/error.hpp>
+#include <mpixx/detail/std_light.hpp>
 
 #include <atomic>
 #include <climits>
 #include <cstddef>
 #include <cstdint>
-#include <mpixx/detail/std_light.hpp>
 #include <string>
 #include <utility>
 

@@ -22,9 +22,9 @@
 #include <mpixx/collectives.hpp>
 #include <mpixx/communicator.hpp>
 #include <mpixx/request.hpp>
+#include <mpixx/detail/owner.hpp>
 
 #include <cstddef>
-#include <mpixx/detail/owner.hpp>
 #include <string>
 #include <utility>
 #include <vector>

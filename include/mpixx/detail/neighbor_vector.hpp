@@ -18,10 +18,10 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/detail/neighbor_collectives.hpp>
-
-#include <cstddef>
 #include <mpixx/detail/owner.hpp>
 #include <mpixx/detail/std_light.hpp>
+
+#include <cstddef>
 #include <span>
 #include <string>
 #include <utility>

@@ -18,7 +18,7 @@
 #include <mpixx/collectives.hpp>
 #include <mpixx/detail/object_protocol.hpp>
 
-#include <algorithm>
+#include <mpixx/detail/std_light.hpp>
 #include <cstdint>
 #include <exception>
 #include <optional>
@@ -288,7 +288,9 @@ std::vector<E> object_collective_layer::alltoall_objects(const std::vector<E>& v
     std::vector<wire_size> in_sizes(ranks);
     MPIXX_COLL_CALL(MPI_Alltoall, MPI_Ialltoall, out_sizes.data(), 1, wire_size_type(), in_sizes.data(), 1,
                     wire_size_type(), comm_);
-    if (const auto worst = *std::max_element(in_sizes.begin(), in_sizes.end()); is_refusal(worst)) [[unlikely]] {
+    auto worst = in_sizes[0]; // the largest: a refusal, if any (in_sizes holds one entry per rank)
+    for (const auto s : in_sizes) worst = std::max(worst, s);
+    if (is_refusal(worst)) [[unlikely]] {
         if (values.size() != ranks) throw_wrong_count("mpixx::alltoall", values.size(), size_);
         throw_refused("mpixx::alltoall", worst, limit);
     }

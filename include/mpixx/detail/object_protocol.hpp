@@ -33,14 +33,13 @@
 #include <mpixx/message.hpp>
 #include <mpixx/request.hpp>
 #include <mpixx/serialize.hpp>
+#include <mpixx/detail/std_light.hpp>
 
-#include <algorithm>
 #include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <memory>
 #include <new>
 #include <span>
 #include <stdexcept>

@@ -7,12 +7,14 @@
 // moving ownership of a payload or table, and a handle freed by its last copy.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #include <cstddef>
 #include <new>
 #include <type_traits>
 #include <utility>
 
-namespace mpixx::detail {
+namespace mpixx::inline MPIXX_ABI::detail {
 
 /// Sole owner of a heap object (T) or array (T[]), deleted with delete / delete[]; move-only.
 template <class T>

@@ -40,10 +40,10 @@
 #include <mpixx/status.hpp>
 
 #include <mpixx/detail/std_light.hpp>
+#include <mpixx/detail/owner.hpp>
 #include <atomic>
 #include <cstddef>
 #include <exception>
-#include <mpixx/detail/owner.hpp>
 #include <utility>
 #include <vector>
 

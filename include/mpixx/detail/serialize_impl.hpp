@@ -8,32 +8,23 @@
 
 #include <mpixx/config.hpp>
 
+#include <mpixx/datatype.hpp>
 #include <mpixx/detail/reflect.hpp>
+#include <mpixx/detail/std_light.hpp>
 #include <mpixx/error.hpp>
 
-#include <algorithm>
 #include <array>
-#include <complex>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <deque>
-#include <forward_list>
-#include <iterator>
 #include <limits>
-#include <list>
-#include <map>
-#include <memory>
 #include <optional>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -133,11 +124,45 @@ inline constexpr bool is_bool_vector = false;
 template <class A>
 inline constexpr bool is_bool_vector<std::vector<bool, A>> = true;
 
+// The other standard containers are recognised by their interface (the standard's container
+// requirements), not by name, so that this header need not include <map>, <set>, <unordered_map>,
+// <unordered_set>, <deque>, <list>, <forward_list> and <complex> (0.4 s of every unit that includes
+// it): a program that sends one has included its header. Containers with the same interface (Boost's,
+// for instance) serialize as their standard counterparts do.
+
+/// deque, list, forward_list: resizable, push_front, neither a vector nor a string.
 template <class T>
-inline constexpr bool is_unordered = is_instance_of<T, std::unordered_map> ||
-                                     is_instance_of<T, std::unordered_multimap> ||
-                                     is_instance_of<T, std::unordered_set> ||
-                                     is_instance_of<T, std::unordered_multiset>;
+concept front_sequence = requires(T& c, std::size_t n, typename T::value_type&& e) {
+    c.begin();
+    c.end();
+    c.resize(n);
+    c.push_front(std::move(e));
+};
+
+/// map, multimap, set, multiset and the unordered ones: node handles (extract, insert) and a key.
+template <class T>
+concept node_container = requires(T& c, typename T::node_type&& node) {
+    typename T::key_type;
+    c.begin();
+    c.end();
+    c.size();
+    c.extract(c.begin());
+    c.insert(c.end(), std::move(node));
+};
+
+/// unordered_map, unordered_multimap, unordered_set, unordered_multiset: a hash.
+template <class T>
+concept hashed_container = node_container<T> && requires(T& c, std::size_t n) {
+    typename T::hasher;
+    c.reserve(n);
+};
+
+/// Unique keys (map, set, unordered_map, unordered_set), not multi: only those have insert_return_type.
+template <class T>
+concept unique_keys = node_container<T> && requires { typename T::insert_return_type; };
+
+template <class T>
+inline constexpr bool is_unordered = hashed_container<T>;
 
 /// Element type of std::array<E, N> or E[N].
 template <class T>
@@ -169,7 +194,7 @@ void call_free_hook(Archive& ar, T& v) {
 
 enum class family {
     none,        // not serializable
-    scalar,      // arithmetic (not bool), enum, std::byte, std::complex: raw bytes
+    scalar,      // arithmetic (not bool), enum, std::byte, std::complex (by shape): raw bytes
     boolean,     // bool and enums over bool: one byte, 0 or 1
     empty,       // std::monostate, std::nullptr_t: nothing
     string,      // basic_string: bulk run
@@ -197,7 +222,7 @@ consteval family family_of() {
         return family::boolean;
     } else if constexpr (std::is_enum_v<T>) {
         return std::is_same_v<std::underlying_type_t<T>, bool> ? family::boolean : family::scalar;
-    } else if constexpr (std::is_arithmetic_v<T> || is_instance_of<T, std::complex>) {
+    } else if constexpr (std::is_arithmetic_v<T> || complex_type<T>) {
         return family::scalar;
     } else if constexpr (std::is_same_v<T, std::monostate> || std::is_null_pointer_v<T>) {
         return family::empty;
@@ -209,27 +234,22 @@ consteval family family_of() {
         return family::vector;
     } else if constexpr (is_std_array<T> || std::is_bounded_array_v<T>) {
         return family::fixed_array;
-    } else if constexpr (is_instance_of<T, std::deque> || is_instance_of<T, std::list> ||
-                         is_instance_of<T, std::forward_list>) {
-        return family::sequence;
-    } else if constexpr (is_instance_of<T, std::map> || is_instance_of<T, std::unordered_map>) {
-        return family::unique_map;
-    } else if constexpr (is_instance_of<T, std::multimap> || is_instance_of<T, std::unordered_multimap>) {
-        return family::multi_map;
-    } else if constexpr (is_instance_of<T, std::set> || is_instance_of<T, std::unordered_set>) {
-        return family::unique_set;
-    } else if constexpr (is_instance_of<T, std::multiset> || is_instance_of<T, std::unordered_multiset>) {
-        return family::multi_set;
     } else if constexpr (is_instance_of<T, std::pair> || is_instance_of<T, std::tuple>) {
         return family::product;
     } else if constexpr (is_instance_of<T, std::optional>) {
         return family::optional;
     } else if constexpr (is_instance_of<T, std::variant>) {
         return family::variant;
-    } else if constexpr (member_hook<T>) {
+    } else if constexpr (member_hook<T>) { // a class's own hook wins over its shape
         return family::member_hook;
     } else if constexpr (std::is_class_v<T> && adl::free_hook<T>) {
         return family::free_hook;
+    } else if constexpr (front_sequence<T>) {
+        return family::sequence;
+    } else if constexpr (node_container<T>) {
+        constexpr bool map = requires { typename T::mapped_type; };
+        if constexpr (unique_keys<T>) return map ? family::unique_map : family::unique_set;
+        else return map ? family::multi_map : family::multi_set;
     } else if constexpr (reflectable<T>) {
         return family::aggregate;
     } else {
@@ -493,7 +513,7 @@ private:
         const std::size_t need = used + n;
         // Geometric steps (few calls), but within the capacity already there no more than twice what is
         // written so far: the zero-filling resize then costs about as much as the writes.
-        std::size_t size = std::max({need, std::min(2 * used, b.max_size()), std::size_t{64}});
+        std::size_t size = std::max(std::max(need, std::min(2 * used, b.max_size())), std::size_t{64});
         if (need <= b.capacity()) size = std::min(size, b.capacity());
         b.resize(size);
         cur_ = b.data() + used;

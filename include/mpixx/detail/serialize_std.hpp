@@ -15,6 +15,14 @@ namespace mpixx::inline MPIXX_ABI::detail {
 template <class T>
 inline constexpr bool dependent_false = false;
 
+/// How many steps from `first` to `last` (std::distance, without <iterator>).
+template <class It>
+std::size_t count_between(It first, It last) {
+    std::size_t n = 0;
+    for (; first != last; ++first) ++n;
+    return n;
+}
+
 template <class T>
 void save(output_archive& ar, const T& v) {
     constexpr family f = family_of<T>();
@@ -46,7 +54,7 @@ void save(output_archive& ar, const T& v) {
             for (const E& e : v) detail::save(ar, e);
         }
     } else if constexpr (f == family::sequence) {
-        ar.write_varint(static_cast<std::size_t>(std::distance(v.begin(), v.end())));
+        ar.write_varint(detail::count_between(v.begin(), v.end())); // forward_list has no size()
         for (const auto& e : v) detail::save(ar, e);
     } else if constexpr (f == family::unique_map || f == family::multi_map) {
         ar.write_varint(v.size());
@@ -186,7 +194,7 @@ void load_associative(input_archive& ar, T& v) {
     // and hash out of it (a default-constructed one may not be usable).
     std::vector<typename T::node_type> old;
     if (i < n && it != v.end()) {
-        old.reserve(static_cast<std::size_t>(std::distance(it, v.end())));
+        old.reserve(detail::count_between(it, v.end()));
         while (it != v.end()) old.push_back(v.extract(it++));
     } else {
         v.erase(it, v.end()); // the stream holds fewer entries: drop the rest

@@ -1,17 +1,21 @@
-// mpixx/detail/std_light.hpp - the parts of <ranges>, <algorithm>, <functional> and <mutex> that the
-// core uses: range concepts and access (ranges::data, size, ...), std::min/max, the standard
-// function objects (std::plus, ...) and std::mutex/lock_guard/unique_lock.
+// mpixx/detail/std_light.hpp - the parts of <ranges>, <algorithm>, <functional>, <memory>, <mutex> and
+// <chrono> that mpixx uses: range concepts and access (ranges::data, size, ...), std::min/max,
+// std::addressof, the standard function objects (std::plus, ...), std::mutex/lock_guard/unique_lock and
+// std::chrono's clocks and durations; and detail::invoke, std::invoke without <functional>.
 //
-// Why: in C++20 those umbrella headers also bring views, ranges algorithms, searchers, std::function
-// and timed mutexes, 0.3 s of every translation unit with libstdc++, a third of what the whole typed
-// core may cost. With libstdc++ the internal headers that define exactly these parts are included;
-// they exist since GCC 10 (the first with C++20 ranges). Elsewhere, or with
+// Why: in C++20 those umbrella headers also bring views, ranges algorithms, searchers, std::function,
+// timed mutexes and chrono's calendars and formatting (<sstream>): 0.3 s of every translation unit with
+// libstdc++, a third of what the whole typed core may cost. With libstdc++ (GCC 10 and later: C++20
+// ranges) the internal headers that define exactly these parts are included instead. Elsewhere, or with
 // -DMPIXX_STANDARD_HEADERS=1, the standard headers are. The declarations are the same either way.
 #pragma once
 
+#include <mpixx/config.hpp>
+
 #if !defined(MPIXX_STANDARD_HEADERS)
 #if defined(__GLIBCXX__) && __has_include(<bits/ranges_base.h>) && __has_include(<bits/stl_function.h>) && \
-    __has_include(<bits/stl_algobase.h>) && __has_include(<bits/std_mutex.h>) && __has_include(<bits/unique_lock.h>)
+    __has_include(<bits/stl_algobase.h>) && __has_include(<bits/std_mutex.h>) &&                             \
+    __has_include(<bits/unique_lock.h>) && __has_include(<bits/chrono.h>) && __has_include(<bits/move.h>)
 #define MPIXX_STANDARD_HEADERS 0
 #else
 #define MPIXX_STANDARD_HEADERS 1
@@ -20,14 +24,47 @@
 
 #if MPIXX_STANDARD_HEADERS
 #include <algorithm>
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <ranges>
 #else
-#include <bits/ranges_base.h> // the range concepts, range_value_t, ranges::data/size/begin/end
+#include <span>                // first: bits/ranges_base.h is not self-contained, <span> includes it
+#include <bits/chrono.h>       // std::chrono durations, time points and clocks (no calendars, no I/O)
+#include <bits/move.h>         // std::addressof
+#include <bits/ranges_base.h>  // the range concepts, range_value_t, ranges::data/size/begin/end
 #include <bits/stl_algobase.h> // std::min, std::max, std::fill
 #include <bits/stl_function.h> // std::plus, std::multiplies, std::bit_and, ...
 #include <bits/std_mutex.h>    // std::mutex, std::lock_guard, std::try_to_lock
 #include <bits/unique_lock.h>  // std::unique_lock
-#include <type_traits>         // std::invoke_result_t
 #endif
+
+#include <type_traits>
+#include <utility>
+
+namespace mpixx::inline MPIXX_ABI::detail {
+
+/// A pointer to a member function or data member applied to an object, a reference or a pointer.
+template <class M, class O, class... B>
+constexpr decltype(auto) invoke_member(M m, O&& o, B&&... b) {
+    auto&& obj = [&]() -> decltype(auto) {
+        if constexpr (std::is_pointer_v<std::remove_cvref_t<O>>) return *o;
+        else return std::forward<O>(o);
+    }();
+    if constexpr (std::is_member_function_pointer_v<M>)
+        return (static_cast<decltype(obj)>(obj).*m)(std::forward<B>(b)...);
+    else
+        return (static_cast<decltype(obj)>(obj).*m);
+}
+
+/// std::invoke (which needs <functional>): a callable, or a pointer to a member function or data member.
+template <class F, class... A>
+constexpr decltype(auto) invoke(F&& f, A&&... a) {
+    if constexpr (std::is_member_pointer_v<std::remove_cvref_t<F>>)
+        return detail::invoke_member(f, std::forward<A>(a)...);
+    else
+        return std::forward<F>(f)(std::forward<A>(a)...);
+}
+
+} // namespace mpixx::detail

@@ -7,11 +7,11 @@
 
 #include <mpixx/communicator.hpp>
 #include <mpixx/error.hpp>
+#include <mpixx/detail/std_light.hpp>
 
 #include <concepts>
 #include <cstddef>
 #include <initializer_list>
-#include <mpixx/detail/std_light.hpp>
 #include <span>
 #include <string>
 #include <type_traits>

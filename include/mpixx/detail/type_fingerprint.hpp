@@ -79,18 +79,17 @@ std::string composed_fingerprint(std::string_view prefix) {
 /// The template's standard name (the containers and wrappers the serializer knows).
 template <class T>
 constexpr std::string_view std_template_name() {
+    constexpr family f = family_of<T>();
+    constexpr bool hashed = hashed_container<T>;
     if constexpr (is_instance_of<T, std::vector>) return "std::vector";
-    else if constexpr (is_instance_of<T, std::deque>) return "std::deque";
-    else if constexpr (is_instance_of<T, std::list>) return "std::list";
-    else if constexpr (is_instance_of<T, std::forward_list>) return "std::forward_list";
-    else if constexpr (is_instance_of<T, std::set>) return "std::set";
-    else if constexpr (is_instance_of<T, std::multiset>) return "std::multiset";
-    else if constexpr (is_instance_of<T, std::unordered_set>) return "std::unordered_set";
-    else if constexpr (is_instance_of<T, std::unordered_multiset>) return "std::unordered_multiset";
-    else if constexpr (is_instance_of<T, std::map>) return "std::map";
-    else if constexpr (is_instance_of<T, std::multimap>) return "std::multimap";
-    else if constexpr (is_instance_of<T, std::unordered_map>) return "std::unordered_map";
-    else if constexpr (is_instance_of<T, std::unordered_multimap>) return "std::unordered_multimap";
+    // Containers recognised by shape (serialize_impl.hpp) are named after their standard counterpart.
+    else if constexpr (f == family::sequence && requires(T& c) { c[0]; }) return "std::deque";
+    else if constexpr (f == family::sequence && requires(T& c) { c.size(); }) return "std::list";
+    else if constexpr (f == family::sequence) return "std::forward_list";
+    else if constexpr (f == family::unique_set) return hashed ? "std::unordered_set" : "std::set";
+    else if constexpr (f == family::multi_set) return hashed ? "std::unordered_multiset" : "std::multiset";
+    else if constexpr (f == family::unique_map) return hashed ? "std::unordered_map" : "std::map";
+    else if constexpr (f == family::multi_map) return hashed ? "std::unordered_multimap" : "std::multimap";
     else if constexpr (is_instance_of<T, std::pair>) return "std::pair";
     else if constexpr (is_instance_of<T, std::tuple>) return "std::tuple";
     else if constexpr (is_instance_of<T, std::optional>) return "std::optional";
@@ -104,7 +103,7 @@ std::string make_fingerprint() {
         return "bool";
     } else if constexpr (std::is_enum_v<T> || f == family::member_hook || f == family::free_hook) {
         return normalise_type_spelling(type_name<T>()); // a user type: its name is its identity
-    } else if constexpr (is_instance_of<T, std::complex>) {
+    } else if constexpr (complex_type<T>) {
         return composed_fingerprint<typename T::value_type>("std::complex");
     } else if constexpr (std::is_arithmetic_v<T>) {
         return arithmetic_fingerprint<T>();
