@@ -9,10 +9,24 @@
 // writes the seed corpus: decode_fuzz <dir>.
 #include <mpixx/serialize.hpp>
 
+#include <array>
+#include <complex>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <forward_list>
+#include <list>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <variant>
+#include <vector>
 
 namespace fuzz {
 
