@@ -42,16 +42,15 @@
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/detail/file_io.hpp>
 #include <mpixx/detail/hang_watch.hpp>
+#include <mpixx/detail/std_light.hpp>
 #include <mpixx/error.hpp>
 #include <mpixx/info.hpp>
 #include <mpixx/request.hpp>
 
-#include <algorithm>
 #include <climits>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>

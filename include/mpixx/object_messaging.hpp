@@ -24,7 +24,6 @@
 #include <mpixx/detail/object_protocol.hpp>
 #include <mpixx/serialize.hpp>
 
-#include <memory>
 #include <optional>
 #include <span>
 #include <type_traits>
