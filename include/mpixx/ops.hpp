@@ -127,10 +127,6 @@ struct bxor_t {
 
 namespace detail {
 
-/// F is called as f(a, b) (a plain call: ops are function objects, never member pointers).
-template <class F, class A, class B>
-concept callable_with = requires(F&& f, A&& a, B&& b) { static_cast<F&&>(f)(static_cast<A&&>(a), static_cast<B&&>(b)); };
-
 template <class P>
 struct loc_traits : std::false_type {};
 template <class V>
@@ -201,15 +197,15 @@ struct commutative_op {
     // do) answers false instead of instantiating the callable's body.
     /// Calls the wrapped callable.
     template <class A, class B>
-        requires detail::callable_with<const F&, A, B>
-    constexpr decltype(auto) operator()(A&& a, B&& b) const noexcept(noexcept(fn(std::declval<A>(), std::declval<B>()))) {
-        return fn(std::forward<A>(a), std::forward<B>(b));
+        requires std::invocable<const F&, A, B>
+    constexpr decltype(auto) operator()(A&& a, B&& b) const noexcept(std::is_nothrow_invocable_v<const F&, A, B>) {
+        return detail::invoke(fn, std::forward<A>(a), std::forward<B>(b));
     }
     /// Calls the wrapped callable (mutable state allowed).
     template <class A, class B>
-        requires detail::callable_with<F&, A, B>
-    constexpr decltype(auto) operator()(A&& a, B&& b) noexcept(noexcept(fn(std::declval<A>(), std::declval<B>()))) {
-        return fn(std::forward<A>(a), std::forward<B>(b));
+        requires std::invocable<F&, A, B>
+    constexpr decltype(auto) operator()(A&& a, B&& b) noexcept(std::is_nothrow_invocable_v<F&, A, B>) {
+        return detail::invoke(fn, std::forward<A>(a), std::forward<B>(b));
     }
 };
 
@@ -333,10 +329,8 @@ concept builtin_reduction = builtin_allowed<kind_for<Op, T>, T>();
 /// True when Op can be a user-defined MPI_Op on T: callable on two T's, result convertible to T.
 template <class Op, class T>
 concept user_reduction =
-    mpi_type<T> && detail::callable_with<typename op_unwrap<std::remove_reference_t<Op>>::type&, const T&, const T&> &&
-    std::convertible_to<decltype(std::declval<typename op_unwrap<std::remove_reference_t<Op>>::type&>()(
-                            std::declval<const T&>(), std::declval<const T&>())),
-                        T>;
+    mpi_type<T> && std::invocable<typename op_unwrap<std::remove_reference_t<Op>>::type&, const T&, const T&> &&
+    std::convertible_to<std::invoke_result_t<typename op_unwrap<std::remove_reference_t<Op>>::type&, const T&, const T&>, T>;
 
 /// The predefined MPI_Op for a builtin reduction.
 template <op_kind K>
@@ -451,7 +445,7 @@ void apply_user_op(op_slot& s, void* in, void* inout, std::size_t n) noexcept {
         F& f = **static_cast<F**>(s.fn);
         const T* a = static_cast<const T*>(in);
         T* b = static_cast<T*>(inout);
-        for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<T>(f(a[i], std::as_const(b[i])));
+        for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<T>(detail::invoke(f, a[i], std::as_const(b[i])));
     } catch (...) {
         s.error = std::current_exception();
     }
@@ -468,7 +462,7 @@ void apply_flagged_op(op_slot& s, void* in, void* inout, std::size_t n) noexcept
         int mark = std::max(a[i].mark, b[i].mark);
         if (mark == 0 && !s.error) {
             try {
-                b[i].value = static_cast<T>(f(a[i].value, std::as_const(b[i].value)));
+                b[i].value = static_cast<T>(detail::invoke(f, a[i].value, std::as_const(b[i].value)));
             } catch (...) {
                 s.error = std::current_exception();
             }

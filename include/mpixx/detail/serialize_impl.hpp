@@ -161,9 +161,6 @@ concept hashed_container = node_container<T> && requires(T& c, std::size_t n) {
 template <class T>
 concept unique_keys = node_container<T> && requires { typename T::insert_return_type; };
 
-template <class T>
-inline constexpr bool is_unordered = hashed_container<T>;
-
 /// Element type of std::array<E, N> or E[N].
 template <class T>
 using array_element_t = std::remove_cvref_t<decltype(std::declval<T&>()[0])>;

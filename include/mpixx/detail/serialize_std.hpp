@@ -199,7 +199,7 @@ void load_associative(input_archive& ar, T& v) {
     } else {
         v.erase(it, v.end()); // the stream holds fewer entries: drop the rest
     }
-    if constexpr (is_unordered<T>) v.reserve(n);
+    if constexpr (hashed_container<T>) v.reserve(n);
     std::size_t next_old = 0;
     for (; i < n; ++i) {
         typename T::iterator at;
