@@ -14,13 +14,10 @@
 #include <mpixx/communicator.hpp>
 #include <mpixx/detail/private_comm.hpp>
 #include <mpixx/environment.hpp>
-#include <mpixx/format.hpp>
-
-#include <fmt/format.h>
+#include <mpixx/format.hpp> // and the {fmt} header that declares fmt::format
 
 #include <cerrno>
 #include <cstdio>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
