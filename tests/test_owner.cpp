@@ -1,9 +1,18 @@
-// Tests of mpixx/detail/owner.hpp (box, rc: the core's smart pointers, which replace <memory>) and of
-// detail::invoke in mpixx/detail/std_light.hpp (std::invoke without <functional>).
+// Tests of the core's replacements for costly standard headers (issue 13): mpixx/detail/owner.hpp (box,
+// rc: smart pointers, no <memory>), detail::invoke and detail::mutex_lock in mpixx/detail/std_light.hpp
+// (no <functional>, no timed locks and their <chrono>), mpixx/detail/atomic.hpp (no <atomic>) and
+// mpixx/detail/arg_pack.hpp (an MPI argument list without std::tuple).
 #include "mpixx_test.hpp"
 
+#include <mpixx/detail/arg_pack.hpp>
+#include <mpixx/detail/atomic.hpp>
 #include <mpixx/detail/owner.hpp>
 #include <mpixx/detail/std_light.hpp>
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <type_traits>
 
 #include <thread>
 #include <utility>
@@ -143,4 +152,91 @@ TEST_CASE("std_light: detail::invoke calls callables and pointers to members lik
     invoke(&widget::v, w) = 8; // a data member gives a reference
     CHECK(w.v == 8);
     CHECK(invoke(&widget::v, &w) == 8);
+}
+
+TEST_CASE("atomic: loads, stores, exchanges and compare-exchanges like std::atomic") {
+    namespace d = mpixx::detail;
+    d::atomic<int> i{5};
+    CHECK(i.load() == 5);
+    i.store(7, d::memory_order_release);
+    CHECK(i.load(d::memory_order_acquire) == 7);
+    CHECK(i.exchange(9) == 7);
+    int expected = 1;
+    CHECK_FALSE(i.compare_exchange_strong(expected, 2, d::memory_order_acq_rel)); // fails: expected gets 9
+    CHECK(expected == 9);
+    CHECK(i.compare_exchange_strong(expected, 2, d::memory_order_acq_rel, d::memory_order_relaxed));
+    CHECK(i.load() == 2);
+    while (!i.compare_exchange_weak(expected, 3)) {} // weak may fail spuriously: retry
+    CHECK(i.load() == 3);
+    CHECK(i.fetch_add(4) == 3);
+    CHECK(i.fetch_and(6) == 7);
+    CHECK(i.load() == 6);
+
+    enum class colour : unsigned char { red, green };
+    d::atomic<colour> c{colour::red};
+    c.store(colour::green, d::memory_order_relaxed);
+    CHECK(c.load() == colour::green);
+    static int target = 0;
+    d::atomic<int*> p{nullptr};
+    CHECK(p.exchange(&target) == nullptr);
+    CHECK(p.load() == &target);
+    d::atomic<char> name[4] = {};
+    CHECK(name[3].load() == '\0');
+    static_assert(d::atomic<std::uint64_t>::is_always_lock_free && d::atomic<bool>::is_always_lock_free);
+    static_assert(alignof(d::atomic<std::uint64_t>) == 8);
+    d::atomic_thread_fence(d::memory_order_seq_cst);
+}
+
+TEST_CASE("atomic: fetch_add from two threads loses no increment") {
+    mpixx::detail::atomic<std::uint64_t> n{0};
+    auto add = [&n] {
+        for (int k = 0; k < 50000; ++k) n.fetch_add(1, mpixx::detail::memory_order_relaxed);
+    };
+    std::thread t(add);
+    add();
+    t.join();
+    CHECK(n.load() == 100000);
+}
+
+TEST_CASE("std_light: mutex_lock locks, tries, unlocks and relocks like std::unique_lock") {
+    using mpixx::detail::mutex_lock;
+    std::mutex m;
+    auto try_elsewhere = [&m] {
+        bool got = false;
+        std::thread t([&] {
+            mutex_lock l(m, std::try_to_lock);
+            got = l.owns_lock();
+        });
+        t.join();
+        return got;
+    };
+    {
+        mutex_lock l(m);
+        CHECK(l.owns_lock());
+        CHECK_FALSE(try_elsewhere()); // held here
+        l.unlock();
+        CHECK_FALSE(l);
+        CHECK(try_elsewhere()); // released (and released again by the other thread's lock)
+        l.lock();
+        CHECK(bool(l));
+        CHECK_FALSE(try_elsewhere());
+    }
+    CHECK(try_elsewhere()); // the destructor released it
+    mutex_lock tried(m, std::try_to_lock);
+    CHECK(tried.owns_lock());
+}
+
+TEST_CASE("arg_pack: an argument list kept by value, picked by position") {
+    namespace d = mpixx::detail;
+    int buffer[2] = {4, 5};
+    const d::arg_pack<int*, int, double, const char*> a(buffer, 2, 0.5, "x");
+    CHECK(d::arg<0>(a) == buffer);
+    CHECK(d::arg<1>(a) == 2);
+    CHECK(d::arg<2>(a) == 0.5);
+    CHECK(std::string(d::arg<3>(a)) == "x");
+    static_assert(std::is_same_v<d::arg_type<2, int*, int, double, const char*>, double>);
+    static_assert(std::is_same_v<d::arg_type<3, int*, int, double, const char*>, const char*>);
+    CHECK(a.apply([](int* p, int n, double f, const char*) { return p[n - 1] * f; }) == 2.5);
+    CHECK(a.apply_first<2>([](int* p, int n) { return p[0] + n; }) == 6);
+    CHECK(a.apply_first<0>([] { return 1; }) == 1);
 }

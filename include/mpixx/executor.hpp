@@ -85,6 +85,11 @@
 #include <mpixx/detail/std_light.hpp>
 #include <mpixx/detail/yield.hpp>
 
+#if MPIXX_STANDARD_HEADERS
+#include <chrono>
+#else
+#include <bits/chrono.h> // clocks and durations, without <chrono>'s calendars and I/O (<sstream>)
+#endif
 #include <cstddef>
 #include <cstdio>
 #include <deque>

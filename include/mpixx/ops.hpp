@@ -12,13 +12,14 @@
 
 #include <mpixx/config.hpp>
 
+#include <mpixx/detail/atomic.hpp>
 #include <mpixx/datatype.hpp>
 #include <mpixx/error.hpp>
 
 #include <mpixx/detail/std_light.hpp>
 #include <array>
-#include <atomic>
 #include <bit>
+#include <climits>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -405,7 +406,7 @@ struct op_slot {
 };
 
 inline op_slot op_slots[op_slot_count];
-inline std::atomic<std::uint64_t> op_slots_busy{0};
+inline detail::atomic<std::uint64_t> op_slots_busy{0};
 
 /// Runs slot `i`'s callable over n elements (an exception is parked in the slot: it must not cross MPI).
 inline void run_op_slot(std::size_t i, void* in, void* inout, std::size_t n) noexcept {
@@ -485,13 +486,13 @@ public:
     /// Binds `f` (which must outlive this object); `large` creates the MPI-4 large-count op. A non-zero
     /// `mark` (1 + this rank) makes it an op on flagged<T> (see flagged).
     user_op(F& f, bool commute, bool large, int mark = 0) : fn_(&f) {
-        std::uint64_t busy = op_slots_busy.load(std::memory_order_relaxed);
+        std::uint64_t busy = op_slots_busy.load(memory_order_relaxed);
         for (;;) {
             if (busy == ~std::uint64_t{0}) [[unlikely]]
                 throw_no_op_slot();
             const auto i = static_cast<std::size_t>(std::countr_one(busy));
-            if (op_slots_busy.compare_exchange_weak(busy, busy | (std::uint64_t{1} << i), std::memory_order_acquire,
-                                                    std::memory_order_relaxed)) {
+            if (op_slots_busy.compare_exchange_weak(busy, busy | (std::uint64_t{1} << i), memory_order_acquire,
+                                                    memory_order_relaxed)) {
                 slot_ = i;
                 break;
             }
@@ -536,7 +537,7 @@ public:
 private:
     void release() noexcept {
         op_slots[slot_].error = nullptr;
-        op_slots_busy.fetch_and(~(std::uint64_t{1} << slot_), std::memory_order_release);
+        op_slots_busy.fetch_and(~(std::uint64_t{1} << slot_), memory_order_release);
     }
 
     F* fn_;

@@ -11,6 +11,7 @@
 
 #include <mpixx/config.hpp>
 
+#include <mpixx/detail/arg_pack.hpp>
 #include <mpixx/buffer.hpp>
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/detail/hang_watch.hpp>
@@ -23,7 +24,6 @@
 #include <cstddef>
 #include <cstring>
 #include <optional>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -47,14 +47,14 @@ namespace detail {
 template <auto IFn, class... A>
 [[gnu::noinline, gnu::cold]] int progress_call(A... args) {
     constexpr std::size_t n = sizeof...(A) - 1;
-    const std::tuple<A...> all(args...);
+    const arg_pack<A...> all(args...);
     progress::poll();
     MPI_Request r = MPI_REQUEST_NULL;
     const int rc = [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return IFn(std::get<I>(all)..., &r);
+        return IFn(detail::arg<I>(all)..., &r);
     }(std::make_index_sequence<n>{});
     if (rc != MPI_SUCCESS) return rc;
-    return progress::wait(r, std::get<n>(all));
+    return progress::wait(r, detail::arg<n>(all));
 }
 
 /// `Fn(args...)`, a blocking MPI call whose last argument is its MPI_Status* (MPI_Recv); while

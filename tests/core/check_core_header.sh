@@ -2,7 +2,7 @@
 # Proves that <mpixx/core.hpp> is light: compiles a unit that includes only it with -H -fsyntax-only and
 # fails if any header it pulls in is part of the serializer, the object protocol, {fmt}, print, format,
 # the task farm or the executor, or <map>; with libstdc++ also <memory>, <ostream>, <functional>, <ranges>,
-# <algorithm>, <mutex>, <cmath>, <thread>, <chrono>, <sstream> (the core includes the pieces it needs).
+# <algorithm>, <mutex>, <cmath>, <thread>, <chrono>, <sstream>, <atomic> (the core includes the pieces it needs).
 # Usage: check_core_header.sh COMPILER INCLUDE_DIRS(';'- or ':'-separated) SCRATCH_DIR
 set -euo pipefail
 compiler=$1
@@ -28,9 +28,10 @@ if [[ -n $heavy ]]; then
     exit 1
 fi
 # With libstdc++ the core avoids its costly C++20 umbrella headers (detail/owner.hpp, detail/std_light.hpp):
-# <memory> and <ostream> (0.5 s), <functional>, <ranges>, <algorithm>, <mutex>, <cmath>, <thread>.
+# <memory> and <ostream> (0.5 s), <functional>, <ranges>, <algorithm>, <mutex>, <cmath>, <thread>; and
+# <atomic> and <bits/chrono.h> (detail/atomic.hpp, detail::mutex_lock: C++20 atomic waits and timed locks).
 if grep -q '/bits/c++config.h$' <<<"$headers"; then
-    costly=$(grep -E '/c\+\+/[0-9]+/(memory|ostream|functional|ranges|algorithm|mutex|cmath|thread|chrono|sstream)$' <<<"$headers" || true)
+    costly=$(grep -E '/c\+\+/[0-9]+/(memory|ostream|functional|ranges|algorithm|mutex|cmath|thread|chrono|sstream|atomic|bits/chrono\.h)$' <<<"$headers" || true)
     if [[ -n $costly ]]; then
         echo "FAIL: with libstdc++, <mpixx/core.hpp> pulls in costly standard headers:"
         echo "$costly"

@@ -9,8 +9,9 @@
 
 #include <mpixx/config.hpp>
 
+#include <mpixx/detail/arg_pack.hpp>
+
 #include <cstddef>
-#include <tuple>
 #include <type_traits>
 
 namespace mpixx::inline MPIXX_ABI::detail {
@@ -95,46 +96,46 @@ inline bool is_in_place(const void* p) noexcept { return p == MPI_IN_PLACE; }
 template <auto Fn, class... A>
 collective_site site_of(const char* routine, const A&... args) {
     constexpr coll_shape shape = shape_of<Fn>();
-    const auto a = std::forward_as_tuple(args...);
+    const arg_pack<A...> a(args...);
     collective_site s;
     s.routine = routine;
     s.shape = shape;
-    s.comm = std::get<sizeof...(A) - 1>(a);
+    s.comm = detail::arg<sizeof...(A) - 1>(a);
     // Count arguments are int or MPI_Count; arrays of them are left to checked_counts.hpp.
     auto n = [](const auto& c) -> long long {
         if constexpr (std::is_integral_v<std::remove_cvref_t<decltype(c)>>) return static_cast<long long>(c);
         else return -1;
     };
     if constexpr (shape == coll_shape::bcast) {
-        s.scount = s.rcount = n(std::get<1>(a));
-        s.stype = s.rtype = std::get<2>(a);
-        s.root = std::get<3>(a);
+        s.scount = s.rcount = n(detail::arg<1>(a));
+        s.stype = s.rtype = detail::arg<2>(a);
+        s.root = detail::arg<3>(a);
     } else if constexpr (shape == coll_shape::reduce || shape == coll_shape::allreduce) {
-        s.send_in_place = is_in_place(std::get<0>(a));
-        s.scount = s.rcount = n(std::get<2>(a));
-        s.stype = s.rtype = std::get<3>(a);
-        s.op = std::get<4>(a);
-        if constexpr (shape == coll_shape::reduce) s.root = std::get<5>(a);
+        s.send_in_place = is_in_place(detail::arg<0>(a));
+        s.scount = s.rcount = n(detail::arg<2>(a));
+        s.stype = s.rtype = detail::arg<3>(a);
+        s.op = detail::arg<4>(a);
+        if constexpr (shape == coll_shape::reduce) s.root = detail::arg<5>(a);
     } else if constexpr (shape == coll_shape::rooted || shape == coll_shape::all) {
-        s.send_in_place = is_in_place(std::get<0>(a));
-        s.recv_in_place = is_in_place(std::get<3>(a));
-        s.scount = n(std::get<1>(a));
-        s.stype = std::get<2>(a);
-        s.rcount = n(std::get<4>(a));
-        s.rtype = std::get<5>(a);
-        if constexpr (shape == coll_shape::rooted) s.root = std::get<6>(a);
+        s.send_in_place = is_in_place(detail::arg<0>(a));
+        s.recv_in_place = is_in_place(detail::arg<3>(a));
+        s.scount = n(detail::arg<1>(a));
+        s.stype = detail::arg<2>(a);
+        s.rcount = n(detail::arg<4>(a));
+        s.rtype = detail::arg<5>(a);
+        if constexpr (shape == coll_shape::rooted) s.root = detail::arg<6>(a);
     } else if constexpr (shape == coll_shape::gatherv || shape == coll_shape::allgatherv) {
-        s.send_in_place = is_in_place(std::get<0>(a));
-        s.scount = n(std::get<1>(a));
-        s.stype = std::get<2>(a);
-        s.rtype = std::get<6>(a);
-        if constexpr (shape == coll_shape::gatherv) s.root = std::get<7>(a);
+        s.send_in_place = is_in_place(detail::arg<0>(a));
+        s.scount = n(detail::arg<1>(a));
+        s.stype = detail::arg<2>(a);
+        s.rtype = detail::arg<6>(a);
+        if constexpr (shape == coll_shape::gatherv) s.root = detail::arg<7>(a);
     } else if constexpr (shape == coll_shape::scatterv) {
-        s.stype = std::get<3>(a);
-        s.recv_in_place = is_in_place(std::get<4>(a));
-        s.rcount = n(std::get<5>(a));
-        s.rtype = std::get<6>(a);
-        s.root = std::get<7>(a);
+        s.stype = detail::arg<3>(a);
+        s.recv_in_place = is_in_place(detail::arg<4>(a));
+        s.rcount = n(detail::arg<5>(a));
+        s.rtype = detail::arg<6>(a);
+        s.root = detail::arg<7>(a);
     }
     return s;
 }

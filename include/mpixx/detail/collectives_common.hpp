@@ -16,6 +16,7 @@
 
 #include <mpixx/config.hpp>
 
+#include <mpixx/detail/arg_pack.hpp>
 #include <mpixx/buffer.hpp>
 #include <mpixx/detail/collective_site.hpp>
 #include <mpixx/detail/comm_base.hpp>
@@ -37,7 +38,6 @@
 #include <cstddef>
 #include <span>
 #include <string>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -503,27 +503,27 @@ namespace mpixx::inline MPIXX_ABI::detail {
 template <auto Fn, class... A>
 int start_icoll([[maybe_unused]] const char* routine, A... args) {
     constexpr std::size_t last = sizeof...(A) - 1;
-    if constexpr (std::is_same_v<std::tuple_element_t<last, std::tuple<A...>>, coll_post*>) {
-        const std::tuple<A...> a(args...);
+    if constexpr (std::is_same_v<arg_type<last, A...>, coll_post*>) {
+        const arg_pack<A...> a(args...);
         return [&]<std::size_t... I>(std::index_sequence<I...>) {
-            coll_post* q = std::get<last>(a);
+            coll_post* q = detail::arg<last>(a);
 #if MPIXX_CHECKED
-            return defer_collective<Fn>(routine, *q, std::get<I>(a)...);
+            return defer_collective<Fn>(routine, *q, detail::arg<I>(a)...);
 #else
-            return Fn(std::get<I>(a)..., &q->handle);
+            return Fn(detail::arg<I>(a)..., &q->handle);
 #endif
         }(std::make_index_sequence<last>{});
-    } else if constexpr (std::is_same_v<std::tuple_element_t<last, std::tuple<A...>>, persistent_post*>) {
+    } else if constexpr (std::is_same_v<arg_type<last, A...>, persistent_post*>) {
         // A persistent collective's init: (..., comm, info, &handle); checked mode keeps its record.
-        const std::tuple<A...> a(args...);
-        persistent_post* q = std::get<last>(a);
+        const arg_pack<A...> a(args...);
+        persistent_post* q = detail::arg<last>(a);
         const int rc = [&]<std::size_t... I>(std::index_sequence<I...>) {
-            return Fn(std::get<I>(a)..., &q->handle);
+            return Fn(detail::arg<I>(a)..., &q->handle);
         }(std::make_index_sequence<last>{});
 #if MPIXX_CHECKED
         if (rc == MPI_SUCCESS)
             q->check = [&]<std::size_t... I>(std::index_sequence<I...>) {
-                return checked_record(site_of<Fn>(routine, std::get<I>(a)...)); // without the info
+                return checked_record(site_of<Fn>(routine, detail::arg<I>(a)...)); // without the info
             }(std::make_index_sequence<last - 1>{});
 #endif
         return rc;

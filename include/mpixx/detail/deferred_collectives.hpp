@@ -22,6 +22,7 @@
 
 #include <mpixx/config.hpp>
 
+#include <mpixx/detail/arg_pack.hpp>
 #include <mpixx/detail/collective_signature.hpp>
 #include <mpixx/detail/inter_collective_check.hpp>
 #include <mpixx/detail/p2p_signature.hpp>
@@ -32,7 +33,6 @@
 #include <mpixx/detail/std_light.hpp>
 
 #include <exception>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -48,10 +48,10 @@ struct deferred_poster {
 /// the request payload's, which outlive the operation as MPI requires).
 template <auto Fn, class... A>
 struct deferred_call final : deferred_poster {
-    std::tuple<A...> args;
+    arg_pack<A...> args;
     explicit deferred_call(A... a) : args(a...) {}
     int post(MPI_Request* r) override {
-        return std::apply([r](A... a) { return Fn(a..., r); }, args);
+        return args.apply([r](A... a) { return Fn(a..., r); });
     }
 };
 
@@ -129,7 +129,7 @@ inline void flush_deferred(MPI_Comm comm) {
 /// its exchange (or an earlier one on its communicator) is incomplete; throws when it failed its check.
 inline bool deferred_post(deferred_collective& e, MPI_Request& r) {
     deferred_queue& q = deferred_queue::instance();
-    std::unique_lock lock(q.mutex, std::try_to_lock);
+    mutex_lock lock(q.mutex, std::try_to_lock);
     if (!lock) return false; // another thread is settling: poll again
     if (e.state == deferred_collective::phase::checking) q.advance(e.comm, false);
     if (e.state == deferred_collective::phase::checking) return false;

@@ -16,12 +16,19 @@
 
 #include <mpixx/config.hpp>
 
-#include <atomic>
+#include <mpixx/detail/atomic.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <new>
 
 namespace mpixx::hang_v1 {
+
+using atomic_v1::atomic;
+using atomic_v1::memory_order_acq_rel;
+using atomic_v1::memory_order_acquire;
+using atomic_v1::memory_order_relaxed;
+using atomic_v1::memory_order_release;
 
 /// What a hang_site describes: a collective (peer = root), a point-to-point call (peer, tag), a wait
 /// on requests (count = number of requests), a halo exchange's wait (comm, count = requests), a
@@ -35,20 +42,20 @@ inline constexpr std::size_t hang_name_size = 64;
 /// One thread's published site. The fields are written only while `seq` is even (not blocked) and read
 /// by the watchdog only while it is odd, seqlock-style; all are atomics so that the race is benign.
 struct hang_slot {
-    std::atomic<std::uint64_t> seq{0}; ///< odd while the owning thread is blocked in `routine`
-    std::atomic<const char*> routine{nullptr};         ///< the MPI routine, e.g. "MPI_Recv"
-    std::atomic<MPI_Comm> comm{MPI_COMM_NULL};         ///< its communicator (MPI_COMM_NULL: waits)
-    std::atomic<int> peer{-1};                         ///< peer (point-to-point) or root (collectives)
-    std::atomic<int> tag{-1};                          ///< tag (point-to-point)
-    std::atomic<std::size_t> count{0};                 ///< elements, or requests for waits
-    std::atomic<MPI_Datatype> type{MPI_DATATYPE_NULL}; ///< datatype of the elements
-    std::atomic<hang_kind> kind{hang_kind::collective}; ///< what the other fields mean
-    std::atomic<MPI_Win> win{MPI_WIN_NULL};            ///< the window (kind window)
-    std::atomic<char> name[hang_name_size] = {};       ///< a copy of the site's name (kind file)
-    std::atomic<bool> owned{true}; ///< a live thread owns the slot (false: free for the next thread)
-    std::atomic<bool> has_thread{false};  ///< `thread` holds the owning thread (set by the claim hook)
-    std::atomic<std::uint64_t> thread{0}; ///< the owning thread's native handle, as bits
-    hang_slot* next = nullptr;     ///< set once, before the slot is published
+    atomic<std::uint64_t> seq{0};                  ///< odd while the owning thread is blocked in `routine`
+    atomic<const char*> routine{nullptr};          ///< the MPI routine, e.g. "MPI_Recv"
+    atomic<MPI_Comm> comm{MPI_COMM_NULL};          ///< its communicator (MPI_COMM_NULL: waits)
+    atomic<int> peer{-1};                          ///< peer (point-to-point) or root (collectives)
+    atomic<int> tag{-1};                           ///< tag (point-to-point)
+    atomic<std::size_t> count{0};                  ///< elements, or requests for waits
+    atomic<MPI_Datatype> type{MPI_DATATYPE_NULL};  ///< datatype of the elements
+    atomic<hang_kind> kind{hang_kind::collective}; ///< what the other fields mean
+    atomic<MPI_Win> win{MPI_WIN_NULL};             ///< the window (kind window)
+    atomic<char> name[hang_name_size] = {};        ///< a copy of the site's name (kind file)
+    atomic<bool> owned{true};                      ///< a live thread owns the slot (false: free for the next thread)
+    atomic<bool> has_thread{false};                ///< `thread` holds the owning thread (set by the claim hook)
+    atomic<std::uint64_t> thread{0};               ///< the owning thread's native handle, as bits
+    hang_slot* next = nullptr; ///< set once, before the slot is published
     // The watchdog's own bookkeeping (touched by the watchdog thread only).
     std::uint64_t seen_seq = 0; ///< the blocked sequence number the watchdog last saw
     double seen_since = 0;      ///< when it first saw it (watchdog clock, seconds)
@@ -57,10 +64,10 @@ struct hang_slot {
 
 /// The process-wide state of the hang report: whether it is on, and the list of slots.
 struct hang_state {
-    static inline std::atomic<bool> on{false};            ///< the watchdog runs
-    static inline std::atomic<hang_slot*> slots{nullptr}; ///< newest first; slots are never freed
+    static inline atomic<bool> on{false};            ///< the watchdog runs
+    static inline atomic<hang_slot*> slots{nullptr}; ///< newest first; slots are never freed
     /// Called by the thread that claims a slot (the watchdog's: records the thread); null: none.
-    static inline std::atomic<void (*)(hang_slot&) noexcept> claim_hook{nullptr};
+    static inline atomic<void (*)(hang_slot&) noexcept> claim_hook{nullptr};
 };
 
 /// The calling thread's slot (null until it first blocks while the report is on).
@@ -75,34 +82,34 @@ struct hang_slot_owner {
     ~hang_slot_owner() {
         if (!slot) return;
         hang_my_slot = nullptr;
-        slot->owned.store(false, std::memory_order_release);
+        slot->owned.store(false, memory_order_release);
     }
 };
 
 /// Gives the calling thread a slot: a free one from the list, or a new one pushed on it (cold path).
 /// Null when memory is short (the call is then not watched).
 [[gnu::noinline, gnu::cold]] inline hang_slot* hang_claim_slot() noexcept {
-    hang_slot* s = hang_state::slots.load(std::memory_order_acquire);
+    hang_slot* s = hang_state::slots.load(memory_order_acquire);
     for (; s; s = s->next) {
         bool free = false;
-        if (!s->owned.load(std::memory_order_relaxed) &&
-            s->owned.compare_exchange_strong(free, true, std::memory_order_acq_rel))
+        if (!s->owned.load(memory_order_relaxed) &&
+            s->owned.compare_exchange_strong(free, true, memory_order_acq_rel))
             break;
     }
     if (!s) {
         s = new (std::nothrow) hang_slot;
         if (!s) return nullptr;
-        hang_slot* head = hang_state::slots.load(std::memory_order_relaxed);
+        hang_slot* head = hang_state::slots.load(memory_order_relaxed);
         do {
             s->next = head;
-        } while (!hang_state::slots.compare_exchange_weak(head, s, std::memory_order_release,
-                                                          std::memory_order_relaxed));
+        } while (!hang_state::slots.compare_exchange_weak(head, s, memory_order_release,
+                                                          memory_order_relaxed));
     }
     static thread_local hang_slot_owner owner;
     owner.slot = s;
     hang_my_slot = s;
-    s->has_thread.store(false, std::memory_order_relaxed);
-    if (auto hook = hang_state::claim_hook.load(std::memory_order_acquire)) hook(*s);
+    s->has_thread.store(false, memory_order_relaxed);
+    if (auto hook = hang_state::claim_hook.load(memory_order_acquire)) hook(*s);
     return s;
 }
 
@@ -158,7 +165,7 @@ inline hang_site hang_window_site(const char* routine, MPI_Win win, int target, 
 }
 
 /// Whether the hang report is on (MPIXX_HANG_TIMEOUT set): one relaxed load.
-[[gnu::always_inline]] inline bool hang_watch_on() noexcept { return hang_state::on.load(std::memory_order_relaxed); }
+[[gnu::always_inline]] inline bool hang_watch_on() noexcept { return hang_state::on.load(memory_order_relaxed); }
 
 /// Marks the calling thread as blocked in `site` for its lifetime. Nested scopes keep the outer site
 /// (the call the user made). Construct it only when hang_watch_on().
@@ -170,22 +177,22 @@ public:
             s = hang_claim_slot();
             if (!s) return;
         }
-        const std::uint64_t q = s->seq.load(std::memory_order_relaxed);
+        const std::uint64_t q = s->seq.load(memory_order_relaxed);
         if (q & 1u) return; // nested: the outer call is what this thread waits in
-        s->routine.store(site.routine, std::memory_order_relaxed);
-        s->comm.store(site.comm, std::memory_order_relaxed);
-        s->peer.store(site.peer, std::memory_order_relaxed);
-        s->tag.store(site.tag, std::memory_order_relaxed);
-        s->count.store(site.count, std::memory_order_relaxed);
-        s->type.store(site.type, std::memory_order_relaxed);
-        s->kind.store(site.kind, std::memory_order_relaxed);
+        s->routine.store(site.routine, memory_order_relaxed);
+        s->comm.store(site.comm, memory_order_relaxed);
+        s->peer.store(site.peer, memory_order_relaxed);
+        s->tag.store(site.tag, memory_order_relaxed);
+        s->count.store(site.count, memory_order_relaxed);
+        s->type.store(site.type, memory_order_relaxed);
+        s->kind.store(site.kind, memory_order_relaxed);
         if (site.kind >= hang_kind::halo) [[unlikely]]
             store_extra(*s, site);
-        s->seq.store(q + 1, std::memory_order_release);
+        s->seq.store(q + 1, memory_order_release);
         slot_ = s;
     }
     ~hang_scope() {
-        if (slot_) slot_->seq.store(slot_->seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+        if (slot_) slot_->seq.store(slot_->seq.load(memory_order_relaxed) + 1, memory_order_release);
     }
     hang_scope(const hang_scope&) = delete;
     hang_scope& operator=(const hang_scope&) = delete;
@@ -193,17 +200,17 @@ public:
 private:
     /// The window, and the end of the name (a path's last bytes, "..." in front when cut).
     static void store_extra(hang_slot& s, const hang_site& site) noexcept {
-        s.win.store(site.win, std::memory_order_relaxed);
+        s.win.store(site.win, memory_order_relaxed);
         const char* n = site.name ? site.name : "";
         std::size_t len = 0;
         while (n[len]) ++len;
         std::size_t i = 0;
         if (len >= hang_name_size) {
-            for (; i < 3; ++i) s.name[i].store('.', std::memory_order_relaxed);
+            for (; i < 3; ++i) s.name[i].store('.', memory_order_relaxed);
             n += len - (hang_name_size - 4);
         }
-        for (; i + 1 < hang_name_size && *n; ++i, ++n) s.name[i].store(*n, std::memory_order_relaxed);
-        s.name[i].store('\0', std::memory_order_relaxed);
+        for (; i + 1 < hang_name_size && *n; ++i, ++n) s.name[i].store(*n, memory_order_relaxed);
+        s.name[i].store('\0', memory_order_relaxed);
     }
 
     hang_slot* slot_ = nullptr;

@@ -23,11 +23,11 @@
 
 #include <mpixx/config.hpp>
 
+#include <mpixx/detail/atomic.hpp>
 #include <mpixx/detail/finalize_hooks.hpp>
 #include <mpixx/detail/hang_watch.hpp>
 #include <mpixx/error.hpp>
 
-#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstdint>
@@ -109,29 +109,29 @@ public:
         const pthread_t self = pthread_self();
         std::uint64_t bits = 0;
         std::memcpy(&bits, &self, sizeof self);
-        s.thread.store(bits, std::memory_order_relaxed);
-        s.has_thread.store(true, std::memory_order_release);
+        s.thread.store(bits, memory_order_relaxed);
+        s.has_thread.store(true, memory_order_release);
     }
 
     /// Asks the slot's thread for its stack and waits for it (bounded); the number of frames in `out`
     /// from the interrupted one on (0: none). Watchdog thread only.
     static int capture(const hang_slot& s, void** out) noexcept {
-        if (!installed_ || !s.has_thread.load(std::memory_order_acquire)) return 0;
+        if (!installed_ || !s.has_thread.load(memory_order_acquire)) return 0;
         int idle = 0; // or done: a capture given up on that finished late
-        if (!state_.compare_exchange_strong(idle, asked, std::memory_order_acq_rel) &&
-            (idle != done || !state_.compare_exchange_strong(idle, asked, std::memory_order_acq_rel)))
+        if (!state_.compare_exchange_strong(idle, asked, memory_order_acq_rel) &&
+            (idle != done || !state_.compare_exchange_strong(idle, asked, memory_order_acq_rel)))
             return 0; // one given up on is still running
-        const std::uint64_t bits = s.thread.load(std::memory_order_relaxed);
+        const std::uint64_t bits = s.thread.load(memory_order_relaxed);
         pthread_t t;
         std::memcpy(&t, &bits, sizeof t);
         if (pthread_kill(t, signal_number) != 0) {
-            state_.store(0, std::memory_order_release);
+            state_.store(0, memory_order_release);
             return 0;
         }
-        for (int waited = 0; state_.load(std::memory_order_acquire) != done; ++waited) {
+        for (int waited = 0; state_.load(memory_order_acquire) != done; ++waited) {
             if (waited >= 200) { // the thread could not run the handler (signal blocked, ...): give up
                 int expected = asked;
-                if (state_.compare_exchange_strong(expected, 0, std::memory_order_acq_rel)) return 0;
+                if (state_.compare_exchange_strong(expected, 0, memory_order_acq_rel)) return 0;
                 if (expected != done) return 0; // capturing: it sets done later, and the next ask takes over
                 break;
             }
@@ -146,7 +146,7 @@ public:
             }
         const int kept = n - first;
         for (int i = 0; i < kept; ++i) out[i] = frames_[first + i];
-        state_.store(0, std::memory_order_release);
+        state_.store(0, memory_order_release);
         return kept;
     }
 
@@ -155,12 +155,12 @@ private:
 
     static void on_signal(int, siginfo_t*, void* context) {
         int expected = asked;
-        if (!state_.compare_exchange_strong(expected, capturing, std::memory_order_acq_rel)) return; // not asked
+        if (!state_.compare_exchange_strong(expected, capturing, memory_order_acq_rel)) return; // not asked
         const int saved = errno;
         count_ = backtrace(frames_, max_frames);
         pc_ = interrupted_pc(context);
         errno = saved;
-        state_.store(done, std::memory_order_release);
+        state_.store(done, memory_order_release);
     }
 
     /// Where the signal interrupted the thread (the first frame of its own stack); null where unknown.
@@ -174,8 +174,8 @@ private:
 #endif
     }
 
-    static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs lock-free atomics");
-    static inline std::atomic<int> state_{0};
+    static_assert(atomic<int>::is_always_lock_free, "the signal handler needs lock-free atomics");
+    static inline atomic<int> state_{0};
     static inline void* frames_[max_frames] = {};
     static inline int count_ = 0;
     static inline void* pc_ = nullptr;
@@ -202,14 +202,14 @@ public:
     static void stop() noexcept {
         hang_watchdog* w = instance_;
         if (!w) return;
-        hang_state::on.store(false, std::memory_order_relaxed);
+        hang_state::on.store(false, memory_order_relaxed);
         pthread_mutex_lock(&w->mutex_);
         w->stopping_ = true;
         pthread_cond_broadcast(&w->wake_);
         pthread_mutex_unlock(&w->mutex_);
         pthread_join(w->thread_, nullptr);
 #if MPIXX_HANG_STACKS
-        hang_state::claim_hook.store(nullptr, std::memory_order_release);
+        hang_state::claim_hook.store(nullptr, memory_order_release);
         hang_stack::uninstall();
 #endif
         instance_ = nullptr;
@@ -243,7 +243,7 @@ private:
 #if MPIXX_HANG_STACKS
         // Before the report is on: every slot claimed from now on records its thread.
         if (hang_stack::install()) {
-            hang_state::claim_hook.store(&hang_stack::record_thread, std::memory_order_release);
+            hang_state::claim_hook.store(&hang_stack::record_thread, memory_order_release);
             const ssize_t len = readlink("/proc/self/exe", w->exe_, sizeof w->exe_ - 1);
             w->exe_[len > 0 ? static_cast<std::size_t>(len) : 0] = '\0';
         }
@@ -255,7 +255,7 @@ private:
             throw error("mpixx::environment", MPI_ERR_OTHER, "the hang report's watchdog thread could not start");
         }
         instance_ = w;
-        hang_state::on.store(true, std::memory_order_relaxed);
+        hang_state::on.store(true, memory_order_relaxed);
         try {
             at_finalize([]() noexcept { stop(); });
         } catch (...) {
@@ -301,8 +301,8 @@ private:
         while (sleep(poll_)) {
             const double t = now();
             bool found = false;
-            for (hang_slot* s = hang_state::slots.load(std::memory_order_acquire); s; s = s->next) {
-                const std::uint64_t q = s->seq.load(std::memory_order_acquire);
+            for (hang_slot* s = hang_state::slots.load(memory_order_acquire); s; s = s->next) {
+                const std::uint64_t q = s->seq.load(memory_order_acquire);
                 if (!(q & 1u)) continue;
                 if (q != s->seen_seq) {
                     s->seen_seq = q;
@@ -323,8 +323,8 @@ private:
             for (double waited = 0; still && running && waited < grace_; waited += poll_) {
                 running = sleep(poll_);
                 still = false;
-                for (hang_slot* s = hang_state::slots.load(std::memory_order_acquire); s; s = s->next)
-                    if (s->reported && s->seq.load(std::memory_order_acquire) == s->seen_seq) still = true;
+                for (hang_slot* s = hang_state::slots.load(memory_order_acquire); s; s = s->next)
+                    if (s->reported && s->seq.load(memory_order_acquire) == s->seen_seq) still = true;
             }
             if (!still) {
                 std::fprintf(stderr, "mpixx hang report: rank %d: the call completed after all; going on\n", rank_);
@@ -401,19 +401,19 @@ private:
 
     /// Prints the line for a slot blocked `waited` seconds; false if the call completed meanwhile.
     bool report(hang_slot& s, double waited) const {
-        const char* routine = s.routine.load(std::memory_order_relaxed);
-        const MPI_Comm comm = s.comm.load(std::memory_order_relaxed);
-        const int peer = s.peer.load(std::memory_order_relaxed);
-        const int tag = s.tag.load(std::memory_order_relaxed);
-        const std::size_t count = s.count.load(std::memory_order_relaxed);
-        const MPI_Datatype type = s.type.load(std::memory_order_relaxed);
-        const hang_kind kind = s.kind.load(std::memory_order_relaxed);
-        const MPI_Win win = s.win.load(std::memory_order_relaxed);
+        const char* routine = s.routine.load(memory_order_relaxed);
+        const MPI_Comm comm = s.comm.load(memory_order_relaxed);
+        const int peer = s.peer.load(memory_order_relaxed);
+        const int tag = s.tag.load(memory_order_relaxed);
+        const std::size_t count = s.count.load(memory_order_relaxed);
+        const MPI_Datatype type = s.type.load(memory_order_relaxed);
+        const hang_kind kind = s.kind.load(memory_order_relaxed);
+        const MPI_Win win = s.win.load(memory_order_relaxed);
         char path[hang_name_size];
-        for (std::size_t i = 0; i < hang_name_size; ++i) path[i] = s.name[i].load(std::memory_order_relaxed);
+        for (std::size_t i = 0; i < hang_name_size; ++i) path[i] = s.name[i].load(memory_order_relaxed);
         path[hang_name_size - 1] = '\0';
-        std::atomic_thread_fence(std::memory_order_acquire);
-        if (s.seq.load(std::memory_order_relaxed) != s.seen_seq) return false; // it completed: fields may be new
+        atomic_thread_fence(memory_order_acquire);
+        if (s.seq.load(memory_order_relaxed) != s.seen_seq) return false; // it completed: fields may be new
         char what[512];
         if (kind == hang_kind::wait) {
             std::snprintf(what, sizeof what, "%zu request%s", count, count == 1 ? "" : "s");

@@ -5,10 +5,10 @@
 
 #include <mpixx/config.hpp>
 
+#include <mpixx/detail/atomic.hpp>
 #include <mpixx/error.hpp>
 #include <mpixx/detail/std_light.hpp>
 
-#include <atomic>
 #include <climits>
 #include <cstddef>
 #include <cstdint>
@@ -63,7 +63,7 @@ public:
     layout_state(const layout_state&) = delete;
     layout_state& operator=(const layout_state&) = delete;
     virtual ~layout_state() {
-        if (!ready_.load(std::memory_order_acquire)) return;
+        if (!ready_.load(memory_order_acquire)) return;
         int finalized = 0;
         MPI_Finalized(&finalized);
         if (!finalized) MPI_Type_free(&type_); // after MPI_Finalize MPI has freed it (and may not be called)
@@ -71,7 +71,7 @@ public:
 
     /// The committed datatype; the common path is one acquire load.
     MPI_Datatype native() {
-        if (ready_.load(std::memory_order_acquire)) [[likely]]
+        if (ready_.load(memory_order_acquire)) [[likely]]
             return type_;
         return build();
     }
@@ -92,7 +92,7 @@ protected:
 private:
     [[gnu::noinline, gnu::cold]] MPI_Datatype build() {
         const std::lock_guard<std::mutex> lock(mutex_);
-        if (ready_.load(std::memory_order_relaxed)) return type_;
+        if (ready_.load(memory_order_relaxed)) return type_;
         int initialized = 0, finalized = 0;
         MPI_Initialized(&initialized);
         MPI_Finalized(&finalized);
@@ -112,12 +112,12 @@ private:
         }
         extent_ = static_cast<std::ptrdiff_t>(extent);
         type_ = t;
-        ready_.store(true, std::memory_order_release);
+        ready_.store(true, memory_order_release);
         return t;
     }
 
     layout_bounds bounds_;
-    std::atomic<bool> ready_{false};
+    atomic<bool> ready_{false};
     MPI_Datatype type_ = MPI_DATATYPE_NULL;
     std::ptrdiff_t extent_ = 0;
     std::mutex mutex_;

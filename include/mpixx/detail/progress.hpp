@@ -34,6 +34,7 @@
 
 #include <mpixx/config.hpp>
 
+#include <mpixx/detail/atomic.hpp>
 #include <mpixx/detail/hang_watch.hpp>
 #include <mpixx/detail/yield.hpp>
 #include <mpixx/error.hpp>
@@ -41,7 +42,6 @@
 
 #include <mpixx/detail/std_light.hpp>
 #include <mpixx/detail/owner.hpp>
-#include <atomic>
 #include <cstddef>
 #include <exception>
 #include <utility>
@@ -96,7 +96,7 @@ private:
 class progress {
 public:
     /// Whether any receive is waiting to be matched: one relaxed atomic load, the whole cost of the check.
-    [[nodiscard]] static bool active() noexcept { return count_.load(std::memory_order_relaxed) != 0; }
+    [[nodiscard]] static bool active() noexcept { return count_.load(memory_order_relaxed) != 0; }
 
     /// Matches `item` now if it can, registers it otherwise.
     static void start(progress_item& item) {
@@ -107,7 +107,7 @@ public:
             add_locked(item);
             return;
         }
-        std::unique_lock lock(mutex_);
+        mutex_lock lock(mutex_);
         add_locked(item);
         poll_locked();
         run_claimed(lock);
@@ -117,7 +117,7 @@ public:
     /// matching failure); returns true with `r` untouched when it was cancelled; false while unmatched,
     /// or when another thread holds the registry (never blocks: callers poll).
     static bool take(progress_item& item, MPI_Request& r) {
-        std::unique_lock lock(mutex_, std::try_to_lock);
+        mutex_lock lock(mutex_, std::try_to_lock);
         if (!lock.owns_lock()) return false;
         if (item.state_ == progress_item::state::waiting) poll_locked();
         if (item.state_ == progress_item::state::claimed) run_one(item, lock); // its own receive first
@@ -151,7 +151,7 @@ public:
     /// messages claimed (without the lock). Returns at once when another thread holds the registry.
     static void poll() {
         if (!active()) return;
-        std::unique_lock lock(mutex_, std::try_to_lock);
+        mutex_lock lock(mutex_, std::try_to_lock);
         if (!lock.owns_lock()) return;
         poll_locked();
         run_claimed(lock);
@@ -206,7 +206,7 @@ private:
     static void add_locked(progress_item& item) {
         items_.push_back(&item);
         item.registered_ = true;
-        count_.store(items_.size(), std::memory_order_relaxed);
+        count_.store(items_.size(), memory_order_relaxed);
     }
 
     static void remove_locked(progress_item& item) noexcept {
@@ -215,7 +215,7 @@ private:
         while (*at != &item) ++at; // registered: it is there
         items_.erase(at);
         item.registered_ = false;
-        count_.store(items_.size(), std::memory_order_relaxed);
+        count_.store(items_.size(), memory_order_relaxed);
     }
 
     /// Can one message match both envelopes?
@@ -250,7 +250,7 @@ private:
 
     /// Runs the receive of `item`, which is claimed, with the lock released (`lock` is held on entry and
     /// on return).
-    static void run_one(progress_item& item, std::unique_lock<std::mutex>& lock) noexcept {
+    static void run_one(progress_item& item, mutex_lock& lock) noexcept {
         item.state_ = progress_item::state::running; // nobody else runs it, and its owner waits for it
         const MPI_Message m = std::exchange(item.message_, MPI_MESSAGE_NULL);
         const MPI_Status st = item.status_;
@@ -262,7 +262,7 @@ private:
     }
 
     /// Runs the receives of every claimed item, in posting order (lock held on entry and on return).
-    static void run_claimed(std::unique_lock<std::mutex>& lock) noexcept {
+    static void run_claimed(mutex_lock& lock) noexcept {
         for (;;) {
             auto it = items_.begin();
             while (it != items_.end() && (*it)->state_ != progress_item::state::claimed) ++it;
@@ -341,10 +341,10 @@ private:
             p->registered_ = false;
             return true;
         });
-        count_.store(items_.size(), std::memory_order_relaxed);
+        count_.store(items_.size(), memory_order_relaxed);
     }
 
-    static inline std::atomic<std::size_t> count_{0};
+    static inline atomic<std::size_t> count_{0};
     static inline std::mutex mutex_;
     static inline std::vector<progress_item*> items_; // unmatched or claimed receives, in posting order
 };
@@ -359,7 +359,7 @@ inline void progress::remove(progress_item& item) noexcept {
     MPI_Message m = MPI_MESSAGE_NULL;
     MPI_Status st{};
     {
-        std::unique_lock lock(mutex_);
+        mutex_lock lock(mutex_);
         while (item.state_ == progress_item::state::running) {
             lock.unlock();
             yield_cpu();

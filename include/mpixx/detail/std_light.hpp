@@ -1,7 +1,8 @@
-// mpixx/detail/std_light.hpp - the parts of <ranges>, <algorithm>, <functional>, <memory>, <mutex> and
-// <chrono> that mpixx uses: range concepts and access (ranges::data, size, ...), std::min/max,
-// std::addressof, the standard function objects (std::plus, ...), std::mutex/lock_guard/unique_lock and
-// std::chrono's clocks and durations; and detail::invoke, std::invoke without <functional>.
+// mpixx/detail/std_light.hpp - the parts of <ranges>, <algorithm>, <functional>, <memory> and <mutex>
+// that mpixx uses: range concepts and access (ranges::data, size, ...), std::min/max, std::addressof,
+// the standard function objects (std::plus, ...), std::mutex/lock_guard; and detail::invoke (std::invoke
+// without <functional>) and detail::mutex_lock (std::unique_lock without its timed locking, which needs
+// <chrono>).
 //
 // Why: in C++20 those umbrella headers also bring views, ranges algorithms, searchers, std::function,
 // timed mutexes and chrono's calendars and formatting (<sstream>): 0.3 s of every translation unit with
@@ -14,8 +15,7 @@
 
 #if !defined(MPIXX_STANDARD_HEADERS)
 #if defined(__GLIBCXX__) && __has_include(<bits/ranges_base.h>) && __has_include(<bits/stl_function.h>) && \
-    __has_include(<bits/stl_algobase.h>) && __has_include(<bits/std_mutex.h>) &&                             \
-    __has_include(<bits/unique_lock.h>) && __has_include(<bits/chrono.h>) && __has_include(<bits/move.h>)
+    __has_include(<bits/stl_algobase.h>) && __has_include(<bits/std_mutex.h>) && __has_include(<bits/move.h>)
 #define MPIXX_STANDARD_HEADERS 0
 #else
 #define MPIXX_STANDARD_HEADERS 1
@@ -24,20 +24,17 @@
 
 #if MPIXX_STANDARD_HEADERS
 #include <algorithm>
-#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <ranges>
 #else
 #include <span>                // first: bits/ranges_base.h is not self-contained, <span> includes it
-#include <bits/chrono.h>       // std::chrono durations, time points and clocks (no calendars, no I/O)
 #include <bits/move.h>         // std::addressof
 #include <bits/ranges_base.h>  // the range concepts, range_value_t, ranges::data/size/begin/end
 #include <bits/stl_algobase.h> // std::min, std::max, std::fill
 #include <bits/stl_function.h> // std::plus, std::multiplies, std::bit_and, ...
 #include <bits/std_mutex.h>    // std::mutex, std::lock_guard, std::try_to_lock
-#include <bits/unique_lock.h>  // std::unique_lock
 #endif
 
 #include <type_traits>
@@ -66,5 +63,26 @@ constexpr decltype(auto) invoke(F&& f, A&&... a) {
     else
         return std::forward<F>(f)(std::forward<A>(a)...);
 }
+
+/// std::unique_lock<std::mutex> without timed locking: holds `m` locked (or, with std::try_to_lock,
+/// when it was free) until unlock() or destruction.
+class mutex_lock {
+public:
+    explicit mutex_lock(std::mutex& m) : m_(&m) { m.lock(); owns_ = true; }
+    mutex_lock(std::mutex& m, std::try_to_lock_t) noexcept : m_(&m), owns_(m.try_lock()) {}
+    mutex_lock(const mutex_lock&) = delete;
+    mutex_lock& operator=(const mutex_lock&) = delete;
+    ~mutex_lock() {
+        if (owns_) m_->unlock();
+    }
+    void lock() { m_->lock(); owns_ = true; }
+    void unlock() noexcept { m_->unlock(); owns_ = false; }
+    [[nodiscard]] bool owns_lock() const noexcept { return owns_; }
+    explicit operator bool() const noexcept { return owns_; }
+
+private:
+    std::mutex* m_;
+    bool owns_ = false;
+};
 
 } // namespace mpixx::detail
