@@ -27,10 +27,10 @@
 #include <mpixx/error.hpp>
 
 #include <cerrno>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <initializer_list>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -112,7 +112,7 @@ inline double debug_timeout(const char* value) {
     char* end = nullptr;
     errno = 0;
     const double t = std::strtod(value, &end);
-    if (errno != 0 || end == value || trim(end) != "" || !std::isfinite(t) || t < 0)
+    if (errno != 0 || end == value || trim(end) != "" || !(t >= 0 && t < std::numeric_limits<double>::infinity()))
         throw_bad_debug_env("MPIXX_DEBUG_TIMEOUT", value, "a number of seconds >= 0");
     return t;
 }

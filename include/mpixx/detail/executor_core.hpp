@@ -39,7 +39,6 @@
 #include <mpixx/task_farm.hpp>
 
 #include <mpixx/detail/std_light.hpp>
-#include <set>
 
 #include <array>
 #include <cstddef>
@@ -179,10 +178,18 @@ inline std::size_t exec_serve(MPI_Comm comm, int client, std::size_t depth) {
 /// Marks `comm` as carrying a client's pool (false when one is running there already), or unmarks it.
 inline bool exec_claim(MPI_Comm comm, bool claim) {
     static std::mutex mutex;
-    static std::set<MPI_Comm> active;
+    static std::vector<MPI_Comm> active; // a few communicators at most
     const std::lock_guard lock(mutex);
-    if (!claim) return active.erase(comm) != 0;
-    return active.insert(comm).second;
+    std::size_t i = 0;
+    while (i < active.size() && active[i] != comm) ++i;
+    if (!claim) {
+        if (i == active.size()) return false;
+        active.erase(active.begin() + static_cast<std::ptrdiff_t>(i));
+        return true;
+    }
+    if (i < active.size()) return false;
+    active.push_back(comm);
+    return true;
 }
 
 /// What the client knows about a task whose reply came: for results and error messages.

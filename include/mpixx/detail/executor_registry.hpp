@@ -19,15 +19,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <memory>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -155,28 +154,42 @@ public:
     /// Adds `e`; a name registered before (or with the same hash) is an error.
     const task_entry& add(std::unique_ptr<task_entry> e) {
         const std::lock_guard lock(mutex_);
-        const auto [it, inserted] = entries_.try_emplace(e->name_hash(), nullptr);
-        if (!inserted) [[unlikely]]
-            throw_duplicate(e->name(), it->second->name());
-        it->second = std::move(e);
-        return *it->second;
+        const std::size_t i = position(e->name_hash());
+        if (i < entries_.size() && entries_[i]->name_hash() == e->name_hash()) [[unlikely]]
+            throw_duplicate(e->name(), entries_[i]->name());
+        const task_entry& added = *e;
+        entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(i), std::move(e));
+        return added;
     }
 
     /// The entry of the name with this hash, or nullptr.
     [[nodiscard]] const task_entry* find(std::uint64_t name_hash) const {
         const std::lock_guard lock(mutex_);
-        const auto it = entries_.find(name_hash);
-        return it == entries_.end() ? nullptr : it->second.get();
+        const std::size_t i = position(name_hash);
+        return i < entries_.size() && entries_[i]->name_hash() == name_hash ? entries_[i].get() : nullptr;
     }
 
     /// A copy of `name` that lives as long as the process (names of tasks submitted by name only).
     std::string_view intern(std::string_view name) {
         const std::lock_guard lock(mutex_);
-        return *names_.emplace(name).first;
+        for (const std::string& n : names_)
+            if (n == name) return n;
+        return names_.emplace_back(name); // a deque never moves its elements
     }
 
 private:
     task_registry() = default;
+
+    /// The index of the first entry whose hash is not below `h` (binary search; mutex_ held).
+    [[nodiscard]] std::size_t position(std::uint64_t h) const noexcept {
+        std::size_t lo = 0, hi = entries_.size();
+        while (lo < hi) {
+            const std::size_t mid = lo + (hi - lo) / 2;
+            if (entries_[mid]->name_hash() < h) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
 
     [[noreturn, gnu::noinline, gnu::cold]] static void throw_duplicate(const std::string& name, const std::string& old) {
         throw_usage("mpixx::register_task", MPI_ERR_ARG,
@@ -185,8 +198,8 @@ private:
     }
 
     mutable std::mutex mutex_;
-    std::unordered_map<std::uint64_t, std::unique_ptr<task_entry>> entries_;
-    std::set<std::string, std::less<>> names_;
+    std::vector<std::unique_ptr<task_entry>> entries_; // by increasing name hash
+    std::deque<std::string> names_;                     // interned names (few: those submitted by name only)
 };
 
 /// The signature of a callable with one non-template call operator, or of a function (pointer).
