@@ -237,6 +237,4 @@ TEST_CASE("arg_pack: an argument list kept by value, picked by position") {
     static_assert(std::is_same_v<d::arg_type<2, int*, int, double, const char*>, double>);
     static_assert(std::is_same_v<d::arg_type<3, int*, int, double, const char*>, const char*>);
     CHECK(a.apply([](int* p, int n, double f, const char*) { return p[n - 1] * f; }) == 2.5);
-    CHECK(a.apply_first<2>([](int* p, int n) { return p[0] + n; }) == 6);
-    CHECK(a.apply_first<0>([] { return 1; }) == 1);
 }

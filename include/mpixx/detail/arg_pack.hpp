@@ -37,13 +37,6 @@ struct arg_pack_impl<std::index_sequence<I...>, A...> : arg_leaf<I, A>... {
     constexpr decltype(auto) apply(F&& f) const {
         return std::forward<F>(f)(static_cast<const arg_leaf<I, A>&>(*this).value...);
     }
-    /// f(the first N arguments...).
-    template <std::size_t N, class F>
-    constexpr decltype(auto) apply_first(F&& f) const {
-        return [&]<std::size_t... J>(std::index_sequence<J...>) -> decltype(auto) {
-            return std::forward<F>(f)(detail::arg<J>(*this)...);
-        }(std::make_index_sequence<N>{});
-    }
 };
 
 /// The arguments A... by value: detail::arg<I>(pack) is argument I.
