@@ -291,7 +291,8 @@ public:
 
     /// The failed tasks (collect mode), by increasing index.
     std::vector<task_error> failures() && {
-        // Insertion sort, stable: failures are few and mostly in order already (and no <algorithm>, 0.1 s).
+        // Insertion sort (stable, and no <algorithm>: 0.1 s per unit). Failures arrive nearly in index order,
+        // each out of place by at most the number of tasks in flight, so this is close to linear.
         for (std::size_t i = 1; i < failures_.size(); ++i)
             for (std::size_t j = i; j > 0 && failures_[j].task_index() < failures_[j - 1].task_index(); --j)
                 std::swap(failures_[j], failures_[j - 1]);
