@@ -85,10 +85,10 @@
 #include <mpixx/detail/std_light.hpp>
 #include <mpixx/detail/yield.hpp>
 
-#if MPIXX_STANDARD_HEADERS
-#include <chrono>
-#else
+#if !MPIXX_STANDARD_HEADERS && __has_include(<bits/chrono.h>) // libstdc++ 11 and later
 #include <bits/chrono.h> // clocks and durations, without <chrono>'s calendars and I/O (<sstream>)
+#else
+#include <chrono>
 #endif
 #include <cstddef>
 #include <cstdio>
