@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <future>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -124,7 +123,7 @@ TEST_CASE("executor: submit, get, ready, wait, wait_for; workers return when the
                 CHECK(f.task_name() == "square");
                 f.wait();
                 CHECK(f.ready());
-                CHECK(f.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready);
+                CHECK(f.wait_for(std::chrono::milliseconds(0)) == mpixx::future_status::ready);
                 CHECK(f.get() == i * i);
                 CHECK(f.get() == i * i); // get() may be called again
                 check_worker(comm, f.worker(), 0);
@@ -535,8 +534,8 @@ TEST_CASE("executor: wait_for times out on a running task, and user messages are
         mpixx::executor ex(comm);
         if (ex.is_client()) {
             auto f = ex.submit(nap_then_echo, 200, 3);
-            if (comm.size() > 1) CHECK(f.wait_for(std::chrono::milliseconds(1)) == std::future_status::timeout);
-            CHECK(f.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+            if (comm.size() > 1) CHECK(f.wait_for(std::chrono::milliseconds(1)) == mpixx::future_status::timeout);
+            CHECK(f.wait_for(std::chrono::seconds(30)) == mpixx::future_status::ready);
             CHECK(f.get() == 3);
         }
     }

@@ -94,7 +94,6 @@
 #include <cstdio>
 #include <deque>
 #include <exception>
-#include <future> // std::future_status
 #include <memory>
 #include <string>
 #include <string_view>
@@ -110,6 +109,14 @@ struct executor_options {
     int root = 0;               ///< the client rank; every other rank is a worker
     int in_flight = 2;          ///< tasks queued per worker, 1..1024
     std::size_t map_window = 0; ///< a map's tasks out or unconsumed at most; 0: no bound (see above)
+};
+
+/// What future::wait_for and wait_until found: the task finished, or the time ran out. Our own enum
+/// (like mpixx::debugger_status) rather than std::future_status: <future> would cost every unit that
+/// includes the umbrella about 0.3 s of compile time, and a task is never deferred.
+enum class future_status {
+    ready,  ///< the task has finished (get() returns or throws at once)
+    timeout ///< the time ran out first
 };
 
 template <class Sig>
@@ -207,17 +214,17 @@ public:
     [[nodiscard]] bool ready() const { return state().ready(); }
     /// Blocks, making progress, until the task has finished.
     void wait() const { state().wait(); }
-    /// Waits at most `d`: std::future_status::ready or std::future_status::timeout.
+    /// Waits at most `d`: future_status::ready or future_status::timeout.
     template <class Rep, class Period>
-    std::future_status wait_for(const std::chrono::duration<Rep, Period>& d) const {
+    future_status wait_for(const std::chrono::duration<Rep, Period>& d) const {
         return wait_until(std::chrono::steady_clock::now() + d);
     }
-    /// Waits until `t` at the latest: std::future_status::ready or std::future_status::timeout.
+    /// Waits until `t` at the latest: future_status::ready or future_status::timeout.
     template <class Clock, class Duration>
-    std::future_status wait_until(const std::chrono::time_point<Clock, Duration>& t) const {
+    future_status wait_until(const std::chrono::time_point<Clock, Duration>& t) const {
         for (;;) {
-            if (ready()) return std::future_status::ready;
-            if (Clock::now() >= t) return std::future_status::timeout;
+            if (ready()) return future_status::ready;
+            if (Clock::now() >= t) return future_status::timeout;
             detail::yield_cpu(); // nothing arrived: let a worker sharing this core run
         }
     }
