@@ -58,6 +58,7 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/buffer.hpp>
+#include <mpixx/detail/collectives_common.hpp>
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/detail/halo_shape.hpp>
 #include <mpixx/detail/hang_watch.hpp>
@@ -411,6 +412,7 @@ private:
         // 1. Every rank checks its own arguments; all agree before any handle exists.
         if (bad == 0) bad = check_args(nd, data, ext, w, widths, why);
         bool same_shape = true;
+        detail::settle_collectives(g); // checked mode: pending non-blocking collectives on the grid go first
         const int any_bad = agree(g, bad, shape, same_shape);
         if (bad != 0) [[unlikely]]
             detail::throw_halo(bad, why);
