@@ -2,7 +2,8 @@
 # scripts/compile-cost.sh [header...] - what including each public mpixx header costs at compile time.
 #
 # For g++ and clang++ (whichever exist), the best of 3 `-fsyntax-only -std=c++20` runs of a file that
-# includes one header, in seconds; <mpi.h> alone and <fmt/format.h> alone are printed for scale.
+# includes one header, in seconds (each run is a round over all headers); <mpi.h> alone and
+# <fmt/format.h> alone are printed for scale.
 # Default: every header under include/mpixx/ (not detail/). MPI's include flags come from mpicxx -show.
 # Environment: MPIXX_COST_RUNS (default 3), MPIXX_COST_COMPILERS (default "g++ clang++"),
 # MPIXX_COST_MPL=DIR (a directory holding mpl/mpl.hpp: MPL's umbrella is timed in the same run and the
@@ -23,31 +24,40 @@ read -ra mpi_flags <<<"$(mpicxx -show | tr ' ' '\n' | grep -E '^-I' | tr '\n' ' 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# best_of CXX HEADER: the shortest of $runs compile times, in seconds with 2 decimals.
-best_of() {
-  local cxx=$1 header=$2 best=0 t start
+# time_once CXX HEADER: one compile of a unit that includes HEADER, in nanoseconds.
+time_once() {
+  local cxx=$1 header=$2 start
   printf '#include <%s>\n' "$header" >"$tmp/tu.cpp"
-  for ((i = 0; i < runs; i++)); do
-    start=$(date +%s%N)
-    "$cxx" -std=c++20 -fsyntax-only -I"$root/include" ${mpl_dir:+-I"$mpl_dir"} "${mpi_flags[@]}" "$tmp/tu.cpp" || return 1
-    t=$(($(date +%s%N) - start))
-    if ((best == 0 || t < best)); then best=$t; fi
-  done
-  printf '%d.%02d' $((best / 1000000000)) $((best / 10000000 % 100))
+  start=$(date +%s%N)
+  "$cxx" -std=c++20 -fsyntax-only -I"$root/include" ${mpl_dir:+-I"$mpl_dir"} "${mpi_flags[@]}" "$tmp/tu.cpp" || return 1
+  echo $(($(date +%s%N) - start))
 }
 
 available=()
 for cxx in "${compilers[@]}"; do command -v "$cxx" >/dev/null && available+=("$cxx"); done
+scale=(mpi.h fmt/format.h)
+[[ -n $mpl_dir ]] && scale+=(mpl/mpl.hpp)
+all=("${scale[@]}" "${headers[@]}")
+# Rounds over every header and compiler, keeping each one's shortest time: a busy spell on the machine
+# then costs every header a round, instead of all the rounds of the headers timed during it.
+declare -A best
+for ((i = 0; i < runs; i++)); do
+  for header in "${all[@]}"; do
+    for cxx in "${available[@]}"; do
+      t=$(time_once "$cxx" "$header") || exit 1
+      if [[ -z ${best[$cxx,$header]:-} ]] || ((t < best[$cxx,$header])); then best[$cxx,$header]=$t; fi
+    done
+  done
+done
 printf '%-32s' "header (best of $runs, s)"
 printf '%10s' "${available[@]}"
 printf '\n'
-scale=(mpi.h fmt/format.h)
-[[ -n $mpl_dir ]] && scale+=(mpl/mpl.hpp)
 declare -A cost
-for header in "${scale[@]}" "${headers[@]}"; do
+for header in "${all[@]}"; do
   printf '%-32s' "$header"
   for cxx in "${available[@]}"; do
-    cost[$cxx,$header]=$(best_of "$cxx" "$header")
+    t=${best[$cxx,$header]}
+    cost[$cxx,$header]=$(printf '%d.%02d' $((t / 1000000000)) $((t / 10000000 % 100)))
     printf '%10s' "${cost[$cxx,$header]}"
   done
   printf '\n'
