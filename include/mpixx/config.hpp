@@ -49,6 +49,14 @@
 #endif
 #endif
 
+/// Attributes of an error path (inside `[[...]]`): never inlined, optimised for size. The messages built
+/// there would otherwise be expanded inline at -O2, in every unit, on paths a correct program never takes.
+#if defined(__clang__)
+#define MPIXX_COLD gnu::noinline, gnu::cold, clang::minsize
+#else
+#define MPIXX_COLD gnu::noinline, gnu::cold
+#endif
+
 #define MPIXX_ABI_NAME_(tc, oob, cp, ck) abi_0_1_tc##tc##_oob##oob##_cp##cp##_ck##ck
 #define MPIXX_ABI_NAME(tc, oob, cp, ck) MPIXX_ABI_NAME_(tc, oob, cp, ck)
 /// The inline namespace every mpixx entity lives in, e.g. mpixx::abi_0_1_tc0_oob8192_cp0_ck0.

@@ -62,8 +62,8 @@ struct debugger_options {
 
 namespace detail {
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_bad_debug_env(const char* variable, std::string_view value,
-                                                                        const char* expected) {
+[[noreturn, MPIXX_COLD]] inline void throw_bad_debug_env(const char* variable, std::string_view value,
+                                                         const char* expected) {
     throw_usage("mpixx::wait_for_debugger", MPI_ERR_ARG,
                 std::string(variable) + "='" + std::string(value) + "' is invalid: expected " + expected);
 }
@@ -155,7 +155,7 @@ inline void warn_if_no_rank_selected(std::string_view spec) {
 }
 
 /// "1.5" rather than std::to_string's "1.500000".
-inline std::string seconds_text(double s) {
+[[MPIXX_COLD]] inline std::string seconds_text(double s) {
     char text[32];
     std::snprintf(text, sizeof text, "%g", s);
     return text;

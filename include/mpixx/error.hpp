@@ -18,8 +18,7 @@ class error : public std::runtime_error {
 public:
     /// An error from `routine` with MPI error class `error_class` and the text `message`.
     error(std::string_view routine, int error_class, const std::string& message)
-        : std::runtime_error(std::string(routine) + ": " + message + " [" + class_name(error_class) + "]"),
-          routine_(routine), class_(error_class) {}
+        : std::runtime_error(compose(routine, error_class, message)), routine_(routine), class_(error_class) {}
 
     /// The MPI routine (or mpixx function) that failed, e.g. "MPI_Recv".
     [[nodiscard]] const std::string& routine() const noexcept { return routine_; }
@@ -111,6 +110,11 @@ public:
     }
 
 private:
+    // Out of line (cold): each constructor would otherwise carry its own copy of the concatenation.
+    [[MPIXX_COLD]] static std::string compose(std::string_view routine, int cls, const std::string& message) {
+        return std::string(routine) + ": " + message + " [" + class_name(cls) + "]";
+    }
+
     std::string routine_;
     int class_;
 };
@@ -121,7 +125,7 @@ namespace mpixx::inline MPIXX_ABI {
 namespace detail {
 
 /// Builds and throws the error for a failed MPI call; kept out of line so callers stay small.
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_mpi_error(int code, const char* routine) {
+[[noreturn, MPIXX_COLD]] inline void throw_mpi_error(int code, const char* routine) {
     int cls = code;
     int initialized = 0;
     MPI_Initialized(&initialized);
@@ -135,13 +139,13 @@ namespace detail {
 }
 
 /// Throws an mpixx::error for misuse detected by mpixx itself (never on the success path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_usage(const char* routine, int error_class,
-                                                                const std::string& message) {
+[[noreturn, MPIXX_COLD]] inline void throw_usage(const char* routine, int error_class,
+                                                 const std::string& message) {
     throw error(routine, error_class, message);
 }
 
 /// The what() of the exception being handled (call inside a catch block; cold paths only).
-inline std::string current_what() {
+[[MPIXX_COLD]] inline std::string current_what() {
     try {
         throw;
     } catch (const std::exception& e) {
@@ -166,7 +170,7 @@ inline void check(int code, const char* routine) {
 namespace mpixx::inline MPIXX_ABI::detail {
 
 /// "4 x MPI_INT (16 bytes)": a count of a datatype, for error messages (cold path only).
-inline std::string describe_count(std::size_t count, MPI_Datatype type) {
+[[MPIXX_COLD]] inline std::string describe_count(std::size_t count, MPI_Datatype type) {
     char name[MPI_MAX_OBJECT_NAME] = "";
     int len = 0, size = 0;
     MPI_Type_get_name(type, name, &len);
@@ -176,8 +180,8 @@ inline std::string describe_count(std::size_t count, MPI_Datatype type) {
 }
 
 /// Turns a failed receive into an error; truncation says how much room the buffer had.
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_recv_error(int code, const char* routine, std::size_t capacity,
-                                                                     MPI_Datatype type) {
+[[noreturn, MPIXX_COLD]] inline void throw_recv_error(int code, const char* routine, std::size_t capacity,
+                                                      MPI_Datatype type) {
     int cls = code;
     MPI_Error_class(code, &cls);
     if (cls != MPI_ERR_TRUNCATE) throw_mpi_error(code, routine);
@@ -188,8 +192,8 @@ inline std::string describe_count(std::size_t count, MPI_Datatype type) {
 }
 
 /// Truncation detected before receiving (after a probe): both sizes are known.
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_truncated(const char* routine, std::size_t incoming,
-                                                                    std::size_t capacity, MPI_Datatype type) {
+[[noreturn, MPIXX_COLD]] inline void throw_truncated(const char* routine, std::size_t incoming,
+                                                     std::size_t capacity, MPI_Datatype type) {
     throw error(routine, MPI_ERR_TRUNCATE,
                 "message truncated: the incoming message has " + describe_count(incoming, type) +
                     " but the receive buffer holds only " + describe_count(capacity, type));

@@ -470,11 +470,11 @@ private:
         if (rc != MPI_SUCCESS) [[unlikely]]
             fail(rc, routine);
     }
-    [[noreturn, gnu::noinline, gnu::cold]] void fail(int rc, const char* routine) const {
+    [[noreturn, MPIXX_COLD]] void fail(int rc, const char* routine) const {
         if (fh_ == MPI_FILE_NULL) not_open(routine);
         detail::throw_file_error(rc, routine, path_);
     }
-    [[noreturn, gnu::noinline, gnu::cold]] void not_open(const char* routine) const {
+    [[noreturn, MPIXX_COLD]] void not_open(const char* routine) const {
         detail::throw_file_usage(routine, MPI_ERR_FILE, "the file is not open (default-constructed, moved from or closed)",
                                  path_);
     }
@@ -548,7 +548,7 @@ private:
 
     /// Refuses a write to a read-only file or a read of a write-only one (every rank opened it alike, so
     /// a collective call is refused everywhere).
-    [[noreturn, gnu::noinline, gnu::cold]] void refuse_mode(op_t op) const {
+    [[noreturn, MPIXX_COLD]] void refuse_mode(op_t op) const {
         if (detail::io_writes(op))
             detail::throw_file_usage(detail::io_name(op), MPI_ERR_READ_ONLY,
                                      "cannot write: the file was opened read-only", path_);
@@ -559,7 +559,7 @@ private:
     /// Refuses an argument of this process; in a collective call it first joins the collective with no
     /// data (the other ranks then complete instead of hanging), then throws.
     template <op_t Op>
-    [[noreturn, gnu::noinline, gnu::cold]] void refuse(MPI_Datatype t, int cls, const std::string& text) {
+    [[noreturn, MPIXX_COLD]] void refuse(MPI_Datatype t, int cls, const std::string& text) {
         if constexpr (detail::io_collective(Op)) {
             if constexpr (detail::io_nonblocking(Op)) {
                 MPI_Request r = MPI_REQUEST_NULL;

@@ -31,15 +31,15 @@ enum class comparison : int; // communicator.hpp: identical, congruent, similar,
 namespace detail {
 
 /// The i-th rank given is out of range (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_group_rank(const char* routine, std::size_t i, int rank,
-                                                                     int size) {
+[[noreturn, MPIXX_COLD]] inline void throw_group_rank(const char* routine, std::size_t i, int rank,
+                                                      int size) {
     throw_usage(routine, MPI_ERR_RANK,
                 "ranks[" + std::to_string(i) + "] is " + std::to_string(rank) + ", not a rank of a group of size " +
                     std::to_string(size));
 }
 
 /// A rank given twice (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_group_duplicate(const char* routine, int rank) {
+[[noreturn, MPIXX_COLD]] inline void throw_group_duplicate(const char* routine, int rank) {
     throw_usage(routine, MPI_ERR_RANK, "rank " + std::to_string(rank) + " is given more than once");
 }
 

@@ -115,7 +115,7 @@ struct halo_handles {
             return wait_all_watched();
         return wait_all_plain();
     }
-    [[gnu::noinline, gnu::cold]] int wait_all_watched() noexcept {
+    [[MPIXX_COLD]] int wait_all_watched() noexcept {
         const hang_scope watched(hang_halo_site("MPI_Waitall", comm, requests.size()));
         return wait_all_plain();
     }
@@ -152,7 +152,7 @@ struct halo_handles {
 };
 
 /// Throws the halo's argument error (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_halo(int error_class, const std::string& what) {
+[[noreturn, MPIXX_COLD]] inline void throw_halo(int error_class, const std::string& what) {
     throw_usage("mpixx::halo", error_class, what);
 }
 
@@ -288,7 +288,7 @@ public:
     [[nodiscard]] std::size_t messages() const noexcept { return h_.requests.size() / 2 + self_regions_; }
 
 private:
-    [[noreturn, gnu::noinline, gnu::cold]] void throw_not_startable() const {
+    [[noreturn, MPIXX_COLD]] void throw_not_startable() const {
         detail::throw_usage("mpixx::halo::start", MPI_ERR_REQUEST,
                             h_.active ? "an exchange is already in flight (wait() for it first)"
                                       : "the halo is empty (default-constructed or moved from)");

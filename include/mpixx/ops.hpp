@@ -473,7 +473,7 @@ void apply_flagged_op(op_slot& s, void* in, void* inout, std::size_t n) noexcept
     }
 }
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_no_op_slot() {
+[[noreturn, MPIXX_COLD]] inline void throw_no_op_slot() {
     throw_usage("mpixx::user_op", MPI_ERR_OP,
                 "more than " + std::to_string(op_slot_count) +
                     " user-defined reductions are in flight at once; wait for some non-blocking ones first");

@@ -43,20 +43,20 @@ struct index_range {
 namespace detail {
 
 /// Throws MPI_ERR_ARG for zero parts (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_no_parts(const char* routine) {
+[[noreturn, MPIXX_COLD]] inline void throw_no_parts(const char* routine) {
     throw_usage(routine, MPI_ERR_ARG, "cannot partition into 0 parts (parts must be >= 1)");
 }
 
 /// Throws MPI_ERR_ARG for a part index outside [0, parts) (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_bad_part(const char* routine, std::size_t index,
-                                                                   std::size_t parts) {
+[[noreturn, MPIXX_COLD]] inline void throw_bad_part(const char* routine, std::size_t index,
+                                                    std::size_t parts) {
     throw_usage(routine, MPI_ERR_ARG,
                 "part " + std::to_string(index) + " is out of range for " + std::to_string(parts) + " part(s)");
 }
 
 /// Throws MPI_ERR_ARG for a global index outside [0, n) (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_bad_index(const char* routine, std::size_t i,
-                                                                    std::size_t n) {
+[[noreturn, MPIXX_COLD]] inline void throw_bad_index(const char* routine, std::size_t i,
+                                                     std::size_t n) {
     throw_usage(routine, MPI_ERR_ARG,
                 "index " + std::to_string(i) + " is out of range for " + std::to_string(n) + " item(s)");
 }

@@ -45,7 +45,7 @@ namespace detail {
 /// posts the twin `IFn` and waits for it while matching. `args` are the blocking call's, the last its
 /// MPI_Status*; IFn takes the others, then the request. Returns the MPI return code.
 template <auto IFn, class... A>
-[[gnu::noinline, gnu::cold]] int progress_call(A... args) {
+[[MPIXX_COLD]] int progress_call(A... args) {
     constexpr std::size_t n = sizeof...(A) - 1;
     const arg_pack<A...> all(args...);
     progress::poll();
@@ -308,8 +308,8 @@ protected:
 private:
     /// send/ssend while the hang report is on: the same call, marked while it blocks (cold path).
     template <bool Sync>
-    [[gnu::noinline, gnu::cold]] void watched_send(const void* p, std::size_t n, MPI_Datatype t, int dest,
-                                                   int tag) const {
+    [[MPIXX_COLD]] void watched_send(const void* p, std::size_t n, MPI_Datatype t, int dest,
+                                     int tag) const {
         const hang_scope watched({Sync ? "MPI_Ssend" : "MPI_Send", comm_, dest, tag, n, t, hang_kind::point_to_point});
         if (progress::active()) return progress_send<Sync>(p, n, t, dest, tag);
         if constexpr (Sync) MPIXX_CALL_COUNT(MPI_Ssend, p, n, t, dest, tag, comm_);
@@ -318,8 +318,8 @@ private:
 
     /// recv while the hang report is on: the same call, marked while it blocks (cold path). Returns the
     /// MPI return code.
-    [[gnu::noinline, gnu::cold]] int watched_recv(void* p, std::size_t n, MPI_Datatype t, int source, int tag,
-                                                  MPI_Status* st) const {
+    [[MPIXX_COLD]] int watched_recv(void* p, std::size_t n, MPI_Datatype t, int source, int tag,
+                                    MPI_Status* st) const {
         const hang_scope watched({"MPI_Recv", comm_, source, tag, n, t, hang_kind::point_to_point});
         if (n <= static_cast<std::size_t>(INT_MAX))
             return blocking_call<MPI_Recv, MPI_Irecv>(p, static_cast<int>(n), t, source, tag, comm_, st);
@@ -329,8 +329,8 @@ private:
     /// A blocking send while probe-sized receives wait to be matched (detail/progress.hpp): posted
     /// non-blocking, then waited for while matching them, so that a peer's send to them can complete.
     template <bool Sync>
-    [[gnu::noinline, gnu::cold]] void progress_send(const void* p, std::size_t n, MPI_Datatype t, int dest,
-                                                    int tag) const {
+    [[MPIXX_COLD]] void progress_send(const void* p, std::size_t n, MPI_Datatype t, int dest,
+                                      int tag) const {
         MPI_Request r = MPI_REQUEST_NULL;
         if constexpr (Sync) MPIXX_CALL_COUNT(MPI_Issend, p, n, t, dest, tag, comm_, &r);
         else MPIXX_CALL_COUNT(MPI_Isend, p, n, t, dest, tag, comm_, &r);
@@ -340,8 +340,8 @@ private:
     /// probe (m null) or mprobe while probe-sized receives are registered: polls MPI_Iprobe/MPI_Improbe,
     /// matching the registered receives before each try, until a message is found or none is left
     /// registered (then the blocking call). Returns the MPI return code.
-    [[gnu::noinline, gnu::cold]] static int progress_probe(MPI_Comm comm, int source, int tag, MPI_Status* st,
-                                                          MPI_Message* m) {
+    [[MPIXX_COLD]] static int progress_probe(MPI_Comm comm, int source, int tag, MPI_Status* st,
+                                             MPI_Message* m) {
         progress::backoff b;
         for (;;) {
             progress::poll();
@@ -377,10 +377,10 @@ private:
     /// sendrecv while probe-sized receives are registered: the receive and the send as two requests,
     /// waited for while matching them. (Not MPI_Isendrecv: MPICH 4.0 leaves its status's source and tag
     /// empty, and MPI-3 lacks it.) Returns the MPI return code.
-    [[gnu::noinline, gnu::cold]] static int progress_sendrecv(MPI_Comm comm, const void* sp, std::size_t sn,
-                                                              MPI_Datatype stype, int dest, int sendtag, void* rp,
-                                                              std::size_t rn, MPI_Datatype rtype, int source,
-                                                              int recvtag, MPI_Status* st) {
+    [[MPIXX_COLD]] static int progress_sendrecv(MPI_Comm comm, const void* sp, std::size_t sn,
+                                                MPI_Datatype stype, int dest, int sendtag, void* rp,
+                                                std::size_t rn, MPI_Datatype rtype, int source,
+                                                int recvtag, MPI_Status* st) {
         constexpr auto int_max = static_cast<std::size_t>(INT_MAX);
 #if MPI_VERSION < 4
         if (sn > int_max || rn > int_max) throw_large_count("MPI_Sendrecv", sn > rn ? sn : rn);
@@ -412,9 +412,9 @@ private:
 
     /// sendrecv_replace while probe-sized receives are registered: sends a copy of the buffer and
     /// receives in place (progress_sendrecv). Returns the MPI return code.
-    [[gnu::noinline, gnu::cold]] static int progress_sendrecv_replace(MPI_Comm comm, void* p, std::size_t n,
-                                                                      MPI_Datatype t, int dest, int sendtag,
-                                                                      int source, int recvtag, MPI_Status* st) {
+    [[MPIXX_COLD]] static int progress_sendrecv_replace(MPI_Comm comm, void* p, std::size_t n,
+                                                        MPI_Datatype t, int dest, int sendtag,
+                                                        int source, int recvtag, MPI_Status* st) {
         MPI_Aint lb = 0, extent = 0;
         if (int rc = MPI_Type_get_extent(t, &lb, &extent); rc != MPI_SUCCESS) return rc;
         const std::size_t bytes = n * static_cast<std::size_t>(extent);

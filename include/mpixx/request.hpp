@@ -148,12 +148,12 @@ using request_result_t = std::conditional_t<std::is_void_v<T>, mpixx::status, T>
 struct request_access;
 
 /// Throws MPI_ERR_REQUEST for an operation on a request that is not pending (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_not_pending(const char* routine) {
+[[noreturn, MPIXX_COLD]] inline void throw_not_pending(const char* routine) {
     throw_usage(routine, MPI_ERR_REQUEST, "the request is not pending (it is null, moved from, or already completed)");
 }
 
 /// Throws MPI_ERR_REQUEST for a wait/test of a request<T> with no T left to hand out (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_result_taken(const char* routine) {
+[[noreturn, MPIXX_COLD]] inline void throw_result_taken(const char* routine) {
     throw_usage(routine, MPI_ERR_REQUEST,
                 "the request has no result to hand out (it is null, moved from, or its result was already "
                 "taken by wait() or test())");
@@ -554,7 +554,7 @@ private:
             detail::throw_usage(routine, MPI_ERR_REQUEST,
                                 "the persistent request is already active (wait() for it first)");
     }
-    [[noreturn, gnu::noinline, gnu::cold]] static void throw_inactive(const char* routine) {
+    [[noreturn, MPIXX_COLD]] static void throw_inactive(const char* routine) {
         detail::throw_usage(routine, MPI_ERR_REQUEST, "the persistent request is not active (start() it first)");
     }
 

@@ -57,8 +57,8 @@ inline MPI_Status empty_status() noexcept {
 }
 
 /// Throws the first error among `n` statuses of a failed multi-completion call (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_multi_error(int rc, const MPI_Status* sts, std::size_t n,
-                                                                      const char* routine) {
+[[noreturn, MPIXX_COLD]] inline void throw_multi_error(int rc, const MPI_Status* sts, std::size_t n,
+                                                       const char* routine) {
     if (rc == MPI_ERR_IN_STATUS)
         for (std::size_t k = 0; k < n; ++k)
             if (sts[k].MPI_ERROR != MPI_SUCCESS && sts[k].MPI_ERROR != MPI_ERR_PENDING)
@@ -222,7 +222,7 @@ private:
         return entries_[i];
     }
     request<T>& at(std::size_t i) { return const_cast<request<T>&>(std::as_const(*this).at(i)); }
-    [[noreturn, gnu::noinline, gnu::cold]] static void throw_bad_index(std::size_t i, std::size_t n) {
+    [[noreturn, MPIXX_COLD]] static void throw_bad_index(std::size_t i, std::size_t n) {
         detail::throw_usage("mpixx::request_pool", MPI_ERR_ARG,
                             "index " + std::to_string(i) + " is out of range for a pool of " + std::to_string(n) +
                                 " requests");

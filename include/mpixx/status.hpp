@@ -68,13 +68,13 @@ public:
     [[nodiscard]] const MPI_Status& native() const noexcept { return s_; }
 
 private:
-    [[noreturn, gnu::noinline, gnu::cold]] static void throw_not_whole() {
+    [[noreturn, MPIXX_COLD]] static void throw_not_whole() {
         detail::throw_usage("mpixx::status::count", MPI_ERR_TYPE,
                             "message size is not a whole number of elements of the requested type");
     }
 #if MPI_VERSION < 4
     /// MPI-3's MPI_Get_count says MPI_UNDEFINED above INT_MAX elements too: count from the byte size.
-    [[gnu::noinline, gnu::cold]] std::size_t large_count(MPI_Datatype type) const {
+    [[MPIXX_COLD]] std::size_t large_count(MPI_Datatype type) const {
         MPI_Count bytes = 0;
         int size = 0;
         MPIXX_CALL(MPI_Get_elements_x, &s_, MPI_BYTE, &bytes);

@@ -56,7 +56,7 @@ constexpr void check_rma_op() {
                   "(lambdas, functions) in RMA");
 }
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_rma_flavor(const char* routine, const char* need) {
+[[noreturn, MPIXX_COLD]] inline void throw_rma_flavor(const char* routine, const char* need) {
     throw_usage(routine, MPI_ERR_RMA_FLAVOR, std::string("needs a window made by ") + need);
 }
 

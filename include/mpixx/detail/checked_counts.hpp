@@ -39,7 +39,7 @@ inline std::vector<std::uint64_t> signature_bytes(std::span<const int> counts, M
     return out;
 }
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_checked_counts(const char* routine, std::string what) {
+[[noreturn, MPIXX_COLD]] inline void throw_checked_counts(const char* routine, std::string what) {
     throw_usage(routine, MPI_ERR_COUNT,
                 "checked mode: the counts do not match what is sent: " + what +
                     " (MPI would leave the missing elements unwritten, or truncate)");

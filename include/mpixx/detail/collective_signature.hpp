@@ -143,7 +143,7 @@ inline collective_record make_record(const collective_site& s, int rank) {
 inline bool named(const char* type) noexcept { return type[0] && std::strcmp(type, "derived") != 0; }
 
 /// One rank's view, for the report: "MPI_Allreduce(8 bytes of MPI_DOUBLE, MPI_SUM, in place)".
-inline std::string describe(const collective_record& r) {
+[[MPIXX_COLD]] inline std::string describe(const collective_record& r) {
     std::string s = r.routine;
     std::string args;
     auto add = [&](const std::string& a) { args += (args.empty() ? "" : ", ") + a; };
@@ -156,8 +156,35 @@ inline std::string describe(const collective_record& r) {
     return s + "(" + args + ")";
 }
 
-inline std::string pair_of(std::size_t i, std::size_t j) {
+[[MPIXX_COLD]] inline std::string pair_of(std::size_t i, std::size_t j) {
     return "rank " + std::to_string(i) + " and rank " + std::to_string(j);
+}
+
+/// Sets `what` to "<field> (rank i and rank j)" and returns `code` (cold: only on a mismatch).
+[[MPIXX_COLD]] inline int differs(std::string& what, const char* field, std::size_t i, std::size_t j,
+                                  int code) {
+    what = std::string(field) + " (" + pair_of(i, j) + ")";
+    return code;
+}
+
+/// Sets `what` to `text` and returns `code` (cold: only on a mismatch).
+[[MPIXX_COLD]] inline int differs(std::string& what, const char* text, int code) {
+    what = text;
+    return code;
+}
+
+/// Sets `what` to `before`, `n`, `after` and returns `code` (cold: only on a mismatch).
+[[MPIXX_COLD]] inline int noted(std::string& what, const char* before, std::int64_t n, const char* after, int code) {
+    what = before + std::to_string(n) + after;
+    return code;
+}
+
+/// Rank `i` expects `expects` bytes per rank where rank `ref` sends `has` (cold: only on a mismatch).
+[[MPIXX_COLD]] inline int block_differs(std::string& what, std::size_t i, std::int64_t expects,
+                                        std::size_t ref, std::int64_t has) {
+    what = "amount of data (rank " + std::to_string(i) + " expects " + std::to_string(expects) +
+           " bytes per rank, rank " + std::to_string(ref) + " has " + std::to_string(has) + ")";
+    return MPI_ERR_COUNT;
 }
 
 /// Compares every rank's record with the first that has each field; returns the MPI error class of the
@@ -170,35 +197,32 @@ inline int compare_records(const std::vector<collective_record>& all, std::strin
     std::size_t block_ref = all.size(), type_ref = all.size();
     for (std::size_t i = 0; i < all.size(); ++i) {
         const collective_record& b = all[i];
-        if (std::strcmp(a.routine, b.routine) != 0) return what = "operation (" + pair_of(0, i) + ")", MPI_ERR_OTHER;
-        if (a.root != b.root) return what = "root (" + pair_of(0, i) + ")", MPI_ERR_ROOT;
-        if (std::strcmp(a.op, b.op) != 0) return what = "op (" + pair_of(0, i) + ")", MPI_ERR_OP;
+        if (std::strcmp(a.routine, b.routine) != 0) return differs(what, "operation", 0, i, MPI_ERR_OTHER);
+        if (a.root != b.root) return differs(what, "root", 0, i, MPI_ERR_ROOT);
+        if (std::strcmp(a.op, b.op) != 0) return differs(what, "op", 0, i, MPI_ERR_OP);
         if (all_in_place && (b.flags & 1) != (a.flags & 1))
-            return what = "in-place choice (MPI needs it on every rank or none)", MPI_ERR_BUFFER;
+            return differs(what, "in-place choice (MPI needs it on every rank or none)", MPI_ERR_BUFFER);
         if (b.block >= 0) {
             if (block_ref == all.size()) block_ref = i;
             else if (b.block != all[block_ref].block)
-                return what = "amount of data (" + pair_of(block_ref, i) + ")", MPI_ERR_COUNT;
+                return differs(what, "amount of data", block_ref, i, MPI_ERR_COUNT);
         }
         if (named(b.type)) {
             if (type_ref == all.size()) type_ref = i;
             else if (std::strcmp(b.type, all[type_ref].type) != 0)
-                return what = "datatype (" + pair_of(type_ref, i) + ")", MPI_ERR_TYPE;
+                return differs(what, "datatype", type_ref, i, MPI_ERR_TYPE);
         }
     }
     if (block_ref == all.size()) return MPI_SUCCESS;
     for (std::size_t i = 0; i < all.size(); ++i)
         if (all[i].root_block >= 0 && all[i].root_block != all[block_ref].block)
-            return what = "amount of data (rank " + std::to_string(i) + " expects " +
-                          std::to_string(all[i].root_block) + " bytes per rank, rank " + std::to_string(block_ref) +
-                          " has " + std::to_string(all[block_ref].block) + ")",
-                   MPI_ERR_COUNT;
+            return block_differs(what, i, all[i].root_block, block_ref, all[block_ref].block);
     return MPI_SUCCESS;
 }
 
 /// The error every rank throws when the ranks called different collectives (cold path).
-[[gnu::noinline, gnu::cold]] inline error collective_mismatch(const char* routine, int code, const std::string& what,
-                                                             const std::vector<collective_record>& all) {
+[[MPIXX_COLD]] inline error collective_mismatch(const char* routine, int code, const std::string& what,
+                                                const std::vector<collective_record>& all) {
     std::string text = "checked mode: the ranks called different collectives (" + what + " differs):";
     for (std::size_t i = 0; i < all.size(); ++i) text += "\n  rank " + std::to_string(i) + ": " + describe(all[i]);
     return error(routine, code, text);

@@ -531,8 +531,8 @@ protected:
 
     /// A fixed-size broadcast failed: when MPI saw the sizes differ (truncation, or MPICH's "message
     /// sizes do not match"), say so with this rank's size; other errors pass unchanged.
-    [[noreturn, gnu::noinline, gnu::cold]] static void throw_bcast_size(const error& e, std::size_t count,
-                                                                         MPI_Datatype type) {
+    [[noreturn, MPIXX_COLD]] static void throw_bcast_size(const error& e, std::size_t count,
+                                                          MPI_Datatype type) {
         if (e.error_class() != MPI_ERR_TRUNCATE && e.error_class() != MPI_ERR_OTHER) throw e;
         throw error("mpixx::bcast", e.error_class(),
                     "this rank's buffer holds " + describe_count(count, type) +

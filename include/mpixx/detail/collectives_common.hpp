@@ -183,47 +183,47 @@ void value_initialise(B& out) {
 // ---- errors (cold: the success path builds no string) ----------------------------------------------
 
 /// A receive buffer too small for what the collective delivers: MPI_ERR_TRUNCATE naming both sizes.
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_coll_truncate(const char* routine, std::size_t needed,
-                                                                        std::size_t capacity, MPI_Datatype type) {
+[[noreturn, MPIXX_COLD]] inline void throw_coll_truncate(const char* routine, std::size_t needed,
+                                                         std::size_t capacity, MPI_Datatype type) {
     throw error(routine, MPI_ERR_TRUNCATE,
                 "the receive buffer holds " + describe_count(capacity, type) + " but the collective delivers " +
                     describe_count(needed, type));
 }
 
 /// A buffer whose size does not fit the collective: MPI_ERR_COUNT naming both sizes.
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_coll_count(const char* routine, const char* what,
-                                                                     std::size_t have, std::size_t needed,
-                                                                     MPI_Datatype type) {
+[[noreturn, MPIXX_COLD]] inline void throw_coll_count(const char* routine, const char* what,
+                                                      std::size_t have, std::size_t needed,
+                                                      MPI_Datatype type) {
     throw error(routine, MPI_ERR_COUNT,
                 std::string(what) + " holds " + describe_count(have, type) + " but " + describe_count(needed, type) +
                     " are needed");
 }
 
 /// A buffer that must split into one equal block per rank but does not: MPI_ERR_COUNT.
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_not_divisible(const char* routine, const char* what,
-                                                                        std::size_t have, int size, MPI_Datatype type) {
+[[noreturn, MPIXX_COLD]] inline void throw_not_divisible(const char* routine, const char* what,
+                                                         std::size_t have, int size, MPI_Datatype type) {
     throw error(routine, MPI_ERR_COUNT,
                 std::string(what) + " holds " + describe_count(have, type) +
                     ", which does not split into equal blocks for a communicator of size " + std::to_string(size));
 }
 
 /// A per-rank count or displacement array of the wrong length: MPI_ERR_COUNT.
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_counts_size(const char* routine, const char* what,
-                                                                      std::size_t have, int size) {
+[[noreturn, MPIXX_COLD]] inline void throw_counts_size(const char* routine, const char* what,
+                                                       std::size_t have, int size) {
     throw error(routine, MPI_ERR_COUNT,
                 std::string(what) + " has " + std::to_string(have) + " entries but the communicator has " +
                     std::to_string(size) + " ranks");
 }
 
 /// A negative count or displacement: MPI_ERR_COUNT.
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_negative(const char* routine, const char* what, int rank,
-                                                                   int value) {
+[[noreturn, MPIXX_COLD]] inline void throw_negative(const char* routine, const char* what, int rank,
+                                                    int value) {
     throw error(routine, MPI_ERR_COUNT,
                 std::string(what) + "[" + std::to_string(rank) + "] is negative (" + std::to_string(value) + ")");
 }
 
 /// A v-collective whose int counts/displacements cannot describe a buffer above INT_MAX elements.
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_v_large(const char* routine, std::size_t n) {
+[[noreturn, MPIXX_COLD]] inline void throw_v_large(const char* routine, std::size_t n) {
     throw error(routine, MPI_ERR_COUNT,
                 "a buffer of " + std::to_string(n) +
                     " elements exceeds the int counts/displacements of this form; use the value-returning form, "
@@ -306,9 +306,9 @@ inline std::size_t type_bytes(MPI_Datatype type, std::size_t count) {
 
 /// Two blocks whose type signatures differ in length: MPI_ERR_TRUNCATE when the receiving one is the
 /// smaller, MPI_ERR_COUNT otherwise (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_block_mismatch(const char* routine, const char* what,
-                                                                         std::size_t have, std::size_t needed,
-                                                                         const char* unit, bool receive) {
+[[noreturn, MPIXX_COLD]] inline void throw_block_mismatch(const char* routine, const char* what,
+                                                          std::size_t have, std::size_t needed,
+                                                          const char* unit, bool receive) {
     throw error(routine, receive && have < needed ? MPI_ERR_TRUNCATE : MPI_ERR_COUNT,
                 std::string(what) + " holds " + std::to_string(have) + " " + unit + " per rank but " +
                     std::to_string(needed) + " are exchanged (a layout view's block is count()/size() items of its layout)");
@@ -633,7 +633,7 @@ int blocking_collective([[maybe_unused]] const char* routine, A... args) {
 namespace mpixx::inline MPIXX_ABI::detail {
 
 /// A user op threw on another rank: MPI_ERR_OP on the ranks where it did not (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_op_failed_elsewhere(const char* routine, int who) {
+[[noreturn, MPIXX_COLD]] inline void throw_op_failed_elsewhere(const char* routine, int who) {
     throw error(routine, MPI_ERR_OP,
                 who >= 0 ? "the reduction op threw on rank " + std::to_string(who) +
                                " (which rethrows its exception): no rank has a valid result"

@@ -14,14 +14,14 @@
 namespace mpixx::inline MPIXX_ABI::detail {
 
 /// Throws MPI_ERR_RANK for a rank outside [0, size) (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_bad_rank(const char* routine, int rank, int size) {
+[[noreturn, MPIXX_COLD]] inline void throw_bad_rank(const char* routine, int rank, int size) {
     throw_usage(routine, MPI_ERR_RANK,
                 "rank " + std::to_string(rank) + " is out of range for a communicator of size " +
                     std::to_string(size));
 }
 
 /// Throws MPI_ERR_ROOT for a root that is not a rank of the communicator (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_bad_root(const char* routine, int root, int size, bool inter) {
+[[noreturn, MPIXX_COLD]] inline void throw_bad_root(const char* routine, int root, int size, bool inter) {
     throw_usage(routine, MPI_ERR_ROOT,
                 "root " + std::to_string(root) + " is out of range for " +
                     (inter ? "an intercommunicator whose remote group has size " + std::to_string(size) +
@@ -30,18 +30,18 @@ namespace mpixx::inline MPIXX_ABI::detail {
 }
 
 /// Throws MPI_ERR_COMM for an operation mpixx does not offer on intercommunicators (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_intercomm(const char* routine) {
+[[noreturn, MPIXX_COLD]] inline void throw_intercomm(const char* routine) {
     throw_usage(routine, MPI_ERR_COMM,
                 "not available on an intercommunicator (use merge() for an intracommunicator of both groups)");
 }
 
 /// Throws MPI_ERR_TAG for a negative tag (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_bad_tag(const char* routine, int tag) {
+[[noreturn, MPIXX_COLD]] inline void throw_bad_tag(const char* routine, int tag) {
     throw_usage(routine, MPI_ERR_TAG, "tag " + std::to_string(tag) + " is invalid (tags must be >= 0)");
 }
 
 /// Throws MPI_ERR_COUNT when a count above INT_MAX meets an MPI without large-count calls.
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_large_count(const char* routine, std::size_t n) {
+[[noreturn, MPIXX_COLD]] inline void throw_large_count(const char* routine, std::size_t n) {
     throw_usage(routine, MPI_ERR_COUNT,
                 "count " + std::to_string(n) + " exceeds INT_MAX and this MPI has no MPI-4 large-count calls");
 }

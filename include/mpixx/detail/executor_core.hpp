@@ -202,8 +202,8 @@ struct task_info {
 };
 
 /// The task_error of a task (cold path).
-[[gnu::noinline, gnu::cold]] inline std::exception_ptr exec_error(const task_info& info, std::string text,
-                                                                   int error_class = MPI_ERR_OTHER) {
+[[MPIXX_COLD]] inline std::exception_ptr exec_error(const task_info& info, std::string text,
+                                                    int error_class = MPI_ERR_OTHER) {
     return std::make_exception_ptr(
         task_error(exec_routine, std::string(info.name), info.index, info.worker, std::move(text), error_class));
 }
@@ -527,8 +527,8 @@ private:
     }
 
     /// The task_error of a failed reply (cold path).
-    [[gnu::noinline, gnu::cold]] static std::exception_ptr reply_error(task_status status, std::span<const std::byte> payload,
-                                                                        const task_info& info) {
+    [[MPIXX_COLD]] static std::exception_ptr reply_error(task_status status, std::span<const std::byte> payload,
+                                                         const task_info& info) {
         const std::string text(reinterpret_cast<const char*>(payload.data()), payload.size());
         const std::string on = "rank " + std::to_string(info.worker);
         switch (status) {
@@ -642,7 +642,7 @@ void exec_decode(std::span<const std::byte> bytes, Stored& out) {
 
 /// The error of a result that does not decode as R (cold path, inside a catch block).
 template <class R>
-[[gnu::noinline, gnu::cold]] std::exception_ptr exec_decode_error(const task_info& info) {
+[[MPIXX_COLD]] std::exception_ptr exec_decode_error(const task_info& info) {
     int cls = MPI_ERR_TYPE;
     try {
         throw;

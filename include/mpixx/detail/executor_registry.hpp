@@ -191,7 +191,7 @@ private:
         return lo;
     }
 
-    [[noreturn, gnu::noinline, gnu::cold]] static void throw_duplicate(const std::string& name, const std::string& old) {
+    [[noreturn, MPIXX_COLD]] static void throw_duplicate(const std::string& name, const std::string& old) {
         throw_usage("mpixx::register_task", MPI_ERR_ARG,
                     name == old ? "a task named '" + name + "' is already registered (task names are unique per program)"
                                 : "task names '" + name + "' and '" + old + "' have the same 64-bit hash: rename one");

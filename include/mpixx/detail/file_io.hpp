@@ -127,11 +127,11 @@ int io_call(MPI_File fh, [[maybe_unused]] MPI_Offset off, const void* buf, int n
 }
 
 /// " (file \"path\")": appended to every file error (cold path).
-inline std::string file_suffix(const std::string& path) { return " (file \"" + path + "\")"; }
+[[MPIXX_COLD]] inline std::string file_suffix(const std::string& path) { return " (file \"" + path + "\")"; }
 
 /// Throws the error of a failed MPI-IO call, naming the routine and the file (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_file_error(int code, const char* routine,
-                                                                     const std::string& path) {
+[[noreturn, MPIXX_COLD]] inline void throw_file_error(int code, const char* routine,
+                                                      const std::string& path) {
     int cls = code;
     char text[MPI_MAX_ERROR_STRING] = "MPI error";
     int len = 0;
@@ -141,9 +141,9 @@ inline std::string file_suffix(const std::string& path) { return " (file \"" + p
 }
 
 /// Throws an mpixx::error for misuse of a file detected by mpixx itself (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_file_usage(const char* routine, int cls,
-                                                                     const std::string& message,
-                                                                     const std::string& path) {
+[[noreturn, MPIXX_COLD]] inline void throw_file_usage(const char* routine, int cls,
+                                                      const std::string& message,
+                                                      const std::string& path) {
     throw error(routine, cls, message + file_suffix(path));
 }
 

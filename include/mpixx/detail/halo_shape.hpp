@@ -157,7 +157,7 @@ inline std::size_t halo_contiguous(const std::vector<int>& extents, const std::v
 }
 
 /// "[6, 6, 5]": a list of integers for error messages (cold path only).
-inline std::string halo_list(const std::vector<int>& v) {
+[[MPIXX_COLD]] inline std::string halo_list(const std::vector<int>& v) {
     std::string s = "[";
     for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
     return s + "]";

@@ -88,7 +88,7 @@ struct hang_slot_owner {
 
 /// Gives the calling thread a slot: a free one from the list, or a new one pushed on it (cold path).
 /// Null when memory is short (the call is then not watched).
-[[gnu::noinline, gnu::cold]] inline hang_slot* hang_claim_slot() noexcept {
+[[MPIXX_COLD]] inline hang_slot* hang_claim_slot() noexcept {
     hang_slot* s = hang_state::slots.load(memory_order_acquire);
     for (; s; s = s->next) {
         bool free = false;
@@ -219,7 +219,7 @@ private:
 /// Fn(args...) marked as blocked in `site` (named `routine`) for the hang report: the cold half of
 /// MPIXX_WATCHED, which calls it only when the report is on.
 template <auto Fn, class... A>
-[[gnu::noinline, gnu::cold]] int hang_watched_call(const char* routine, hang_site site, A... args) {
+[[MPIXX_COLD]] int hang_watched_call(const char* routine, hang_site site, A... args) {
     site.routine = routine;
     const hang_scope watched(site);
     return Fn(args...);

@@ -217,7 +217,7 @@ public:
     }
 
 private:
-    [[gnu::noinline, gnu::cold]] static void start(const char* text, bool multiple) {
+    [[MPIXX_COLD]] static void start(const char* text, bool multiple) {
         if (instance_) return;
         int rank = 0, size = 1;
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -351,7 +351,7 @@ private:
     }
 
     /// "MPI_COMM_WORLD", or the handle, with name and size when MPI allows the query from this thread.
-    void describe_comm(MPI_Comm c, char* out, std::size_t n) const {
+    [[MPIXX_COLD]] void describe_comm(MPI_Comm c, char* out, std::size_t n) const {
         if (c == MPI_COMM_WORLD) std::snprintf(out, n, "MPI_COMM_WORLD of %d rank%s", size_, size_ == 1 ? "" : "s");
         else if (c == MPI_COMM_SELF) std::snprintf(out, n, "MPI_COMM_SELF");
         else if (c == MPI_COMM_NULL) std::snprintf(out, n, "no communicator");
@@ -369,7 +369,7 @@ private:
     }
 
     /// The name of a predefined datatype (compared by handle), else MPI_Type_get_name or the handle.
-    void describe_type(MPI_Datatype t, char* out, std::size_t n) const {
+    [[MPIXX_COLD]] void describe_type(MPI_Datatype t, char* out, std::size_t n) const {
 #define MPIXX_HANG_TYPE_(T)                                                                                \
     if (t == T) {                                                                                          \
         std::snprintf(out, n, "%s", #T);                                                                   \
@@ -400,7 +400,7 @@ private:
     }
 
     /// Prints the line for a slot blocked `waited` seconds; false if the call completed meanwhile.
-    bool report(hang_slot& s, double waited) const {
+    [[MPIXX_COLD]] bool report(hang_slot& s, double waited) const {
         const char* routine = s.routine.load(memory_order_relaxed);
         const MPI_Comm comm = s.comm.load(memory_order_relaxed);
         const int peer = s.peer.load(memory_order_relaxed);
@@ -466,7 +466,7 @@ private:
     }
 
     /// "window 0x.. of N ranks", with its name when MPI allows the query from this thread.
-    void describe_win(MPI_Win w, std::size_t ranks, char* out, std::size_t n) const {
+    [[MPIXX_COLD]] void describe_win(MPI_Win w, std::size_t ranks, char* out, std::size_t n) const {
         const char* s = ranks == 1 ? "" : "s";
         if (multiple_ && w != MPI_WIN_NULL) {
             char name[MPI_MAX_OBJECT_NAME] = {};
@@ -480,7 +480,7 @@ private:
     }
 
     /// Prints the call stack of the slot's thread, one frame a line as module+offset (see the top).
-    void print_stack([[maybe_unused]] const hang_slot& s) {
+    [[MPIXX_COLD]] void print_stack([[maybe_unused]] const hang_slot& s) {
 #if MPIXX_HANG_STACKS
         void* frames[hang_stack::max_frames];
         const int n = hang_stack::capture(s, frames);

@@ -69,26 +69,24 @@ inline collective_record make_inter_record(const collective_site& s) {
 /// returns the MPI error class of the first disagreement (MPI_SUCCESS if none), saying what in `what`.
 inline int compare_inter(const collective_record& mine, int me, const std::vector<collective_record>& remote,
                          std::string& what) {
-    const auto rank_text = [](std::size_t j) { return "remote rank " + std::to_string(j); };
     for (std::size_t j = 0; j < remote.size(); ++j) {
         const collective_record& b = remote[j];
-        if (std::strcmp(mine.routine, b.routine) != 0) return what = "operation (" + rank_text(j) + ")", MPI_ERR_OTHER;
-        if (std::strcmp(mine.op, b.op) != 0) return what = "op (" + rank_text(j) + ")", MPI_ERR_OP;
+        if (std::strcmp(mine.routine, b.routine) != 0) return noted(what, "operation (remote rank ", j, ")", MPI_ERR_OTHER);
+        if (std::strcmp(mine.op, b.op) != 0) return noted(what, "op (remote rank ", j, ")", MPI_ERR_OP);
     }
     if (mine.flags & 4) {
         if (mine.root >= 0) { // the other group is the root's: one intercomm_root, at the rank passed here
             for (std::size_t j = 0; j < remote.size(); ++j) {
                 const bool should = static_cast<int>(j) == mine.root;
                 if ((remote[j].root == MPI_ROOT) != should || (!should && remote[j].root != MPI_PROC_NULL))
-                    return what = "root (" + rank_text(j) + ")", MPI_ERR_ROOT;
+                    return noted(what, "root (remote rank ", j, ")", MPI_ERR_ROOT);
             }
         } else { // this group is the root's: the other group names one root, this process or not
             for (std::size_t j = 0; j < remote.size(); ++j)
                 if (remote[j].root < 0 || remote[j].root != remote.front().root)
-                    return what = "root (" + rank_text(j) + ")", MPI_ERR_ROOT;
+                    return noted(what, "root (remote rank ", j, ")", MPI_ERR_ROOT);
             if (!remote.empty() && (remote.front().root == me) != (mine.root == MPI_ROOT))
-                return what = "root (the other group names rank " + std::to_string(remote.front().root) + ")",
-                       MPI_ERR_ROOT;
+                return noted(what, "root (the other group names rank ", remote.front().root, ")", MPI_ERR_ROOT);
         }
     }
     for (std::size_t j = 0; j < remote.size(); ++j) {
@@ -97,24 +95,24 @@ inline int compare_inter(const collective_record& mine, int me, const std::vecto
         const bool all = mine.root_block >= 0 && b.root_block >= 0; // allgather, alltoall
         if (all) {
             if (b.block != mine.root_block || mine.block != b.root_block)
-                return what = "amount of data (" + rank_text(j) + ")", MPI_ERR_COUNT;
+                return noted(what, "amount of data (remote rank ", j, ")", MPI_ERR_COUNT);
         } else if (both && b.block != mine.block) {
-            return what = "amount of data (" + rank_text(j) + ")", MPI_ERR_COUNT;
+            return noted(what, "amount of data (remote rank ", j, ")", MPI_ERR_COUNT);
         } else if ((mine.root_block >= 0 && b.block >= 0 && b.block != mine.root_block) ||
                    (b.root_block >= 0 && mine.block >= 0 && mine.block != b.root_block)) {
-            return what = "amount of data (" + rank_text(j) + " and the root)", MPI_ERR_COUNT;
+            return noted(what, "amount of data (remote rank ", j, " and the root)", MPI_ERR_COUNT);
         }
         // allgather/alltoall: each group may send another type than the other (its receive type matches)
         if (!all && named(mine.type) && named(b.type) && std::strcmp(mine.type, b.type) != 0)
-            return what = "datatype (" + rank_text(j) + ")", MPI_ERR_TYPE;
+            return noted(what, "datatype (remote rank ", j, ")", MPI_ERR_TYPE);
     }
     return MPI_SUCCESS;
 }
 
 /// The error of a disagreement on an intercommunicator, as this process sees it (cold path).
-[[gnu::noinline, gnu::cold]] inline error inter_mismatch(const char* routine, int code, const std::string& what,
-                                                         const collective_record& mine, int me,
-                                                         const std::vector<collective_record>& remote) {
+[[MPIXX_COLD]] inline error inter_mismatch(const char* routine, int code, const std::string& what,
+                                           const collective_record& mine, int me,
+                                           const std::vector<collective_record>& remote) {
     std::string text = "checked mode: the two groups of the intercommunicator called different collectives (" +
                        (what.empty() ? std::string("found by another process") : what + " differs") +
                        "):\n  this process (rank " + std::to_string(me) + " of its group): " + describe(mine);

@@ -26,8 +26,8 @@ struct layout_bounds {
 };
 
 /// Throws MPI_ERR_ARG (or `cls`) for a layout that cannot describe memory (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_layout(const char* routine, const std::string& what,
-                                                                 int cls = MPI_ERR_ARG) {
+[[noreturn, MPIXX_COLD]] inline void throw_layout(const char* routine, const std::string& what,
+                                                  int cls = MPI_ERR_ARG) {
     throw_usage(routine, cls, what);
 }
 
@@ -90,7 +90,7 @@ protected:
     virtual MPI_Datatype create() const = 0;
 
 private:
-    [[gnu::noinline, gnu::cold]] MPI_Datatype build() {
+    [[MPIXX_COLD]] MPI_Datatype build() {
         const std::lock_guard<std::mutex> lock(mutex_);
         if (ready_.load(memory_order_relaxed)) return type_;
         int initialized = 0, finalized = 0;

@@ -42,7 +42,7 @@ concept neighbor_pair = !plain_buffer<S> || !plain_buffer<R> || same_element<S, 
 
 /// An alltoall-type neighbourhood collective on a grid where one process is both neighbours along a
 /// periodic dimension (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_doubled_neighbor(const char* routine) {
+[[noreturn, MPIXX_COLD]] inline void throw_doubled_neighbor(const char* routine) {
     throw error(routine, MPI_ERR_TOPOLOGY,
                 "the grid has a periodic dimension of 1 or 2 processes, where the lower and the upper neighbour "
                 "are one process: MPI libraries disagree on which of its two blocks lands where (MPICH 4.0's "
@@ -57,18 +57,18 @@ struct neighbor_blocks {
 };
 
 /// A buffer that does not split into one block per neighbour (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_neighbor_split(const char* routine, const char* what,
-                                                                         std::size_t have, int degree,
-                                                                         const char* kind, MPI_Datatype type) {
+[[noreturn, MPIXX_COLD]] inline void throw_neighbor_split(const char* routine, const char* what,
+                                                          std::size_t have, int degree,
+                                                          const char* kind, MPI_Datatype type) {
     throw error(routine, MPI_ERR_COUNT,
                 std::string(what) + " holds " + describe_count(have, type) + ", which does not split into " +
                     std::to_string(degree) + " equal blocks (one per " + kind + ")");
 }
 
 /// Blocks of different datatypes whose sizes differ, the receive block being the larger (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_neighbor_sizes(const char* routine, std::size_t scount,
-                                                                         MPI_Datatype stype, std::size_t rcount,
-                                                                         MPI_Datatype rtype) {
+[[noreturn, MPIXX_COLD]] inline void throw_neighbor_sizes(const char* routine, std::size_t scount,
+                                                          MPI_Datatype stype, std::size_t rcount,
+                                                          MPI_Datatype rtype) {
     throw error(routine, MPI_ERR_COUNT,
                 "each neighbour sends " + describe_count(scount, stype) + " but each receive block is " +
                     describe_count(rcount, rtype) + " (the sizes must be equal)");

@@ -30,9 +30,9 @@
 namespace mpixx::inline MPIXX_ABI::detail {
 
 /// A per-neighbour array of the wrong length (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_neighbor_array(const char* routine, const char* what,
-                                                                         std::size_t have, int degree,
-                                                                         const char* kind) {
+[[noreturn, MPIXX_COLD]] inline void throw_neighbor_array(const char* routine, const char* what,
+                                                          std::size_t have, int degree,
+                                                          const char* kind) {
     throw error(routine, MPI_ERR_COUNT,
                 std::string(what) + " has " + std::to_string(have) + " entries but this process has " +
                     std::to_string(degree) + " " + kind);

@@ -55,15 +55,15 @@ inline constexpr wire_size refused_count = ~wire_size{0} - 1;
 inline constexpr wire_size refused_failed = ~wire_size{0} - 2;
 inline constexpr bool is_refusal(wire_size n) noexcept { return n >= refused_failed; }
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_refused(const char* routine, wire_size code,
-                                                                  std::size_t limit) {
+[[noreturn, MPIXX_COLD]] inline void throw_refused(const char* routine, wire_size code,
+                                                   std::size_t limit) {
     if (code == refused_too_large) throw_too_large(routine, limit);
     if (code == refused_count)
         throw_usage(routine, MPI_ERR_COUNT, "a rank did not pass one object per rank of the communicator");
     throw_usage(routine, MPI_ERR_OTHER, "the root could not encode its object (it reports why)");
 }
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_wrong_count(const char* routine, std::size_t got, int size) {
+[[noreturn, MPIXX_COLD]] inline void throw_wrong_count(const char* routine, std::size_t got, int size) {
     throw_usage(routine, MPI_ERR_COUNT,
                 "got " + std::to_string(got) + " objects for " + std::to_string(size) + " ranks (one per rank)");
 }

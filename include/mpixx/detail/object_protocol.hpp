@@ -93,7 +93,7 @@ inline bool message_fits(std::size_t bytes, const std::vector<oob_out>& runs, st
 }
 
 /// Throws MPI_ERR_COUNT for data some rank refused to send: one message would exceed `limit` bytes.
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_too_large(const char* routine, std::size_t limit) {
+[[noreturn, MPIXX_COLD]] inline void throw_too_large(const char* routine, std::size_t limit) {
     throw_usage(routine, MPI_ERR_COUNT,
                 "a message would exceed " + std::to_string(limit) +
                     " bytes, the most one MPI call can carry without MPI-4 large-count calls; nothing was sent");
@@ -210,20 +210,20 @@ inline run_table split_message(std::span<const std::byte> msg) noexcept {
 // ---- receiving ----
 
 /// Throws the error of a message the decoder cannot take (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_run_size(std::size_t i, std::size_t real, std::size_t told) {
+[[noreturn, MPIXX_COLD]] inline void throw_run_size(std::size_t i, std::size_t real, std::size_t told) {
     throw_usage(decode_routine, MPI_ERR_TRUNCATE,
                 "corrupt stream: out-of-band run " + std::to_string(i) + " is " + std::to_string(real) +
                     " bytes, its object's table says " + std::to_string(told) + " (nothing was allocated for it)");
 }
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_no_memory() {
+[[noreturn, MPIXX_COLD]] inline void throw_no_memory() {
     throw_usage(decode_routine, MPI_ERR_NO_MEM, "out of memory while decoding a received object");
 }
 
 /// A received object of another type than the receiver's: names both ranks and both types (the sender's
 /// from the stream's header, which the decoder has just read).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_object_type_mismatch(std::span<const std::byte> stream,
-                                                                                std::string_view mine, int source,
-                                                                                MPI_Comm comm) {
+[[noreturn, MPIXX_COLD]] inline void throw_object_type_mismatch(std::span<const std::byte> stream,
+                                                                std::string_view mine, int source,
+                                                                MPI_Comm comm) {
     std::string sent = "another type";
     if (stream.size() > 3 && (static_cast<std::uint8_t>(stream[1]) & flag_type_name) != 0) {
         const auto n = static_cast<std::size_t>(stream[2]); // names under 128 bytes: a one-byte varint
@@ -343,7 +343,7 @@ inline void wait_each_noexcept(std::vector<MPI_Request>& reqs) noexcept {
     reqs.clear();
 }
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_no_comm() {
+[[noreturn, MPIXX_COLD]] inline void throw_no_comm() {
     throw_usage("mpixx::message::recv", MPI_ERR_COMM,
                 "the object has out-of-band runs but the message does not know its communicator "
                 "(match it with comm.mprobe/improbe)");

@@ -315,14 +315,14 @@ inline bool typed_fits(const p2p_sig& s, const elem_class& mine) noexcept {
 }
 
 /// "rank 0 sent 3 x MPI_DOUBLE (24 bytes)" or "rank 0 sent a serialized std::list<int> (812 bytes)".
-inline std::string describe_sent(const p2p_sig& s, int source) {
+[[MPIXX_COLD]] inline std::string describe_sent(const p2p_sig& s, int source) {
     std::string d = "rank " + std::to_string(source) + " sent ";
     if (s.object) d += "a serialized " + std::string(s.name);
     else d += std::to_string(s.count) + " x " + std::string(s.name);
     return d + " (" + std::to_string(s.bytes) + " bytes)";
 }
 
-inline std::string my_rank_text(MPI_Comm comm) {
+[[MPIXX_COLD]] inline std::string my_rank_text(MPI_Comm comm) {
     int me = -1;
     MPI_Comm_rank(comm, &me);
     return "rank " + std::to_string(me);

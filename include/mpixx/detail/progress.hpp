@@ -170,7 +170,7 @@ public:
 
     /// wait() while the hang report is on: marked as blocked in MPI_Wait meanwhile (a blocking call that
     /// waits here through its non-blocking twin keeps its own, outer, mark).
-    [[gnu::noinline, gnu::cold]] static int wait_watched(MPI_Request& r, MPI_Status* st) {
+    [[MPIXX_COLD]] static int wait_watched(MPI_Request& r, MPI_Status* st) {
         const hang_scope watched({"MPI_Wait", MPI_COMM_NULL, -1, -1, 1, MPI_DATATYPE_NULL, hang_kind::wait});
         if (!active()) return MPI_Wait(&r, st);
         return wait_matching(r, st);
@@ -178,7 +178,7 @@ public:
 
     /// The slow path of wait(): polls `r`, matching registered receives, until it completes; plain
     /// MPI_Wait once none is left.
-    [[gnu::noinline, gnu::cold]] static int wait_matching(MPI_Request& r, MPI_Status* st) {
+    [[MPIXX_COLD]] static int wait_matching(MPI_Request& r, MPI_Status* st) {
         backoff b;
         for (;;) {
             int flag = 0;

@@ -88,21 +88,21 @@ constexpr std::string_view type_name() noexcept {
 
 inline constexpr const char* decode_routine = "mpixx::deserialize";
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_truncated(std::size_t need, std::size_t left) {
+[[noreturn, MPIXX_COLD]] inline void throw_truncated(std::size_t need, std::size_t left) {
     throw_usage(decode_routine, MPI_ERR_TRUNCATE,
                 "stream ended early: " + std::to_string(need) + " bytes needed, " + std::to_string(left) +
                     " left");
 }
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_corrupt(const char* what) {
+[[noreturn, MPIXX_COLD]] inline void throw_corrupt(const char* what) {
     throw_usage(decode_routine, MPI_ERR_OTHER, std::string("corrupt stream: ") + what);
 }
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_bad_length(std::uint64_t n, std::size_t left) {
+[[noreturn, MPIXX_COLD]] inline void throw_bad_length(std::uint64_t n, std::size_t left) {
     throw_usage(decode_routine, MPI_ERR_OTHER,
                 "corrupt stream: length " + std::to_string(n) + " cannot fit in the " + std::to_string(left) +
                     " bytes left");
 }
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_type_mismatch(std::string_view sent,
-                                                                        std::string_view mine) {
+[[noreturn, MPIXX_COLD]] inline void throw_type_mismatch(std::string_view sent,
+                                                         std::string_view mine) {
     throw_usage(decode_routine, MPI_ERR_TYPE,
                 "received a " + std::string(sent) + " but decoding as " + std::string(mine));
 }

@@ -86,37 +86,37 @@ inline void check_topology_parent(const communicator& comm, const char* routine)
 }
 
 /// "[2, 3]": a list of ints for error messages (cold path).
-inline std::string describe_ints(std::span<const int> v) {
+[[MPIXX_COLD]] inline std::string describe_ints(std::span<const int> v) {
     std::string s = "[";
     for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
     return s + "]";
 }
 
 /// A list of the wrong length: `what` has `have` entries, `need` were expected (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_length(const char* routine, int cls, const char* what,
-                                                                 std::size_t have, std::size_t need,
-                                                                 const char* unit) {
+[[noreturn, MPIXX_COLD]] inline void throw_length(const char* routine, int cls, const char* what,
+                                                  std::size_t have, std::size_t need,
+                                                  const char* unit) {
     throw_usage(routine, cls,
                 std::string(what) + " has " + std::to_string(have) + " entries but " + std::to_string(need) + " " +
                     unit + " expected");
 }
 
 /// An entry of a list out of its range (cold path): "`what`[i] is v (`rule`)".
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_entry(const char* routine, int cls, const char* what,
-                                                                std::size_t i, long long v, const std::string& rule) {
+[[noreturn, MPIXX_COLD]] inline void throw_entry(const char* routine, int cls, const char* what,
+                                                 std::size_t i, long long v, const std::string& rule) {
     throw_usage(routine, cls,
                 std::string(what) + "[" + std::to_string(i) + "] is " + std::to_string(v) + " (" + rule + ")");
 }
 
 /// An operation on a null topology communicator (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_null_topology(const char* routine) {
+[[noreturn, MPIXX_COLD]] inline void throw_null_topology(const char* routine) {
     throw_usage(routine, MPI_ERR_COMM,
                 "the communicator is null (a process left out of the topology, or a default-constructed one)");
 }
 
 /// A communicator without the topology an mpixx type needs (cold path).
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_not_topology(const char* routine, const char* wanted,
-                                                                       int status) {
+[[noreturn, MPIXX_COLD]] inline void throw_not_topology(const char* routine, const char* wanted,
+                                                        int status) {
     const char* has = status == MPI_CART        ? "a Cartesian topology"
                       : status == MPI_GRAPH     ? "a graph topology"
                       : status == MPI_DIST_GRAPH ? "a distributed-graph topology"

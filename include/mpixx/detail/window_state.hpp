@@ -98,17 +98,17 @@ concept rma_layout = requires(const L& l) {
 
 // ---- cold paths: every error text is built here, never on success ----------------------------------
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_rma_sync(const char* routine, const std::string& what) {
+[[noreturn, MPIXX_COLD]] inline void throw_rma_sync(const char* routine, const std::string& what) {
     throw_usage(routine, MPI_ERR_RMA_SYNC, what);
 }
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_no_epoch(const char* routine, int target) {
+[[noreturn, MPIXX_COLD]] inline void throw_no_epoch(const char* routine, int target) {
     throw_rma_sync(routine, "no access epoch to rank " + std::to_string(target) +
                                 " is open on this window (open one first: lock(" + std::to_string(target) +
                                 "), lock_all(), fence() or start())");
 }
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_not_passive(const char* routine, int target) {
+[[noreturn, MPIXX_COLD]] inline void throw_not_passive(const char* routine, int target) {
     throw_rma_sync(routine, "needs a passive-target epoch to rank " + std::to_string(target) +
                                 " (lock(" + std::to_string(target) +
                                 ") or lock_all()): MPI allows request-based operations, flushes and "
@@ -116,8 +116,8 @@ concept rma_layout = requires(const L& l) {
                                 "and use it after the epoch ends)");
 }
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_rma_range(const char* routine, int target, MPI_Aint disp,
-                                                                    MPI_Aint count, MPI_Aint size, const char* unit) {
+[[noreturn, MPIXX_COLD]] inline void throw_rma_range(const char* routine, int target, MPI_Aint disp,
+                                                     MPI_Aint count, MPI_Aint size, const char* unit) {
     if (disp < 0)
         throw_usage(routine, MPI_ERR_DISP,
                     "target displacement " + std::to_string(disp) + " on rank " + std::to_string(target) +
@@ -128,14 +128,14 @@ concept rma_layout = requires(const L& l) {
                     std::to_string(size) + " " + unit);
 }
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_rma_type(const char* routine, std::size_t bytes,
-                                                                   std::size_t elem) {
+[[noreturn, MPIXX_COLD]] inline void throw_rma_type(const char* routine, std::size_t bytes,
+                                                    std::size_t elem) {
     throw_usage(routine, MPI_ERR_TYPE,
                 "the origin buffer holds " + std::to_string(bytes) + " bytes, not a whole number of the window's " +
                     std::to_string(elem) + "-byte elements");
 }
 
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_null_window(const char* routine) {
+[[noreturn, MPIXX_COLD]] inline void throw_null_window(const char* routine) {
     throw_usage(routine, MPI_ERR_WIN, "the window is null (default-constructed, moved from or freed)");
 }
 
