@@ -329,3 +329,73 @@ TEST_CASE("checked collectives on an intercommunicator: roots, operations and am
     inter.allreduce(one, sum, mpixx::sum);
     CHECK(sum == inter.remote_size());
 }
+
+namespace {
+
+/// A record as make_record fills it: routine, root, op, block sizes and type name.
+mpixx::detail::collective_record record(const char* routine, int root, const char* op, std::int64_t block,
+                                        const char* type = "MPI_INT", std::int64_t root_block = -1, int flags = 0) {
+    mpixx::detail::collective_record r{};
+    mpixx::detail::copy_name(r.routine, routine);
+    mpixx::detail::copy_name(r.op, op);
+    mpixx::detail::copy_name(r.type, type);
+    r.root = root;
+    r.flags = flags;
+    r.block = block;
+    r.root_block = root_block;
+    return r;
+}
+
+} // namespace
+
+// The texts are built on cold paths (MPIXX_COLD helpers): each disagreement names its field and ranks.
+TEST_CASE("checked collectives: every disagreement found in the records says which field and ranks", "[checked]") {
+    using mpixx::detail::compare_records;
+    std::string what;
+    const auto ar = [](std::int64_t block, const char* type = "MPI_INT", int flags = 0) {
+        return record("MPI_Allreduce", -1, "MPI_SUM", block, type, -1, flags);
+    };
+    CHECK(compare_records({ar(8), ar(8), ar(8)}, what) == MPI_SUCCESS);
+    CHECK(what.empty());
+    CHECK(compare_records({ar(8), ar(8), record("MPI_Bcast", 0, "", 8)}, what) == MPI_ERR_OTHER);
+    CHECK(what == "operation (rank 0 and rank 2)");
+    CHECK(compare_records({record("MPI_Bcast", 0, "", 8), record("MPI_Bcast", 1, "", 8)}, what) == MPI_ERR_ROOT);
+    CHECK(what == "root (rank 0 and rank 1)");
+    CHECK(compare_records({ar(8), record("MPI_Allreduce", -1, "MPI_MAX", 8)}, what) == MPI_ERR_OP);
+    CHECK(what == "op (rank 0 and rank 1)");
+    CHECK(compare_records({ar(8), ar(8, "MPI_INT", 1)}, what) == MPI_ERR_BUFFER);
+    CHECK(what == "in-place choice (MPI needs it on every rank or none)");
+    CHECK(compare_records({ar(8), ar(8), ar(12)}, what) == MPI_ERR_COUNT);
+    CHECK(what == "amount of data (rank 0 and rank 2)");
+    CHECK(compare_records({ar(8), ar(8, "derived"), ar(8, "MPI_FLOAT")}, what) == MPI_ERR_TYPE);
+    CHECK(what == "datatype (rank 0 and rank 2)"); // a derived type is compared through its size only
+    // The root of a gather expects 4 bytes per rank; rank 1 sends 8.
+    CHECK(compare_records({record("MPI_Gather", 0, "", 4, "MPI_INT", 4), record("MPI_Gather", 0, "", 4),
+                           record("MPI_Gather", 0, "", 4)},
+                          what) == MPI_SUCCESS);
+    CHECK(compare_records({record("MPI_Gather", 0, "", 8, "MPI_INT", 4), record("MPI_Gather", 0, "", 8)}, what) ==
+          MPI_ERR_COUNT);
+    CHECK(what == "amount of data (rank 0 expects 4 bytes per rank, rank 0 has 8)");
+}
+
+TEST_CASE("checked collectives: every disagreement between the groups of an intercommunicator is named",
+          "[checked]") {
+    using mpixx::detail::compare_inter;
+    std::string what;
+    const auto bc = [](int root, std::int64_t block) { return record("MPI_Bcast", root, "", block, "MPI_INT", -1, 4); };
+    // This process is the root's group's rank 0 (MPI_ROOT); the other group names rank 0 as the root.
+    CHECK(compare_inter(bc(MPI_ROOT, 8), 0, {bc(0, 8), bc(0, 8)}, what) == MPI_SUCCESS);
+    CHECK(compare_inter(bc(MPI_ROOT, 8), 0, {bc(0, 8), record("MPI_Reduce", 0, "MPI_SUM", 8, "MPI_INT", -1, 4)},
+                        what) == MPI_ERR_OTHER);
+    CHECK(what == "operation (remote rank 1)");
+    CHECK(compare_inter(bc(MPI_ROOT, 8), 0, {bc(0, 8), bc(1, 8)}, what) == MPI_ERR_ROOT);
+    CHECK(what == "root (remote rank 1)");
+    CHECK(compare_inter(bc(MPI_PROC_NULL, 8), 0, {bc(0, 8)}, what) == MPI_ERR_ROOT);
+    CHECK(what == "root (the other group names rank 0)");
+    // This process receives from remote rank 0 (MPI_ROOT there, MPI_PROC_NULL at remote rank 1).
+    CHECK(compare_inter(bc(0, 8), 1, {bc(MPI_ROOT, 8), bc(MPI_PROC_NULL, -1)}, what) == MPI_SUCCESS);
+    CHECK(compare_inter(bc(0, 8), 1, {bc(MPI_ROOT, 8), bc(0, -1)}, what) == MPI_ERR_ROOT);
+    CHECK(what == "root (remote rank 1)");
+    CHECK(compare_inter(bc(0, 8), 1, {bc(MPI_ROOT, 12), bc(MPI_PROC_NULL, -1)}, what) == MPI_ERR_COUNT);
+    CHECK(what == "amount of data (remote rank 0)");
+}

@@ -71,7 +71,8 @@ inline int compare_inter(const collective_record& mine, int me, const std::vecto
                          std::string& what) {
     for (std::size_t j = 0; j < remote.size(); ++j) {
         const collective_record& b = remote[j];
-        if (std::strcmp(mine.routine, b.routine) != 0) return noted(what, "operation (remote rank ", j, ")", MPI_ERR_OTHER);
+        if (std::strcmp(mine.routine, b.routine) != 0)
+            return noted(what, "operation (remote rank ", j, ")", MPI_ERR_OTHER);
         if (std::strcmp(mine.op, b.op) != 0) return noted(what, "op (remote rank ", j, ")", MPI_ERR_OP);
     }
     if (mine.flags & 4) {
