@@ -462,7 +462,7 @@ public:
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
         const std::size_t total = check_reduce_scatter_counts(counts, s.count, s.type);
-        const auto mine = static_cast<std::size_t>(counts[rank_]);
+        const auto mine = own_size(counts);
         if (r.count < mine) [[unlikely]]
             throw_coll_truncate("mpixx::ireduce_scatter", mine, r.count, r.type);
         return start_reduction<elem_t<S>>(std::forward<Op>(op), s.ptr, total, r.ptr, mine, mine, total,
@@ -481,7 +481,7 @@ public:
         auto b = view(buf);
         const std::size_t total = check_reduce_scatter_counts(counts, b.count, b.type);
         return start_reduction<elem_t<R>>(std::forward<Op>(op), MPI_IN_PLACE, 0, b.ptr, total,
-                                          static_cast<std::size_t>(counts[rank_]), total, "mpixx::ireduce_scatter",
+                                          own_size(counts), total, "mpixx::ireduce_scatter",
                                           [&](const void* sp, void* rp, MPI_Op o, MPI_Datatype t, coll_post* q) {
                                               MPIXX_ICOLL(MPI_Ireduce_scatter, sp, rp, counts.data(), t, o, comm_, q);
                                           });

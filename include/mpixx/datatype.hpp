@@ -156,9 +156,9 @@ inline MPI_Datatype commit_cached(MPI_Datatype t) {
 template <class... F>
 MPI_Datatype struct_from_fields(const void* base, std::size_t extent, const F&... fields) {
     constexpr int n = sizeof...(F);
-    int lengths[n];
-    MPI_Aint displs[n];
-    MPI_Datatype types[n] = {datatype<F>()...};
+    int lengths[sizeof...(F)];
+    MPI_Aint displs[sizeof...(F)];
+    MPI_Datatype types[sizeof...(F)] = {datatype<F>()...};
     int i = 0;
     ((lengths[i] = 1,
       displs[i] = reinterpret_cast<const char*>(&fields) - static_cast<const char*>(base), ++i),

@@ -174,7 +174,7 @@ inline bool named(const char* type) noexcept { return type[0] && std::strcmp(typ
 }
 
 /// Sets `what` to `before`, `n`, `after` and returns `code` (cold: only on a mismatch).
-[[MPIXX_COLD]] inline int noted(std::string& what, const char* before, std::int64_t n, const char* after, int code) {
+[[MPIXX_COLD]] inline int noted(std::string& what, const char* before, std::size_t n, const char* after, int code) {
     what = before + std::to_string(n) + after;
     return code;
 }

@@ -458,8 +458,8 @@ public:
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         const std::size_t total = check_reduce_scatter_counts(counts, s.count, s.type);
-        if (r.count < static_cast<std::size_t>(counts[rank_])) [[unlikely]]
-            throw_coll_truncate("mpixx::reduce_scatter", static_cast<std::size_t>(counts[rank_]), r.count, r.type);
+        if (r.count < own_size(counts)) [[unlikely]]
+            throw_coll_truncate("mpixx::reduce_scatter", own_size(counts), r.count, r.type);
         op_binding<std::remove_reference_t<Op>, elem_t<S>> o(op, total);
         MPIXX_COLL_CALL(MPI_Reduce_scatter, MPI_Ireduce_scatter, s.ptr, r.ptr, counts.data(), o.type(), o.op(),
                         comm_);
@@ -484,7 +484,7 @@ public:
                                                            Op&& op) const {
         check_intra("mpixx::reduce_scatter");
         check_counts("mpixx::reduce_scatter", counts, size_);
-        result_buffer<elem_t<S>> out(static_cast<std::size_t>(counts[rank_]));
+        result_buffer<elem_t<S>> out(own_size(counts));
         reduce_scatter(sendbuf, out.span(), counts, op);
         return out.take();
     }
@@ -688,8 +688,8 @@ protected:
 
     /// This rank's own entry in counts must match what it sends.
     void check_own_count(const char* routine, std::span<const int> counts, std::size_t sent, MPI_Datatype type) const {
-        if (static_cast<std::size_t>(counts[rank_]) != sent) [[unlikely]]
-            throw_coll_count(routine, "this rank's send buffer", sent, static_cast<std::size_t>(counts[rank_]), type);
+        if (own_size(counts) != sent) [[unlikely]]
+            throw_coll_count(routine, "this rank's send buffer", sent, own_size(counts), type);
     }
 };
 

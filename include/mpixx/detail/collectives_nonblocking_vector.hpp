@@ -63,10 +63,10 @@ public:
         if (rank_ == root) {
             auto s = send_view(sendbuf);
             check_v_layout("mpixx::iscatterv", counts, displs, size_, s.count, s.type, false);
-            const auto mine = static_cast<std::size_t>(counts[rank_]);
+            const auto mine = own_size(counts);
             if (r.count < mine) [[unlikely]]
                 throw_coll_truncate("mpixx::iscatterv", mine, r.count, r.type);
-            MPIXX_ICOLL(MPI_Iscatterv, s.ptr, counts.data(), displs.data(), s.type, r.ptr, counts[rank_], r.type, root,
+            MPIXX_ICOLL(MPI_Iscatterv, s.ptr, counts.data(), displs.data(), s.type, r.ptr, own_count(counts), r.type, root,
                        comm_, &q);
         } else {
             check_int_count("mpixx::iscatterv", r.count);
@@ -87,7 +87,7 @@ public:
         check_v_layout("mpixx::iallgatherv", counts, displs, size_, r.count, r.type, true);
         check_own_count("mpixx::iallgatherv", counts, s.count, s.type);
         coll_post q;
-        MPIXX_ICOLL(MPI_Iallgatherv, s.ptr, counts[rank_], s.type, r.ptr, counts.data(), displs.data(), r.type, comm_, &q);
+        MPIXX_ICOLL(MPI_Iallgatherv, s.ptr, own_count(counts), s.type, r.ptr, counts.data(), displs.data(), r.type, comm_, &q);
         return request<>(q);
     }
 

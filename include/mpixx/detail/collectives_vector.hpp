@@ -33,7 +33,7 @@ public:
             auto r = view(recvbuf);
             check_v_layout("mpixx::gatherv", counts, displs, size_, r.count, r.type, true);
             if (s.layout || r.layout) // counts are items of the root buffer's datatype (its layout), as in MPI
-                check_block_signature("mpixx::gatherv", "the root's own block", static_cast<std::size_t>(counts[rank_]),
+                check_block_signature("mpixx::gatherv", "the root's own block", own_size(counts),
                                       r, s, true);
             else
                 check_own_count("mpixx::gatherv", counts, s.count, s.type);
@@ -107,8 +107,8 @@ public:
         if (rank_ == root) {
             auto s = view(sendbuf);
             check_v_layout("mpixx::scatterv", counts, displs, size_, s.count, s.type, false);
-            const auto mine = static_cast<std::size_t>(counts[rank_]);
-            int rcount = counts[rank_];
+            const auto mine = own_size(counts);
+            int rcount = own_count(counts);
             if (s.layout || r.layout) { // counts are items of the root buffer's datatype (its layout), as in MPI
                 const buffer_view<const void> own{s.ptr, mine, s.type, s.unit, s.layout};
                 check_int_count("mpixx::scatterv", r.count);
@@ -152,7 +152,7 @@ public:
         check_intra("mpixx::scatterv");
         check_root(root, "mpixx::scatterv");
         check_counts("mpixx::scatterv", counts, size_);
-        result_buffer<elem_t<S>> out(static_cast<std::size_t>(counts[rank_]));
+        result_buffer<elem_t<S>> out(own_size(counts));
         scatterv(sendbuf, counts, out.span(), root);
         return out.take();
     }
@@ -172,7 +172,7 @@ public:
         check_allgather_counts("mpixx::allgatherv", comm_, rank_, size_, signature_bytes(s.count, s.type),
                                signature_bytes(counts, r.type, size_));
 #endif
-        MPIXX_COLL_CALL(MPI_Allgatherv, MPI_Iallgatherv, s.ptr, counts[rank_], s.type, r.ptr, counts.data(),
+        MPIXX_COLL_CALL(MPI_Allgatherv, MPI_Iallgatherv, s.ptr, own_count(counts), s.type, r.ptr, counts.data(),
                         displs.data(), r.type, comm_);
     }
     /// allgatherv with the blocks packed in rank order (displacements computed from `counts`).

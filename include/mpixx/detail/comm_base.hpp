@@ -10,6 +10,7 @@
 #include <climits>
 #include <cstddef>
 #include <string>
+#include <span>
 
 namespace mpixx::inline MPIXX_ABI::detail {
 
@@ -107,6 +108,14 @@ protected:
     void check_intra(const char* routine) const {
         if (inter_) [[unlikely]]
             throw_intercomm(routine);
+    }
+    /// This rank's entry of a per-rank count list whose length was checked against the size.
+    [[nodiscard]] int own_count(std::span<const int> counts) const noexcept {
+        return counts[static_cast<std::size_t>(rank_)];
+    }
+    /// The same entry as a size (counts are checked to be >= 0 first).
+    [[nodiscard]] std::size_t own_size(std::span<const int> counts) const noexcept {
+        return static_cast<std::size_t>(own_count(counts));
     }
     /// Whether this process is the root of a rooted collective (on an intercommunicator: passed mpixx::intercomm_root).
     [[nodiscard]] bool is_root(int root) const noexcept { return inter_ ? root == MPI_ROOT : root == rank_; }

@@ -20,7 +20,7 @@ namespace detail {
 /// A 62-bit hash of the path (FNV-1a): processes compare it to find one that names another file.
 inline long long path_hash(const std::string& path) noexcept {
     std::uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : path) h = (h ^ c) * 1099511628211ull;
+    for (const char c : path) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
     return static_cast<long long>(h >> 2);
 }
 

@@ -87,7 +87,8 @@ inline int compare_inter(const collective_record& mine, int me, const std::vecto
                 if (remote[j].root < 0 || remote[j].root != remote.front().root)
                     return noted(what, "root (remote rank ", j, ")", MPI_ERR_ROOT);
             if (!remote.empty() && (remote.front().root == me) != (mine.root == MPI_ROOT))
-                return noted(what, "root (the other group names rank ", remote.front().root, ")", MPI_ERR_ROOT);
+                return noted(what, "root (the other group names rank ",
+                             static_cast<std::size_t>(remote.front().root), ")", MPI_ERR_ROOT); // >= 0: checked above
         }
     }
     for (std::size_t j = 0; j < remote.size(); ++j) {
