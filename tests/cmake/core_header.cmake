@@ -69,3 +69,22 @@ foreach(case 0 1 2 3)
   target_link_libraries(${target} PRIVATE mpixx::mpixx mpixx_project_options)
   target_compile_definitions(${target} PRIVATE MPIXX_CORE_CASE=${case})
 endforeach()
+
+# Warning-free headers: a unit that includes the umbrella with -I (as mpicxx users do, where the compiler
+# does not silence system headers) and makes the common typed calls compiles under -Wconversion
+# -Wsign-conversion -Werror (clang's -Wconversion includes the sign conversions; our own build leaves them
+# out). Syntax only: the instantiations are checked, nothing is generated.
+set(mpixx_warning_free_includes -I${PROJECT_SOURCE_DIR}/include)
+foreach(dep MPI::MPI_CXX fmt::fmt)
+  get_target_property(dirs ${dep} INTERFACE_INCLUDE_DIRECTORIES)
+  foreach(dir IN LISTS dirs)
+    if(dir AND NOT dir STREQUAL "/usr/include") # -I/usr/include would reorder the C library's headers
+      list(APPEND mpixx_warning_free_includes -I${dir})
+    endif()
+  endforeach()
+endforeach()
+add_test(NAME headers.warning_free
+         COMMAND ${CMAKE_CXX_COMPILER} -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+                 -Wsign-conversion -Werror ${mpixx_warning_free_includes}
+                 ${CMAKE_CURRENT_SOURCE_DIR}/core/warning_free.cpp)
+set_tests_properties(headers.warning_free PROPERTIES TIMEOUT 120 LABELS unit)
