@@ -156,26 +156,9 @@ inline bool named(const char* type) noexcept { return type[0] && std::strcmp(typ
     return s + "(" + args + ")";
 }
 
-[[MPIXX_COLD]] inline std::string pair_of(std::size_t i, std::size_t j) {
-    return "rank " + std::to_string(i) + " and rank " + std::to_string(j);
-}
-
 /// Sets `what` to "<field> (rank i and rank j)" and returns `code` (cold: only on a mismatch).
-[[MPIXX_COLD]] inline int differs(std::string& what, const char* field, std::size_t i, std::size_t j,
-                                  int code) {
-    what = std::string(field) + " (" + pair_of(i, j) + ")";
-    return code;
-}
-
-/// Sets `what` to `text` and returns `code` (cold: only on a mismatch).
-[[MPIXX_COLD]] inline int differs(std::string& what, const char* text, int code) {
-    what = text;
-    return code;
-}
-
-/// Sets `what` to `before`, `n`, `after` and returns `code` (cold: only on a mismatch).
-[[MPIXX_COLD]] inline int noted(std::string& what, const char* before, std::size_t n, const char* after, int code) {
-    what = before + std::to_string(n) + after;
+[[MPIXX_COLD]] inline int differs(std::string& what, const char* field, std::size_t i, std::size_t j, int code) {
+    what = std::string(field) + " (rank " + std::to_string(i) + " and rank " + std::to_string(j) + ")";
     return code;
 }
 
@@ -201,7 +184,7 @@ inline int compare_records(const std::vector<collective_record>& all, std::strin
         if (a.root != b.root) return differs(what, "root", 0, i, MPI_ERR_ROOT);
         if (std::strcmp(a.op, b.op) != 0) return differs(what, "op", 0, i, MPI_ERR_OP);
         if (all_in_place && (b.flags & 1) != (a.flags & 1))
-            return differs(what, "in-place choice (MPI needs it on every rank or none)", MPI_ERR_BUFFER);
+            return what = "in-place choice (MPI needs it on every rank or none)", MPI_ERR_BUFFER;
         if (b.block >= 0) {
             if (block_ref == all.size()) block_ref = i;
             else if (b.block != all[block_ref].block)

@@ -65,6 +65,12 @@ inline collective_record make_inter_record(const collective_site& s) {
     return r;
 }
 
+/// Sets `what` to `before`, `n`, `after` and returns `code` (cold: only on a mismatch).
+[[MPIXX_COLD]] inline int noted(std::string& what, const char* before, std::size_t n, const char* after, int code) {
+    what = before + std::to_string(n) + after;
+    return code;
+}
+
 /// Compares this process's record (rank `me` of its group) with every record of the other group;
 /// returns the MPI error class of the first disagreement (MPI_SUCCESS if none), saying what in `what`.
 inline int compare_inter(const collective_record& mine, int me, const std::vector<collective_record>& remote,
