@@ -22,6 +22,8 @@
 
 #include <mpixx/config.hpp>
 
+// Checked mode only: every use is under MPIXX_CHECKED, and an unchecked unit skips the parsing.
+#if MPIXX_CHECKED
 #include <mpixx/detail/arg_pack.hpp>
 #include <mpixx/detail/collective_signature.hpp>
 #include <mpixx/detail/inter_collective_check.hpp>
@@ -264,3 +266,5 @@ inline void check_collective_site(const collective_site& s) {
 }
 
 } // namespace mpixx::detail
+
+#endif // MPIXX_CHECKED
