@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
     mpixx::environment env(argc, argv);
     auto comm = mpixx::world();
     // Data to distribute: only the root's is read (the others pass an empty vector)
-    std::vector<int> data(comm.rank() == 0 ? 4 * comm.size() : 0);
+    const auto blocks = static_cast<std::size_t>(comm.size());
+    std::vector<int> data(comm.rank() == 0 ? 4 * blocks : 0);
     std::iota(data.begin(), data.end(), 0);
     // Each process receives a chunk
     std::array<int, 4> recvbuf{};
