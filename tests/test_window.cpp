@@ -9,8 +9,10 @@
 #include <mpixx/window.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 using mpixx_test::error_class_of;
@@ -78,6 +80,12 @@ int MPI_Type_vector(int count, int len, int stride, MPI_Datatype old, MPI_Dataty
     if (rc == MPI_SUCCESS) ++live_types;
     return rc;
 }
+int MPI_Type_create_hindexed(int count, const int lens[], const MPI_Aint disps[], MPI_Datatype old,
+                             MPI_Datatype* out) {
+    const int rc = PMPI_Type_create_hindexed(count, lens, disps, old, out);
+    if (rc == MPI_SUCCESS) ++live_types;
+    return rc;
+}
 int MPI_Type_free(MPI_Datatype* t) {
     const int rc = PMPI_Type_free(t);
     if (rc == MPI_SUCCESS) --live_types;
@@ -109,6 +117,39 @@ struct strided {
     ~strided() { MPI_Type_free(&t); }
     [[nodiscard]] MPI_Datatype native() const noexcept { return t; }
 };
+
+/// One int at byte displacement `at` from the target displacement (MPI_Type_create_hindexed): any
+/// true lower bound, negative or huge, as a raw layout (only native()).
+struct one_int_at {
+    MPI_Datatype t = MPI_DATATYPE_NULL;
+    explicit one_int_at(MPI_Aint at) {
+        int len = 1;
+        MPI_Type_create_hindexed(1, &len, &at, MPI_INT, &t);
+        MPI_Type_commit(&t);
+    }
+    one_int_at(const one_int_at&) = delete;
+    one_int_at& operator=(const one_int_at&) = delete;
+    ~one_int_at() { MPI_Type_free(&t); }
+    [[nodiscard]] MPI_Datatype native() const noexcept { return t; }
+};
+
+// Whether a window<T> operation compiles with these buffers (typed calls refuse other element types).
+template <class W, class B>
+concept can_put = requires(W& w, B& b) { w.put(b, 0, MPI_Aint{0}); };
+template <class W, class B>
+concept can_get = requires(W& w, B& b) { w.get(b, 0, MPI_Aint{0}); };
+template <class W, class B, class L>
+concept can_put_layout = requires(W& w, B& b, const L& l) { w.put(b, 0, MPI_Aint{0}, l); };
+template <class W, class B>
+concept can_accumulate = requires(W& w, B& b) { w.accumulate(b, 0, MPI_Aint{0}, mpixx::sum); };
+template <class W, class B, class R>
+concept can_get_accumulate = requires(W& w, B& b, R& r) { w.get_accumulate(b, r, 0, MPI_Aint{0}, mpixx::sum); };
+template <class W, class B>
+concept can_rput = requires(W& w, B&& b) { w.rput(std::forward<B>(b), 0, MPI_Aint{0}); };
+template <class W, class B>
+concept can_rget = requires(W& w, B& b) { w.rget(b, 0, MPI_Aint{0}); };
+template <class W, class B>
+concept can_raccumulate = requires(W& w, B&& b) { w.raccumulate(std::forward<B>(b), 0, MPI_Aint{0}, mpixx::sum); };
 
 std::string what_of(auto&& f) {
     try {
@@ -544,4 +585,157 @@ TEST_CASE("window: ownership - moves, free(), guards outliving the window, faile
     fail_set_errhandler = false;
     CHECK(live_windows == before);
     CHECK(error_class_of([&] { auto w = mpixx::window<int>::allocate(mpixx::communicator(), 1); }) == MPI_ERR_COMM);
+}
+
+TEST_CASE("window: a target layout must stay inside the target's window at both ends") {
+    leak_check lc;
+    const auto comm = mpixx::world();
+    const int me = comm.rank(), n = comm.size(), right = (me + 1) % n, left = (me + n - 1) % n;
+    auto win = mpixx::window<int>::allocate(comm, 4);
+    std::fill(win.local().begin(), win.local().end(), -1);
+    const std::vector<int> two{me + 1, me + 2};
+    int got = 0;
+    {
+        const mpixx::vector_layout<int> back(2, 1, -1); // elements 0 and -1 from the displacement
+        const one_int_at before(-4);                    // element -1 only: true lower bound -4 bytes
+        const one_int_at far(PTRDIFF_MAX - 8);          // far past the end: the byte sums overflow
+        win.fence();
+        // reaching below the window's start: refused, for put and get, whatever the layout's make
+        const auto text = what_of([&] { win.put(two, right, 0, back); });
+        CHECK(text.find("below the start") != std::string::npos);
+        CHECK(text.find("rank " + std::to_string(right)) != std::string::npos);
+        CHECK(error_class_of([&] { win.put(two, right, 0, back); }) == MPI_ERR_RMA_RANGE);
+        CHECK(error_class_of([&] { win.put(me, right, 0, before); }) == MPI_ERR_RMA_RANGE);
+        CHECK(error_class_of([&] { win.get(got, right, 0, before); }) == MPI_ERR_RMA_RANGE);
+        std::vector<int> back_in(2);
+        CHECK(error_class_of([&] { win.get(back_in, right, 0, back); }) == MPI_ERR_RMA_RANGE);
+        CHECK(error_class_of([&] { win.put(me, right, 3, far); }) == MPI_ERR_RMA_RANGE);
+        CHECK(error_class_of([&] { win.get(got, right, 0, far); }) == MPI_ERR_RMA_RANGE);
+        // the same layouts from a displacement that keeps them inside: allowed
+        win.put(two, right, 1, back);  // two[0] -> element 1, two[1] -> element 0
+        const int seven = me + 7;
+        win.put(seven, right, 3, before); // element 2
+        win.fence();
+        CHECK(win.local()[0] == left + 2);
+        CHECK(win.local()[1] == left + 1);
+        CHECK(win.local()[2] == left + 7);
+        CHECK(win.local()[3] == -1); // nothing before the first refused access landed anywhere
+        win.get(back_in, right, 2, back);
+        win.get(got, right, 4, before);
+        win.fence(mpixx::rma_mode::nosucceed);
+        CHECK(back_in == std::vector<int>{me + 7, me + 1});
+        CHECK(got == -1);
+    }
+}
+
+TEST_CASE("window: origin, result and target layout must hold the same data") {
+    leak_check lc;
+    const auto comm = mpixx::world();
+    const int me = comm.rank(), n = comm.size(), right = (me + 1) % n, left = (me + n - 1) % n;
+    auto win = mpixx::window<int>::allocate(comm, 8);
+    std::fill(win.local().begin(), win.local().end(), 100);
+    const mpixx::vector_layout<int> two(2, 1, 2); // elements 0 and 2: two ints
+    const std::vector<int> five{1, 2, 3, 4, 5};
+    const int one = 1;
+    std::vector<int> result1(1, -1), result4(4, -1), got3(3, -1);
+    int got1 = -1;
+    win.fence();
+    // put / get with a target layout: the origin must hold the layout's two ints
+    const auto text = what_of([&] { win.put(five, right, 0, two); });
+    CHECK(text.find("5 x MPI_INT (20 bytes)") != std::string::npos);
+    CHECK(text.find("(8 bytes)") != std::string::npos);
+    CHECK(error_class_of([&] { win.put(five, right, 0, two); }) == MPI_ERR_COUNT);
+    CHECK(error_class_of([&] { win.put(one, right, 0, two); }) == MPI_ERR_COUNT);
+    CHECK(error_class_of([&] { win.get(got1, right, 0, two); }) == MPI_ERR_COUNT);
+    CHECK(error_class_of([&] { win.get(got3, right, 0, two); }) == MPI_ERR_COUNT);
+    // get_accumulate: origin and result hold the same data (the target's share is the result's)
+    CHECK(error_class_of([&] { win.get_accumulate(five, result1, right, 0, mpixx::sum); }) == MPI_ERR_COUNT);
+    CHECK(error_class_of([&] { win.get_accumulate(one, result4, right, 0, mpixx::sum); }) == MPI_ERR_COUNT);
+    const short shorts[2] = {1, 1}; // 4 bytes, untyped: compared in bytes
+    CHECK(error_class_of([&] { win.get_accumulate(mpixx::raw(shorts, 2, MPI_SHORT), result4, right, 0,
+                                                  mpixx::sum); }) == MPI_ERR_COUNT);
+    // accumulate: the target's share is the origin's; an untyped origin must fill whole elements
+    CHECK(error_class_of([&] { win.accumulate(mpixx::raw(shorts, 1, MPI_SHORT), right, 0, mpixx::sum); }) ==
+          MPI_ERR_TYPE);
+    win.fence();
+    // nothing of the above reached any window
+    CHECK(std::all_of(win.local().begin(), win.local().end(), [](int x) { return x == 100; }));
+    win.fence(); // every rank has read its window before the next puts land in it
+    // matching sizes work, also with a layout view as the origin and with no_op's ignored origin
+    const std::vector<int> pair{me, me * 10};
+    win.put(pair, right, 1, two); // elements 1 and 3
+    std::vector<int> src{me + 1, -9, me + 2};
+    win.put(mpixx::layout_view(src.data(), two), right, 4, two); // elements 4 and 6
+    win.fence();
+    CHECK(win.local()[1] == left);
+    CHECK(win.local()[3] == left * 10);
+    CHECK(win.local()[4] == left + 1);
+    CHECK(win.local()[6] == left + 2);
+    win.fence();
+    std::vector<int> pair_back(2, -1);
+    win.get(pair_back, right, 1, two);
+    win.get_accumulate(five, result4, right, 4, mpixx::no_op); // atomic read of elements 4..7
+    win.fence(mpixx::rma_mode::nosucceed);
+    CHECK(pair_back == pair);
+    CHECK(result4 == std::vector<int>{me + 1, 100, me + 2, 100});
+}
+
+TEST_CASE("window: origin elements must be the window's type (compile-time)") {
+    using wd = mpixx::window<double>;
+    STATIC_REQUIRE(can_put<wd, const std::vector<double>>);
+    STATIC_REQUIRE(can_put<wd, const double>);
+    STATIC_REQUIRE(!can_put<wd, const std::vector<float>>);
+    STATIC_REQUIRE(!can_put<wd, const int>);
+    STATIC_REQUIRE(can_get<wd, std::vector<double>>);
+    STATIC_REQUIRE(!can_get<wd, std::vector<float>>);
+    STATIC_REQUIRE(can_accumulate<wd, const std::vector<double>>);
+    STATIC_REQUIRE(!can_accumulate<wd, const std::vector<int>>);
+    STATIC_REQUIRE(can_get_accumulate<wd, const std::vector<double>, std::vector<double>>);
+    STATIC_REQUIRE(!can_get_accumulate<wd, const std::vector<int>, std::vector<double>>);
+    STATIC_REQUIRE(!can_get_accumulate<wd, const std::vector<double>, std::vector<long>>);
+    STATIC_REQUIRE(can_rput<wd, std::vector<double>>);
+    STATIC_REQUIRE(!can_rput<wd, std::vector<float>>);
+    STATIC_REQUIRE(can_rget<wd, std::vector<double>>);
+    STATIC_REQUIRE(!can_rget<wd, std::vector<int>>);
+    STATIC_REQUIRE(!can_raccumulate<wd, std::vector<int>>);
+    // layouts: a layout view of other elements is refused too; an untyped raw view is the way to move
+    // other bytes on purpose (sized in bytes at run time)
+    using fview = mpixx::layout_view<const float, mpixx::vector_layout<float>>;
+    using dview = mpixx::layout_view<const double, mpixx::vector_layout<double>>;
+    STATIC_REQUIRE(can_put<wd, const dview>);
+    STATIC_REQUIRE(!can_put<wd, const fview>);
+    STATIC_REQUIRE(can_put<wd, const mpixx::raw_view<const void>>);
+    STATIC_REQUIRE(can_put_layout<wd, const std::vector<double>, mpixx::vector_layout<double>>);
+    STATIC_REQUIRE(!can_put_layout<wd, const std::vector<float>, mpixx::vector_layout<double>>);
+}
+
+TEST_CASE("window: shared_query(proc_null) gives the lowest non-empty segment") {
+    leak_check lc;
+    const auto node = mpixx::world().split_shared();
+    const int me = node.rank(), n = node.size();
+    {
+        // rank 0 exposes nothing: the lowest non-empty segment is rank 1's (none at 1 rank)
+        auto win = mpixx::window<int>::allocate_shared(node, me == 0 ? 0 : static_cast<std::size_t>(me + 1));
+        auto e = win.lock_all(mpixx::rma_mode::nocheck);
+        for (auto& x : win.local()) x = 1000 * me;
+        win.sync();
+        node.barrier();
+        win.sync();
+        const auto seg = win.shared_query(mpixx::proc_null);
+        if (n == 1) {
+            CHECK(seg.empty());
+        } else {
+            REQUIRE(seg.size() == 2);
+            CHECK(seg.data() == win.shared_query(1).data());
+            CHECK(seg[0] == 1000);
+            CHECK(seg[1] == 1000);
+        }
+        e.unlock();
+        node.barrier();
+    }
+    {
+        auto win = mpixx::window<int>::allocate_shared(node, 0); // every segment empty
+        CHECK(win.shared_query(mpixx::proc_null).empty());
+        CHECK(error_class_of([&] { (void)win.shared_query(n); }) == MPI_ERR_RANK);
+    }
 }

@@ -12,11 +12,14 @@
 // Displacements count elements of T (disp_unit = sizeof(T)), except on a dynamic window, where they are
 // absolute addresses in bytes (address_of() on the owner, exchanged by the user; displacement(base, i)).
 // Before MPI sees an operation mpixx checks: the target rank, that an epoch to it is open
-// (MPI_ERR_RMA_SYNC), and that it fits the target's window (MPI_ERR_RMA_RANGE: every rank's window
-// size is exchanged once at creation). On success an operation is that check plus one MPI call on the
-// caller's memory. Origin buffers must stay alive and unchanged until the operation completes (the
-// epoch ends, a flush, or the request completes): only lvalues and borrowed ranges are accepted, except
-// by rput/raccumulate, whose requests own a temporary. Only MPI's predefined ops are allowed in
+// (MPI_ERR_RMA_SYNC), that it fits the target's window (MPI_ERR_RMA_RANGE: every rank's window size is
+// exchanged once at creation; a target layout's true lower and upper bounds both), and that origin,
+// result and target layout hold the same data (MPI_ERR_COUNT). Origin and result elements must be T's
+// (or an untyped mpixx::raw view): other element types do not compile, as MPI's type matching forbids
+// them. On success an operation is that check plus one MPI call on the caller's memory. Origin buffers
+// must stay alive and unchanged until the operation completes (the epoch ends, a flush, or the request
+// completes): only lvalues and borrowed ranges are accepted, except by rput/raccumulate, whose requests
+// own a temporary. Only MPI's predefined ops are allowed in
 // accumulates (mpixx::sum, ..., mpixx::replace, mpixx::no_op); a user op does not compile.
 #pragma once
 
@@ -55,6 +58,14 @@ constexpr void check_rma_op() {
                   "maxloc, mpixx::replace, mpixx::no_op, std::plus<> and friends): MPI forbids user-defined ops "
                   "(lambdas, functions) in RMA");
 }
+
+/// An origin or result buffer of a window<T> operation: T's (one, a range, a layout view of them) or an
+/// untyped raw view (sized in bytes). MPI's type matching makes e.g. floats put into a window of doubles
+/// erroneous (MPI reinterprets the bytes; an accumulate of ints into doubles does nothing), so such a
+/// call does not compile; a raw view is the way to move other bytes on purpose.
+template <class B, class T>
+concept rma_buffer_of = std::same_as<std::remove_cvref_t<B>, T> || std::same_as<element_t<std::remove_cvref_t<B>>, T> ||
+                        std::same_as<element_t<std::remove_cvref_t<B>>, opaque_element>;
 
 [[noreturn, MPIXX_COLD]] inline void throw_rma_flavor(const char* routine, const char* need) {
     throw_usage(routine, MPI_ERR_RMA_FLAVOR, std::string("needs a window made by ") + need);
@@ -189,16 +200,19 @@ public:
     [[nodiscard]] MPI_Win native() const noexcept { return s_ ? s_->win : MPI_WIN_NULL; }
 
     /// Rank r's segment of a shared-memory window, directly addressable here (MPI_Win_shared_query).
+    /// proc_null: the segment of the lowest rank whose segment is not empty (MPI-3.1; MPICH and Open MPI
+    /// implement it), an empty span when all are.
     [[nodiscard]] std::span<T> shared_query(int r) const {
         const auto& s = state("mpixx::window::shared_query");
         if (!shared_) [[unlikely]]
             detail::throw_rma_flavor("mpixx::window::shared_query", "allocate_shared");
-        if (static_cast<unsigned>(r) >= static_cast<unsigned>(s.size)) [[unlikely]]
+        if (r != MPI_PROC_NULL && static_cast<unsigned>(r) >= static_cast<unsigned>(s.size)) [[unlikely]]
             detail::throw_bad_rank("mpixx::window::shared_query", r, s.size);
         MPI_Aint size = 0;
         int unit = 0;
         void* base = nullptr;
         MPIXX_CALL(MPI_Win_shared_query, s.win, r, &size, &unit, &base);
+        if (size == 0) return {}; // MPI may hand out any base for an empty segment
         return {static_cast<T*>(base), static_cast<std::size_t>(size) / sizeof(T)};
     }
 
@@ -227,20 +241,22 @@ public:
 
     /// Writes `origin` at element `disp` of `target`'s window (MPI_Put). Complete at the epoch's end or a flush.
     template <int&..., class B>
-        requires send_buffer<B> && borrowable<B&&>
+        requires send_buffer<B> && borrowable<B&&> && detail::rma_buffer_of<B, T>
     void put(B&& origin, int target, MPI_Aint disp) {
         auto v = detail::view(origin);
         const MPI_Aint n = target_count<B>(v, "mpixx::window::put");
         if (!s_ || !s_->check_access(target, disp, n, "mpixx::window::put")) return null_or_skip("mpixx::window::put");
         MPIXX_CALL(MPI_Put, v.ptr, icount(v.count), v.type, target, disp, icount(n), tdt(), s_->win);
     }
-    /// Writes `origin` into `target`'s window laid out by `target_layout` at element `disp`.
+    /// Writes `origin` into `target`'s window laid out by `target_layout` at element `disp`; both hold
+    /// the same data (MPI_ERR_COUNT otherwise) and every byte the layout touches lies in the window.
     template <int&..., class B, detail::rma_layout L>
-        requires send_buffer<B> && borrowable<B&&>
+        requires send_buffer<B> && borrowable<B&&> && detail::rma_buffer_of<B, T>
     void put(B&& origin, int target, MPI_Aint disp, const L& target_layout) {
         auto v = detail::view(origin);
         const MPI_Datatype lt = target_layout.native();
-        if (!s_ || !s_->check_access(target, disp, layout_span(target_layout), "mpixx::window::put"))
+        const auto reach = target_reach(target_layout, v, "mpixx::window::put");
+        if (!s_ || !s_->check_layout_access(target, disp, reach.lb, reach.extent, sizeof(T), "mpixx::window::put"))
             return null_or_skip("mpixx::window::put");
         MPIXX_CALL(MPI_Put, v.ptr, icount(v.count), v.type, target, disp, 1, lt, s_->win);
     }
@@ -248,20 +264,22 @@ public:
     /// Reads element `disp` onwards of `target`'s window into `origin` (MPI_Get); valid after the epoch
     /// ends or a flush.
     template <int&..., class B>
-        requires recv_target<B&&>
+        requires recv_target<B&&> && detail::rma_buffer_of<B, T>
     void get(B&& origin, int target, MPI_Aint disp) {
         auto v = detail::view(origin);
         const MPI_Aint n = target_count<B>(v, "mpixx::window::get");
         if (!s_ || !s_->check_access(target, disp, n, "mpixx::window::get")) return null_or_skip("mpixx::window::get");
         MPIXX_CALL(MPI_Get, v.ptr, icount(v.count), v.type, target, disp, icount(n), tdt(), s_->win);
     }
-    /// Reads from `target`'s window laid out by `target_layout` at element `disp` into `origin`.
+    /// Reads from `target`'s window laid out by `target_layout` at element `disp` into `origin` (the same
+    /// amount of data: MPI_ERR_COUNT otherwise).
     template <int&..., class B, detail::rma_layout L>
-        requires recv_target<B&&>
+        requires recv_target<B&&> && detail::rma_buffer_of<B, T>
     void get(B&& origin, int target, MPI_Aint disp, const L& target_layout) {
         auto v = detail::view(origin);
         const MPI_Datatype lt = target_layout.native();
-        if (!s_ || !s_->check_access(target, disp, layout_span(target_layout), "mpixx::window::get"))
+        const auto reach = target_reach(target_layout, v, "mpixx::window::get");
+        if (!s_ || !s_->check_layout_access(target, disp, reach.lb, reach.extent, sizeof(T), "mpixx::window::get"))
             return null_or_skip("mpixx::window::get");
         MPIXX_CALL(MPI_Get, v.ptr, icount(v.count), v.type, target, disp, 1, lt, s_->win);
     }
@@ -281,7 +299,7 @@ public:
     /// Combines `origin` into `target`'s window at `disp` with a predefined op, atomically per element
     /// (MPI_Accumulate; mpixx::replace is an atomic put).
     template <int&..., class B, class Op>
-        requires send_buffer<B> && borrowable<B&&>
+        requires send_buffer<B> && borrowable<B&&> && detail::rma_buffer_of<B, T>
     void accumulate(B&& origin, int target, MPI_Aint disp, Op op) {
         detail::check_rma_op<Op, T>();
         (void)op;
@@ -294,14 +312,18 @@ public:
     }
 
     /// Fetches the target elements into `result`, then combines `origin` into them (MPI_Get_accumulate);
-    /// with mpixx::no_op `origin` is ignored (an atomic read). `result` is valid after the epoch or a flush.
+    /// with mpixx::no_op `origin` is ignored (an atomic read), else it holds as much as `result`
+    /// (MPI_ERR_COUNT otherwise). `result` is valid after the epoch or a flush.
     template <int&..., class B, class R, class Op>
-        requires send_buffer<B> && borrowable<B&&> && recv_target<R&&>
+        requires send_buffer<B> && borrowable<B&&> && recv_target<R&&> && detail::rma_buffer_of<B, T> &&
+                 detail::rma_buffer_of<R, T>
     void get_accumulate(B&& origin, R&& result, int target, MPI_Aint disp, Op op) {
         detail::check_rma_op<Op, T>();
         (void)op;
         auto v = detail::view(origin);
         auto r = detail::view(result);
+        if constexpr (!std::is_same_v<std::remove_cvref_t<Op>, no_op_t>) // MPI ignores a no_op's origin
+            check_same_data<B, R>(v, r, "mpixx::window::get_accumulate");
         const MPI_Aint n = target_count<R>(r, "mpixx::window::get_accumulate");
         if (!s_ || !s_->check_access(target, disp, n, "mpixx::window::get_accumulate"))
             return null_or_skip("mpixx::window::get_accumulate");
@@ -360,7 +382,8 @@ public:
     /// MPI_Rput of a borrowed buffer (it must outlive the request), or of a temporary the request owns
     /// (`request<B>`: wait() hands it back).
     template <int&..., class B>
-        requires send_buffer<B> && (borrowable<B&&> || std::move_constructible<std::remove_cvref_t<B>>)
+        requires send_buffer<B> && (borrowable<B&&> || std::move_constructible<std::remove_cvref_t<B>>) &&
+                 detail::rma_buffer_of<B, T>
     auto rput(B&& origin, int target, MPI_Aint disp) {
         return start_owned<B>(std::forward<B>(origin), [&](auto& buf, MPI_Request& r) {
             auto v = detail::view(buf);
@@ -372,7 +395,7 @@ public:
     }
     /// MPI_Rget into a borrowed buffer (it must outlive the request; a temporary does not compile).
     template <int&..., class B>
-        requires recv_target<B&&>
+        requires recv_target<B&&> && detail::rma_buffer_of<B, T>
     request<> rget(B&& origin, int target, MPI_Aint disp) {
         auto v = detail::view(origin);
         const MPI_Aint n = target_count<B>(v, "mpixx::window::rget");
@@ -386,7 +409,8 @@ public:
     }
     /// MPI_Raccumulate with a predefined op; a temporary origin is owned by the request, as in rput.
     template <int&..., class B, class Op>
-        requires send_buffer<B> && (borrowable<B&&> || std::move_constructible<std::remove_cvref_t<B>>)
+        requires send_buffer<B> && (borrowable<B&&> || std::move_constructible<std::remove_cvref_t<B>>) &&
+                 detail::rma_buffer_of<B, T>
     auto raccumulate(B&& origin, int target, MPI_Aint disp, Op op) {
         detail::check_rma_op<Op, T>();
         (void)op;
@@ -527,23 +551,23 @@ private:
     static int icount(MPI_Aint n) { return detail::rma_icount(static_cast<std::size_t>(n)); }
     static MPI_Datatype tdt() { return datatype<T>(); }
 
-    /// The origin's size in target elements: its count when its elements are T's, else from its bytes.
     /// Whether B is a plain buffer of T's (one item = one element; layout views are not).
     template <class B>
     static constexpr bool plain_of_t =
         std::is_same_v<detail::element_t<std::remove_cvref_t<B>>, T> && !layout_buffer<std::remove_cvref_t<B>>;
 
+    /// The origin's size in target elements: its count when its elements are T's, else from its bytes
+    /// (MPI sizes: a padded struct's datatype holds fewer bytes than sizeof).
     template <class B, class V>
     static MPI_Aint target_count(const V& v, const char* routine) {
         if constexpr (plain_of_t<B>) {
             return static_cast<MPI_Aint>(v.count);
         } else {
-            int sz = 0;
-            MPIXX_CALL(MPI_Type_size, v.type, &sz);
-            const std::size_t total = static_cast<std::size_t>(sz) * v.count;
-            if (total % sizeof(T) != 0) [[unlikely]]
-                detail::throw_rma_type(routine, total, sizeof(T));
-            return static_cast<MPI_Aint>(total / sizeof(T));
+            const MPI_Aint total = detail::rma_bytes(v.type, v.count, routine);
+            const MPI_Aint elem = detail::rma_bytes(tdt(), 1, routine);
+            if (elem == 0 || total % elem != 0) [[unlikely]]
+                detail::throw_rma_type(routine, static_cast<std::size_t>(total), static_cast<std::size_t>(elem));
+            return total / elem;
         }
     }
     /// The datatype an accumulate's origin uses (the predefined pair type for minloc/maxloc elements).
@@ -552,13 +576,29 @@ private:
         if constexpr (plain_of_t<B>) return detail::rma_datatype<T>();
         else return v.type;
     }
-    /// How many elements of the target a layout touches from its displacement (its true upper bound).
-    template <class L>
-    static MPI_Aint layout_span(const L& target_layout) {
+    /// Origin and result of get_accumulate hold the same data (MPI_ERR_COUNT otherwise): counts when both
+    /// are plain buffers of T's (no MPI call), else bytes.
+    template <class B, class R, class V, class W>
+    static void check_same_data(const V& v, const W& r, const char* routine) {
+        bool same = false;
+        if constexpr (plain_of_t<B> && plain_of_t<R>) same = v.count == r.count;
+        else same = detail::rma_bytes(v.type, v.count, routine) == detail::rma_bytes(r.type, r.count, routine);
+        if (!same) [[unlikely]]
+            detail::throw_rma_count(routine, "the origin buffer", v.count, v.type, "the result buffer", r.count,
+                                    r.type);
+    }
+    /// What a target layout touches from its displacement (checked against the target's window), after
+    /// checking that it holds as much data as the origin buffer `v` (MPI_ERR_COUNT otherwise).
+    template <class L, class V>
+    static detail::rma_reach target_reach(const L& target_layout, const V& v, const char* routine) {
         if constexpr (requires { typename L::value_type; })
             static_assert(std::is_same_v<typename L::value_type, T> || std::is_void_v<typename L::value_type>,
                           "mpixx::window: a target layout must describe elements of the window's type T");
-        return detail::layout_elements(target_layout.native(), sizeof(T));
+        const MPI_Datatype lt = target_layout.native();
+        const detail::rma_reach r = detail::layout_reach(lt, routine);
+        if (detail::rma_bytes(v.type, v.count, routine) != r.bytes) [[unlikely]]
+            detail::throw_rma_count(routine, "the origin buffer", v.count, v.type, "the target layout", 1, lt);
+        return r;
     }
 
     /// A null window throws; otherwise the operation targets proc_null and is skipped.

@@ -128,6 +128,34 @@ concept rma_layout = requires(const L& l) {
                     std::to_string(size) + " " + unit);
 }
 
+/// A target layout reaching outside the target's window: below its start (a negative true lower bound)
+/// or past its end. lb and ext are the layout's true lower bound and extent in bytes from `disp`.
+[[noreturn, MPIXX_COLD]] inline void throw_rma_layout_range(const char* routine, int target, MPI_Aint disp,
+                                                            MPI_Aint lb, MPI_Aint ext, MPI_Aint size,
+                                                            std::size_t elem) {
+    const std::string where = "the target layout at displacement " + std::to_string(disp) + " on rank " +
+                              std::to_string(target) + " (true lower bound " + std::to_string(lb) +
+                              " bytes, true extent " + std::to_string(ext) + " bytes) ";
+    const std::string window = " of that rank's window of " + std::to_string(size) + " elements of " +
+                               std::to_string(elem) + " bytes";
+    throw_usage(routine, MPI_ERR_RMA_RANGE,
+                where + (lb < 0 && static_cast<MPI_Aint>(static_cast<std::size_t>(disp) * elem) + lb < 0
+                             ? "reaches below the start" + window
+                             : "reaches beyond the end" + window));
+}
+
+/// Two sides of an operation holding different amounts of data (MPI requires matching type
+/// signatures; it would drop, repeat or misplace elements silently).
+[[noreturn, MPIXX_COLD]] inline void throw_rma_count(const char* routine, const char* a, std::size_t acount,
+                                                     MPI_Datatype atype, const char* b, std::size_t bcount,
+                                                     MPI_Datatype btype) {
+    throw_usage(routine, MPI_ERR_COUNT,
+                std::string(a) + " holds " + describe_count(acount, atype) + " but " + b + " holds " +
+                    describe_count(bcount, btype) +
+                    ": both sides of a one-sided operation must hold the same data (MPI's type signatures must "
+                    "match)");
+}
+
 [[noreturn, MPIXX_COLD]] inline void throw_rma_type(const char* routine, std::size_t bytes,
                                                     std::size_t elem) {
     throw_usage(routine, MPI_ERR_TYPE,
@@ -173,6 +201,24 @@ struct window_state {
             if (disp < 0 || disp > n || count > n - disp) [[unlikely]]
                 throw_rma_range(routine, target, disp, count, n, "elements");
         }
+        return true;
+    }
+
+    /// As check_access for a target layout whose true lower bound is `lb` and true extent `ext` (bytes
+    /// from the displacement, as MPI_Type_get_true_extent gives them): the bytes it touches,
+    /// [disp * elem + lb, disp * elem + lb + ext), must lie in the target's window. A negative lower bound
+    /// reaches below the displacement, so both ends are checked; lb and ext come from any datatype, so
+    /// the sums are overflow-checked.
+    bool check_layout_access(int target, MPI_Aint disp, MPI_Aint lb, MPI_Aint ext, std::size_t elem,
+                             const char* routine) const {
+        if (!check_access(target, disp, 0, routine)) return false; // rank, epoch, 0 <= disp <= size
+        if (dynamic || ext == 0) return true;                      // no bounds known / nothing touched
+        const MPI_Aint n = extent[static_cast<std::size_t>(target)], unit = static_cast<MPI_Aint>(elem);
+        MPI_Aint at = 0, lo = 0, hi = 0, bytes = 0;
+        if (__builtin_mul_overflow(disp, unit, &at) || __builtin_add_overflow(at, lb, &lo) ||
+            __builtin_add_overflow(lo, ext, &hi) || __builtin_mul_overflow(n, unit, &bytes) || lo < 0 ||
+            hi > bytes) [[unlikely]]
+            throw_rma_layout_range(routine, target, disp, lb, ext, n, elem);
         return true;
     }
 

@@ -60,13 +60,32 @@ inline int rma_icount(std::size_t n) {
     return static_cast<int>(n);
 }
 
-/// How many elements of `elem` bytes a target datatype reaches from its displacement (-1 when it
-/// reaches below it: caught as out of range).
-inline MPI_Aint layout_elements(MPI_Datatype lt, std::size_t elem) {
-    MPI_Aint lb = 0, ext = 0;
-    MPIXX_CALL(MPI_Type_get_true_extent, lt, &lb, &ext);
-    const MPI_Aint end = lb + ext, unit = static_cast<MPI_Aint>(elem);
-    return lb < 0 ? MPI_Aint(-1) : (end + unit - 1) / unit;
+[[noreturn, MPIXX_COLD]] inline void throw_rma_bytes(const char* routine, std::size_t count) {
+    throw_usage(routine, MPI_ERR_COUNT, std::to_string(count) + " items of the datatype exceed MPI_Aint bytes");
+}
+
+/// The bytes of data in `count` items of `type` (MPI_Type_size_x): what the two sides of a one-sided
+/// operation must agree on. MPI_ERR_COUNT past MPI_Aint.
+inline MPI_Aint rma_bytes(MPI_Datatype type, std::size_t count, const char* routine) {
+    MPI_Count size = 0;
+    MPIXX_CALL(MPI_Type_size_x, type, &size);
+    MPI_Aint total = 0;
+    if (size < 0 || size > static_cast<MPI_Count>(PTRDIFF_MAX) || count > static_cast<std::size_t>(PTRDIFF_MAX) ||
+        __builtin_mul_overflow(static_cast<MPI_Aint>(size), static_cast<MPI_Aint>(count), &total)) [[unlikely]]
+        throw_rma_bytes(routine, count);
+    return total;
+}
+
+/// What a target datatype touches from its displacement (true lower bound and true extent, bytes; the
+/// lower bound may be negative) and the bytes of data it holds.
+struct rma_reach {
+    MPI_Aint lb = 0, extent = 0, bytes = 0;
+};
+inline rma_reach layout_reach(MPI_Datatype lt, const char* routine) {
+    rma_reach r;
+    MPIXX_CALL(MPI_Type_get_true_extent, lt, &r.lb, &r.extent);
+    r.bytes = rma_bytes(lt, 1, routine);
+    return r;
 }
 
 /// The ranks in the window's group of the members of `g` (MPI_ERR_GROUP for a process outside it).
