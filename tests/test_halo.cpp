@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <functional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -420,6 +421,38 @@ TEST_CASE("halo: bad input is an mpixx::error on every rank, before any handle l
     } catch (const mpixx::error& e) {
         CHECK(e.routine() == "mpixx::halo");
         CHECK(std::string(e.what()).find("3 dimensions but the grid has 2") != std::string::npos);
+    }
+    CHECK(live_counts() == before);
+}
+
+TEST_CASE("halo: overflowing sizes and widths, and ghost widths of 0 on some ranks only, throw on every rank") {
+    const auto world = mpixx::world();
+    const auto grid3 = mpixx::cart_create(world, mpixx::dims_create(world.size(), 3), true);
+    const auto line = mpixx::cart_create(world, {world.size()}, false);
+    const auto row = mpixx::cart_create(world, {1, world.size()}, false);
+    const live_counts before;
+    std::vector<int> four(4, 0);
+    // 4194304^3 elements wrap a 64-bit product (to 0): an empty span must not pass for that array.
+    const std::span<int> none(four.data(), 0);
+    CHECK(error_class_of([&] { mpixx::halo(grid3, none, {4194304, 4194304, 4194304}, 1); }) == MPI_ERR_COUNT);
+    // The same extents through a pointer or an md array: no memory holds that many bytes.
+    CHECK(error_class_of([&] { mpixx::halo(grid3, four.data(), {4194304, 4194304, 4194304}, 1); }) == MPI_ERR_COUNT);
+    small_md<int, 3> huge{four.data(), {4194304, 4194304, 4194304}};
+    CHECK(error_class_of([&] { mpixx::halo(grid3, huge, 1); }) == MPI_ERR_COUNT);
+    // Width w with 3 * w above INT_MAX: extent 2w + 1 leaves 1 owned cell (< w); refused, not wrapped.
+    const int w = 715827883;
+    CHECK(error_class_of([&] { mpixx::halo(line, four.data(), {2 * w + 1}, w); }) == MPI_ERR_ARG);
+    // Ranks that differ in which dimensions have width 0 would not agree on who talks to whom (rank 0
+    // would skip dimension 1, its neighbour would wait for it): refused everywhere, no hang.
+    std::vector<double> a(6 * 6, 0.0);
+    const std::vector<int> widths = world.rank() == 0 ? std::vector<int>{1, 0} : std::vector<int>{1, 1};
+    const int cls = error_class_of([&] { mpixx::halo(row, a, {6, 6}, widths).exchange(); });
+    CHECK(cls == (world.size() > 1 ? MPI_ERR_ARG : MPI_SUCCESS));
+    try {
+        mpixx::halo h(row, a, {6, 6}, widths);
+        CHECK(world.size() == 1);
+    } catch (const mpixx::error& e) {
+        CHECK(std::string(e.what()).find("which dimensions have ghost width 0") != std::string::npos);
     }
     CHECK(live_counts() == before);
 }

@@ -10,6 +10,7 @@
 #include <mpixx/md_view.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 #include <numeric>
@@ -655,4 +656,45 @@ TEST_CASE("layout: any mdspan-shaped array (extents, strides, data_handle) becom
     comm.sendrecv(mpixx::as_layout_view<2>(A), to, 1, flat, from, 1);
     for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 4; ++j) CHECK(flat[i * 4 + j] == 100 * from + i + 3 * j);
+}
+
+TEST_CASE("layout: byte offsets that overflow are refused, never wrapped (views, md_view blocks, struct members)") {
+    using mpixx_test::error_class_of;
+    std::vector<int> v(4, 1);
+    // 5 instances 2^62 bytes apart: (count - 1) * extent wraps; the view must not fit 16 bytes
+    const mpixx::resized_layout far(mpixx::contiguous_layout<int>(1), 0, std::ptrdiff_t(1) << 62);
+    CHECK(error_class_of([&] { mpixx::layout_view(v, far, 5); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { mpixx::layout_view(v, far, 2); }) == MPI_ERR_ARG);  // fits no 16 bytes either
+    CHECK(error_class_of([&] { mpixx::layout_view(v, far, 1); }) == MPI_SUCCESS); // one instance: one int
+    // md_view blocks whose start + size overflows: outside the array, not a wrapped offset
+    mpixx::md_view<int, 2> g(v.data(), {2, 2});
+    constexpr std::ptrdiff_t big = PTRDIFF_MAX;
+    CHECK(error_class_of([&] { (void)g.column(big); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)g.row(big); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)g.block({0, big}, {1, 1}); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)g.block({0, 1}, {1, big}); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)g.face(1, big); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)g.block({0, 2}, {2, 0}); }) == MPI_SUCCESS); // empty, at the end: fine
+    // an array of more elements than any memory: its row-major strides would wrap
+    CHECK(error_class_of([&] { mpixx::md_view<int, 3>(v.data(), {big / 2, 4, 2}); }) == MPI_ERR_ARG);
+    // strided bounds whose span (ub - lb) overflows, and a struct member whose end does
+    CHECK(error_class_of([] { mpixx::hvector_layout<char>(3, 1, -(std::ptrdiff_t(1) << 62)); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] {
+              mpixx::struct_layout{{0, mpixx::hvector_layout<char>(2, 1, std::ptrdiff_t(1) << 62), 2}};
+          }) == MPI_ERR_ARG);
+}
+
+TEST_CASE("layout: a vector of empty blocks reports MPI's extent") {
+    auto ext = [](const auto& l) {
+        MPI_Aint lb = 0, e = 0;
+        MPI_Type_get_extent(l.native(), &lb, &e);
+        return static_cast<std::ptrdiff_t>(e);
+    };
+    const mpixx::vector_layout<int> empty_blocks(3, 0, 5);
+    CHECK(empty_blocks.size() == 0);
+    CHECK(empty_blocks.extent() == ext(empty_blocks));
+    const mpixx::hvector_layout<int> empty_h(3, 0, 12);
+    CHECK(empty_h.extent() == ext(empty_h));
+    std::vector<int> v(1);
+    CHECK(mpixx_test::error_class_of([&] { mpixx::layout_view(v, empty_blocks, 4); }) == MPI_SUCCESS); // holds nothing
 }

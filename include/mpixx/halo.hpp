@@ -48,11 +48,12 @@
 //
 // Safety: before anything is built, every rank checks its arguments (array rank = grid dimensions, every
 // extent >= 3 * w so that a neighbour's w ghost layers are owned cells here, widths >= 0, a memory size
-// matching the extents) and the ranks agree (one MPI_Allreduce): a bad argument on ANY rank makes
-// EVERY rank throw mpixx::error (no hang). Neighbours then check that their shapes fit each other (one
-// message per neighbour), so a decomposition whose faces do not match is an error, not a truncation or
-// a silently wrong ghost. Handles (datatypes, requests, the duplicate communicator) are freed by the
-// destructor, and on every throw.
+// matching the extents, sizes whose products do not overflow) and the ranks agree (one MPI_Allreduce,
+// which also compares which dimensions have ghost width 0, as that decides who talks to whom): a bad
+// argument on ANY rank makes EVERY rank throw mpixx::error (no hang). Neighbours then check that their
+// shapes fit each other (one message per neighbour), so a decomposition whose faces do not match is an
+// error, not a truncation or a silently wrong ghost. Handles (datatypes, requests, the duplicate
+// communicator) are freed by the destructor, and on every throw.
 #pragma once
 
 #include <mpixx/config.hpp>
@@ -183,13 +184,18 @@ public:
          stencil shape = stencil::star) {
         auto v = detail::view(memory);
         long long product = 1;
-        for (int e : extents.values()) product = e < 0 ? -1 : product * e;
+        bool overflow = false; // checked: a wrapped product could match the memory's size
+        for (int e : extents.values()) {
+            if (e < 0) product = -1; // refused by check_args, with its own message
+            else if (product >= 0 && __builtin_mul_overflow(product, static_cast<long long>(e), &product)) overflow = true;
+        }
         int bad = 0;
         std::string why;
-        if (product >= 0 && static_cast<std::size_t>(product) != v.count) [[unlikely]] {
+        if (overflow || (product >= 0 && static_cast<unsigned long long>(product) != v.count)) [[unlikely]] {
             bad = MPI_ERR_COUNT;
             why = "the memory holds " + std::to_string(v.count) + " elements but extents " +
-                  detail::halo_list(extents.values()) + " make " + std::to_string(product);
+                  detail::halo_list(extents.values()) + " make " +
+                  (overflow ? std::string("more than fit in memory") : std::to_string(product));
         }
         build(grid, v.ptr, v.type, sizeof(detail::element_t<R>), extents.values(), widths, shape, bad, std::move(why));
     }
@@ -208,13 +214,19 @@ public:
             const auto e = static_cast<long long>(array.extent(r));
             ext.insert(ext.begin(), e > INT_MAX ? -1 : static_cast<int>(e));
             if constexpr (requires { array.stride(r); }) {
-                if (static_cast<long long>(array.stride(r)) != expect && e > 1 && bad == 0) [[unlikely]] {
+                if (static_cast<long long>(array.stride(r)) != expect && e > 1 && bad == 0 && expect >= 0) [[unlikely]] {
                     bad = MPI_ERR_ARG;
                     why = "the array is not contiguous in C order (stride " + std::to_string(array.stride(r)) +
                           " along dimension " + std::to_string(r) + ", expected " + std::to_string(expect) + ")";
                 }
             }
-            expect *= e;
+            if (expect >= 0 && __builtin_mul_overflow(expect, e, &expect)) [[unlikely]] {
+                expect = -1; // checked: no array of that many elements exists
+                if (bad == 0) {
+                    bad = MPI_ERR_COUNT;
+                    why = "the array's extents make more elements than fit in memory";
+                }
+            }
         }
         build(grid, array.data_handle(), datatype<std::remove_cv_t<T>>(), sizeof(T), ext, widths, shape, bad,
               std::move(why));
@@ -295,8 +307,8 @@ private:
     }
 
     /// Checks the arguments on this rank; an error class (and text in `why`) or 0.
-    static int check_args(int nd, const void* data, const std::vector<int>& ext, std::vector<int>& w,
-                          const detail::halo_ints& widths, std::string& why) {
+    static int check_args(int nd, const void* data, std::size_t elem_bytes, const std::vector<int>& ext,
+                          std::vector<int>& w, const detail::halo_ints& widths, std::string& why) {
         if (static_cast<int>(ext.size()) != nd) {
             why = "the array has " + std::to_string(ext.size()) + " dimensions but the grid has " + std::to_string(nd);
             return MPI_ERR_DIMS;
@@ -313,15 +325,23 @@ private:
                 why = "ghost width " + std::to_string(w[d]) + " along dimension " + std::to_string(d) + " is negative (or too large)";
                 return MPI_ERR_ARG;
             }
-            if (ext[d] < 0 || ext[d] < 3 * w[d] || ext[d] < 2 * w[d] + 1) {
+            const long long need = std::max(3LL * w[d], 2LL * w[d] + 1); // long long: 3 * w may exceed INT_MAX
+            if (ext[d] < 0 || ext[d] < need) {
                 why = "extent " + std::to_string(ext[d]) + " along dimension " + std::to_string(d) +
                       " is too small for ghost width " + std::to_string(w[d]) + ": the array needs 2 * " +
                       std::to_string(w[d]) + " ghost layers and at least max(1, " + std::to_string(w[d]) +
                       ") owned ones (a neighbour's ghost layers are owned cells here), so an extent >= " +
-                      std::to_string(std::max(3 * w[d], 2 * w[d] + 1)) + " (extents " + detail::halo_list(ext) + ")";
+                      std::to_string(need) + " (extents " + detail::halo_list(ext) + ")";
                 return MPI_ERR_ARG;
             }
         }
+        // The array's bytes must be addressable: byte strides and offsets below are plain products.
+        auto bytes = static_cast<long long>(elem_bytes);
+        for (int e : ext)
+            if (__builtin_mul_overflow(bytes, static_cast<long long>(e), &bytes)) [[unlikely]] {
+                why = "extents " + detail::halo_list(ext) + " make an array larger than memory can hold";
+                return MPI_ERR_COUNT;
+            }
         if (data == nullptr) {
             why = "the array's memory is a null pointer";
             return MPI_ERR_BUFFER;
@@ -332,9 +352,26 @@ private:
     /// Agreement over `comm`: the largest error class any rank found (0: none), and whether every
     /// rank asked for the same stencil.
     static int agree(MPI_Comm comm, int bad, stencil shape, bool& same_shape) {
-        int in[3] = {bad, static_cast<int>(shape), -static_cast<int>(shape)}, out[3] = {0, 0, 0};
-        MPIXX_WATCHED_CALL(detail::hang_comm_site(comm), MPI_Allreduce, in, out, 3, MPI_INT, MPI_MAX, comm);
+        bool unused = true;
+        return agree(comm, bad, shape, same_shape, nullptr, 0, unused);
+    }
+    /// As above, and whether every rank has ghost width 0 along the same dimensions (`w`: this rank's
+    /// widths, null when its arguments are bad; `nd` entries). Max of x and of -x per entry: equal
+    /// everywhere iff max(x) == -max(-x). One MPI_Allreduce.
+    static int agree(MPI_Comm comm, int bad, stencil shape, bool& same_shape, const std::vector<int>* w, int nd,
+                     bool& same_zeros) {
+        const auto n = 3 + 2 * static_cast<std::size_t>(nd);
+        std::vector<int> in(n, 0), out(n, 0);
+        in[0] = bad, in[1] = static_cast<int>(shape), in[2] = -static_cast<int>(shape);
+        for (std::size_t d = 0; w != nullptr && d < w->size() && 3 + 2 * d < n; ++d) {
+            in[3 + 2 * d] = (*w)[d] == 0 ? 1 : 0;
+            in[4 + 2 * d] = -in[3 + 2 * d];
+        }
+        MPIXX_WATCHED_CALL(detail::hang_comm_site(comm), MPI_Allreduce, in.data(), out.data(), static_cast<int>(n),
+                           MPI_INT, MPI_MAX, comm);
         same_shape = out[1] == -out[2];
+        same_zeros = true;
+        for (std::size_t k = 3; k + 1 < n; k += 2) same_zeros = same_zeros && out[k] == -out[k + 1];
         return out[0];
     }
 
@@ -410,16 +447,19 @@ private:
         if (nd > 0) MPIXX_CALL(MPI_Cart_get, g, nd, dims.data(), periods.data(), coords.data());
 
         // 1. Every rank checks its own arguments; all agree before any handle exists.
-        if (bad == 0) bad = check_args(nd, data, ext, w, widths, why);
-        bool same_shape = true;
+        if (bad == 0) bad = check_args(nd, data, elem_bytes, ext, w, widths, why);
+        bool same_shape = true, same_zeros = true;
         detail::settle_collectives(g); // checked mode: pending non-blocking collectives on the grid go first
-        const int any_bad = agree(g, bad, shape, same_shape);
+        const int any_bad = agree(g, bad, shape, same_shape, bad == 0 ? &w : nullptr, nd, same_zeros);
         if (bad != 0) [[unlikely]]
             detail::throw_halo(bad, why);
         if (any_bad != 0) [[unlikely]]
             detail::throw_halo(any_bad, "another rank of the grid passed invalid arguments (it throws the details)");
         if (!same_shape) [[unlikely]]
             detail::throw_halo(MPI_ERR_ARG, "the ranks of the grid asked for different stencils (star and box)");
+        if (!same_zeros) [[unlikely]] // else neighbours would disagree on who talks to whom (a hang)
+            detail::throw_halo(MPI_ERR_ARG, "the ranks of the grid differ in which dimensions have ghost width 0 "
+                                            "(this rank: " + detail::halo_list(w) + ")");
 
         // 2. A private message space: the exchange's tags can never match the user's messages.
         MPIXX_WATCHED_CALL(detail::hang_comm_site(g), MPI_Comm_dup, g, &h_.comm);

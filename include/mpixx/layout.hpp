@@ -167,11 +167,12 @@ namespace detail {
 /// Bounds of `count` blocks of `blocklength` elements of `esize` bytes, block i at i * stride_bytes.
 inline layout_bounds strided_bounds(const char* r, int count, int blocklength, std::ptrdiff_t stride_bytes,
                                     std::ptrdiff_t esize) {
-    if (count == 0 || blocklength == 0) return {0, 0, 0, 0};
+    if (count == 0) return {0, 0, 0, 0};
+    if (blocklength == 0) return {0, 0, -1, 0}; // no data; extent: MPI's (MPICH counts the empty blocks' span)
     const std::ptrdiff_t last = layout_mul(r, count - 1, stride_bytes);
     const std::ptrdiff_t lb = std::min<std::ptrdiff_t>(0, last);
     const std::ptrdiff_t ub = layout_add(r, std::max<std::ptrdiff_t>(0, last), layout_mul(r, blocklength, esize));
-    return {lb, ub, ub - lb, static_cast<std::size_t>(count) * static_cast<std::size_t>(blocklength)};
+    return {lb, ub, layout_sub(r, ub, lb), static_cast<std::size_t>(count) * static_cast<std::size_t>(blocklength)};
 }
 
 } // namespace detail
@@ -458,8 +459,10 @@ private:
             // instance j of the member lies at displacement + j * extent (extent from MPI when not analytic)
             const std::ptrdiff_t ext = mb.extent >= 0 ? mb.extent : m.state_->extent();
             const std::ptrdiff_t step = detail::layout_mul(r, m.count_ - 1, ext);
-            const std::ptrdiff_t lo = detail::layout_add(r, m.displacement_, mb.lb + std::min<std::ptrdiff_t>(0, step));
-            const std::ptrdiff_t hi = detail::layout_add(r, m.displacement_, mb.ub + std::max<std::ptrdiff_t>(0, step));
+            const std::ptrdiff_t lo =
+                detail::layout_add(r, m.displacement_, detail::layout_add(r, mb.lb, std::min<std::ptrdiff_t>(0, step)));
+            const std::ptrdiff_t hi =
+                detail::layout_add(r, m.displacement_, detail::layout_add(r, mb.ub, std::max<std::ptrdiff_t>(0, step)));
             b.lb = any ? std::min(b.lb, lo) : lo;
             b.ub = any ? std::max(b.ub, hi) : hi;
             any = true;
@@ -534,12 +537,19 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return count_ * layout_.size(); }
 
 private:
-    /// MPI_ERR_ARG unless the view's data lies within [data, data + bytes).
+    /// MPI_ERR_ARG unless the view's data lies within [data, data + bytes): instance i starts i * extent
+    /// bytes after the first (checked arithmetic: a huge extent is refused, not wrapped).
     void check_fits(std::ptrdiff_t bytes) const {
         if (count_ == 0 || layout_.size() == 0) return;
-        const std::ptrdiff_t step = static_cast<std::ptrdiff_t>(count_ - 1) * layout_.extent();
-        const std::ptrdiff_t lo = layout_.true_lb() + std::min<std::ptrdiff_t>(0, step);
-        const std::ptrdiff_t hi = layout_.true_ub() + std::max<std::ptrdiff_t>(0, step);
+        std::ptrdiff_t step = 0, lo = 0, hi = 0;
+        if (__builtin_mul_overflow(static_cast<std::ptrdiff_t>(count_ - 1), layout_.extent(), &step) ||
+            __builtin_add_overflow(layout_.true_lb(), std::min<std::ptrdiff_t>(0, step), &lo) ||
+            __builtin_add_overflow(layout_.true_ub(), std::max<std::ptrdiff_t>(0, step), &hi)) [[unlikely]]
+            detail::throw_layout("mpixx::layout_view", std::to_string(count_) + " instances of a layout of extent " +
+                                                           std::to_string(layout_.extent()) +
+                                                           " bytes reach beyond any address (their byte offsets "
+                                                           "overflow): they do not fit a range of " +
+                                                           std::to_string(bytes) + " bytes");
         if (lo < 0 || hi > bytes) [[unlikely]]
             detail::throw_layout("mpixx::layout_view",
                                  "the layout does not fit its memory: it touches bytes [" + std::to_string(lo) + ", " +

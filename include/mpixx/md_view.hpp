@@ -43,7 +43,7 @@ public:
         for (std::size_t r = N; r-- > 0;) {
             check_nonneg("extent", r, ext_[r]);
             stride_[r] = s;
-            s *= ext_[r];
+            s = detail::layout_mul("mpixx::md_view", s, ext_[r]); // an array too large for memory: refused
         }
     }
     /// A view with explicit strides (in elements, non-negative), as std::mdspan with layout_stride.
@@ -111,24 +111,29 @@ private:
                                                        std::to_string(v) + ")");
     }
 
+    [[noreturn, MPIXX_COLD]] void throw_outside(std::size_t r, std::ptrdiff_t start, std::ptrdiff_t size) const {
+        detail::throw_layout("mpixx::md_view", "dimension " + std::to_string(r) + ": the block of " + std::to_string(size) +
+                                                   " elements starting at " + std::to_string(start) +
+                                                   " is outside the extent " + std::to_string(ext_[r]));
+    }
+
     /// The block as an indexed-free layout: nested hvectors over the strides (any strides, not only
     /// row-major), the innermost a vector of elements.
     layout_view<T, layout<std::remove_const_t<T>>> make_block(const std::array<std::ptrdiff_t, N>& starts,
                                                               const std::array<std::ptrdiff_t, N>& sizes) const {
         using E = std::remove_const_t<T>;
+        constexpr const char* routine = "mpixx::md_view";
         std::ptrdiff_t off = 0;
         for (std::size_t r = 0; r < N; ++r) {
-            if (starts[r] < 0 || sizes[r] < 0 || starts[r] + sizes[r] > ext_[r]) [[unlikely]]
-                detail::throw_layout("mpixx::md_view", "dimension " + std::to_string(r) + ": the block [" +
-                                                           std::to_string(starts[r]) + ", " +
-                                                           std::to_string(starts[r] + sizes[r]) +
-                                                           ") is outside the extent " + std::to_string(ext_[r]));
-            off += starts[r] * stride_[r];
+            // sizes[r] > ext - starts[r], not starts[r] + sizes[r] > ext: the sum may overflow
+            if (starts[r] < 0 || sizes[r] < 0 || starts[r] > ext_[r] || sizes[r] > ext_[r] - starts[r]) [[unlikely]]
+                throw_outside(r, starts[r], sizes[r]);
+            off = detail::layout_add(routine, off, detail::layout_mul(routine, starts[r], stride_[r]));
         }
         // innermost dimension: a vector of elements with its stride; outer ones: hvectors of the inner
         layout<E> l = vector_layout<E>(sizes[N - 1], 1, stride_[N - 1]);
         for (std::size_t r = N - 1; r-- > 0;) {
-            const auto bytes = static_cast<std::ptrdiff_t>(sizeof(E)) * stride_[r];
+            const auto bytes = detail::layout_mul(routine, static_cast<std::ptrdiff_t>(sizeof(E)), stride_[r]);
             l = repeated_layout<E>(sizes[r], bytes, l);
         }
         return layout_view<T, layout<E>>(data_ + off, l);

@@ -47,6 +47,38 @@ inline std::ptrdiff_t layout_add(const char* routine, std::ptrdiff_t a, std::ptr
     return r;
 }
 
+/// a - b, refusing overflow (MPI_ERR_ARG).
+inline std::ptrdiff_t layout_sub(const char* routine, std::ptrdiff_t a, std::ptrdiff_t b) {
+    std::ptrdiff_t r = 0;
+    if (__builtin_sub_overflow(a, b, &r)) [[unlikely]]
+        throw_layout(routine, "the layout's byte offsets overflow");
+    return r;
+}
+
+/// Bytes [lo, hi) relative to a base address.
+struct byte_range {
+    long long lo = 0, hi = 0;
+};
+
+/// The bytes that `count` (> 0) items of `type` at byte offset `displ` touch: item i starts i * extent
+/// after item 0, so with a NEGATIVE extent (a resized type) the items walk downwards and the range is
+/// [displ + true_lb + (count - 1) * extent, displ + true_ub). False when that overflows (no buffer holds
+/// it). Used by the fit checks of alltoallw-type calls, which take the caller's datatypes.
+inline bool datatype_range(long long displ, std::size_t count, MPI_Datatype type, byte_range& out) {
+    MPI_Aint lb = 0, extent = 0, true_lb = 0, true_extent = 0;
+    MPIXX_CALL(MPI_Type_get_extent, type, &lb, &extent);
+    MPIXX_CALL(MPI_Type_get_true_extent, type, &true_lb, &true_extent);
+    long long step = 0, first = 0, end = 0;
+    if (count == 0 || count - 1 > static_cast<std::size_t>(LLONG_MAX)) return false;
+    if (__builtin_mul_overflow(static_cast<long long>(count - 1), static_cast<long long>(extent), &step) ||
+        __builtin_add_overflow(displ, static_cast<long long>(true_lb), &first) ||
+        __builtin_add_overflow(first, static_cast<long long>(true_extent), &end) ||
+        __builtin_add_overflow(first, std::min(0LL, step), &out.lo) ||
+        __builtin_add_overflow(end, std::max(0LL, step), &out.hi)) [[unlikely]]
+        return false;
+    return true;
+}
+
 /// A count-like argument: non-negative and at most INT_MAX (MPI's int counts), else MPI_ERR_ARG.
 inline int layout_count(const char* routine, const char* name, long long v) {
     if (v < 0 || v > INT_MAX) [[unlikely]]
