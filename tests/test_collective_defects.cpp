@@ -11,8 +11,10 @@
 
 #include <mpixx/communicator.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <numeric>
 #include <optional>
@@ -728,6 +730,55 @@ TEST_CASE("defects 14: alltoallw / ialltoallw with per-peer datatypes and byte d
     CHECK(error_class_of([&] { comm.alltoallw(send, scounts, sdispls, stypes, short_recv, rcounts, rdispls, rtypes); }) ==
           MPI_ERR_TRUNCATE);
     MPI_Type_free(&block);
+}
+
+TEST_CASE("defects 14: alltoallw checks blocks of negative-extent datatypes with their true bounds") {
+    auto comm = mpixx::world().dup();
+    const int p = comm.size(), r = comm.rank();
+    const auto P = static_cast<std::size_t>(p);
+    MPI_Datatype back = MPI_DATATYPE_NULL; // an int, the next item 4 bytes BELOW it
+    MPIXX_CALL(MPI_Type_create_resized, MPI_INT, 0, -static_cast<MPI_Aint>(sizeof(int)), &back);
+    MPIXX_CALL(MPI_Type_commit, &back);
+    // rank r sends peer j the ints {10r + j, 10r + j + 5}; they land reversed at ints 2j + 1 and 2j
+    std::vector<int> send(2 * P), scounts(P, 2), sdispls(P), rcounts(P, 2), rdispls(P);
+    for (std::size_t j = 0; j < P; ++j) {
+        send[2 * j] = 10 * r + static_cast<int>(j);
+        send[2 * j + 1] = 10 * r + static_cast<int>(j) + 5;
+        sdispls[j] = static_cast<int>(2 * j * sizeof(int));
+        rdispls[j] = static_cast<int>((2 * j + 1) * sizeof(int));
+    }
+    const std::vector<MPI_Datatype> ints(P, MPI_INT), backs(P, back);
+    std::vector<int> guarded(2 * P + 4, -1); // 2 guard ints either side of the receive buffer
+    const std::span<int> recv(guarded.data() + 2, 2 * P);
+    comm.alltoallw(send, scounts, sdispls, ints, recv, rcounts, rdispls, backs);
+    for (std::size_t i = 0; i < P; ++i) {
+        CHECK(recv[2 * i + 1] == 10 * static_cast<int>(i) + r);
+        CHECK(recv[2 * i] == 10 * static_cast<int>(i) + r + 5);
+    }
+    std::fill(guarded.begin(), guarded.end(), -1);
+    comm.ialltoallw(std::span<const int>(send), scounts, sdispls, ints, recv, rcounts, rdispls, backs).wait();
+    CHECK(recv[1] == r);
+    // block 0 placed at byte 0 walks down to byte -4: below the buffer, refused before MPI on every rank
+    auto low = rdispls;
+    low[0] = 0;
+    std::fill(guarded.begin(), guarded.end(), -1);
+    CHECK(error_class_of([&] { comm.alltoallw(send, scounts, sdispls, ints, recv, rcounts, low, backs); }) ==
+          MPI_ERR_TRUNCATE);
+    CHECK(error_class_of([&] {
+              (void)comm.ialltoallw(std::span<const int>(send), scounts, sdispls, ints, recv, rcounts, low, backs);
+          }) == MPI_ERR_TRUNCATE);
+    CHECK(error_class_of([&] { comm.alltoallw(send, scounts, sdispls, backs, recv, rcounts, rdispls, backs); }) ==
+          MPI_ERR_COUNT); // the send side: block 0 reads the int before the send buffer
+    CHECK(std::all_of(guarded.begin(), guarded.end(), [](int x) { return x == -1; }));
+    // an extent so large the block's byte range overflows
+    MPI_Datatype far = MPI_DATATYPE_NULL;
+    MPIXX_CALL(MPI_Type_create_resized, MPI_INT, 0, PTRDIFF_MAX / 2, &far);
+    MPIXX_CALL(MPI_Type_commit, &far);
+    const std::vector<MPI_Datatype> fars(P, far);
+    CHECK(error_class_of([&] { comm.alltoallw(send, scounts, sdispls, ints, recv, rcounts, rdispls, fars); }) ==
+          MPI_ERR_TRUNCATE);
+    MPI_Type_free(&far);
+    MPI_Type_free(&back);
 }
 
 TEST_CASE("defects 14: allreduce(vector of structs, mpixx::commutative(lambda)) in every form") {

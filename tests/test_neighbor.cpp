@@ -360,3 +360,82 @@ TEST_CASE("neighbor: bad input is refused before MPI sees it") {
     // nothing was posted by the refused calls: a correct exchange still matches
     CHECK(g.neighbor_allgather(g.rank()) == g.sources());
 }
+
+TEST_CASE("neighbor: value-form alltoall where in- and out-degree differ (blocking and non-blocking agree)") {
+    // Every rank sends one block to the last rank; the last rank receives one from each (itself included):
+    // out-degree 1 everywhere, in-degree 0 except at the last rank (in-degree size).
+    auto world = mpixx::world();
+    const int p = world.size(), me = world.rank(), last = p - 1;
+    std::vector<int> sources;
+    if (me == last)
+        for (int r = 0; r < p; ++r) sources.push_back(r);
+    auto g = mpixx::dist_graph_create_adjacent(world, sources, std::vector<int>{last});
+    const std::vector<int> send{10 * me + 1, 10 * me + 2}; // one block of 2 for the one out-neighbour
+    std::vector<int> expect;
+    for (int r : sources) expect.insert(expect.end(), {10 * r + 1, 10 * r + 2});
+    CHECK(g.neighbor_alltoall(send) == expect);
+    CHECK(g.ineighbor_alltoall(std::vector<int>(send)).wait() == expect);
+    CHECK(g.neighbor_allgather(send) == expect); // the whole buffer per out-neighbour: the same here
+    CHECK(g.ineighbor_allgather(std::vector<int>(send)).wait() == expect);
+}
+
+TEST_CASE("neighbor: MPI-style alltoallw blocks are checked with the datatype's true bounds (negative extent)") {
+    auto world = mpixx::world();
+    auto g = skip_ring(world);
+    const auto src = g.sources();
+    const int me = g.rank();
+    // `back`: one int, the next one 4 bytes BELOW it (extent -4): 3 of them at byte d touch [d - 8, d + 4)
+    MPI_Datatype back = MPI_DATATYPE_NULL;
+    MPI_Type_create_resized(MPI_INT, 0, -static_cast<MPI_Aint>(sizeof(int)), &back);
+    MPI_Type_commit(&back);
+    const std::vector<int> send{10 * me + 1, 10 * me + 2, 10 * me + 3, 10 * me + 4, 10 * me + 5, 10 * me + 6};
+    const std::array<int, 2> counts{3, 3};
+    const std::array<MPI_Aint, 2> sd{0, 3 * static_cast<MPI_Aint>(sizeof(int))};
+    const std::array<MPI_Datatype, 2> ints{MPI_INT, MPI_INT}, backs{back, back};
+    std::vector<int> got(6, -1);
+    // inside: each block starts at the LAST int of its half and walks down (reversed)
+    const std::array<MPI_Aint, 2> top{2 * static_cast<MPI_Aint>(sizeof(int)), 5 * static_cast<MPI_Aint>(sizeof(int))};
+    g.neighbor_alltoallw(send, counts, sd, ints, got, counts, top, backs);
+    CHECK(same_blocks(got, {10 * src[0] + 3, 10 * src[0] + 2, 10 * src[0] + 1, 10 * src[1] + 6, 10 * src[1] + 5,
+                            10 * src[1] + 4}));
+    // from byte 0 the blocks reach 8 bytes below the buffer: refused on both sides, before MPI sees them
+    const std::array<MPI_Aint, 2> low{0, 3 * static_cast<MPI_Aint>(sizeof(int))};
+    got.assign(6, -1);
+    CHECK(error_class_of([&] { g.neighbor_alltoallw(send, counts, sd, ints, got, counts, low, backs); }) ==
+          MPI_ERR_TRUNCATE);
+    CHECK(got == std::vector<int>(6, -1));
+    CHECK(error_class_of([&] { g.neighbor_alltoallw(send, counts, low, backs, got, counts, sd, ints); }) ==
+          MPI_ERR_COUNT);
+    // an extent so large that (count - 1) * extent overflows: refused, not wrapped into the buffer
+    MPI_Datatype far = MPI_DATATYPE_NULL;
+    MPI_Type_create_resized(MPI_INT, 0, MPI_Aint(1) << 62, &far);
+    MPI_Type_commit(&far);
+    const std::array<MPI_Datatype, 2> fars{far, far};
+    CHECK(error_class_of([&] { g.neighbor_alltoallw(send, counts, sd, ints, got, counts, sd, fars); }) ==
+          MPI_ERR_TRUNCATE);
+    MPI_Type_free(&far);
+    MPI_Type_free(&back);
+    // nothing was posted by the refused calls
+    CHECK(g.neighbor_allgather(g.rank()) == g.sources());
+}
+
+#if MPIXX_CHECKED
+TEST_CASE("neighbor: checked mode compares the v and w counts with what the neighbours really send") {
+    auto world = mpixx::world();
+    auto g = skip_ring(world);
+    const int me = g.rank();
+    const std::vector<int> send{100 * me + 1, 100 * me + 2};
+    const std::vector<int> one{1, 1}, sd{0, 1}, two{2, 2}, rd{0, 2};
+    std::vector<int> got(4, -1);
+    // each neighbour sends 1 int where this process expects 2: MPI would leave got[1] and got[3] unwritten
+    CHECK(error_class_of([&] { g.neighbor_alltoallv(send, one, sd, got, two, rd); }) == MPI_ERR_COUNT);
+    CHECK(error_class_of([&] { g.neighbor_allgatherv(me, got, two, rd); }) == MPI_ERR_COUNT);
+    const std::array<std::span<const int>, 2> sends{std::span<const int>(send.data(), 1), std::span<const int>(send.data() + 1, 1)};
+    std::array<std::span<int>, 2> recvs{std::span<int>(got.data(), 2), std::span<int>(got.data() + 2, 2)};
+    CHECK(error_class_of([&] { g.neighbor_alltoallw(sends, recvs); }) == MPI_ERR_COUNT);
+    CHECK(got == std::vector<int>(4, -1)); // nothing ran
+    // matching counts pass the check
+    g.neighbor_allgatherv(me, got, one, rd);
+    CHECK(got[0] == g.sources()[0]);
+}
+#endif

@@ -21,6 +21,7 @@
 #include <mpixx/detail/collective_site.hpp>
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/detail/hang_watch.hpp>
+#include <mpixx/detail/layout_state.hpp>
 #include <mpixx/detail/progress.hpp>
 #if MPIXX_CHECKED
 #include <mpixx/detail/collective_signature.hpp>
@@ -268,8 +269,22 @@ inline void check_counts(const char* routine, std::span<const int> counts, int s
             throw_negative(routine, "counts", static_cast<int>(i), counts[i]);
 }
 
+/// Block i of an MPI-style (neighbor_)alltoallw does not lie inside its buffer (cold path): a receive
+/// block is MPI_ERR_TRUNCATE, a send block MPI_ERR_COUNT.
+[[noreturn, MPIXX_COLD]] inline void throw_w_block(const char* routine, std::size_t i, bool overflow,
+                                                          const byte_range& r, std::size_t bytes, bool receive) {
+    const std::string where = overflow ? std::string("whose byte range overflows")
+                                       : "touching bytes [" + std::to_string(r.lo) + ", " + std::to_string(r.hi) + ")";
+    const std::string k = "[" + std::to_string(i) + "]";
+    throw error(routine, receive ? MPI_ERR_TRUNCATE : MPI_ERR_COUNT,
+                std::string(receive ? "receive" : "send") + " block " + std::to_string(i) + " (counts" + k +
+                    " items of types" + k + " at byte displs" + k + ", " + where + ") does not lie inside the " +
+                    (receive ? "receive" : "send") + " buffer of " + std::to_string(bytes) + " bytes");
+}
+
 /// Checks alltoallw's per-peer counts, byte displacements and datatypes against a buffer of `bytes`
-/// bytes: one entry per rank, none negative, every non-empty block (its true extent) inside the buffer.
+/// bytes: one entry per rank, none negative, every non-empty block inside the buffer (its range from the
+/// datatype's true bounds and extent: datatype_range, where a negative extent reaches below).
 inline void check_w_layout(const char* routine, std::span<const int> counts, std::span<const int> displs,
                            std::span<const MPI_Datatype> types, int size, std::size_t bytes, bool receive) {
     check_v_layout(routine, counts, displs, size, SIZE_MAX, MPI_BYTE, receive); // lengths and signs
@@ -277,15 +292,10 @@ inline void check_w_layout(const char* routine, std::span<const int> counts, std
         throw_counts_size(routine, "types", types.size(), size);
     for (std::size_t i = 0; i < counts.size(); ++i) {
         if (counts[i] == 0) continue;
-        MPI_Aint lb = 0, extent = 0, true_lb = 0, true_extent = 0;
-        MPIXX_CALL(MPI_Type_get_extent, types[i], &lb, &extent);
-        MPIXX_CALL(MPI_Type_get_true_extent, types[i], &true_lb, &true_extent);
-        const long long first = displs[i] + static_cast<long long>(true_lb);
-        const long long end = first + static_cast<long long>(counts[i] - 1) * extent + true_extent;
-        if (first < 0 || end > static_cast<long long>(bytes)) [[unlikely]] {
-            if (receive) throw_coll_truncate(routine, static_cast<std::size_t>(end), bytes, MPI_BYTE);
-            throw_coll_count(routine, "the send buffer", bytes, static_cast<std::size_t>(end), MPI_BYTE);
-        }
+        byte_range r;
+        const bool ok = datatype_range(displs[i], static_cast<std::size_t>(counts[i]), types[i], r);
+        if (!ok || r.lo < 0 || static_cast<unsigned long long>(r.hi) > bytes) [[unlikely]]
+            throw_w_block(routine, i, !ok, r, bytes, receive);
     }
 }
 

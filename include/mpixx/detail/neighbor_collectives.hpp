@@ -234,9 +234,10 @@ public:
         auto p = detail::make_box<vec_payload<elem_t<S>, owned_t<S>>>();
         p->send = own(std::forward<S>(sendbuf));
         auto s = view(p->send);
-        const std::size_t total = alltoall_result("mpixx::ineighbor_alltoall", s);
-        const std::size_t n = indeg_ > 0 ? total / static_cast<std::size_t>(indeg_) : 0;
-        p->result.resize(total);
+        // the block size is the send buffer's share per OUT-neighbour (as in the blocking form); the
+        // result holds one such block per in-neighbour
+        const std::size_t n = neighbor_block("mpixx::ineighbor_alltoall", s);
+        p->result.resize(n * static_cast<std::size_t>(indeg_));
         coll_post q;
         MPIXX_COLL(n, MPI_Ineighbor_alltoall, nonnull_send(s.ptr), count_t(n), s.type, nonnull_recv(p->result.data()),
                    count_t(n), s.type, comm_, &q);
@@ -279,14 +280,20 @@ protected:
     neighbor_base() = default;
     neighbor_base(communicator c, int indeg, int outdeg) : communicator(std::move(c)), indeg_(indeg), outdeg_(outdeg) {}
 
-    /// Elements a value-form alltoall returns: in_degree() blocks of the send buffer's block size.
+    /// The block size of a value-form alltoall: the send buffer split into out_degree() equal blocks (0
+    /// without out-neighbours).
     template <class SV>
-    std::size_t alltoall_result(const char* routine, const SV& s) const {
+    std::size_t neighbor_block(const char* routine, const SV& s) const {
         if (outdeg_ == 0) return 0;
         const auto out = static_cast<std::size_t>(outdeg_);
         if (s.count % out != 0) [[unlikely]]
             throw_neighbor_split(routine, "the send buffer", s.count, outdeg_, "out-neighbour", s.type);
-        return s.count / out * static_cast<std::size_t>(indeg_);
+        return s.count / out;
+    }
+    /// Elements a value-form alltoall returns: in_degree() blocks of the send buffer's block size.
+    template <class SV>
+    std::size_t alltoall_result(const char* routine, const SV& s) const {
+        return neighbor_block(routine, s) * static_cast<std::size_t>(indeg_);
     }
 
     /// Refuses alltoall-type collectives where the block order is ambiguous (see throw_doubled_neighbor).

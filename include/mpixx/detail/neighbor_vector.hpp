@@ -17,11 +17,14 @@
 
 #include <mpixx/config.hpp>
 
+#include <mpixx/detail/checked_counts.hpp>
+#include <mpixx/detail/layout_state.hpp>
 #include <mpixx/detail/neighbor_collectives.hpp>
 #include <mpixx/detail/owner.hpp>
 #include <mpixx/detail/std_light.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <utility>
@@ -49,7 +52,8 @@ inline void check_neighbor_v(const char* routine, std::span<const int> counts, s
 }
 
 /// Checks per-neighbour counts, byte displacements and datatypes against a buffer of `bytes` bytes
-/// (SIZE_MAX: a buffer whose extent mpixx cannot tell, such as a layout view).
+/// (SIZE_MAX: a buffer whose extent mpixx cannot tell, such as a layout view). Each block's range
+/// comes from its datatype's true bounds and extent (datatype_range: a negative extent reaches below).
 inline void check_neighbor_w(const char* routine, std::span<const int> counts, std::span<const MPI_Aint> displs,
                              std::span<const MPI_Datatype> types, int degree, const char* kind, std::size_t bytes,
                              bool receive) {
@@ -64,15 +68,10 @@ inline void check_neighbor_w(const char* routine, std::span<const int> counts, s
         if (counts[i] < 0) [[unlikely]]
             throw_negative(routine, "counts", static_cast<int>(i), counts[i]);
         if (counts[i] == 0 || bytes == SIZE_MAX) continue;
-        MPI_Aint lb = 0, extent = 0, true_lb = 0, true_extent = 0;
-        MPIXX_CALL(MPI_Type_get_extent, types[i], &lb, &extent);
-        MPIXX_CALL(MPI_Type_get_true_extent, types[i], &true_lb, &true_extent);
-        const long long first = static_cast<long long>(displs[i]) + static_cast<long long>(true_lb);
-        const long long end = first + static_cast<long long>(counts[i] - 1) * extent + true_extent;
-        if (first < 0 || end > static_cast<long long>(bytes)) [[unlikely]] {
-            if (receive) throw_coll_truncate(routine, static_cast<std::size_t>(end), bytes, MPI_BYTE);
-            throw_coll_count(routine, "the send buffer", bytes, static_cast<std::size_t>(end), MPI_BYTE);
-        }
+        byte_range r;
+        const bool ok = datatype_range(static_cast<long long>(displs[i]), static_cast<std::size_t>(counts[i]), types[i], r);
+        if (!ok || r.lo < 0 || static_cast<unsigned long long>(r.hi) > bytes) [[unlikely]]
+            throw_w_block(routine, i, !ok, r, bytes, receive);
     }
 }
 
@@ -174,6 +173,9 @@ public:
         auto r = view(recvbuf);
         check_int_count(routine, s.count);
         check_neighbor_v(routine, counts, displs, indeg_, "in-neighbours", r.count, r.type, true);
+#if MPIXX_CHECKED
+        check_neighbor_counts(routine, true, signature_bytes(s.count, s.type), {}, signature_bytes(counts, r.type, indeg_));
+#endif
         MPIXX_COLL_CALL(MPI_Neighbor_allgatherv, MPI_Ineighbor_allgatherv, nonnull_send(s.ptr), static_cast<int>(s.count), s.type,
                         nonnull_recv(r.ptr), nonnull_array(counts), nonnull_array(displs), r.type, comm_);
     }
@@ -232,6 +234,10 @@ public:
         auto r = view(recvbuf);
         check_neighbor_v(routine, sendcounts, sdispls, outdeg_, "out-neighbours", s.count, s.type, false);
         check_neighbor_v(routine, recvcounts, rdispls, indeg_, "in-neighbours", r.count, r.type, true);
+#if MPIXX_CHECKED
+        check_neighbor_counts(routine, false, 0, signature_bytes(sendcounts, s.type, outdeg_),
+                              signature_bytes(recvcounts, r.type, indeg_));
+#endif
         MPIXX_COLL_CALL(MPI_Neighbor_alltoallv, MPI_Ineighbor_alltoallv, nonnull_send(s.ptr), nonnull_array(sendcounts),
                         nonnull_array(sdispls), s.type, nonnull_recv(r.ptr), nonnull_array(recvcounts),
                         nonnull_array(rdispls), r.type, comm_);
@@ -267,6 +273,10 @@ public:
     void neighbor_alltoallw(const SB& sends, RB&& recvs) const {
         w_table t;
         fill_table("mpixx::neighbor_alltoallw", sends, recvs, t);
+#if MPIXX_CHECKED
+        check_neighbor_counts("mpixx::neighbor_alltoallw", false, 0, w_bytes(t.scounts.span(), t.stypes.span()),
+                              w_bytes(t.rcounts.span(), t.rtypes.span()));
+#endif
         MPIXX_COLL_CALL(MPI_Neighbor_alltoallw, MPI_Ineighbor_alltoallw, MPI_BOTTOM, nonnull_array(t.scounts.span()),
                         nonnull_array(t.sdispls.span()), nonnull_array(t.stypes.span()), MPI_BOTTOM,
                         nonnull_array(t.rcounts.span()), nonnull_array(t.rdispls.span()),
@@ -286,6 +296,9 @@ public:
         auto r = view(recvbuf);
         check_neighbor_w(routine, sendcounts, sdispls, sendtypes, outdeg_, "out-neighbours", buffer_bytes(sendbuf), false);
         check_neighbor_w(routine, recvcounts, rdispls, recvtypes, indeg_, "in-neighbours", buffer_bytes(recvbuf), true);
+#if MPIXX_CHECKED
+        check_neighbor_counts(routine, false, 0, w_bytes(sendcounts, sendtypes), w_bytes(recvcounts, recvtypes));
+#endif
         MPIXX_COLL_CALL(MPI_Neighbor_alltoallw, MPI_Ineighbor_alltoallw, nonnull_send(s.ptr), nonnull_array(sendcounts),
                         nonnull_array(sdispls), nonnull_array(sendtypes), nonnull_recv(r.ptr), nonnull_array(recvcounts),
                         nonnull_array(rdispls), nonnull_array(recvtypes), comm_);
@@ -374,6 +387,96 @@ protected:
     using neighbor_base::neighbor_base;
 
 private:
+#if MPIXX_CHECKED
+    /// Bytes of data in counts[i] items of types[i], per neighbour (checked mode).
+    static std::vector<std::uint64_t> w_bytes(std::span<const int> counts, std::span<const MPI_Datatype> types) {
+        std::vector<std::uint64_t> out(counts.size());
+        for (std::size_t i = 0; i < counts.size() && i < types.size(); ++i)
+            out[i] = counts[i] <= 0 ? 0 : signature_bytes(static_cast<std::size_t>(counts[i]), types[i]);
+        return out;
+    }
+
+    /// Checked mode (as checked_counts.hpp for the v-collectives): each in-neighbour tells what it sends
+    /// this process (`mine` to every out-neighbour for allgatherv, else `to[j]` to out-neighbour j) and
+    /// this process compares it with `expected[i]`; every rank of the communicator reaches the same
+    /// verdict, so a mismatch throws everywhere instead of leaving elements unwritten. Allgatherv uses
+    /// an allgather, whose block order is portable even where one process is two neighbours.
+    void check_neighbor_counts(const char* routine, bool allgather, std::uint64_t mine,
+                               const std::vector<std::uint64_t>& to, const std::vector<std::uint64_t>& expected) const {
+        std::vector<std::uint64_t> from(static_cast<std::size_t>(indeg_), unsent); // proc_null: stays unsent
+        if (allgather)
+            MPIXX_COLL_CALL(MPI_Neighbor_allgather, MPI_Ineighbor_allgather, &mine, 1, MPI_UINT64_T,
+                            nonnull_recv(from.data()), 1, MPI_UINT64_T, comm_);
+        else
+            MPIXX_COLL_CALL(MPI_Neighbor_alltoall, MPI_Ineighbor_alltoall, nonnull_send(to.data()), 1, MPI_UINT64_T,
+                            nonnull_recv(from.data()), 1, MPI_UINT64_T, comm_);
+        bool differ = false;
+        for (std::size_t i = 0; i < from.size() && i < expected.size(); ++i)
+            differ = differ || (from[i] != unsent && from[i] != expected[i]);
+        agree_on_counts(routine, comm_, rank_, differ ? describe_counts(from, expected) : std::string());
+    }
+
+    static constexpr std::uint64_t unsent = ~std::uint64_t{0};
+
+    /// The mismatches (cold path). Where one process is several in-neighbours (repeated graph edges), MPI
+    /// libraries differ in which of its blocks lands in which slot, so those slots are compared as a set.
+    [[MPIXX_COLD]] std::string describe_counts(const std::vector<std::uint64_t>& from,
+                                               const std::vector<std::uint64_t>& expected) const {
+        const std::vector<int> src = in_neighbor_ranks();
+        std::string out;
+        for (std::size_t i = 0; i < from.size() && i < expected.size(); ++i) {
+            if (from[i] == unsent || from[i] == expected[i]) continue;
+            if (src.size() == from.size()) { // slots of the same process: equal as multisets is fine
+                std::vector<std::uint64_t> b; // what this process expects from that process, matched off
+                std::size_t slots = 0;
+                for (std::size_t k = 0; k < src.size(); ++k)
+                    if (src[k] == src[i]) b.push_back(expected[k]), ++slots;
+                bool same = slots > 1;
+                for (std::size_t k = 0; k < src.size() && same; ++k) {
+                    if (src[k] != src[i]) continue;
+                    std::size_t j = 0;
+                    while (j < b.size() && b[j] != from[k]) ++j;
+                    if (j == b.size()) same = false;
+                    else b.erase(b.begin() + static_cast<std::ptrdiff_t>(j));
+                }
+                if (same) continue;
+            }
+            if (!out.empty()) out += "; ";
+            out += "in-neighbour " + std::to_string(i) + " sends " + std::to_string(from[i]) + " bytes to rank " +
+                   std::to_string(rank_) + ", which expects " + std::to_string(expected[i]);
+        }
+        return out;
+    }
+
+    /// The ranks of the in-neighbours in slot order (empty if the topology cannot tell; cold path).
+    [[MPIXX_COLD]] std::vector<int> in_neighbor_ranks() const {
+        int topo = MPI_UNDEFINED, n = 0, out = 0, weighted = 0;
+        MPIXX_CALL(MPI_Topo_test, comm_, &topo);
+        std::vector<int> r;
+        if (topo == MPI_DIST_GRAPH) {
+            MPIXX_CALL(MPI_Dist_graph_neighbors_count, comm_, &n, &out, &weighted);
+            r.resize(static_cast<std::size_t>(n) + 1);
+            std::vector<int> dst(static_cast<std::size_t>(out) + 1);
+            MPIXX_CALL(MPI_Dist_graph_neighbors, comm_, n, r.data(), MPI_UNWEIGHTED, out, dst.data(), MPI_UNWEIGHTED);
+            r.resize(static_cast<std::size_t>(n));
+        } else if (topo == MPI_GRAPH) {
+            MPIXX_CALL(MPI_Graph_neighbors_count, comm_, rank_, &n);
+            r.resize(static_cast<std::size_t>(n) + 1);
+            MPIXX_CALL(MPI_Graph_neighbors, comm_, rank_, n, r.data());
+            r.resize(static_cast<std::size_t>(n));
+        } else if (topo == MPI_CART) {
+            MPIXX_CALL(MPI_Cartdim_get, comm_, &n);
+            for (int d = 0; d < n; ++d) {
+                int lo = MPI_PROC_NULL, hi = MPI_PROC_NULL;
+                MPIXX_CALL(MPI_Cart_shift, comm_, d, 1, &lo, &hi);
+                r.push_back(lo);
+                r.push_back(hi);
+            }
+        }
+        return r;
+    }
+#endif
+
     template <class SB, class RB>
     void fill_table(const char* routine, const SB& sends, RB& recvs, w_table& t) const {
         check_blocks_unambiguous(routine);
