@@ -3,7 +3,9 @@
 // owned buffers); views (etype offsets, a 2D block of a global array with a subarray filetype); size,
 // resize, preallocate, sync, atomicity, hints; and bad input: missing file or directory, writing a
 // read-only file, views that do not fit, a refused argument on one rank of a collective (the others
-// complete), a failed open leaving no handle anywhere. PMPI counts prove no file, info, communicator or
+// complete), a failed open leaving no handle anywhere; views, seeks, sizes and atomicity MPI would refuse
+// on one rank only (all ranks throw), buffers of partial etypes in collective calls, and offsets whose
+// byte positions overflow MPI_Offset. PMPI counts prove no file, info, communicator or
 // datatype handle leaks. Files are created in $MPIXX_TEST_DIR or the current directory (ctest runs in
 // the build tree) and removed at the end of each case.
 #include "mpixx_test.hpp"
@@ -20,7 +22,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
+#include <limits>
 #include <numeric>
 #include <span>
 #include <string>
@@ -68,6 +72,17 @@ int MPI_Type_vector(int n, int b, int s, MPI_Datatype t, MPI_Datatype* o) {
     return counted(PMPI_Type_vector(n, b, s, t, o), live_types);
 }
 int MPI_Type_free(MPI_Datatype* t) { return uncounted(PMPI_Type_free(t), live_types); }
+// set_view walks a filetype's typemap (MPI_Type_get_contents hands out new references to derived types,
+// which it frees): counted, so that a leaked or doubly freed reference shows.
+int MPI_Type_get_contents(MPI_Datatype t, int ni, int na, int nd, int* ints, MPI_Aint* addrs, MPI_Datatype* types) {
+    const int rc = PMPI_Type_get_contents(t, ni, na, nd, ints, addrs, types);
+    for (int i = 0; rc == MPI_SUCCESS && i < nd; ++i) {
+        int a = 0, b = 0, c = 0, comb = MPI_COMBINER_NAMED;
+        PMPI_Type_get_envelope(types[i], &a, &b, &c, &comb);
+        if (comb != MPI_COMBINER_NAMED) ++live_types;
+    }
+    return rc;
+}
 }
 
 namespace {
@@ -680,6 +695,237 @@ TEST_CASE("file: layouts - a subarray view of the global array, a ghosted local 
         std::vector<int> global(static_cast<std::size_t>(gy * gx));
         std::iota(global.begin(), global.end(), 0);
         CHECK(bytes_of(path) == bytes_of(global));
+    }
+    remove_file(path);
+}
+
+namespace {
+/// A committed indexed filetype of ints at the given element displacements (one int each).
+MPI_Datatype ints_at(std::initializer_list<int> at) {
+    std::vector<int> lens(at.size(), 1), disps(at);
+    MPI_Datatype t = MPI_DATATYPE_NULL;
+    MPI_Type_indexed(static_cast<int>(lens.size()), lens.data(), disps.data(), MPI_INT, &t);
+    ++live_types; // MPI_Type_indexed is not counted; MPI_Type_free is
+    MPI_Type_commit(&t);
+    return t;
+}
+} // namespace
+
+TEST_CASE("file: views MPI refuses on one rank only (decreasing or overlapping filetype, datarep) throw everywhere") {
+    no_leaks guard;
+    auto comm = world();
+    const std::string path = path_for("view1rank");
+    const int r = comm.rank(), p = comm.size();
+    const bool last = r == p - 1;
+    {
+        file f(comm, path, file_mode::read_write | file_mode::create);
+        // Element 1, then element 0: MPI requires nondecreasing displacements (ROMIO checks each rank alone).
+        MPI_Datatype dec = ints_at({1, 0});
+        auto e = error_of([&] { f.set_view(0, MPI_INT, dec); });
+        CHECK(names(e, "mpixx::file::set_view", path));
+        CHECK(e.error_class() == MPI_ERR_TYPE);
+        CHECK(std::string(e.what()).find("decrease") != std::string::npos);
+        e = error_of([&] { f.set_view(0, MPI_INT, last ? dec : MPI_INT); });
+        CHECK(e.error_class() == MPI_ERR_TYPE);
+        if (!last) CHECK(std::string(e.what()).find("another process") != std::string::npos);
+        // Nested: a vector whose blocks go backwards (negative stride), a struct of two such blocks.
+        MPI_Datatype back = MPI_DATATYPE_NULL, pair = MPI_DATATYPE_NULL;
+        MPI_Type_vector(2, 1, -1, MPI_INT, &back);
+        MPI_Type_commit(&back);
+        CHECK(error_class_of([&] { f.set_view(0, MPI_INT, last ? back : MPI_INT); }) == MPI_ERR_TYPE);
+        int lens[2] = {1, 1};
+        MPI_Aint at[2] = {8, 0};
+        MPI_Datatype types[2] = {MPI_INT, MPI_INT};
+        MPI_Type_create_struct(2, lens, at, types, &pair);
+        ++live_types;
+        MPI_Type_commit(&pair);
+        CHECK(error_class_of([&] { f.set_view(0, MPI_INT, pair); }) == MPI_ERR_TYPE);
+        // Overlapping elements (0 and 0) in a writable file: refused; the same view of a read-only file is not.
+        MPI_Datatype twice = ints_at({0, 0});
+        e = error_of([&] { f.set_view(0, MPI_INT, twice); });
+        CHECK(e.error_class() == MPI_ERR_TYPE);
+        CHECK(std::string(e.what()).find("overlapping") != std::string::npos);
+        // Nondecreasing types are accepted: gaps, a vector of a contiguous type, an indexed type of
+        // vectors (get_contents' references to them freed: no_leaks).
+        MPI_Datatype gaps = ints_at({0, 2, 2 + p, 3 + 2 * p}), two = MPI_DATATYPE_NULL, rows = MPI_DATATYPE_NULL;
+        f.set_view(0, MPI_INT, gaps);
+        MPI_Type_contiguous(2, MPI_INT, &two);
+        MPI_Type_vector(3, 1, 2, two, &rows);
+        MPI_Type_commit(&rows);
+        f.set_view(0, MPI_INT, rows);
+        int blens[2] = {1, 2}, bdisps[2] = {0, 6};
+        MPI_Datatype idx = MPI_DATATYPE_NULL;
+        MPI_Type_indexed(2, blens, bdisps, two, &idx);
+        ++live_types;
+        MPI_Type_commit(&idx);
+        f.set_view(0, MPI_INT, idx);
+        // The ranks must pass the same data representation and etype extent.
+        if (p > 1) {
+            e = error_of([&] { f.set_view<int>(0, last ? "external32" : "native"); });
+            CHECK(e.error_class() == MPI_ERR_NOT_SAME);
+            CHECK(names(e, "mpixx::file::set_view", path));
+            CHECK(error_class_of([&] {
+                      if (last) f.set_view<double>();
+                      else f.set_view<int>();
+                  }) == MPI_ERR_NOT_SAME);
+        }
+        // MPI_DISPLACEMENT_CURRENT is for sequential files only.
+        CHECK(error_class_of([&] { f.set_view<int>(MPI_DISPLACEMENT_CURRENT); }) == MPI_ERR_ARG);
+        // Still usable: every rank set the same (good) view.
+        f.set_view<int>();
+        f.write_at_all(r, r + 1);
+        f.sync();
+        comm.barrier();
+        f.sync();
+        CHECK(f.read_at<int>(0, static_cast<std::size_t>(p)).size() == static_cast<std::size_t>(p));
+        for (MPI_Datatype* t : {&dec, &back, &pair, &gaps, &two, &rows, &idx}) MPI_Type_free(t);
+        f.close();
+        file ro(comm, path, file_mode::read);
+#ifdef OPEN_MPI
+        // OMPIO refuses overlapping regions in any view (on each rank alone): so does mpixx, on every rank.
+        CHECK(error_class_of([&] { ro.set_view(0, MPI_INT, r == 0 ? twice : MPI_INT); }) == MPI_ERR_TYPE);
+#else
+        ro.set_view(0, MPI_INT, twice); // overlapping regions may be read (ROMIO)
+        CHECK(ro.read_at<int>(0, 2) == std::vector<int>{1, 1});
+#endif
+        MPI_Type_free(&twice);
+    }
+    remove_file(path);
+}
+
+TEST_CASE("file: a collective call whose buffer is not a whole number of etypes on one rank: that rank throws") {
+    no_leaks guard;
+    auto comm = world();
+    const std::string path = path_for("partial");
+    const int r = comm.rank(), p = comm.size();
+    const bool bad = r == p - 1;
+    {
+        file f(comm, path, file_mode::read_write | file_mode::create);
+        f.set_view<int>();
+        f.write_at_all(r, r + 10);
+        f.sync();
+        comm.barrier();
+        f.sync();
+        std::vector<char> three(3);
+        std::vector<int> one(1, -1);
+        auto e = error_of([&] {
+            if (bad) (void)f.read_at_all(0, three);
+            else (void)f.read_at_all(r, one);
+        });
+        if (bad) {
+            CHECK(names(e, "MPI_File_read_at_all", path));
+            CHECK(e.error_class() == MPI_ERR_TYPE);
+            CHECK(std::string(e.what()).find("etype") != std::string::npos);
+        } else {
+            CHECK(e.error_class() == MPI_SUCCESS);
+            CHECK(one[0] == r + 10);
+        }
+        CHECK(error_class_of([&] {
+                  if (bad) f.write_all(three);
+                  else f.write_all(one);
+              }) == (bad ? MPI_ERR_TYPE : MPI_SUCCESS));
+        CHECK(error_class_of([&] {
+                  auto q = bad ? f.iread_at_all(0, three) : f.iread_at_all(r, one);
+                  q.wait();
+              }) == (bad ? MPI_ERR_TYPE : MPI_SUCCESS));
+        CHECK(error_class_of([&] {
+                  if (bad) f.write_ordered(three);
+                  else f.write_ordered(one);
+              }) == (bad ? MPI_ERR_TYPE : MPI_SUCCESS));
+        // Partial elements adding up to whole etypes are fine: two shorts are one int.
+        std::vector<short> shorts(2, 0);
+        CHECK(f.read_at_all(r, shorts) == 2u);
+    }
+    remove_file(path);
+}
+
+TEST_CASE("file: seek_shared, resize, preallocate, set_atomicity with different arguments throw on every rank") {
+    no_leaks guard;
+    auto comm = world();
+    const std::string path = path_for("notsame");
+    const int r = comm.rank(), p = comm.size();
+    {
+        file f(comm, path, file_mode::read_write | file_mode::create);
+        f.set_view<int>();
+        if (p > 1) {
+            auto e = error_of([&] { f.seek_shared(10 * r); });
+            CHECK(names(e, "mpixx::file::seek_shared", path));
+            CHECK(e.error_class() == MPI_ERR_NOT_SAME);
+            CHECK(error_class_of([&] { f.seek_shared(0, r == 0 ? mpixx::seek_from::start : mpixx::seek_from::end); }) ==
+                  MPI_ERR_NOT_SAME);
+            CHECK(error_class_of([&] { f.set_atomicity(r == 0); }) == MPI_ERR_NOT_SAME);
+            CHECK(error_class_of([&] { f.resize(100 + 100 * r); }) == MPI_ERR_NOT_SAME);
+            CHECK(error_class_of([&] { f.preallocate(100 + 100 * r); }) == MPI_ERR_NOT_SAME);
+            // One rank's negative size: every rank throws, with its class.
+            e = error_of([&] { f.resize(r == p - 1 ? -1 : 8); });
+            CHECK(e.error_class() == MPI_ERR_ARG);
+            CHECK(names(e, "mpixx::file::resize", path));
+        }
+        // Nothing changed; the same arguments everywhere work.
+        CHECK_FALSE(f.atomicity());
+        CHECK(f.size() == 0);
+        comm.barrier();
+        f.seek_shared(3);
+        CHECK(f.position_shared() == 3);
+        f.set_atomicity(true);
+        CHECK(f.atomicity());
+        f.resize(40);
+        CHECK(f.size() == 40);
+    }
+    remove_file(path);
+}
+
+TEST_CASE("file: offsets whose byte positions overflow MPI_Offset are MPI_ERR_ARG, before MPI sees them") {
+    no_leaks guard;
+    auto comm = world();
+    const std::string path = path_for("bigoff");
+    const int r = comm.rank(), p = comm.size();
+    const file::offset huge = file::offset(1) << 62; // * sizeof(int) wraps to byte 0
+    {
+        file f(comm, path, file_mode::read_write | file_mode::create);
+        f.set_view<int>();
+        if (r == 0) f.write_at(0, std::vector<int>{1, 2, 3, 4});
+        f.sync();
+        comm.barrier();
+        f.sync();
+        auto e = error_of([&] { (void)f.read_at<int>(huge, 4); });
+        CHECK(names(e, "MPI_File_read_at", path));
+        CHECK(e.error_class() == MPI_ERR_ARG);
+        CHECK(error_class_of([&] { f.write_at(huge, 99); }) == MPI_ERR_ARG);
+        CHECK(error_class_of([&] { (void)f.byte_offset(huge); }) == MPI_ERR_ARG);
+        CHECK(error_class_of([&] { (void)f.iread_at<int>(huge, 1); }) == MPI_ERR_ARG);
+        CHECK(error_class_of([&] { (void)f.iwrite_at(huge, std::vector<int>{5}); }) == MPI_ERR_ARG);
+        CHECK(error_class_of([&] { f.seek(huge); }) == MPI_ERR_ARG);
+        CHECK(error_class_of([&] { f.seek(huge, mpixx::seek_from::current); }) == MPI_ERR_ARG);
+        CHECK(error_class_of([&] { f.seek(huge, mpixx::seek_from::end); }) == MPI_ERR_ARG);
+        CHECK(f.position() == 0);
+        // The last offset that fits, with data reaching past it.
+        const file::offset top = (std::numeric_limits<file::offset>::max() - 4) / 4;
+        CHECK(error_class_of([&] { (void)f.read_at<int>(top - 1, 4); }) == MPI_ERR_ARG);
+        // Collective: all ranks refused alike, or one rank refused while the others complete.
+        CHECK(error_class_of([&] { (void)f.read_at_all<int>(huge + 1, 2); }) == MPI_ERR_ARG);
+        CHECK(error_class_of([&] { f.seek_shared(huge); }) == MPI_ERR_ARG);
+        const bool bad = r == p - 1;
+        e = error_of([&] { f.write_at_all(bad ? huge : 4 + r, 7); });
+        CHECK(e.error_class() == (bad ? MPI_ERR_ARG : MPI_SUCCESS));
+        CHECK(error_class_of([&] {
+                  auto q = f.iread_at_all<int>(bad ? huge : 0, 1);
+                  (void)q.wait();
+              }) == (bad ? MPI_ERR_ARG : MPI_SUCCESS));
+        f.sync();
+        comm.barrier();
+        f.sync();
+        // Nothing was written at a wrapped offset: the first int is still 1.
+        CHECK(f.read_at<int>(0, 4) == std::vector<int>{1, 2, 3, 4});
+        // A sparse view (one int per 2^40 bytes) overflows at much smaller offsets; near ones still work.
+        MPI_Datatype sparse = MPI_DATATYPE_NULL;
+        MPI_Type_create_resized(MPI_INT, 0, MPI_Aint(1) << 40, &sparse);
+        ++live_types;
+        MPI_Type_commit(&sparse);
+        f.set_view(0, MPI_INT, sparse);
+        CHECK(error_class_of([&] { (void)f.read_at<int>(file::offset(1) << 23, 1); }) == MPI_ERR_ARG);
+        CHECK(f.read_at<int>(0, 1) == std::vector<int>{1});
+        MPI_Type_free(&sparse);
     }
     remove_file(path);
 }

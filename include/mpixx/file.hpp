@@ -28,7 +28,12 @@
 // exception while the others go on to another collective call on the file hangs them. Close explicitly
 // where ranks may diverge. A rank whose argument mpixx refuses in a collective data call (a negative
 // offset, a count over INT_MAX without MPI-4) still joins the collective with no data, then throws, so the
-// other ranks never hang; a failed open or set_view is agreed on by all ranks (all throw).
+// other ranks never hang (so is a buffer that is not a whole number of etypes); a failed open, a set_view
+// refused anywhere (a filetype whose displacements decrease or, when writable, overlap; ranks passing
+// different data representations or etype extents) and seek_shared, resize, preallocate or set_atomicity
+// with arguments that differ among ranks are agreed on by all ranks (all throw: one small allreduce each,
+// as set_view's). An explicit offset (or seek) whose byte position under the view does not fit in
+// MPI_Offset is MPI_ERR_ARG, never a wrapped position.
 //
 // The hang report (MPIXX_HANG_TIMEOUT) sees every collective call here (open, close, set_view, the
 // collective data calls, seek_shared, resize, preallocate, sync, set_atomicity, set_info), naming the
@@ -120,7 +125,8 @@ public:
     /// Takes over an open file; `o` is left closed.
     file(file&& o) noexcept
         : fh_(std::exchange(o.fh_, MPI_FILE_NULL)), comm_(std::exchange(o.comm_, MPI_COMM_NULL)),
-          path_(std::move(o.path_)), amode_(o.amode_), etype_size_(o.etype_size_) {}
+          path_(std::move(o.path_)), amode_(o.amode_), etype_size_(o.etype_size_), max_off_(o.max_off_),
+          near_off_(o.near_off_) {}
     /// Closes this file (collectively, as the destructor does), then takes over `o`'s.
     file& operator=(file&& o) noexcept {
         if (this != &o) {
@@ -130,6 +136,8 @@ public:
             path_ = std::move(o.path_);
             amode_ = o.amode_;
             etype_size_ = o.etype_size_;
+            max_off_ = o.max_off_;
+            near_off_ = o.near_off_;
         }
         return *this;
     }
@@ -183,24 +191,17 @@ public:
     void set_view(offset disp = 0, std::string_view datarep = "native", const info& hints = {}) {
         set_view(disp, datatype<E>(), datatype<E>(), datarep, hints);
     }
-    /// Sets the view from MPI datatypes (a committed filetype built by the caller).
+    /// Sets the view from MPI datatypes (a committed filetype built by the caller). Its displacements
+    /// must not decrease (nor overlap in a writable file), and every rank must pass the same datarep and
+    /// etype extent: checked on every rank before MPI sees them (MPI_ERR_TYPE, MPI_ERR_NOT_SAME).
     void set_view(offset disp, MPI_Datatype etype, MPI_Datatype filetype, std::string_view datarep = "native",
-                  const info& hints = {}) {
-        require_open("mpixx::file::set_view");
-        int cls = MPI_ERR_TYPE;
-        std::string problem = view_problem(disp, etype, filetype, cls);
-        agree(problem, "mpixx::file::set_view", cls, "the view was refused on another process");
-        const std::string rep(datarep);
-        if (int rc = MPIXX_WATCHED(hang(), MPI_File_set_view, fh_, disp, etype, filetype, rep.c_str(), hints.native());
-            rc != MPI_SUCCESS) [[unlikely]]
-            detail::throw_file_error(rc, "MPI_File_set_view", path_);
-        int esize = 1;
-        MPI_Type_size(etype, &esize);
-        etype_size_ = esize;
-    }
+                  const info& hints = {});
 
-    /// The absolute byte position of view offset `off` (MPI_File_get_byte_offset).
+    /// The absolute byte position of view offset `off` (MPI_File_get_byte_offset); MPI_ERR_ARG when it
+    /// does not fit in MPI_Offset.
     [[nodiscard]] offset byte_offset(offset off) const {
+        if (off > max_off_) [[unlikely]]
+            refuse_far(off, "MPI_File_get_byte_offset");
         offset b = 0;
         call(MPI_File_get_byte_offset(fh_, off, &b), "MPI_File_get_byte_offset");
         return b;
@@ -279,8 +280,11 @@ public:
     [[nodiscard]] std::vector<T> read_all(std::size_t n) {
         return get_vector<detail::io_op::read_all, T>(0, n);
     }
-    /// Moves this process's file pointer (MPI_File_seek), in etype units.
+    /// Moves this process's file pointer (MPI_File_seek), in etype units; MPI_ERR_ARG for a position
+    /// whose byte offset does not fit in MPI_Offset.
     void seek(offset off, seek_from whence = seek_from::start) {
+        if (off > near_off_) [[unlikely]]
+            check_seek(off, whence, "MPI_File_seek");
         call(MPI_File_seek(fh_, off, static_cast<int>(whence)), "MPI_File_seek");
     }
     /// This process's file pointer, in etype units (MPI_File_get_position).
@@ -327,10 +331,9 @@ public:
     [[nodiscard]] std::vector<T> read_ordered(std::size_t n) {
         return get_vector<detail::io_op::read_ordered, T>(0, n);
     }
-    /// Moves the shared file pointer (MPI_File_seek_shared, collective: same arguments everywhere).
-    void seek_shared(offset off, seek_from whence = seek_from::start) {
-        call(MPIXX_WATCHED(hang(), MPI_File_seek_shared, fh_, off, static_cast<int>(whence)), "MPI_File_seek_shared");
-    }
+    /// Moves the shared file pointer (MPI_File_seek_shared, collective: the same arguments everywhere,
+    /// checked: MPI_ERR_NOT_SAME on every rank).
+    void seek_shared(offset off, seek_from whence = seek_from::start);
     /// The shared file pointer, in etype units (MPI_File_get_position_shared). Not collective: another
     /// rank's shared-pointer call (seek_shared included) may move it while this rank reads it.
     [[nodiscard]] offset position_shared() const {
@@ -428,21 +431,25 @@ public:
         call(MPI_File_get_size(fh_, &s), "MPI_File_get_size");
         return s;
     }
-    /// Truncates or extends the file to `bytes` (MPI_File_set_size, collective: same size everywhere).
+    /// Truncates or extends the file to `bytes` (MPI_File_set_size, collective: the same size everywhere,
+    /// checked: MPI_ERR_NOT_SAME on every rank).
     void resize(offset bytes) {
-        check_size(bytes, "mpixx::file::resize");
+        agree_size(bytes, "mpixx::file::resize");
         call(MPIXX_WATCHED(hang(), MPI_File_set_size, fh_, bytes), "MPI_File_set_size");
     }
-    /// Reserves storage for the first `bytes` bytes (MPI_File_preallocate, collective).
+    /// Reserves storage for the first `bytes` bytes (MPI_File_preallocate, collective, the same size
+    /// everywhere: checked).
     void preallocate(offset bytes) {
-        check_size(bytes, "mpixx::file::preallocate");
+        agree_size(bytes, "mpixx::file::preallocate");
         call(MPIXX_WATCHED(hang(), MPI_File_preallocate, fh_, bytes), "MPI_File_preallocate");
     }
     /// Transfers this process's writes to storage and makes others' visible (MPI_File_sync, collective).
     void sync() { call(MPIXX_WATCHED(hang(), MPI_File_sync, fh_), "MPI_File_sync"); }
-    /// Sets atomic mode (MPI_File_set_atomicity, collective): conflicting accesses are then sequentially
-    /// consistent.
+    /// Sets atomic mode (MPI_File_set_atomicity, collective, the same flag everywhere: checked,
+    /// MPI_ERR_NOT_SAME on every rank): conflicting accesses are then sequentially consistent.
     void set_atomicity(bool atomic) {
+        require_open("mpixx::file::set_atomicity");
+        agree({}, "mpixx::file::set_atomicity", MPI_ERR_ARG, atomic ? 1 : 0, 0, "different atomicity flags");
         call(MPIXX_WATCHED(hang(), MPI_File_set_atomicity, fh_, atomic ? 1 : 0), "MPI_File_set_atomicity");
     }
     /// Whether atomic mode is on (MPI_File_get_atomicity).
@@ -486,11 +493,6 @@ private:
         if (fh_ == MPI_FILE_NULL) [[unlikely]]
             not_open(routine);
     }
-    void check_size(offset bytes, const char* routine) const {
-        require_open(routine);
-        if (bytes < 0) [[unlikely]]
-            detail::throw_file_usage(routine, MPI_ERR_ARG, "size " + std::to_string(bytes) + " is negative", path_);
-    }
 
     // ---- open/close --------------------------------------------------------------------------------
 
@@ -501,9 +503,15 @@ private:
         MPI_Comm_free(&comm_);
         comm_ = MPI_COMM_NULL;
     }
-    void agree(std::string& problem, const char* routine, int cls, const char* elsewhere);
+    void agree(const std::string& problem, const char* routine, int cls, long long a = 0, long long b = 0,
+               const char* differ = nullptr);
+    void agree_size(offset bytes, const char* routine);
     static std::string mode_problem(int amode);
-    static std::string view_problem(offset disp, MPI_Datatype etype, MPI_Datatype filetype, int& cls);
+    std::string view_problem(offset disp, MPI_Datatype etype, MPI_Datatype filetype, int& cls) const;
+    void set_limits(offset disp, MPI_Datatype etype, MPI_Datatype filetype) noexcept;
+    [[nodiscard]] bool fits(offset off, std::size_t n, MPI_Datatype t) const noexcept;
+    [[noreturn]] void refuse_far(offset off, const char* routine) const; // cold
+    void check_seek(offset off, seek_from whence, const char* routine) const;
     std::size_t available(offset start, std::size_t n, MPI_Datatype t) const;
     offset ordered_start(std::size_t n, MPI_Datatype t) const;
 
@@ -522,9 +530,17 @@ private:
             if ((amode_ & MPI_MODE_WRONLY) != 0) [[unlikely]]
                 refuse_mode(Op);
         }
-        if constexpr (detail::io_explicit(Op))
+        if constexpr (detail::io_explicit(Op)) {
             if (off < 0) [[unlikely]]
                 refuse<Op>(t, MPI_ERR_ARG, "offset " + std::to_string(off) + " is negative");
+            // Far offsets only (one comparison here): their byte positions may not fit in MPI_Offset.
+            if (off > near_off_ && !fits(off, n, t)) [[unlikely]]
+                refuse<Op>(t, MPI_ERR_ARG, far_text(off));
+        }
+        // MPI refuses a buffer of a partial etype on that rank only: a collective would hang the others.
+        if constexpr (detail::io_collective(Op))
+            if (etype_size_ > 1 && !detail::whole_etypes(n, t, etype_size_)) [[unlikely]]
+                refuse<Op>(t, MPI_ERR_TYPE, partial_text(n, t));
         int rc = MPI_SUCCESS;
         // A blocking collective waits on the other ranks: marked for the hang report meanwhile.
         std::optional<detail::hang_scope> watched;
@@ -547,34 +563,12 @@ private:
     }
 
     /// Refuses a write to a read-only file or a read of a write-only one (every rank opened it alike, so
-    /// a collective call is refused everywhere).
-    [[noreturn, MPIXX_COLD]] void refuse_mode(op_t op) const {
-        if (detail::io_writes(op))
-            detail::throw_file_usage(detail::io_name(op), MPI_ERR_READ_ONLY,
-                                     "cannot write: the file was opened read-only", path_);
-        detail::throw_file_usage(detail::io_name(op), MPI_ERR_ACCESS,
-                                 "cannot read: the file was opened write-only", path_);
-    }
-
+    /// a collective call is refused everywhere). Cold.
+    [[noreturn]] void refuse_mode(op_t op) const;
     /// Refuses an argument of this process; in a collective call it first joins the collective with no
-    /// data (the other ranks then complete instead of hanging), then throws.
+    /// data (the other ranks then complete instead of hanging), then throws. Cold.
     template <op_t Op>
-    [[noreturn, MPIXX_COLD]] void refuse(MPI_Datatype t, int cls, const std::string& text) {
-        if constexpr (detail::io_collective(Op)) {
-            if constexpr (detail::io_nonblocking(Op)) {
-                MPI_Request r = MPI_REQUEST_NULL;
-                if (detail::io_call<Op>(fh_, 0, nullptr, 0, t, &r) == MPI_SUCCESS)
-                    (void)MPIXX_WATCHED(hang(), MPI_Wait, &r, MPI_STATUS_IGNORE);
-            } else {
-                std::optional<detail::hang_scope> watched;
-                if (detail::hang_watch_on())
-                    watched.emplace(detail::hang_file_site(detail::io_name(Op), comm_, path_.c_str()));
-                MPI_Status st;
-                (void)detail::io_call<Op>(fh_, 0, nullptr, 0, t, &st);
-            }
-        }
-        detail::throw_file_usage(detail::io_name(Op), cls, text, path_);
-    }
+    [[noreturn]] void refuse(MPI_Datatype t, int cls, const std::string& text);
 
     template <op_t Op, class B>
     void put(offset off, const B& buf) {
@@ -680,11 +674,19 @@ private:
         return request<std::vector<T>>(r, std::move(payload));
     }
 
+    std::string far_text(offset off) const; // cold, as is partial_text
+    std::string partial_text(std::size_t n, MPI_Datatype t) const;
+
     MPI_File fh_ = MPI_FILE_NULL;
     MPI_Comm comm_ = MPI_COMM_NULL; // mpixx's duplicate of the opening communicator: agreements
     std::string path_;
     int amode_ = 0;
     int etype_size_ = 1; // bytes of the view's etype (offsets count etypes)
+    // The largest view offset whose byte position fits in MPI_Offset, and the largest below which no
+    // access of a buffer of under 2^50 bytes can overflow (set_limits): explicit offsets at most
+    // near_off_ need no further check. The byte view to start with.
+    offset max_off_ = detail::offset_max - 1;
+    offset near_off_ = detail::offset_max - 1 - detail::far_headroom;
 };
 
 } // namespace mpixx

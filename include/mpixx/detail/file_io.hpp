@@ -11,6 +11,7 @@
 
 #include <climits>
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -124,6 +125,21 @@ int io_call(MPI_File fh, [[maybe_unused]] MPI_Offset off, const void* buf, int n
     else if constexpr (Op == iread_all) { return MPI_File_iread_all(fh, rbuf, n, t, rq); }
     else if constexpr (Op == iwrite_shared) { return MPI_File_iwrite_shared(fh, buf, n, t, rq); }
     else { static_assert(Op == iread_shared); return MPI_File_iread_shared(fh, rbuf, n, t, rq); }
+}
+
+/// The largest MPI_Offset (MPI has no constant for it; MPI_Offset is a signed integer type).
+inline constexpr MPI_Offset offset_max = std::numeric_limits<MPI_Offset>::max();
+/// Bytes an access is assumed never to span (data of a buffer, or a file position to seek from): 2^50,
+/// a pebibyte. Explicit offsets this far below the view's limit skip the exact check (file.hpp run()).
+inline constexpr MPI_Offset far_headroom = MPI_Offset(1) << 50;
+
+/// Whether n elements of t are a whole number of etypes of `esize` bytes (MPI refuses them otherwise,
+/// on the calling rank only). Modular arithmetic: n * size cannot overflow. An invalid t is MPI's to judge.
+inline bool whole_etypes(std::size_t n, MPI_Datatype t, int esize) noexcept {
+    MPI_Count size = 0;
+    if (MPI_Type_size_x(t, &size) != MPI_SUCCESS || size < 0) return true;
+    const auto e = static_cast<unsigned long long>(esize);
+    return (n % e) * (static_cast<unsigned long long>(size) % e) % e == 0;
 }
 
 /// " (file \"path\")": appended to every file error (cold path).
