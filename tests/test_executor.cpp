@@ -3,7 +3,9 @@
 // failing tasks (the pool goes on), more workers than tasks, zero tasks, a second pool after a first,
 // the client at the last rank, several kinds of task in one pool, a task not registered on the workers,
 // a signature that differs between client and workers, submit by name, cancellation, shutdown, the
-// client's scope left by an exception, large tasks and results, user messages left alone, argument errors.
+// client's scope left by an exception, large tasks and results, user messages left alone, argument errors,
+// a map whose input range throws, a map cut by shutdown(cancel_pending), misuse of futures and map
+// iterators, options that differ among ranks (checked mode).
 #include "mpixx_test.hpp"
 
 #include <mpixx/communicator.hpp>
@@ -103,6 +105,26 @@ struct counting {
     std::default_sentinel_t end() const { return {}; }
 };
 static_assert(std::ranges::input_range<counting> && !std::ranges::forward_range<counting>);
+
+// 0, 1, ..., n-1 as `counting`, but advancing past `throw_at` throws (a lazily generated input that fails).
+struct failing_counting {
+    int n, throw_at;
+    struct iterator {
+        using value_type = int;
+        using difference_type = std::ptrdiff_t;
+        int i = 0, n = 0, throw_at = 0;
+        int operator*() const { return i; }
+        iterator& operator++() {
+            if (i == throw_at) throw std::runtime_error("the input generator failed");
+            ++i;
+            return *this;
+        }
+        void operator++(int) { ++*this; }
+        bool operator==(std::default_sentinel_t) const { return i == n; }
+    };
+    iterator begin() const { return {0, n, throw_at}; }
+    std::default_sentinel_t end() const { return {}; }
+};
 
 } // namespace
 
@@ -607,3 +629,130 @@ TEST_CASE("executor: many pools back to back on one communicator, no task lost b
     }
     check_ring(comm);
 }
+
+TEST_CASE("executor: a map whose input range throws ends with that failure; the pool goes on") {
+    // Regression: the range's exception used to break the whole pool at 2+ ranks (every later call threw
+    // it, results already computed were lost, and the destructor aborted the job).
+    auto comm = mpixx::world().dup();
+    mpixx::executor ex(comm);
+    if (ex.is_client()) {
+        std::vector<int> got;
+        std::size_t failed_at = 0;
+        int failures = 0;
+        auto m = ex.map(square, failing_counting{20, 6}); // inputs 0..6, then ++ throws
+        for (auto it = m.begin(); it != m.end(); ++it) {
+            try {
+                got.push_back(*it);
+            } catch (const mpixx::task_error& e) {
+                ++failures;
+                failed_at = e.task_index();
+                CHECK(e.worker() == -1);
+                CHECK_THAT(e.task_what(), Catch::Matchers::Contains("the input generator failed"));
+            }
+        }
+        CHECK(got == std::vector<int>{0, 1, 4, 9, 16, 25, 36});
+        CHECK(failures == 1);
+        CHECK(failed_at == 7);
+        CHECK(ex.submit(square, 9).get() == 81); // the pool still works
+    }
+}
+
+TEST_CASE("executor: shutdown(cancel_pending) cuts a map with a task_error, never silently") {
+    // Regression: a map cut by shutdown(..., true) used to just end early at 2+ ranks, its consumer
+    // unable to tell a truncated result list from a complete one.
+    auto comm = mpixx::world().dup();
+    mpixx::executor ex(comm, {.map_window = 2});
+    if (!ex.is_client()) return;
+    std::vector<int> in(50);
+    std::iota(in.begin(), in.end(), 0);
+    auto m = ex.map(square, in);
+    auto it = m.begin();
+    CHECK(*it == 0);
+    ++it;
+    ex.shutdown(true, true);
+    std::vector<int> got{0};
+    int cancelled = 0;
+    for (; it != m.end(); ++it) {
+        try {
+            got.push_back(*it);
+        } catch (const mpixx::task_error& e) {
+            ++cancelled;
+            CHECK(e.task_index() == got.size()); // right after the last result that ran
+            CHECK_THAT(e.task_what(), Catch::Matchers::Contains("cancelled before it ran"));
+        }
+    }
+    for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == static_cast<int>(i * i));
+    if (comm.size() == 1) { // nothing is pending at 1 rank: the map runs each input as it is consumed
+        CHECK(cancelled == 0);
+        CHECK(got.size() == 50u);
+    } else {
+        CHECK(cancelled == 1);
+        CHECK(got.size() < 50u);
+    }
+}
+
+TEST_CASE("executor: misuse of a future or a map iterator throws mpixx::error, never UB") {
+    // Regression: dereferencing a map iterator at its end crashed at 1 rank (and raised a misleading
+    // MPI_ERR_INTERN, after waiting for every other task, at 2+); a second get() && gave a moved-from value.
+    auto comm = mpixx::world().dup();
+    mpixx::executor ex(comm);
+    if (!ex.is_client()) return;
+    auto f = ex.submit(greet, "twice");
+    CHECK(std::move(f).get() == "hello twice");
+    try {
+        (void)std::move(f).get();
+        FAIL("no error for a second get() &&");
+    } catch (const mpixx::error& e) {
+        CHECK(e.error_class() == MPI_ERR_REQUEST);
+    }
+    CHECK_THROWS_AS(f.get(), mpixx::error);
+    CHECK(f.index() == 0u); // the future itself stays valid
+    const std::vector<int> in{3, 4};
+    auto m = ex.map(square, in);
+    auto it = m.begin();
+    CHECK(*it == 9);
+    ++it;
+    CHECK(*it == 16);
+    ++it;
+    CHECK(it == m.end());
+    try {
+        (void)*it;
+        FAIL("no error for dereferencing the end");
+    } catch (const mpixx::error& e) {
+        CHECK(e.error_class() == MPI_ERR_REQUEST);
+    }
+    CHECK_THROWS_AS(++it, mpixx::error);
+    CHECK(ex.submit(square, 5).get() == 25);
+}
+
+#if MPIXX_CHECKED
+TEST_CASE("executor: checked mode: options that differ among ranks throw on every rank") {
+    // Regression: an in_flight invalid on one rank only, or different on some, left that rank outside the
+    // pool (or serving a later pool's tasks) and hung the client.
+    auto comm = mpixx::world().dup();
+    if (comm.size() == 1) return; // one rank: nothing to differ
+    try {
+        mpixx::executor ex(comm, {.in_flight = comm.rank() == 1 ? 0 : 2});
+        FAIL("no error for an in_flight invalid on rank 1");
+    } catch (const mpixx::error& e) {
+        CHECK(e.error_class() == MPI_ERR_ARG);
+    }
+    try {
+        mpixx::executor ex(comm, {.in_flight = comm.rank() == comm.size() - 1 ? 3 : 2});
+        FAIL("no error for different in_flight values");
+    } catch (const mpixx::error& e) {
+        CHECK(e.error_class() == MPI_ERR_ARG);
+    }
+    try {
+        mpixx::executor ex(comm, {.root = comm.rank() == 0 ? 1 : 0});
+        FAIL("no error for different roots");
+    } catch (const mpixx::error& e) {
+        CHECK(e.error_class() == MPI_ERR_ROOT);
+    }
+    {
+        mpixx::executor ex(comm); // the communicator still carries pools
+        if (ex.is_client()) CHECK(ex.submit(square, 6).get() == 36);
+    }
+    check_ring(comm);
+}
+#endif

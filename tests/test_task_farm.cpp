@@ -2,7 +2,8 @@
 // types, uneven task durations, more workers than tasks and no tasks, a task that throws (the root gets
 // mpixx::task_error, every rank returns, the communicator stays usable), which worker ran what, large
 // tasks (rendezvous sends), user messages left alone, and the argument errors; task_farm_collect
-// (every task runs, every success and every failure reported on the root).
+// (every task runs, every success and every failure reported on the root); a result that does not
+// serialize on a worker; options that differ among ranks (checked mode).
 #include "mpixx_test.hpp"
 
 #include <mpixx/communicator.hpp>
@@ -29,6 +30,17 @@ struct summary {
     std::string label;
     long long total = 0;
     int worker = -1;
+};
+
+// A result whose serialization throws for v == 9 (a user hook that refuses to save some values).
+struct picky {
+    int v = 0;
+    std::string note;
+    template <class Archive>
+    void serialize(Archive& ar) {
+        if (Archive::saving() && v == 9) throw std::runtime_error("9 cannot be saved");
+        ar(v, note);
+    }
 };
 
 // The rank a task must have run on: the root itself at 1 rank, never the root otherwise.
@@ -348,3 +360,64 @@ TEST_CASE("task_farm_collect: every task runs; the root gets every success and e
     CHECK_THROWS_AS(mpixx::task_farm_collect(comm, tasks, [](int t) { return t; }, {.root = comm.size()}), mpixx::error);
     check_ring(comm);
 }
+
+TEST_CASE("task_farm: a result that fails to serialize on a worker is that task's failure, not a hang") {
+    // Regression: the worker's encoding threw out of the farm on that rank while the root waited for the
+    // result forever.
+    auto comm = mpixx::world().dup();
+    std::vector<int> tasks(16);
+    std::iota(tasks.begin(), tasks.end(), 0);
+    const auto f = [](int t) { return picky{t, "n"}; };
+    try {
+        const auto r = mpixx::task_farm(comm, tasks, f);
+        if (comm.rank() == 0) { // nothing is serialized at 1 rank; workers return normally
+            CHECK(comm.size() == 1);
+            CHECK(r.size() == 16u);
+        }
+    } catch (const mpixx::task_error& e) {
+        CHECK(comm.size() > 1);
+        CHECK(comm.rank() == 0);
+        CHECK(e.task_index() == 9u);
+        CHECK_THAT(e.task_what(), Catch::Matchers::Contains("9 cannot be saved"));
+    }
+    auto out = mpixx::task_farm_collect(comm, tasks, f);
+    if (comm.rank() == 0) {
+        CHECK(out.results.size() == 16u);
+        CHECK(out.failures.size() == (comm.size() == 1 ? 0u : 1u));
+        for (int t = 0; t < 16; ++t)
+            if (t != 9) CHECK(out.results[static_cast<std::size_t>(t)].v == t);
+    }
+    check_ring(comm);
+}
+
+#if MPIXX_CHECKED
+TEST_CASE("task_farm: checked mode: options that differ among ranks throw on every rank") {
+    // Regression: a different in_flight left "stop" messages behind (the next farm hung), an invalid one on
+    // one rank left the others waiting.
+    auto comm = mpixx::world().dup();
+    if (comm.size() == 1) return;
+    const std::vector<int> tasks{1, 2, 3, 4, 5};
+    const auto id = [](int t) { return t; };
+    try {
+        (void)mpixx::task_farm(comm, tasks, id, {.in_flight = comm.rank() == 1 ? 1 : 2});
+        FAIL("no error for different in_flight values");
+    } catch (const mpixx::error& e) {
+        CHECK(e.error_class() == MPI_ERR_ARG);
+    }
+    try {
+        (void)mpixx::task_farm(comm, tasks, id, {.in_flight = comm.rank() == 1 ? 0 : 2});
+        FAIL("no error for an in_flight invalid on rank 1");
+    } catch (const mpixx::error& e) {
+        CHECK(e.error_class() == MPI_ERR_ARG);
+    }
+    try {
+        (void)mpixx::task_farm(comm, tasks, id, comm.rank() == 0 ? 0 : 1);
+        FAIL("no error for different roots");
+    } catch (const mpixx::error& e) {
+        CHECK(e.error_class() == MPI_ERR_ROOT);
+    }
+    const auto r = mpixx::task_farm(comm, tasks, id);
+    if (comm.rank() == 0) CHECK(r == tasks);
+    check_ring(comm);
+}
+#endif

@@ -12,9 +12,11 @@
 //       f.get();                                          // 49, or throws mpixx::task_error
 //   }                                                     // ~executor: waits, releases the workers
 //
-// Roles. Every rank of `comm` constructs the executor (collective). Rank `root` (default 0) is the client
-// and returns at once; every other rank is a worker: its constructor runs the tasks the client sends
-// and returns when the client's executor shuts down, so code after the scope runs on all ranks again.
+// Roles. Every rank of `comm` constructs the executor (collective; in checked mode, MPIXX_CHECKED, the
+// ranks agree on root and in_flight first, and all throw if one rank's differ or are invalid). Rank
+// `root` (default 0) is the client and returns at once; every other rank is a worker: its constructor
+// runs the tasks the client sends and returns when the client's executor shuts down, so code after the
+// scope runs on all ranks again.
 // Hence on the client: end the executor's scope (or call shutdown()) before any collective call on
 // `comm`, as the workers only get there after it. With one rank the client runs each task itself
 // (submit runs it at once, map as it is iterated).
@@ -42,7 +44,8 @@
 // slow task sits at the head (measured: 40x slower when a worker is descheduled, 3 ranks on 2 cores).
 // `map_window` = N bounds it (at most N tasks out or unconsumed), for long maps with large results
 // and a slow consumer. Each input is the task's argument (a tuple-like element is spread over a task
-// of several parameters).
+// of several parameters). An input that does not encode fails its own position; a range that throws
+// while advancing ends the map with that failure at the next position (the pool goes on, as at 1 rank).
 //
 // Progress: no thread of its own. The client makes progress (receives results, hands out queued tasks)
 // whenever it calls the executor or a future: submit, map iteration, ready, wait, wait_for, get,
@@ -60,7 +63,9 @@
 // Shutdown: shutdown(wait = true, cancel_pending = false), as in Python: no more tasks are accepted; the
 // tasks already submitted (and the rest of every map still alive) still run, then every worker is
 // released. wait = false returns at once and the rest happens during later calls; cancel_pending
-// fails the tasks not yet sent to a worker (task_error "cancelled before it ran") and ends maps.
+// fails the tasks not yet sent to a worker (task_error "cancelled before it ran") and ends maps (a map
+// cut short yields one such task_error, at its first input not run, before its end: never a silent
+// truncation).
 // The client's destructor is shutdown(true), with cancel_pending when the scope is left by an exception.
 // Futures and maps stay usable after shutdown: their results are kept on the client.
 // If the pool broke and the workers cannot be released, the destructor calls MPI_Abort (the workers
@@ -232,13 +237,24 @@ public:
     typename detail::future_get<R>::type get() const& {
         wait();
         s_->rethrow_if_failed();
-        if constexpr (!std::is_void_v<R>) return *s_->value;
+        if constexpr (!std::is_void_v<R>) {
+            if (!s_->value) [[unlikely]]
+                s_->throw_moved_out();
+            return *s_->value;
+        }
     }
     /// The result, moved out of the future (waiting for it); throws mpixx::task_error when it failed.
+    /// A later get() throws mpixx::error (MPI_ERR_REQUEST) rather than give the moved-from husk.
     R get() && {
         wait();
         s_->rethrow_if_failed();
-        if constexpr (!std::is_void_v<R>) return std::move(*s_->value);
+        if constexpr (!std::is_void_v<R>) {
+            if (!s_->value) [[unlikely]]
+                s_->throw_moved_out();
+            R r(std::move(*s_->value));
+            s_->value.reset();
+            return r;
+        }
     }
     /// Removes the task if it is still queued on the client (not yet sent): true when it was; its get()
     /// then throws task_error "cancelled before it ran".
@@ -420,6 +436,7 @@ public:
     /// Collective over `comm`. The client returns at once; a worker serves tasks until the client
     /// shuts the pool down, then returns (is_client() false). One rank: the client runs tasks itself.
     explicit executor(const communicator& comm, executor_options options = {}) : options_(options) {
+        refuse_if_busy(comm, options.root);
         check(comm, options);
         size_ = comm.size();
         client_ = comm.rank() == options.root;
@@ -538,19 +555,20 @@ public:
     }
 
 private:
+    /// A client whose communicator still carries its running pool is refused before check(): the
+    /// checked-mode agreement there is collective, and that pool's workers could not join it (a hang).
+    static void refuse_if_busy(const communicator& comm, int root) {
+        if (comm.is_null() || comm.is_inter() || comm.size() == 1 || comm.rank() != root) return;
+        const MPI_Comm pool = detail::private_comm::find(comm.native()); // never collective
+        if (pool == MPI_COMM_NULL) return;                               // no pool ever ran there
+        if (!detail::exec_claim(pool, true)) [[unlikely]]
+            detail::throw_usage(detail::exec_routine, MPI_ERR_OTHER,
+                                "another executor is still running on this communicator (its workers serve one "
+                                "pool at a time)");
+        detail::exec_claim(pool, false);
+    }
     static void check(const communicator& comm, const executor_options& o) {
-        if (comm.is_null()) [[unlikely]]
-            detail::throw_usage(detail::exec_routine, MPI_ERR_COMM, "the communicator is null");
-        if (comm.is_inter()) [[unlikely]]
-            detail::throw_intercomm(detail::exec_routine);
-        if (o.root < 0 || o.root >= comm.size()) [[unlikely]]
-            detail::throw_usage(detail::exec_routine, MPI_ERR_ROOT,
-                                "root " + std::to_string(o.root) + " is out of range for a communicator of size " +
-                                    std::to_string(comm.size()));
-        if (o.in_flight < 1 || o.in_flight > detail::exec_max_in_flight) [[unlikely]]
-            detail::throw_usage(detail::exec_routine, MPI_ERR_ARG,
-                                "in_flight must be in [1, " + std::to_string(detail::exec_max_in_flight) + "], got " +
-                                    std::to_string(o.in_flight));
+        detail::pool_check(comm, detail::exec_routine, o.root, o.in_flight, detail::exec_max_in_flight);
     }
     detail::exec_core& client_core(const char* what) const {
         if (!client_ || !core_) [[unlikely]]

@@ -4,19 +4,21 @@
 //   std::vector<int> squares = mpixx::task_farm(comm, tasks, [](int t) { return t * t; });
 //
 // Every rank of `comm` calls it with the same f, root and in_flight, and a tasks range of the same
-// type (only the root's is read: the others may pass an empty one). The root hands the tasks out and returns the results in task order;
-// every other rank works and returns an empty vector. At 1 rank the root computes everything itself.
+// type (only the root's is read: the others may pass an empty one; checked mode, MPIXX_CHECKED, agrees
+// on root and in_flight first: every rank throws if they differ or one rank's are invalid). The root
+// hands the tasks out and returns the results in task order; every other rank works and returns an
+// empty vector. At 1 rank the root computes everything itself.
 // Tasks and results: any serializable types (mpixx/serialize.hpp), the same on every rank.
 //
 // Scheduling: dynamic. Each worker holds up to `in_flight` tasks (default 2: it finds the next task
 // already queued when it returns a result, which hides the round-trip latency); a worker gets its next
 // task as soon as it returns a result, so fast workers take more tasks.
 //
-// Failures: an exception thrown by f on a worker (or a task that does not decode) is caught there and
-// sent back. The root then hands out no new task, receives every task still in flight, stops every
-// worker, and throws mpixx::task_error (naming the task index, the worker and the original what());
-// the other ranks return normally and the communicator stays usable. At 1 rank f's exception is
-// wrapped the same way. Only a failing MPI call propagates as is (the farm is then broken).
+// Failures: an exception thrown by f on a worker (or a task that does not decode, or a result whose
+// serialization throws) is caught there and sent back. The root then hands out no new task, receives
+// every task still in flight, stops every worker, and throws mpixx::task_error (naming the task index,
+// the worker and the original what()); the other ranks return normally and the communicator stays
+// usable. At 1 rank f's exception is wrapped the same way. Only a failing MPI call propagates as is (the farm is then broken).
 // To keep every successful result when some tasks fail, call task_farm_collect instead (same
 // arguments): it never stops handing out, runs every task, and returns on the root a
 // farm_outcome{results, failures}: the results in task order (a failed task's slot holds R{}) and
@@ -172,13 +174,20 @@ template <class Task, class R, class F>
 void farm_run_one(MPI_Comm comm, int root, F& f, Task& task, std::span<const std::byte> stream, R& result,
                   std::vector<std::byte>& out) {
     std::string failure;
-    bool ok = true;
+    bool ok = true, ran = false;
     try {
         if constexpr (!mpi_type<Task>) mpixx::deserialize_into(stream, task);
         result = detail::invoke(f, std::as_const(task));
+        ran = true;
+        // Encoded here, inside the try: a result whose serialization throws is this task's failure
+        // (escaping, it would leave this worker's farm while the root waits for the result: a hang).
+        if constexpr (!mpi_type<R>) {
+            std::vector<oob_out> none;
+            encode_into(out, none, result, never_oob);
+        }
     } catch (...) {
         ok = false;
-        failure = current_what();
+        failure = ran ? "its result does not serialize: " + current_what() : current_what();
     }
     if (!ok) {
         farm_send_empty<R>(comm, root, farm_result_tag);
@@ -186,8 +195,6 @@ void farm_run_one(MPI_Comm comm, int root, F& f, Task& task, std::span<const std
     } else if constexpr (mpi_type<R>) {
         MPIXX_CALL(MPI_Send, &result, 1, datatype<R>(), root, farm_result_tag, comm);
     } else {
-        std::vector<oob_out> none;
-        encode_into(out, none, result, never_oob);
         MPIXX_CALL_COUNT(MPI_Send, out.data(), out.size(), MPI_BYTE, root, farm_result_tag, comm);
     }
 }
@@ -391,20 +398,66 @@ private:
 template <class F, class Task>
 using farm_result_t = std::remove_cvref_t<std::invoke_result_t<F&, const Task&>>;
 
-/// Checks task_farm's arguments (the same on every rank, so every rank throws alike).
-inline void farm_check(const communicator& comm, const task_farm_options& options) {
+/// What is wrong with a pool's root or in_flight on this rank (task_farm, executor): an MPI error
+/// class, or 0.
+inline int pool_option_problem(int size, int root, int in_flight, int max_in_flight) noexcept {
+    if (root < 0 || root >= size) return MPI_ERR_ROOT;
+    if (in_flight < 1 || in_flight > max_in_flight) return MPI_ERR_ARG;
+    return 0;
+}
+
+/// Throws the problem pool_option_problem found (cold path).
+[[noreturn, MPIXX_COLD]] inline void throw_pool_option(const char* routine, int problem, int size, int root,
+                                                       int in_flight, int max_in_flight) {
+    if (problem == MPI_ERR_ROOT)
+        throw_usage(routine, MPI_ERR_ROOT,
+                    "root " + std::to_string(root) + " is out of range for a communicator of size " + std::to_string(size));
+    throw_usage(routine, MPI_ERR_ARG,
+                "in_flight must be in [1, " + std::to_string(max_in_flight) + "], got " + std::to_string(in_flight));
+}
+
+#if MPIXX_CHECKED
+/// Checked mode: the ranks of a pool agree on root and in_flight (one small allreduce on the pool's
+/// private communicator) before any task moves: values that differ among ranks would hang the pool or
+/// let a worker serve one pool's tasks in another; an invalid value on one rank would leave it alone
+/// outside the pool. Every rank throws alike. Returns at once when this rank found a problem itself
+/// (the caller throws it).
+inline void pool_agree(MPI_Comm pool, const char* routine, int problem, int root, int in_flight) {
+    if (problem != 0) root = in_flight = 0; // irrelevant (every rank throws) and safe to negate
+    const int mine[5] = {problem, root, -root, in_flight, -in_flight};
+    int all[5] = {};
+    MPIXX_CALL(MPI_Allreduce, mine, all, 5, MPI_INT, MPI_MAX, pool);
+    if (problem != 0) return;
+    if (all[0] != 0) [[unlikely]]
+        throw_usage(routine, all[0], "another rank passed an invalid root or in_flight");
+    if (all[1] != -all[2]) [[unlikely]]
+        throw_usage(routine, MPI_ERR_ROOT, "the ranks passed different roots (from " + std::to_string(-all[2]) +
+                                               " to " + std::to_string(all[1]) + "); every rank must pass the same");
+    if (all[3] != -all[4]) [[unlikely]]
+        throw_usage(routine, MPI_ERR_ARG, "the ranks passed different in_flight values (from " + std::to_string(-all[4]) +
+                                              " to " + std::to_string(all[3]) + "); every rank must pass the same");
+}
+#endif
+
+/// Checks a pool's arguments (task_farm, executor). Checked mode: every rank throws alike, even when the
+/// values differ among ranks (pool_agree); otherwise each rank checks its own (they must be the same).
+inline void pool_check(const communicator& comm, const char* routine, int root, int in_flight, int max_in_flight) {
     if (comm.is_null()) [[unlikely]]
-        throw_usage("mpixx::task_farm", MPI_ERR_COMM, "the communicator is null");
+        throw_usage(routine, MPI_ERR_COMM, "the communicator is null");
     if (comm.is_inter()) [[unlikely]]
-        throw_intercomm("mpixx::task_farm");
-    if (options.root < 0 || options.root >= comm.size()) [[unlikely]]
-        throw_usage("mpixx::task_farm", MPI_ERR_ROOT,
-                    "root " + std::to_string(options.root) + " is out of range for a communicator of size " +
-                        std::to_string(comm.size()));
-    if (options.in_flight < 1 || options.in_flight > farm_max_in_flight) [[unlikely]]
-        throw_usage("mpixx::task_farm", MPI_ERR_ARG,
-                    "in_flight must be in [1, " + std::to_string(farm_max_in_flight) + "], got " +
-                        std::to_string(options.in_flight));
+        throw_intercomm(routine);
+    const int size = comm.size();
+    const int problem = pool_option_problem(size, root, in_flight, max_in_flight);
+#if MPIXX_CHECKED
+    if (size > 1) pool_agree(private_comm::get(comm.native()), routine, problem, root, in_flight);
+#endif
+    if (problem != 0) [[unlikely]]
+        throw_pool_option(routine, problem, size, root, in_flight, max_in_flight);
+}
+
+/// Checks task_farm's arguments.
+inline void farm_check(const communicator& comm, const task_farm_options& options) {
+    pool_check(comm, "mpixx::task_farm", options.root, options.in_flight, farm_max_in_flight);
 }
 
 /// Both farms: the results on the root (empty elsewhere); with `failures`, task failures are collected

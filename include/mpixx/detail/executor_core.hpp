@@ -689,26 +689,14 @@ public:
         finish();
     }
 
+    /// get() after get() && moved the result out (cold path).
+    [[noreturn, MPIXX_COLD]] void throw_moved_out() const {
+        throw_usage(exec_routine, MPI_ERR_REQUEST,
+                    "the result of task " + std::to_string(index()) + " ('" + std::string(name()) +
+                        "') was already moved out by get() &&");
+    }
+
     std::optional<stored> value;
 };
-
-/// The argument a task of parameter type A gets from `a`: `a` itself, or a converted copy (which lives
-/// until the end of the full expression).
-template <class A, class Arg>
-decltype(auto) task_arg(const Arg& a) {
-    if constexpr (std::is_same_v<std::remove_cvref_t<Arg>, A>) return (a);
-    else return A(a);
-}
-
-/// Writes a task message: [0][name hash][signature hash][arguments as A...].
-template <class... A, class... Args>
-void encode_task(std::vector<std::byte>& bytes, std::uint64_t name, std::uint64_t signature, const Args&... args) {
-    output_archive ar(bytes, nullptr, never_oob);
-    ar.write_u8(0);
-    ar.write_raw(name);
-    ar.write_raw(signature);
-    ar(task_arg<A>(args)...);
-    ar.finish();
-}
 
 } // namespace mpixx::detail

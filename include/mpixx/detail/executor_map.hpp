@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -43,19 +44,20 @@ public:
             if (!draining_ && next_ - head_ >= core_->window()) return false;
             const std::size_t pos = next_++;
             outcomes_.emplace_back();
+            bool encoded = true;
             try {
                 with_args(*it_, [&](const auto&... args) {
                     encode_task<A...>(s.bytes, entry_->name_hash(), entry_->signature_hash(), args...);
                 });
             } catch (...) { // this input does not encode: its own failure, the map goes on
-                ++it_;
+                encoded = false;
                 outcome& o = outcomes_.back();
                 o.error = exec_error({.name = entry_->name(), .signature = {}, .index = pos, .worker = -1},
                                      "its arguments do not encode: " + current_what());
                 o.done = true;
-                continue;
             }
-            ++it_;
+            step();
+            if (!encoded) continue;
             ++out_;
             s.sink = this; // the pool keeps this state while its tasks are out (finished())
             s.name = entry_->name();
@@ -67,7 +69,14 @@ public:
     }
     [[nodiscard]] bool exhausted() const noexcept override { return cut_ || it_ == end_; }
     void drain() noexcept override { draining_ = true; }
-    void cut() noexcept override { cut_ = true; }
+    /// Shutdown with cancel_pending: inputs not yet handed out never run. When some remain, the next
+    /// position fails ("cancelled") before the end, so a consumer never mistakes the cut for the end.
+    void cut() noexcept override {
+        if (!exhausted() && !abandoned_)
+            end_with("cancelled before it ran (shutdown with cancel_pending): this input and every later one were "
+                     "not run", true, false);
+        cut_ = true;
+    }
     [[nodiscard]] bool finished() const noexcept override { return exhausted() && out_ == 0; }
 
     void deliver(std::span<const std::byte> bytes, const task_info& info) noexcept override {
@@ -95,6 +104,8 @@ public:
 
     /// The result at the head (waiting for it); throws its task_error if it failed.
     R& head() {
+        if (at_end()) [[unlikely]]
+            past_end();
         ready_head();
         outcome& o = outcomes_.front();
         if (o.error) std::rethrow_exception(o.error);
@@ -102,6 +113,8 @@ public:
     }
     /// Moves past the head.
     void pop() {
+        if (at_end()) [[unlikely]]
+            past_end();
         ready_head();
         outcomes_.pop_front();
         ++head_;
@@ -155,7 +168,41 @@ private:
                                  current_what());
         }
         o.done = true;
-        ++it_;
+        step();
+    }
+
+    /// Moves to the next input. A range whose increment throws cannot go on: the map ends there, with
+    /// that failure at the next position (never a broken pool: the range is the user's, not MPI's).
+    void step() noexcept {
+        try {
+            ++it_;
+        } catch (...) {
+            end_with("the input range threw while advancing to this input: ", false, true);
+            cut_ = true;
+        }
+    }
+    /// Ends the map with one failed outcome at the next position (with the current exception's what()
+    /// when `add_what`, called in a handler). Cold path.
+    [[MPIXX_COLD]] void end_with(const char* text, bool cancelled, bool add_what) noexcept {
+        outcome* o = nullptr;
+        try {
+            o = &outcomes_.emplace_back();
+        } catch (...) { // no memory even for that: the map just ends
+            return;
+        }
+        const std::size_t pos = next_++;
+        o->done = true;
+        try {
+            std::string t(text);
+            if (add_what) t += current_what();
+            o->error = exec_error({.name = entry_->name(), .signature = {}, .index = pos, .worker = -1, .cancelled = cancelled},
+                                  std::move(t));
+        } catch (...) {
+            o->error = std::current_exception();
+        }
+    }
+    [[noreturn, MPIXX_COLD]] static void past_end() {
+        throw_usage(exec_routine, MPI_ERR_REQUEST, "a map's iterator was dereferenced or incremented at its end");
     }
 
     std::shared_ptr<exec_core> core_;

@@ -58,6 +58,25 @@ enum class task_status : std::uint8_t {
 };
 
 
+/// The argument a task of parameter type A gets from `a`: `a` itself, or a converted copy (which lives
+/// until the end of the full expression).
+template <class A, class Arg>
+decltype(auto) task_arg(const Arg& a) {
+    if constexpr (std::is_same_v<std::remove_cvref_t<Arg>, A>) return (a);
+    else return A(a);
+}
+
+/// Writes a task message: [0][name hash][signature hash][arguments as A...].
+template <class... A, class... Args>
+void encode_task(std::vector<std::byte>& bytes, std::uint64_t name, std::uint64_t signature, const Args&... args) {
+    output_archive ar(bytes, nullptr, never_oob);
+    ar.write_u8(0);
+    ar.write_raw(name);
+    ar.write_raw(signature);
+    ar(task_arg<A>(args)...);
+    ar.finish();
+}
+
 /// A registered task, type-erased.
 class task_entry {
 public:
