@@ -173,3 +173,53 @@ TEST_CASE("partition: every rank's range, summed over the communicator, covers 0
         CHECK(hi - lo <= 1);
     }
 }
+
+// Signed arguments (an int count, comm.size(), comm.rank()) used to convert silently to std::size_t:
+// block_range(-5, comm) gave a range of ~2^64 items. Now a negative one throws MPI_ERR_ARG, and the
+// non-negative ones give exactly what the std::size_t forms give.
+static_assert(mpixx::block_range(10, 3, 2) == mpixx::index_range{7, 10}); // int, int, int
+static_assert(mpixx::block_owner(std::size_t{10}, 3, 9LL) == 2);         // mixed signedness
+static_assert(mpixx::block_counts<int>(10, 3)[0] == 4 && mpixx::block_displs<long>(10L, 3)[2] == 7);
+
+TEST_CASE("partition: negative signed arguments throw MPI_ERR_ARG (they used to wrap to huge sizes)") {
+    auto comm = mpixx::world().dup(); // a private message space per test case
+    const int neg = -5;
+    CHECK(error_class_of([&] { (void)mpixx::block_range(neg, comm); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)mpixx::block_count(neg, comm); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)mpixx::block_owner(10, comm, -1); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)mpixx::block_owner(neg, comm, 0); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)mpixx::block_range(neg, 4, 0); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)mpixx::block_range(10, -4, 0); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)mpixx::block_range(10, 4, -1); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)mpixx::block_count(10, 4, -1); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)mpixx::block_owner(std::size_t{10}, 4, -1L); }) == MPI_ERR_ARG);
+    // Before: std::length_error from std::vector (parts = SIZE_MAX), or MPI_ERR_COUNT with a 20-digit size.
+    CHECK(error_class_of([&] { (void)mpixx::block_counts<int>(10, -1); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)mpixx::block_counts<int>(-10, 4); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { (void)mpixx::block_displs<long long>(-10, comm.size()); }) == MPI_ERR_ARG);
+    try {
+        (void)mpixx::block_range(neg, comm);
+        FAIL("no exception");
+    } catch (const mpixx::error& e) {
+        CHECK(e.routine() == "mpixx::block_range");
+        CHECK(std::string(e.what()).find("n is -5") != std::string::npos);
+    }
+    // Non-negative signed arguments agree with the std::size_t forms.
+    for (int n = 0; n <= 12; ++n)
+        for (int p = 1; p <= 5; ++p) {
+            const auto un = static_cast<std::size_t>(n), up = static_cast<std::size_t>(p);
+            CHECK(mpixx::block_counts<int>(n, p) == mpixx::block_counts<int>(un, up));
+            CHECK(mpixx::block_displs<int>(n, p) == mpixx::block_displs<int>(un, up));
+            for (int i = 0; i < p; ++i) {
+                CHECK(mpixx::block_range(n, p, i) == mpixx::block_range(un, up, static_cast<std::size_t>(i)));
+                CHECK(mpixx::block_count(n, p, i) == mpixx::block_count(un, up, static_cast<std::size_t>(i)));
+            }
+            for (int i = 0; i < n; ++i)
+                CHECK(mpixx::block_owner(n, p, i) == mpixx::block_owner(un, up, static_cast<std::size_t>(i)));
+        }
+    const int n = 37;
+    CHECK(mpixx::block_range(n, comm) == mpixx::block_range(std::size_t{37}, comm));
+    CHECK(mpixx::block_count(n, comm) == mpixx::block_count(std::size_t{37}, comm));
+    CHECK(mpixx::block_counts<int>(n, comm.size()) == mpixx::block_counts<int>(std::size_t{37}, std::size_t(comm.size())));
+    CHECK(mpixx::block_owner(n, comm, n - 1) == comm.size() - 1);
+}

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -515,4 +516,90 @@ TEST_CASE("request: test() polling loops and a range of requests") {
         while (!s.test()) {}
     mpixx::wait_all(ss); // none pending: nothing to do
     hc.check_balanced();
+}
+
+// A moved-from pool kept its pending count while its requests went to the other pool: its wait_any and
+// wait_some then spun forever (MPI_Waitany over no handles says MPI_UNDEFINED, and the loop retried).
+// And mpixx::wait_any(pool) did not compile (it returned completed<T> from an optional).
+TEST_CASE("request_pool: a moved-from pool is empty and usable; the free wait_any over a pool") {
+    auto comm = mpixx::world().dup();
+    handle_count hc;
+    const int me = comm.rank(); // messages to self: the same at every rank count
+    {
+        mpixx::request_pool<int> a;
+        a.add(comm.irecv<int>(me, 1));
+        a.add(comm.irecv<int>(me, 2));
+        mpixx::request_pool<int> b(std::move(a));
+        CHECK(a.empty());
+        CHECK(a.pending_count() == 0);
+        CHECK_FALSE(a.pending());
+        CHECK_FALSE(a.wait_any().has_value()); // nothing pending: MPI_UNDEFINED, at once
+        CHECK_FALSE(a.test_any().has_value());
+        CHECK(a.wait_some().empty());
+        CHECK(a.test_some().empty());
+        CHECK(a.wait_all().empty());
+        CHECK(b.size() == 2);
+        CHECK(b.pending_count() == 2);
+        auto s1 = comm.isend(10, me, 1);
+        std::optional<mpixx::completed<int>> got = mpixx::wait_any(b); // free function over a pool
+        REQUIRE(got.has_value());
+        CHECK(got->index == 0);
+        CHECK(got->value == 10);
+        CHECK(b.pending_count() == 1);
+
+        // Move assignment waits for the target's pending requests, then takes the source's.
+        mpixx::request_pool<int> c;
+        c.add(comm.irecv<int>(me, 3));
+        auto s3 = comm.isend(30, me, 3);
+        auto s2 = comm.isend(20, me, 2);
+        c = std::move(b);
+        CHECK(b.empty());
+        CHECK(b.pending_count() == 0);
+        CHECK_FALSE(mpixx::wait_any(b).has_value());
+        CHECK(c.size() == 2);
+        auto& alias = c; // self-move assignment leaves the pool as it was
+        c = std::move(alias);
+        CHECK(c.size() == 2);
+        CHECK(c.pending_count() == 1);
+        CHECK(c.wait_all() == std::vector<int>{0, 20});
+        CHECK_FALSE(mpixx::wait_any(c).has_value());
+
+        // The moved-from pool takes new requests.
+        CHECK(a.add(comm.irecv<int>(me, 4)) == 0);
+        auto s4 = comm.isend(40, me, 4);
+        CHECK(a.wait_all() == std::vector<int>{40});
+        (void)s1.wait(), (void)s2.wait(), (void)s3.wait(), (void)s4.wait();
+    }
+    {
+        // A probe-sized receive (no handle yet) moves with its pool and completes there.
+        mpixx::request_pool<std::vector<int>> a;
+        a.add(comm.irecv<std::vector<int>>(me, 5));
+        auto b = std::move(a);
+        CHECK_FALSE(a.wait_any().has_value());
+        auto s = comm.isend(std::vector<int>{1, 2, 3}, me, 5);
+        auto got = b.wait_any();
+        REQUIRE(got.has_value());
+        CHECK(got->value == std::vector<int>{1, 2, 3});
+        (void)s.wait();
+    }
+    comm.barrier();
+    hc.check_balanced();
+}
+
+// add() reserved exactly one more slot each time, so every add reallocated the pool's arrays: n adds
+// cost O(n^2) (100000 adds took seconds). Growth is geometric now.
+TEST_CASE("request_pool: adding many requests costs linear time") {
+    auto comm = mpixx::world().dup();
+    if (comm.rank() != 0) return; // local only: one rank is enough
+    constexpr std::size_t n = 200000;
+    const auto t0 = std::chrono::steady_clock::now();
+    mpixx::request_pool<> pool;
+    std::size_t misplaced = 0;
+    for (std::size_t i = 0; i < n; ++i) misplaced += pool.add(mpixx::request<>()) != i;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    INFO(n << " adds took " << seconds << " s");
+    CHECK(seconds < 4.0); // linear: well under a second; quadratic: tens of seconds
+    CHECK(misplaced == 0);
+    CHECK(pool.size() == n);
+    CHECK_FALSE(pool.wait_any().has_value()); // none pending
 }

@@ -8,14 +8,20 @@
 #include <mpixx/sync.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <mutex>
 #include <numeric>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 using mpixx_test::error_class_of;
 
 namespace {
 int live_windows = 0;
+std::set<MPI_Comm> split_comms; // communicators made by MPI_Comm_split_type and not freed yet
 } // namespace
 
 extern "C" {
@@ -27,6 +33,17 @@ int MPI_Win_allocate(MPI_Aint size, int unit, MPI_Info info, MPI_Comm comm, void
 int MPI_Win_allocate_shared(MPI_Aint size, int unit, MPI_Info info, MPI_Comm comm, void* base, MPI_Win* win) {
     const int rc = PMPI_Win_allocate_shared(size, unit, info, comm, base, win);
     if (rc == MPI_SUCCESS) ++live_windows;
+    return rc;
+}
+int MPI_Comm_split_type(MPI_Comm comm, int type, int key, MPI_Info info, MPI_Comm* out) {
+    const int rc = PMPI_Comm_split_type(comm, type, key, info, out);
+    if (rc == MPI_SUCCESS && *out != MPI_COMM_NULL) split_comms.insert(*out);
+    return rc;
+}
+int MPI_Comm_free(MPI_Comm* comm) {
+    const MPI_Comm c = *comm;
+    const int rc = PMPI_Comm_free(comm);
+    if (rc == MPI_SUCCESS) split_comms.erase(c);
     return rc;
 }
 int MPI_Win_free(MPI_Win* win) {
@@ -133,4 +150,106 @@ TEST_CASE("node_shared_array: one copy per node, filled by its leader, read by a
         CHECK(empty.size() == 0);
     }
     CHECK(live_windows == before);
+}
+
+// Before: the root check ran on each rank alone. A root out of range on one rank only threw there while
+// the others waited in the closing barrier (a hang); two different valid roots made two counters that
+// handed out every value twice, and two mutexes that excluded nothing. Now all ranks agree and all throw.
+TEST_CASE("counter, mutex: ranks passing different roots all throw MPI_ERR_ROOT") {
+    const int before = live_windows;
+    const auto comm = mpixx::world().dup();
+    const int n = comm.size(), me = comm.rank();
+    const int own = me;                          // different roots once n > 1
+    const int last_bad = me == n - 1 ? n : 0;    // out of range on the last rank only
+    CHECK(error_class_of([&] { mpixx::counter c(comm, 0, last_bad); }) == MPI_ERR_ROOT);
+    CHECK(error_class_of([&] { mpixx::mutex m(comm, last_bad); }) == MPI_ERR_ROOT);
+    CHECK(error_class_of([&] { mpixx::mutex m(comm, -1); }) == MPI_ERR_ROOT);
+    if (n > 1) {
+        CHECK(error_class_of([&] { mpixx::counter c(comm, 0, own); }) == MPI_ERR_ROOT);
+        CHECK(error_class_of([&] { mpixx::mutex m(comm, own); }) == MPI_ERR_ROOT);
+        try {
+            mpixx::counter c(comm, 0, own);
+            FAIL("no exception");
+        } catch (const mpixx::error& e) {
+            CHECK(e.routine() == "mpixx::counter");
+            CHECK(std::string(e.what()).find("different roots (from 0 to " + std::to_string(n - 1)) != std::string::npos);
+        }
+    } else {
+        mpixx::counter c(comm, 5, own); // one rank: its own rank is the only root
+        CHECK(c.next() == 5);
+    }
+    comm.barrier(); // nothing collective is left pending
+    CHECK(live_windows == before);
+}
+
+// Before: a filler that threw on a node's leader left every other rank of the node in publish()'s
+// barrier while the leader freed the window (a hang); a size too large for MPI_Aint threw on the leader
+// alone (the others waited in MPI_Win_allocate_shared); and a rank passing another n silently got the
+// leader's size (indexing past the array). A moved-from array still spanned the other's memory.
+TEST_CASE("node_shared_array: a throwing filler, a bad or mismatched size: every rank throws, nothing leaks") {
+    const int before = live_windows;
+    const std::size_t comms_before = split_comms.size();
+    const auto comm = mpixx::world().dup();
+    const int me = comm.rank();
+    bool rethrown = false;
+    int cls = MPI_SUCCESS;
+    try {
+        mpixx::node_shared_array<double> t(comm, 16, [](std::span<double>) { throw std::runtime_error("no table"); });
+        FAIL("no exception");
+    } catch (const mpixx::error& e) {
+        cls = e.error_class();
+    } catch (const std::runtime_error& e) {
+        rethrown = std::string(e.what()) == "no table";
+    }
+    // The leaders rethrow the filler's exception; every other rank throws MPI_ERR_OTHER.
+    const bool leader = [&] { auto node = comm.split_shared(); return node.rank() == 0; }();
+    if (leader) CHECK(rethrown);
+    else CHECK(cls == MPI_ERR_OTHER);
+    // A filler that throws on one leader only (world rank 0): every rank throws all the same.
+    const auto only_rank0 = [me](std::span<int> s) {
+        if (me == 0) throw std::runtime_error("rank 0's table");
+        std::fill(s.begin(), s.end(), 7);
+    };
+    bool threw = false;
+    try {
+        mpixx::node_shared_array<int> t(comm, 4, only_rank0);
+    } catch (const std::exception&) {
+        threw = true;
+    }
+    CHECK(threw);
+    // A null communicator or an intercommunicator: MPI_ERR_COMM before any collective call.
+    CHECK(error_class_of([&] { mpixx::node_shared_array<int> t(mpixx::communicator(), 4); }) == MPI_ERR_COMM);
+    if (comm.size() > 1) {
+        const auto half = comm.split(me % 2);
+        const auto inter = half.create_intercomm(0, comm, 1 - me % 2, 7);
+        CHECK(error_class_of([&] { mpixx::node_shared_array<int> t(inter, 4); }) == MPI_ERR_COMM);
+    }
+    // Too large for MPI_Aint bytes: MPI_ERR_SIZE everywhere.
+    CHECK(error_class_of([&] { mpixx::node_shared_array<double> t(comm, SIZE_MAX / 4); }) == MPI_ERR_SIZE);
+    // Sizes that differ between ranks: MPI_ERR_ARG everywhere (one rank: nothing differs).
+    const std::size_t mine = 10 + static_cast<std::size_t>(me);
+    if (comm.size() > 1) {
+        CHECK(error_class_of([&] { mpixx::node_shared_array<int> t(comm, mine); }) == MPI_ERR_ARG);
+    } else {
+        mpixx::node_shared_array<int> t(comm, mine);
+        CHECK(t.size() == mine);
+    }
+    // A noexcept filler still works, and a moved-from array is empty.
+    {
+        mpixx::node_shared_array<int> t(comm, 5, [](std::span<int> s) noexcept { std::fill(s.begin(), s.end(), 3); });
+        auto u = std::move(t);
+        CHECK(t.size() == 0);
+        CHECK(t.data().data() == nullptr);
+        REQUIRE(u.size() == 5);
+        CHECK(std::all_of(u.begin(), u.end(), [](int x) { return x == 3; }));
+        mpixx::node_shared_array<int> v(comm, 2);
+        v = std::move(u); // frees v's array, takes u's
+        CHECK(u.size() == 0);
+        CHECK(v.size() == 5);
+        CHECK(v[4] == 3);
+        v.publish();
+    }
+    comm.barrier();
+    CHECK(live_windows == before);
+    CHECK(split_comms.size() == comms_before);
 }

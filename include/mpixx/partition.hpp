@@ -8,7 +8,8 @@
 //   auto displs = mpixx::block_displs<int>(N, comm.size());
 //
 // Pure arithmetic, constexpr, no MPI call (except the communicator convenience) and no overflow for
-// any n up to SIZE_MAX.
+// any n up to SIZE_MAX. Signed arguments (an int n, comm.size(), comm.rank()) are checked: a negative
+// one throws MPI_ERR_ARG rather than wrapping around to a huge std::size_t.
 #pragma once
 
 #include <mpixx/config.hpp>
@@ -18,6 +19,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -60,6 +62,29 @@ namespace detail {
     throw_usage(routine, MPI_ERR_ARG,
                 "index " + std::to_string(i) + " is out of range for " + std::to_string(n) + " item(s)");
 }
+
+/// Throws MPI_ERR_ARG for a negative item count, part count or index (cold path).
+[[noreturn, MPIXX_COLD]] inline void throw_negative(const char* routine, const char* what, long long v) {
+    throw_usage(routine, MPI_ERR_ARG, std::string(what) + " is " + std::to_string(v) + ": it must not be negative");
+}
+
+/// A signed argument as std::size_t: converted implicitly, -1 would become SIZE_MAX items or parts and
+/// give a huge range instead of an error, so the signed overloads below check it first.
+template <std::integral V>
+constexpr std::size_t to_size(V v, const char* routine, const char* what) {
+    if constexpr (std::is_signed_v<V>) {
+        if (v < 0) [[unlikely]]
+            throw_negative(routine, what, static_cast<long long>(v));
+        if constexpr (sizeof(V) > sizeof(std::size_t)) // e.g. __int128
+            if (v > static_cast<V>(SIZE_MAX)) [[unlikely]]
+                throw_usage(routine, MPI_ERR_ARG, std::string(what) + " does not fit std::size_t");
+    }
+    return static_cast<std::size_t>(v);
+}
+
+/// Arguments of which at least one is a signed integer: the overloads that check for negative values.
+template <class... V>
+concept any_signed = (std::integral<V> && ...) && (std::signed_integral<V> || ...);
 
 constexpr void check_parts(std::size_t parts, const char* routine) {
     if (parts == 0) [[unlikely]]
@@ -143,6 +168,43 @@ template <std::integral I = std::size_t>
     return displs;
 }
 
+/// As above, for signed arguments (an int count, comm.size(), comm.rank()): a negative one throws
+/// MPI_ERR_ARG instead of wrapping around to a huge std::size_t.
+template <class N, class P, class X>
+    requires detail::any_signed<N, P, X>
+[[nodiscard]] constexpr std::size_t block_count(N n, P parts, X index) {
+    constexpr const char* r = "mpixx::block_count";
+    return block_count(detail::to_size(n, r, "n"), detail::to_size(parts, r, "parts"), detail::to_size(index, r, "index"));
+}
+/// block_range with signed arguments; a negative one throws MPI_ERR_ARG.
+template <class N, class P, class X>
+    requires detail::any_signed<N, P, X>
+[[nodiscard]] constexpr index_range block_range(N n, P parts, X index) {
+    constexpr const char* r = "mpixx::block_range";
+    return block_range(detail::to_size(n, r, "n"), detail::to_size(parts, r, "parts"), detail::to_size(index, r, "index"));
+}
+/// block_owner with signed arguments; a negative one throws MPI_ERR_ARG.
+template <class N, class P, class X>
+    requires detail::any_signed<N, P, X>
+[[nodiscard]] constexpr std::size_t block_owner(N n, P parts, X i) {
+    constexpr const char* r = "mpixx::block_owner";
+    return block_owner(detail::to_size(n, r, "n"), detail::to_size(parts, r, "parts"), detail::to_size(i, r, "index"));
+}
+/// block_counts with signed arguments; a negative one throws MPI_ERR_ARG.
+template <std::integral I = std::size_t, class N, class P>
+    requires detail::any_signed<N, P>
+[[nodiscard]] constexpr std::vector<I> block_counts(N n, P parts) {
+    constexpr const char* r = "mpixx::block_counts";
+    return block_counts<I>(detail::to_size(n, r, "n"), detail::to_size(parts, r, "parts"));
+}
+/// block_displs with signed arguments; a negative one throws MPI_ERR_ARG.
+template <std::integral I = std::size_t, class N, class P>
+    requires detail::any_signed<N, P>
+[[nodiscard]] constexpr std::vector<I> block_displs(N n, P parts) {
+    constexpr const char* r = "mpixx::block_displs";
+    return block_displs<I>(detail::to_size(n, r, "n"), detail::to_size(parts, r, "parts"));
+}
+
 /// This rank's share of n items block-partitioned over the communicator (collective-free).
 [[nodiscard]] inline index_range block_range(std::size_t n, const detail::comm_base& comm) {
     const std::size_t parts = detail::comm_parts(comm, "mpixx::block_range");
@@ -159,6 +221,24 @@ template <std::integral I = std::size_t>
 [[nodiscard]] inline int block_owner(std::size_t n, const detail::comm_base& comm, std::size_t i) {
     const std::size_t parts = detail::comm_parts(comm, "mpixx::block_owner");
     return static_cast<int>(block_owner(n, parts, i));
+}
+
+/// The communicator forms with a signed item count (or index); a negative one throws MPI_ERR_ARG.
+template <std::signed_integral N>
+[[nodiscard]] index_range block_range(N n, const detail::comm_base& comm) {
+    return block_range(detail::to_size(n, "mpixx::block_range", "n"), comm);
+}
+/// block_count over the communicator with a signed item count; a negative one throws MPI_ERR_ARG.
+template <std::signed_integral N>
+[[nodiscard]] std::size_t block_count(N n, const detail::comm_base& comm) {
+    return block_count(detail::to_size(n, "mpixx::block_count", "n"), comm);
+}
+/// block_owner over the communicator with signed arguments; a negative one throws MPI_ERR_ARG.
+template <class N, class X>
+    requires detail::any_signed<N, X>
+[[nodiscard]] int block_owner(N n, const detail::comm_base& comm, X i) {
+    constexpr const char* r = "mpixx::block_owner";
+    return block_owner(detail::to_size(n, r, "n"), comm, detail::to_size(i, r, "index"));
 }
 
 } // namespace mpixx

@@ -18,9 +18,11 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/request.hpp>
+#include <mpixx/detail/request_multi.hpp>
 #include <mpixx/detail/std_light.hpp>
 
 #include <array>
+#include <climits>
 #include <concepts>
 #include <cstddef>
 #include <exception>
@@ -46,41 +48,6 @@ struct completed<void> {
     mpixx::status status; ///< Its status.
 };
 
-namespace detail {
-
-/// The status MPI gives a null request: what an operation that never reached MPI completes with.
-inline MPI_Status empty_status() noexcept {
-    MPI_Request none = MPI_REQUEST_NULL;
-    MPI_Status st;
-    MPI_Wait(&none, &st);
-    return st;
-}
-
-/// Throws the first error among `n` statuses of a failed multi-completion call (cold path).
-[[noreturn, MPIXX_COLD]] inline void throw_multi_error(int rc, const MPI_Status* sts, std::size_t n,
-                                                       const char* routine) {
-    if (rc == MPI_ERR_IN_STATUS)
-        for (std::size_t k = 0; k < n; ++k)
-            if (sts[k].MPI_ERROR != MPI_SUCCESS && sts[k].MPI_ERROR != MPI_ERR_PENDING)
-                throw_mpi_error(sts[k].MPI_ERROR, routine);
-    throw_mpi_error(rc, routine);
-}
-
-/// The result of a request that was not pending in a wait_all/test_all: T{} (MPI has nothing for it),
-/// or MPI's empty status for request<void> and persistent_request.
-template <class Result>
-Result not_pending_result(const char* routine) {
-    if constexpr (std::default_initializable<Result>) {
-        (void)routine;
-        return Result{};
-    } else {
-        throw_usage(routine, MPI_ERR_REQUEST,
-                    "a request<T> passed to it is not pending and T has no default value to stand for it");
-    }
-}
-
-} // namespace detail
-
 /// A growable set of same-typed requests, completed together or one by one. Move-only; the destructor
 /// waits for the pending ones. Indices are the order of add(); a completed slot stays (inactive).
 template <class T = void>
@@ -90,19 +57,30 @@ public:
     using completion = completed<T>; ///< One completed request: its index and result.
 
     request_pool() = default;
-    request_pool(request_pool&&) noexcept = default; ///< Takes the other pool's requests.
-    /// Waits for this pool's pending requests, then takes the other's.
-    request_pool& operator=(request_pool&&) noexcept = default;
+    /// Takes the other pool's requests; the other is left empty (counters too, or its waits would spin).
+    request_pool(request_pool&& o) noexcept { take(o); }
+    /// Waits for this pool's pending requests, then takes the other's (the other is left empty).
+    request_pool& operator=(request_pool&& o) noexcept {
+        if (this != &o) {
+            clear();
+            take(o);
+        }
+        return *this;
+    }
 
     /// Adds a request (pending or not) and returns its index.
     std::size_t add(request<T>&& r) {
         const std::size_t i = entries_.size();
+        if (i >= static_cast<std::size_t>(INT_MAX)) [[unlikely]] // MPI_Wait{any,some,all} take an int count
+            throw_too_many();
         const bool is_pending = r.pending();
         const MPI_Request h = r.native();
-        handles_.reserve(i + 1);
-        indices_.reserve(i + 1);
-        statuses_.reserve(i + 1);
-        entries_.push_back(std::move(r)); // the reserves above make the rest non-throwing
+        // Room first, so that nothing below throws once `r` is taken. Geometric growth: reserving exactly
+        // i + 1 reallocated on every add, making n adds cost O(n^2).
+        if (entries_.capacity() <= i || handles_.capacity() <= i || indices_.capacity() <= i ||
+            statuses_.capacity() <= i)
+            reserve(i < 4 ? 8 : 2 * i);
+        entries_.push_back(std::move(r));
         handles_.push_back(h);
         indices_.push_back(0);
         statuses_.push_back(MPI_Status{});
@@ -216,12 +194,24 @@ public:
 private:
     using access = detail::request_access;
 
+    void take(request_pool& o) noexcept { // `this` is empty: the swaps leave `o` empty
+        entries_.swap(o.entries_);
+        handles_.swap(o.handles_);
+        indices_.swap(o.indices_);
+        statuses_.swap(o.statuses_);
+        std::swap(pending_, o.pending_);
+        std::swap(nulls_, o.nulls_);
+    }
     const request<T>& at(std::size_t i) const {
         if (i >= entries_.size()) [[unlikely]]
             throw_bad_index(i, entries_.size());
         return entries_[i];
     }
     request<T>& at(std::size_t i) { return const_cast<request<T>&>(std::as_const(*this).at(i)); }
+    [[noreturn, MPIXX_COLD]] static void throw_too_many() {
+        detail::throw_usage("mpixx::request_pool::add", MPI_ERR_COUNT,
+                            "a pool holds at most INT_MAX requests (the count of MPI_Waitany/Waitsome/Waitall)");
+    }
     [[noreturn, MPIXX_COLD]] static void throw_bad_index(std::size_t i, std::size_t n) {
         detail::throw_usage("mpixx::request_pool", MPI_ERR_ARG,
                             "index " + std::to_string(i) + " is out of range for a pool of " + std::to_string(n) +
@@ -418,154 +408,6 @@ private:
 
 namespace detail {
 
-template <class F, std::size_t... I>
-void for_each_index(F&& f, std::index_sequence<I...>) {
-    (f(std::integral_constant<std::size_t, I>{}), ...);
-}
-
-template <class... R>
-using pack_variant_t = std::variant<completion_result_t<std::remove_cvref_t<R>>...>;
-
-/// Waits for (or tests) any one of a pack of requests; the variant's index says which completed.
-template <class... R>
-std::optional<pack_variant_t<R...>> pack_any(bool block, R&... rs) {
-    constexpr std::size_t n = sizeof...(R);
-    using V = pack_variant_t<R...>;
-    auto refs = std::tie(rs...);
-    if (!(request_access::pending(rs) || ...)) [[unlikely]]
-        return std::nullopt; // MPI_UNDEFINED
-    progress::backoff b;
-    for (;;) {
-        std::array<MPI_Request, n> h;
-        bool all_posted = true;
-        std::optional<V> out;
-        for_each_index(
-            [&](auto I) {
-                auto& r = std::get<I()>(refs);
-                h[I] = MPI_REQUEST_NULL;
-                if (out || !request_access::pending(r)) return;
-                if (!request_access::prepare(r)) {
-                    all_posted = false;
-                    return;
-                }
-                h[I] = request_access::handle(r);
-                if (h[I] == MPI_REQUEST_NULL)
-                    out.emplace(std::in_place_index<I()>, request_access::complete(r, empty_status()));
-            },
-            std::index_sequence_for<R...>{});
-        if (out) return out;
-        int idx = MPI_UNDEFINED, flag = 0;
-        MPI_Status st;
-        int rc;
-        if (block && all_posted && !progress::active()) {
-            rc = MPI_Waitany(static_cast<int>(n), h.data(), &idx, &st);
-            flag = 1;
-        } else {
-            progress::poll();
-            rc = MPI_Testany(static_cast<int>(n), h.data(), &idx, &flag, &st);
-        }
-        if (idx >= 0 && idx != MPI_UNDEFINED) {
-            for_each_index(
-                [&](auto I) {
-                    if (static_cast<std::size_t>(idx) != I) return;
-                    auto& r = std::get<I()>(refs);
-                    request_access::handle(r) = h[I];
-                    if (rc != MPI_SUCCESS) request_access::failed(r);
-                    else if (flag) out.emplace(std::in_place_index<I()>, request_access::complete(r, st));
-                },
-                std::index_sequence_for<R...>{});
-        }
-        if (rc != MPI_SUCCESS) [[unlikely]]
-            throw_mpi_error(rc, block ? "MPI_Waitany" : "MPI_Testany");
-        if (out || !block) return out;
-        b.pause();
-    }
-}
-
-/// Completes what is done in a pack (blocking: at least one); each variant's index says which.
-template <class... R>
-std::vector<pack_variant_t<R...>> pack_some(bool block, R&... rs) {
-    constexpr std::size_t n = sizeof...(R);
-    using V = pack_variant_t<R...>;
-    auto refs = std::tie(rs...);
-    std::vector<V> out;
-    if (!(request_access::pending(rs) || ...)) [[unlikely]]
-        return out; // MPI_UNDEFINED
-    progress::backoff b;
-    for (;;) {
-        std::array<MPI_Request, n> h;
-        bool all_posted = true;
-        for_each_index(
-            [&](auto I) {
-                auto& r = std::get<I()>(refs);
-                h[I] = MPI_REQUEST_NULL;
-                if (!request_access::pending(r)) return;
-                if (!request_access::prepare(r)) {
-                    all_posted = false;
-                    return;
-                }
-                h[I] = request_access::handle(r);
-                if (h[I] == MPI_REQUEST_NULL)
-                    out.emplace_back(std::in_place_index<I()>, request_access::complete(r, empty_status()));
-            },
-            std::index_sequence_for<R...>{});
-        if (!out.empty()) return out;
-        std::array<int, n> idx;
-        std::array<MPI_Status, n> sts;
-        int outcount = 0;
-        int rc;
-        if (block && all_posted && !progress::active()) {
-            rc = MPI_Waitsome(static_cast<int>(n), h.data(), &outcount, idx.data(), sts.data());
-        } else {
-            progress::poll();
-            rc = MPI_Testsome(static_cast<int>(n), h.data(), &outcount, idx.data(), sts.data());
-        }
-        const std::size_t m = outcount == MPI_UNDEFINED ? 0 : static_cast<std::size_t>(outcount);
-        // Bring every completed request in line with MPI before producing any result.
-        for (std::size_t k = 0; k < m; ++k)
-            for_each_index(
-                [&](auto I) {
-                    if (static_cast<std::size_t>(idx[k]) != I) return;
-                    auto& r = std::get<I()>(refs);
-                    request_access::handle(r) = h[I];
-                    if (rc != MPI_SUCCESS) request_access::failed(r);
-                },
-                std::index_sequence_for<R...>{});
-        if (rc != MPI_SUCCESS) [[unlikely]]
-            throw_multi_error(rc, sts.data(), m, block ? "MPI_Waitsome" : "MPI_Testsome");
-        std::exception_ptr first;
-        for (std::size_t k = 0; k < m; ++k)
-            for_each_index(
-                [&](auto I) {
-                    if (static_cast<std::size_t>(idx[k]) != I) return;
-                    try {
-                        out.emplace_back(std::in_place_index<I()>,
-                                         request_access::complete(std::get<I()>(refs), sts[k]));
-                    } catch (...) {
-                        if (!first) first = std::current_exception();
-                    }
-                },
-                std::index_sequence_for<R...>{});
-        if (first) std::rethrow_exception(first);
-        if (!out.empty() || !block) return out;
-        b.pause();
-    }
-}
-
-template <class R>
-completion_result_t<R> wait_result(R& r) {
-    if (!request_access::pending(r)) return not_pending_result<completion_result_t<R>>("mpixx::wait_all");
-    if constexpr (std::same_as<R, persistent_request>) {
-        r.wait();
-        return r.status();
-    } else if constexpr (std::is_void_v<typename R::value_type>) {
-        r.wait();
-        return r.status();
-    } else {
-        return r.wait();
-    }
-}
-
 template <class R>
 struct is_pool : std::false_type {};
 template <class T>
@@ -664,7 +506,7 @@ auto wait_all(request_pool<T>& pool) {
 }
 /// Waits until one request of a pool completes (see request_pool::wait_any).
 template <class T>
-completed<T> wait_any(request_pool<T>& pool) {
+std::optional<completed<T>> wait_any(request_pool<T>& pool) {
     return pool.wait_any();
 }
 /// Waits until some requests of a pool complete (see request_pool::wait_some).
