@@ -739,3 +739,26 @@ TEST_CASE("window: shared_query(proc_null) gives the lowest non-empty segment") 
         CHECK(error_class_of([&] { (void)win.shared_query(n); }) == MPI_ERR_RANK);
     }
 }
+
+TEST_CASE("window: a size too large on one rank only throws MPI_ERR_SIZE on every rank (no hang, no leak)") {
+    leak_check lc;
+    const auto comm = mpixx::world();
+    const int me = comm.rank(), last = comm.size() - 1;
+    const std::size_t huge = SIZE_MAX / 2; // no MPI_Aint byte count holds it
+    const std::size_t n = me == last ? huge : 4;
+    std::string text;
+    CHECK(error_class_of([&] { auto w = mpixx::window<double>::allocate(comm, n); }) == MPI_ERR_SIZE);
+    try {
+        auto w = mpixx::window<double>::allocate(comm, n);
+    } catch (const mpixx::error& e) {
+        text = e.what();
+    }
+    if (me == last) CHECK(text.find("do not fit in MPI_Aint") != std::string::npos);
+    else CHECK(text.find("rank " + std::to_string(last)) != std::string::npos);
+    const auto node = comm.split_shared();
+    const std::size_t m = node.rank() == node.size() - 1 ? huge : 2;
+    CHECK(error_class_of([&] { auto w = mpixx::window<int>::allocate_shared(node, m); }) == MPI_ERR_SIZE);
+    // and the communicator is still usable afterwards: a window of sane sizes works
+    auto ok = mpixx::window<int>::allocate(comm, 1);
+    CHECK(ok.local().size() == 1);
+}

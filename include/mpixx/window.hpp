@@ -112,7 +112,10 @@ public:
         // Each rank's part padded to 64 bytes: MPICH 4.0 (ch4) places the parts of MPI_Win_allocate
         // contiguously in shared memory but addresses them as if aligned, so with sizes that are not
         // multiples of 16 bytes puts land in the wrong place (seen with raw MPI). Padding costs < 64 bytes.
-        const MPI_Aint padded = (bytes(n, "mpixx::window::allocate") + 63) / 64 * 64;
+        // A size too large on one rank joins the creation with none (the others would hang in it) and
+        // is refused on every rank by finish().
+        const MPI_Aint want = detail::window_bytes_or_none(n, sizeof(T));
+        const MPI_Aint padded = want < 0 ? 0 : (want + 63) / 64 * 64;
 #ifdef OPEN_MPI
         // Open MPI 4.1 serves MPI_Win_allocate with osc/rdma where osc/ucx and osc/pt2pt are disabled (as
         // Debian's openmpi-mca-params.conf does), and its MPI_Compare_and_swap then crashes in btl/vader
@@ -125,7 +128,7 @@ public:
 #endif
             MPIXX_WATCHED_CALL(created(comm), MPI_Win_allocate, padded, static_cast<int>(sizeof(T)), hints.native(),
                                comm.native(), &base, &w.s_->win);
-        w.finish(comm, static_cast<T*>(base), n);
+        w.finish(comm, static_cast<T*>(base), n, "mpixx::window::allocate", want < 0);
         return w;
     }
 
@@ -134,9 +137,10 @@ public:
         check_comm(comm, "mpixx::window::create");
         window w;
         w.s_ = std::make_shared<detail::window_state>();
-        MPIXX_WATCHED_CALL(created(comm), MPI_Win_create, mem.data(), bytes(mem.size(), "mpixx::window::create"),
+        const MPI_Aint want = detail::window_bytes_or_none(mem.size(), sizeof(T)); // as in allocate
+        MPIXX_WATCHED_CALL(created(comm), MPI_Win_create, want < 0 ? nullptr : mem.data(), want < 0 ? 0 : want,
                            static_cast<int>(sizeof(T)), hints.native(), comm.native(), &w.s_->win);
-        w.finish(comm, mem.data(), mem.size());
+        w.finish(comm, mem.data(), mem.size(), "mpixx::window::create", want < 0);
         return w;
     }
 
@@ -149,10 +153,11 @@ public:
         window w;
         w.s_ = std::make_shared<detail::window_state>();
         void* base = nullptr;
-        MPIXX_WATCHED_CALL(created(comm), MPI_Win_allocate_shared, bytes(n, "mpixx::window::allocate_shared"),
-                           static_cast<int>(sizeof(T)), hints.native(), comm.native(), &base, &w.s_->win);
+        const MPI_Aint want = detail::window_bytes_or_none(n, sizeof(T)); // as in allocate
+        MPIXX_WATCHED_CALL(created(comm), MPI_Win_allocate_shared, want < 0 ? 0 : want, static_cast<int>(sizeof(T)),
+                           hints.native(), comm.native(), &base, &w.s_->win);
         w.shared_ = true;
-        w.finish(comm, static_cast<T*>(base), n);
+        w.finish(comm, static_cast<T*>(base), n, "mpixx::window::allocate_shared", want < 0);
         return w;
     }
 
@@ -642,7 +647,10 @@ private:
     }
 
     /// Completes creation: errors returned, not fatal; every rank's size exchanged (one allgather).
-    void finish(const communicator& comm, T* base, std::size_t n) {
+    /// After creation: every rank's size, exchanged once (-1 from a rank whose size does not fit in
+    /// MPI_Aint: then every rank frees the window and throws MPI_ERR_SIZE).
+    void finish(const communicator& comm, T* base, std::size_t n, const char* routine = nullptr,
+                bool too_large = false) {
         try {
             MPIXX_CALL(MPI_Win_set_errhandler, s_->win, MPI_ERRORS_RETURN);
             s_->rank = comm.rank();
@@ -650,9 +658,16 @@ private:
             s_->access.assign(static_cast<std::size_t>(s_->size), 0);
             if (!s_->dynamic) {
                 s_->extent.resize(static_cast<std::size_t>(s_->size));
-                const MPI_Aint mine = static_cast<MPI_Aint>(n);
+                const MPI_Aint mine = too_large ? MPI_Aint(-1) : static_cast<MPI_Aint>(n);
                 MPIXX_WATCHED_CALL(created(comm), MPI_Allgather, &mine, 1, MPI_AINT, s_->extent.data(), 1, MPI_AINT,
                                    comm.native());
+                if (too_large) [[unlikely]]
+                    detail::throw_window_size(routine, n);
+                for (std::size_t r = 0; r < s_->extent.size(); ++r)
+                    if (s_->extent[r] < 0) [[unlikely]]
+                        detail::throw_usage(routine, MPI_ERR_SIZE,
+                                            "rank " + std::to_string(r) +
+                                                " asked for more elements than fit in MPI_Aint bytes (it throws too)");
             }
         } catch (...) {
             (void)MPIXX_WATCHED(created(comm), MPI_Win_free, &s_->win);

@@ -46,11 +46,21 @@ inline void check_shared_comm(const communicator& comm) {
                         "): pass comm.split_shared()");
 }
 
-/// n elements of `elem` bytes as MPI_Aint bytes (room left for padding).
+/// n elements of `elem` bytes as MPI_Aint bytes (room left for padding), or -1 when they do not fit.
+inline MPI_Aint window_bytes_or_none(std::size_t n, std::size_t elem) noexcept {
+    return n > static_cast<std::size_t>(PTRDIFF_MAX - 64) / elem ? MPI_Aint(-1) : static_cast<MPI_Aint>(n * elem);
+}
+
+[[noreturn, MPIXX_COLD]] inline void throw_window_size(const char* routine, std::size_t n) {
+    throw_usage(routine, MPI_ERR_SIZE, std::to_string(n) + " elements do not fit in MPI_Aint bytes");
+}
+
+/// n elements of `elem` bytes as MPI_Aint bytes (room left for padding); MPI_ERR_SIZE when they do not fit.
 inline MPI_Aint window_bytes(std::size_t n, std::size_t elem, const char* routine) {
-    if (n > static_cast<std::size_t>(PTRDIFF_MAX - 64) / elem) [[unlikely]]
-        throw_usage(routine, MPI_ERR_SIZE, std::to_string(n) + " elements do not fit in MPI_Aint bytes");
-    return static_cast<MPI_Aint>(n * elem);
+    const MPI_Aint b = window_bytes_or_none(n, elem);
+    if (b < 0) [[unlikely]]
+        throw_window_size(routine, n);
+    return b;
 }
 
 /// A count for an RMA call: MPI-3's int (one-sided large-count calls are not used).
