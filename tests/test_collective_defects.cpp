@@ -750,6 +750,14 @@ TEST_CASE("defects 14: alltoallw checks blocks of negative-extent datatypes with
     const std::vector<MPI_Datatype> ints(P, MPI_INT), backs(P, back);
     std::vector<int> guarded(2 * P + 4, -1); // 2 guard ints either side of the receive buffer
     const std::span<int> recv(guarded.data() + 2, 2 * P);
+#if defined(OPEN_MPI) && OMPI_MAJOR_VERSION <= 4
+    // Open MPI 4.1 corrupts memory (1 process), loses blocks or hangs with such types: refused there
+    CHECK(error_class_of([&] { comm.alltoallw(send, scounts, sdispls, ints, recv, rcounts, rdispls, backs); }) ==
+          MPI_ERR_TYPE);
+    CHECK(error_class_of([&] {
+              (void)comm.ialltoallw(std::span<const int>(send), scounts, sdispls, ints, recv, rcounts, rdispls, backs);
+          }) == MPI_ERR_TYPE);
+#else
     comm.alltoallw(send, scounts, sdispls, ints, recv, rcounts, rdispls, backs);
     for (std::size_t i = 0; i < P; ++i) {
         CHECK(recv[2 * i + 1] == 10 * static_cast<int>(i) + r);
@@ -757,7 +765,8 @@ TEST_CASE("defects 14: alltoallw checks blocks of negative-extent datatypes with
     }
     std::fill(guarded.begin(), guarded.end(), -1);
     comm.ialltoallw(std::span<const int>(send), scounts, sdispls, ints, recv, rcounts, rdispls, backs).wait();
-    CHECK(recv[1] == r);
+    for (std::size_t i = 0; i < P; ++i) CHECK(recv[2 * i + 1] == 10 * static_cast<int>(i) + r);
+#endif
     // block 0 placed at byte 0 walks down to byte -4: below the buffer, refused before MPI on every rank
     auto low = rdispls;
     low[0] = 0;

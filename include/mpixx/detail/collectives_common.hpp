@@ -282,6 +282,15 @@ inline void check_counts(const char* routine, std::span<const int> counts, int s
                     (receive ? "receive" : "send") + " buffer of " + std::to_string(bytes) + " bytes");
 }
 
+#if defined(OPEN_MPI) && OMPI_MAJOR_VERSION <= 4
+/// Whether `t` has a negative extent (check_w_layout: a defect of Open MPI 4.1).
+inline bool neg_extent(MPI_Datatype t) {
+    MPI_Aint lb = 0, extent = 0;
+    MPIXX_CALL(MPI_Type_get_extent, t, &lb, &extent);
+    return extent < 0;
+}
+#endif
+
 /// Checks alltoallw's per-peer counts, byte displacements and datatypes against a buffer of `bytes`
 /// bytes: one entry per rank, none negative, every non-empty block inside the buffer (its range from the
 /// datatype's true bounds and extent: datatype_range, where a negative extent reaches below).
@@ -296,6 +305,16 @@ inline void check_w_layout(const char* routine, std::span<const int> counts, std
         const bool ok = datatype_range(displs[i], static_cast<std::size_t>(counts[i]), types[i], r);
         if (!ok || r.lo < 0 || static_cast<unsigned long long>(r.hi) > bytes) [[unlikely]]
             throw_w_block(routine, i, !ok, r, bytes, receive);
+#if defined(OPEN_MPI) && OMPI_MAJOR_VERSION <= 4
+        // Open MPI 4.1 mishandles datatypes of negative extent (two items or more) in alltoallw: on one
+        // process (coll/self) the block is written elsewhere (heap corruption), in MPI_Ialltoallw
+        // (libnbc) receive blocks from other ranks never arrive and send blocks hang the call (seen with
+        // raw MPI; MPICH, and Open MPI's blocking call on 2+ processes, are right). Refused there.
+        if (r.hi - r.lo > 0 && counts[i] > 1 && neg_extent(types[i])) [[unlikely]]
+            throw_usage(routine, MPI_ERR_TYPE,
+                        "types[" + std::to_string(i) + "] has a negative extent, which Open MPI 4.1's alltoallw "
+                        "mishandles (memory corruption, lost blocks or a hang)");
+#endif
     }
 }
 
