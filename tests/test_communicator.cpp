@@ -73,6 +73,50 @@ TEST_CASE("communicator: split with undefined color gives a null communicator") 
     }
 }
 
+TEST_CASE("communicator: a negative color throws MPI_ERR_ARG on its ranks only, and nobody waits") {
+    auto w = mpixx::world();
+    // rank 0 passes -1 (not mpixx::undefined): MPICH would have given it a communicator of its own
+    mpixx::communicator c;
+    int cls = MPI_SUCCESS;
+    try {
+        c = w.split(w.rank() == 0 ? -1 : 0, 0);
+    } catch (const mpixx::error& e) {
+        cls = e.error_class();
+        CHECK(e.routine() == "mpixx::communicator::split");
+    }
+    if (w.rank() == 0) {
+        CHECK(cls == MPI_ERR_ARG);
+        CHECK(c.is_null());
+    } else {
+        CHECK(cls == MPI_SUCCESS);
+        CHECK(c.size() == w.size() - 1); // the valid colors' communicator, without rank 0
+        CHECK(c.rank() == w.rank() - 1);
+    }
+    // negative keys are valid (they only order)
+    auto k = w.split(0, -1 - w.rank());
+    CHECK(k.rank() == w.size() - 1 - w.rank());
+}
+
+TEST_CASE("communicator: operations on a null communicator raise MPI_ERR_COMM") {
+    const mpixx::communicator null;
+    auto class_of = [](auto&& fn) {
+        try {
+            fn();
+        } catch (const mpixx::error& e) {
+            return e.error_class();
+        }
+        return MPI_SUCCESS;
+    };
+    CHECK(class_of([&] { null.send(1, 0, 0); }) == MPI_ERR_COMM);
+    CHECK(class_of([&] { null.send(1, mpixx::proc_null, 0); }) == MPI_ERR_COMM);
+    CHECK(class_of([&] { (void)null.mprobe(mpixx::proc_null, 0); }) == MPI_ERR_COMM); // Open MPI aborted
+    CHECK(class_of([&] { (void)null.improbe(mpixx::any_source, 0); }) == MPI_ERR_COMM);
+    CHECK(class_of([&] { int x = 0; null.bcast(x, 0); }) == MPI_ERR_COMM);
+    CHECK(class_of([&] { (void)null.create_intercomm(0, mpixx::world(), 0, 0); }) == MPI_ERR_COMM);
+    CHECK(class_of([&] { (void)null.dup(); }) == MPI_ERR_COMM);
+    CHECK(class_of([&] { (void)null.split(0); }) == MPI_ERR_COMM);
+}
+
 TEST_CASE("communicator: split_shared puts every rank of this machine together") {
     auto w = mpixx::world();
     auto node = w.split_shared();

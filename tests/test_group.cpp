@@ -9,6 +9,7 @@
 
 #include <mpixx/communicator.hpp>
 
+#include <climits>
 #include <vector>
 
 using mpixx_test::error_class_of;
@@ -129,12 +130,44 @@ TEST_CASE("group: bad ranks are refused before MPI sees them") {
         CHECK(error_class_of([&] { (void)g.range_excl({{-1, 0, 1}}); }) == MPI_ERR_RANK);
         CHECK(error_class_of([&] { (void)g.range_incl({{0, p - 1, 1}, {0, 0, 1}}); }) == MPI_ERR_RANK); // overlap
         CHECK(error_class_of([&] { (void)g.translate_ranks({p}, g); }) == MPI_ERR_RANK);
+        // a triplet whose computed last rank is out of range (its bound may be out: only reached ranks count)
+        CHECK(error_class_of([&] { (void)g.range_incl({{0, p + 1, 1}}); }) == MPI_ERR_RANK);
+        CHECK(error_class_of([&] { (void)g.range_incl({{p - 1, -5, -1}}); }) == MPI_ERR_RANK);
         try {
             (void)g.incl({0, 0});
         } catch (const mpixx::error& e) {
             CHECK(e.routine() == "mpixx::group::incl");
             CHECK(std::string(e.what()).find("more than once") != std::string::npos);
         }
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("group: range triplets follow MPI's definition (empty when first is past last; bound not reached)") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        const int p = world.size();
+        auto g = world.group();
+        // MPI-4.1 7.3.2: first > last with a positive stride names no rank (MPICH refused it: MPI_ERR_ARG).
+        CHECK(g.range_incl({{p - 1, 0, 1}}).size() == (p == 1 ? 1 : 0));
+        CHECK(g.range_excl({{p - 1, 0, 1}}).size() == (p == 1 ? 0 : p));
+        CHECK(g.range_incl({{0, p - 1, -1}}).size() == (p == 1 ? 1 : 0));
+        CHECK(g.range_incl({{p, 0, 1}, {0, p - 1, 1}}).size() == p); // an empty triplet's first is not a rank
+        // the bound need not be a rank: only the ranks reached are (0, then 0 + 1000 is past it)
+        auto first_only = g.range_incl({{0, 999, 1000}});
+        CHECK(first_only.size() == 1);
+        CHECK(first_only.translate_rank(0, g) == 0);
+        // huge strides and bounds: no overflow, one rank each
+        CHECK(g.range_incl({{0, p - 1, INT_MAX}}).size() == 1);
+        CHECK(g.range_incl({{p - 1, -1, INT_MIN}}).size() == 1);
+        CHECK(g.range_excl({{p - 1, -1, INT_MIN}}).size() == p - 1);
+        // floor((INT_MIN - (p - 1)) / INT_MIN) = 1: the second rank, p - 1 + INT_MIN, is reached and invalid
+        CHECK(error_class_of([&] { (void)g.range_incl({{p - 1, INT_MIN, INT_MIN}}); }) == MPI_ERR_RANK);
+        // a descending triplet whose bound is not reached exactly
+        auto down = g.range_incl({{p - 1, 0, -2}});
+        CHECK(down.size() == (p + 1) / 2);
+        CHECK(down.translate_rank(0, g) == p - 1);
     }
     CHECK(handle_counts::now() == before);
 }

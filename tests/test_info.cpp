@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -123,6 +124,15 @@ TEST_CASE("info: bad keys and values are refused before MPI sees them") {
         }
         CHECK(i.native() == MPI_INFO_NULL); // nothing was created
         CHECK(error_class_of([] { info bad{{"ok", "1"}, {"", "2"}}; }) == MPI_ERR_INFO_KEY);
+        // MPI takes C strings: a NUL inside would silently cut the key or value short
+        using namespace std::string_view_literals;
+        CHECK(error_class_of([&] { i.set("ab\0cd"sv, "v"); }) == MPI_ERR_INFO_KEY);
+        CHECK(error_class_of([&] { (void)i.get("ab\0cd"sv); }) == MPI_ERR_INFO_KEY);
+        CHECK(error_class_of([&] { i.set("key", "ab\0cd"sv); }) == MPI_ERR_INFO_VALUE);
+        CHECK(i.native() == MPI_INFO_NULL);
+        i.set("ab", "1");
+        CHECK(error_class_of([&] { (void)i.erase("ab\0cd"sv); }) == MPI_ERR_INFO_KEY);
+        CHECK(i.get("ab") == std::string("1")); // not erased through the cut key
     }
     CHECK(live_infos == before); // the half-built info of the throwing constructor was freed
 }

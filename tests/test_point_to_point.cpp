@@ -161,6 +161,9 @@ TEST_CASE("p2p: probe, iprobe and matched messages") {
         CHECK(roomy[4] == 5);
         CHECK_FALSE(m.pending());
         CHECK_THROWS_AS(m.recv(roomy), mpixx::error); // a message is received once
+        std::vector<short> kept{4, 4, 4};                 // ... and a second recv_resize leaves the
+        CHECK_THROWS_AS(m.recv_resize(kept), mpixx::error); // container as it was
+        CHECK(kept == std::vector<short>{4, 4, 4});
 
         std::optional<mpixx::message> im;
         while (!(im = comm.improbe(1, 22))) {}
@@ -201,6 +204,16 @@ TEST_CASE("p2p: misuse raises mpixx::error with the right class") {
     comm.send(x, mpixx::proc_null, 1);
     auto st = comm.recv(x, mpixx::proc_null, 1);
     CHECK(st.source() == mpixx::proc_null);
+    // a matched probe of proc_null (MPI_MESSAGE_NO_PROC) is received once, as an empty message
+    auto m = comm.mprobe(mpixx::proc_null, 1);
+    CHECK(m.pending());
+    std::vector<int> got{5, 5};
+    m.recv_resize(got);
+    CHECK(got.empty());
+    CHECK_FALSE(m.pending());
+    std::vector<int> kept{7, 7};
+    expect_class([&] { m.recv_resize(kept); }, MPI_ERR_REQUEST, "already received");
+    CHECK(kept == std::vector<int>{7, 7}); // a received message leaves the container untouched
 }
 
 namespace {

@@ -13,6 +13,8 @@
 #include <mpixx/group.hpp>
 #include <mpixx/detail/object_api.hpp>
 
+#include <string>
+
 namespace mpixx::inline MPIXX_ABI {
 
 /// Result of comparing two communicators (MPI_Comm_compare).
@@ -59,11 +61,17 @@ public:
         return created(c);
     }
 
-    /// Partitions by color, ordering by key then old rank (MPI_Comm_split); color `undefined` gives null.
+    /// Partitions by color, ordering by key (any int) then old rank (MPI_Comm_split); color `undefined`
+    /// gives null. A negative color other than `undefined` (MPI says: erroneous; MPICH would group such
+    /// ranks together) throws MPI_ERR_ARG on the ranks that passed it, after they took part as `undefined`,
+    /// so that no rank is left waiting and the others get the communicators of the valid colors.
     [[nodiscard]] communicator split(int color, int key = 0) const {
         MPI_Comm c = MPI_COMM_NULL;
         detail::settle_collectives(comm_);
-        MPIXX_CALL(MPI_Comm_split, comm_, color, key, &c);
+        const bool bad = color < 0 && color != MPI_UNDEFINED;
+        MPIXX_CALL(MPI_Comm_split, comm_, bad ? MPI_UNDEFINED : color, key, &c);
+        if (bad) [[unlikely]]
+            throw_bad_color(color);
         return created(c);
     }
 
@@ -155,6 +163,12 @@ public:
 
 private:
     communicator(MPI_Comm comm, bool owned) : object_layer(comm, owned) {}
+
+    [[noreturn, MPIXX_COLD]] static void throw_bad_color(int color) {
+        detail::throw_usage("mpixx::communicator::split", MPI_ERR_ARG,
+                            "color " + std::to_string(color) +
+                                " is negative (colors are >= 0, or mpixx::undefined to get a null communicator)");
+    }
 
     /// MPI_ERR_GROUP unless every process of `g` is in this communicator's group.
     void check_subgroup(const mpixx::group& g, const char* routine) const {

@@ -56,7 +56,7 @@ inline void free_group(MPI_Group g) noexcept {
 /// A range of ranks for range_incl/range_excl: first, first + stride, ... up to last (MPI's triplet).
 struct rank_range {
     int first;      ///< the first rank
-    int last;       ///< the last rank (reached when (last - first) is a multiple of stride)
+    int last;       ///< the bound (reached when (last - first) is a multiple of stride); past it: no ranks
     int stride = 1; ///< the step (non-zero; negative counts down)
 };
 
@@ -184,30 +184,41 @@ private:
         return adopt(out);
     }
 
+    /// Checks the triplets as MPI defines them (MPI-4.1 7.3.2): a triplet names first, first + stride, ...
+    /// up to first + floor((last - first) / stride) * stride, none when first is past last; only these
+    /// ranks must be valid and distinct. MPI gets each non-empty triplet with `last` set to its last rank
+    /// (MPICH refuses the empty ones that the standard allows), so every MPI sees the same ranks.
     template <class Fn>
     group make_range(Fn fn, const char* name, const char* routine, std::span<const rank_range> ranges) const {
         const int n = size();
         std::vector<bool> seen(static_cast<std::size_t>(n));
         const detail::box<int[][3]> triplets(new int[ranges.size() + 1][3]); // + 1: never empty
+        int used = 0;
         for (std::size_t i = 0; i < ranges.size(); ++i) {
             const rank_range& r = ranges[i];
             if (r.stride == 0) [[unlikely]]
                 detail::throw_usage(routine, MPI_ERR_ARG, "ranges[" + std::to_string(i) + "] has stride 0");
+            // 64-bit: last - first and the last rank reached cannot overflow.
+            const long long span = static_cast<long long>(r.last) - r.first;
+            if ((span < 0) != (r.stride < 0) && span != 0) continue; // first past last: no ranks
+            const long long steps = span / r.stride;
+            const long long end = r.first + steps * r.stride;
             if (r.first < 0 || r.first >= n) [[unlikely]]
                 detail::throw_group_rank(routine, i, r.first, n);
-            if (r.last < 0 || r.last >= n) [[unlikely]]
-                detail::throw_group_rank(routine, i, r.last, n);
-            for (long long k = r.first; r.stride > 0 ? k <= r.last : k >= r.last; k += r.stride) {
+            if (end < 0 || end >= n) [[unlikely]]
+                detail::throw_group_rank(routine, i, static_cast<int>(end), n);
+            for (long long k = r.first, j = 0; j <= steps; ++j, k += r.stride) {
                 if (seen[static_cast<std::size_t>(k)]) [[unlikely]]
                     detail::throw_group_duplicate(routine, static_cast<int>(k));
                 seen[static_cast<std::size_t>(k)] = true;
             }
-            triplets[i][0] = r.first;
-            triplets[i][1] = r.last;
-            triplets[i][2] = r.stride;
+            triplets[used][0] = r.first;
+            triplets[used][1] = static_cast<int>(end);
+            triplets[used][2] = r.stride;
+            ++used;
         }
         MPI_Group out = MPI_GROUP_NULL;
-        detail::check(fn(g_, static_cast<int>(ranges.size()), triplets.get(), &out), name);
+        detail::check(fn(g_, used, triplets.get(), &out), name);
         return adopt(out);
     }
 

@@ -61,8 +61,8 @@ public:
     }
 
     /// Sets `key` to `value` (MPI_Info_set). Keys have 1 to MPI_MAX_INFO_KEY - 1 characters, values 1 to
-    /// MPI_MAX_INFO_VAL - 1 (MPI_ERR_INFO_KEY / MPI_ERR_INFO_VALUE otherwise, on every MPI: Open MPI
-    /// refuses empty values and strings of the maximum length, MPICH accepts them).
+    /// MPI_MAX_INFO_VAL - 1, neither contains a NUL (MPI_ERR_INFO_KEY / MPI_ERR_INFO_VALUE otherwise, on
+    /// every MPI: Open MPI refuses empty values and strings of the maximum length, MPICH accepts them).
     info& set(std::string_view key, std::string_view value) {
         check_key(key, "mpixx::info::set");
         if (value.empty() || value.size() >= static_cast<std::size_t>(MPI_MAX_INFO_VAL)) [[unlikely]]
@@ -70,6 +70,10 @@ public:
                                 "the value of key \"" + std::string(key) + "\" has " + std::to_string(value.size()) +
                                     " characters; values have 1 to MPI_MAX_INFO_VAL - 1 (" +
                                     std::to_string(MPI_MAX_INFO_VAL - 1) + ")");
+        // MPI takes C strings: a NUL would silently cut the value short.
+        if (value.find('\0') != std::string_view::npos) [[unlikely]]
+            detail::throw_usage("mpixx::info::set", MPI_ERR_INFO_VALUE,
+                                "the value of key \"" + std::string(key) + "\" contains a NUL character");
         make_unique();
         const std::string k(key), v(value); // MPI wants NUL-terminated strings
         MPIXX_CALL(MPI_Info_set, handle_, k.c_str(), v.c_str());
@@ -150,6 +154,9 @@ private:
                                 "info key \"" + std::string(key) + "\" has " + std::to_string(key.size()) +
                                     " characters; keys have 1 to MPI_MAX_INFO_KEY - 1 (" +
                                     std::to_string(MPI_MAX_INFO_KEY - 1) + ")");
+        // MPI takes C strings: "a\0b" would silently name key "a".
+        if (key.find('\0') != std::string_view::npos) [[unlikely]]
+            detail::throw_usage(routine, MPI_ERR_INFO_KEY, "info key contains a NUL character");
     }
 
     static void free_info(MPI_Info h) noexcept {

@@ -175,6 +175,7 @@ public:
     mpixx::status recv_resize(C& c) {
         using E = std::remove_cv_t<std::ranges::range_value_t<C&>>;
         const MPI_Datatype type = datatype<E>();
+        check_pending("mpixx::message::recv"); // before resize: a received message leaves `c` untouched
         check_signature(type, "mpixx::message::recv");
         c.resize(st_.count(type));
         return receive(std::ranges::data(c), std::ranges::size(c), type);

@@ -14,8 +14,15 @@
 
 namespace mpixx::inline MPIXX_ABI::detail {
 
-/// Throws MPI_ERR_RANK for a rank outside [0, size) (cold path).
+/// Throws MPI_ERR_COMM for an operation on a null communicator (cold path).
+[[noreturn, MPIXX_COLD]] inline void throw_null_comm(const char* routine) {
+    throw_usage(routine, MPI_ERR_COMM, "called on a null communicator (no process: e.g. split with mpixx::undefined)");
+}
+
+/// Throws MPI_ERR_RANK for a rank outside [0, size) (cold path); MPI_ERR_COMM when size is 0, which
+/// only a null communicator has (no rank is in range there: the rank is not what is wrong).
 [[noreturn, MPIXX_COLD]] inline void throw_bad_rank(const char* routine, int rank, int size) {
+    if (size == 0) throw_null_comm(routine);
     throw_usage(routine, MPI_ERR_RANK,
                 "rank " + std::to_string(rank) + " is out of range for a communicator of size " +
                     std::to_string(size));
@@ -23,6 +30,7 @@ namespace mpixx::inline MPIXX_ABI::detail {
 
 /// Throws MPI_ERR_ROOT for a root that is not a rank of the communicator (cold path).
 [[noreturn, MPIXX_COLD]] inline void throw_bad_root(const char* routine, int root, int size, bool inter) {
+    if (size == 0) throw_null_comm(routine); // as throw_bad_rank
     throw_usage(routine, MPI_ERR_ROOT,
                 "root " + std::to_string(root) + " is out of range for " +
                     (inter ? "an intercommunicator whose remote group has size " + std::to_string(size) +
@@ -88,13 +96,15 @@ protected:
 
     /// A destination must be a valid peer rank (of the remote group, on an intercommunicator) or proc_null.
     void check_dest(int dest, const char* routine) const {
-        if ((static_cast<unsigned>(dest) >= static_cast<unsigned>(peers_)) && dest != MPI_PROC_NULL) [[unlikely]]
+        // peers_ == 0: a null communicator, where even proc_null is refused (Open MPI aborts on it).
+        if ((static_cast<unsigned>(dest) >= static_cast<unsigned>(peers_)) && (dest != MPI_PROC_NULL || peers_ == 0))
+            [[unlikely]]
             throw_bad_rank(routine, dest, peers_);
     }
     /// A source may also be any_source.
     void check_source(int source, const char* routine) const {
-        if ((static_cast<unsigned>(source) >= static_cast<unsigned>(peers_)) && source != MPI_PROC_NULL &&
-            source != MPI_ANY_SOURCE) [[unlikely]]
+        if ((static_cast<unsigned>(source) >= static_cast<unsigned>(peers_)) &&
+            ((source != MPI_PROC_NULL && source != MPI_ANY_SOURCE) || peers_ == 0)) [[unlikely]]
             throw_bad_rank(routine, source, peers_);
     }
     /// A root of a collective must be a rank of the communicator (MPI_ERR_ROOT otherwise). On an
