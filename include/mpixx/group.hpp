@@ -193,7 +193,7 @@ private:
         const int n = size();
         std::vector<bool> seen(static_cast<std::size_t>(n));
         const detail::box<int[][3]> triplets(new int[ranges.size() + 1][3]); // + 1: never empty
-        int used = 0;
+        std::size_t used = 0;
         for (std::size_t i = 0; i < ranges.size(); ++i) {
             const rank_range& r = ranges[i];
             if (r.stride == 0) [[unlikely]]
@@ -218,7 +218,7 @@ private:
             ++used;
         }
         MPI_Group out = MPI_GROUP_NULL;
-        detail::check(fn(g_, used, triplets.get(), &out), name);
+        detail::check(fn(g_, static_cast<int>(used), triplets.get(), &out), name);
         return adopt(out);
     }
 
