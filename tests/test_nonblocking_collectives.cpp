@@ -9,6 +9,7 @@
 
 #include <array>
 #include <numeric>
+#include <span>
 #include <vector>
 
 namespace {
@@ -40,6 +41,26 @@ static_assert(!iallreduce_from_temporary<mpixx::communicator>);
 static_assert(iallreduce_from_lvalue<mpixx::communicator>);
 static_assert(!igatherv_with_temporary_counts<mpixx::communicator>);
 static_assert(igatherv_with_lvalue_counts<mpixx::communicator>);
+// One buffer per peer: a temporary range of containers would be freed while MPI reads or writes it
+// (every value arrived wrong); a temporary range of spans refers to the caller's memory and is fine.
+template <class C>
+concept ialltoallw_temporary_sends = requires(C& c, std::vector<std::vector<int>>& v) {
+    c.ialltoallw(std::vector<std::vector<int>>{}, v);
+};
+template <class C>
+concept ialltoallw_temporary_recvs = requires(C& c, std::vector<std::vector<int>>& v) {
+    c.ialltoallw(v, std::vector<std::vector<int>>{});
+};
+template <class C>
+concept ialltoallw_temporary_spans = requires(C& c, std::vector<std::vector<int>>& v) {
+    c.ialltoallw(std::vector<std::span<const int>>{}, std::vector<std::span<int>>{});
+};
+template <class C>
+concept ialltoallw_lvalues = requires(C& c, std::vector<std::vector<int>>& v) { c.ialltoallw(v, v); };
+static_assert(!ialltoallw_temporary_sends<mpixx::communicator>);
+static_assert(!ialltoallw_temporary_recvs<mpixx::communicator>);
+static_assert(ialltoallw_temporary_spans<mpixx::communicator>);
+static_assert(ialltoallw_lvalues<mpixx::communicator>);
 
 } // namespace
 
@@ -283,5 +304,23 @@ TEST_CASE("nonblocking collectives: argument errors are thrown before anything i
     done.wait();
     CHECK(error_class_of([&] { done.wait(); }) == MPI_SUCCESS);
     CHECK(done.test());
+    comm.barrier();
+}
+
+TEST_CASE("nonblocking collectives: ialltoallw with one buffer per peer, given as a temporary range of spans") {
+    auto comm = mpixx::world().dup();
+    const int p = comm.size(), r = comm.rank();
+    const auto P = static_cast<std::size_t>(p);
+    std::vector<std::vector<int>> sends(P), recvs(P);
+    for (std::size_t j = 0; j < P; ++j) {
+        sends[j].assign(j + 1, 100 * r + static_cast<int>(j)); // rank j gets j + 1 values
+        recvs[j].assign(static_cast<std::size_t>(r) + 1, -1);
+    }
+    auto q = comm.ialltoallw(sends, std::vector<std::span<int>>(recvs.begin(), recvs.end()));
+    // memory freed and reused while the request is pending must not matter
+    std::vector<std::vector<int>> junk(P, std::vector<int>(8, -2));
+    q.wait();
+    for (std::size_t i = 0; i < P; ++i)
+        CHECK(recvs[i] == std::vector<int>(static_cast<std::size_t>(r) + 1, 100 * static_cast<int>(i) + r));
     comm.barrier();
 }

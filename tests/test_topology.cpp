@@ -44,6 +44,50 @@ TEST_CASE("topology: dims_create splits like MPI_Dims_create and refuses what ca
     CHECK(error_class_of([] { (void)mpixx::dims_create(0, 2); }) == MPI_ERR_ARG);
     CHECK(error_class_of([] { (void)mpixx::dims_create(4, -1); }) == MPI_ERR_DIMS);
     CHECK(error_class_of([] { (void)mpixx::dims_create(5, 0); }) == MPI_ERR_DIMS);
+    // Every entry fixed: the product must be nnodes itself (MPICH returned {3, 1} for 6 processes).
+    CHECK(error_class_of([] { (void)mpixx::dims_create(6, 2, {3, 1}); }) == MPI_ERR_DIMS);
+    CHECK(error_class_of([] { (void)mpixx::dims_create(4, 2, {1, 1}); }) == MPI_ERR_DIMS);
+    CHECK(error_class_of([] { (void)mpixx::dims_create(4, 2, {65536, 65536}); }) == MPI_ERR_DIMS);
+    CHECK(mpixx::dims_create(6, 2, {3, 2}) == std::vector<int>{3, 2});
+    CHECK(mpixx::dims_create(6, 3, {3, 2, 0}) == std::vector<int>{3, 2, 1});
+}
+
+TEST_CASE("topology: neighbourhood collectives on a null topology communicator throw MPI_ERR_COMM") {
+    auto world = mpixx::world();
+    // Left out of a partial grid (every rank but 0), or default-constructed: a clear mpixx error naming
+    // the collective, not MPI's MPI_ERR_COMM from an internal routine. Nothing collective is started.
+    auto partial = mpixx::cart_create(world, {1}, false, false, mpixx::partial_grid);
+    mpixx::cart_communicator cart;
+    mpixx::graph_communicator graph;
+    mpixx::dist_graph_communicator dist;
+    std::vector<int> buf(4), none;
+    const int one = 1;
+    const auto check_null = [&](const mpixx::topology_communicator& t) {
+        CHECK(error_class_of([&] { t.neighbor_allgather(1, buf); }) == MPI_ERR_COMM);
+        CHECK(error_class_of([&] { (void)t.neighbor_allgather(1); }) == MPI_ERR_COMM);
+        CHECK(error_class_of([&] { auto q = t.ineighbor_allgather(one, buf); }) == MPI_ERR_COMM);
+        CHECK(error_class_of([&] { auto q = t.ineighbor_allgather(std::vector<int>{1}); }) == MPI_ERR_COMM);
+        CHECK(error_class_of([&] { t.neighbor_alltoall(buf, buf); }) == MPI_ERR_COMM);
+        CHECK(error_class_of([&] { (void)t.neighbor_alltoall(buf); }) == MPI_ERR_COMM);
+        CHECK(error_class_of([&] { auto q = t.ineighbor_alltoall(buf, buf); }) == MPI_ERR_COMM);
+        CHECK(error_class_of([&] { auto q = t.ineighbor_alltoall(std::vector<int>{1}); }) == MPI_ERR_COMM);
+        CHECK(error_class_of([&] { t.neighbor_alltoallv(buf, none, none, buf, none, none); }) == MPI_ERR_COMM);
+#if MPI_VERSION >= 4
+        CHECK(error_class_of([&] { auto q = t.neighbor_allgather_init(buf, buf); }) == MPI_ERR_COMM);
+        CHECK(error_class_of([&] { auto q = t.neighbor_alltoall_init(buf, buf); }) == MPI_ERR_COMM);
+#endif
+        try {
+            t.neighbor_allgather(1, buf);
+        } catch (const mpixx::error& e) {
+            CHECK(e.routine() == "mpixx::neighbor_allgather");
+            CHECK(std::string(e.what()).find("null") != std::string::npos);
+        }
+    };
+    check_null(cart);
+    check_null(graph);
+    check_null(dist);
+    if (partial.is_null()) check_null(partial);
+    else CHECK(partial.neighbor_allgather(7).size() == 2); // two proc_null neighbours: blocks left as they are
 }
 
 TEST_CASE("topology: a 2D Cartesian grid agrees with MPI's coords, ranks and shifts") {
@@ -345,4 +389,85 @@ TEST_CASE("topology: distributed graphs, weighted and unweighted") {
               MPI_ERR_ARG);
     }
     CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("topology: a distributed graph refused on one process is refused on all (no hang)") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        const int p = world.size(), me = world.rank();
+        // Rank 0 alone names a rank that does not exist: it throws its own error, the others learn it and
+        // throw too (they waited in MPI_Dist_graph_create_adjacent for it).
+        const std::vector<int> bad{p}, none;
+        const int cls = error_class_of([&] { (void)mpixx::dist_graph_create_adjacent(world, me == 0 ? bad : none, none); });
+        CHECK(cls == (me == 0 ? MPI_ERR_RANK : MPI_ERR_ARG));
+        const std::vector<int> sw{-1};
+        const int wcls = error_class_of([&] {
+            (void)mpixx::dist_graph_create_adjacent(world, me == p - 1 ? std::vector<int>{0} : none, none,
+                                                    me == p - 1 ? sw : none, none);
+        });
+        CHECK(wcls == MPI_ERR_ARG); // negative weight on the last rank; the others learn it
+#if MPIXX_CHECKED
+        // Checked mode compares the edges: rank 1 receives from rank 0, which does not send to it (a
+        // neighbourhood collective would wait for that block forever).
+        if (p >= 2) {
+            const std::vector<int> from0{0};
+            try {
+                (void)mpixx::dist_graph_create_adjacent(world, me == 1 ? from0 : none, none);
+                FAIL("no error");
+            } catch (const mpixx::error& e) {
+                CHECK(e.error_class() == MPI_ERR_TOPOLOGY);
+                if (me == 1) CHECK(std::string(e.what()).find("lists rank 1 0 time(s)") != std::string::npos);
+            }
+        }
+#endif
+        auto ok = mpixx::dist_graph_create_adjacent(world, {(me + 1) % p}, {(me + p - 1) % p});
+        CHECK(ok.neighbor_allgather(me) == std::vector<int>{(me + 1) % p});
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("topology: a process without out-neighbours receives blocks of its in-neighbours' size") {
+    auto world = mpixx::world();
+    const int p = world.size(), me = world.rank();
+    if (p < 3) return;
+    // ranks 0 and 2 send one int each to rank 1, which sends nothing (its block size comes from its buffer)
+    std::vector<int> src, dst;
+    if (me == 1) src = {0, 2};
+    else if (me == 0 || me == 2) dst = {1};
+    auto g = mpixx::dist_graph_create_adjacent(world, src, dst);
+    const std::vector<int> send(static_cast<std::size_t>(g.out_degree()), 10 + me);
+    std::vector<int> exact(me == 1 ? 2 : 0, -1);
+    g.neighbor_alltoall(send, exact);
+    if (me == 1) CHECK(exact == std::vector<int>{10, 12});
+#if MPIXX_CHECKED
+    // Room for two ints per in-neighbour: MPI put the blocks at [0] and [2] ({10, -1, 12, -1}), silently;
+    // checked mode compares the block sizes and every rank throws.
+    std::vector<int> roomy(me == 1 ? 4 : 0, -1);
+    CHECK(error_class_of([&] { g.neighbor_alltoall(send, roomy); }) == MPI_ERR_COUNT);
+    CHECK(error_class_of([&] { g.neighbor_allgather(std::vector<int>(me == 0 ? 2 : 1, me), roomy); }) ==
+          MPI_ERR_COUNT); // rank 0 sends 2 ints, rank 2 one
+#endif
+}
+
+TEST_CASE("topology: neighbourhood collectives on a graph that is not symmetric throw MPI_ERR_TOPOLOGY") {
+    auto world = mpixx::world();
+    const int p = world.size();
+    if (p < 2) return; // one node cannot have a one-way edge
+    // node 0 lists node 1, which does not list it back: MPI_Neighbor_allgather hung on rank 0
+    std::vector<std::vector<int>> adj(static_cast<std::size_t>(p));
+    adj[0] = {1};
+    auto g = mpixx::graph_create(world, adj);
+    std::vector<int> buf(2);
+    CHECK(error_class_of([&] { (void)g.neighbor_allgather(world.rank()); }) == MPI_ERR_TOPOLOGY);
+    CHECK(error_class_of([&] { g.neighbor_alltoall(buf, buf); }) == MPI_ERR_TOPOLOGY);
+    CHECK(error_class_of([&] { auto q = g.ineighbor_alltoall(std::vector<int>(2)); }) == MPI_ERR_TOPOLOGY);
+    // both ways (and repeated as often both ways): allowed
+    adj[1] = {0};
+    auto sym = mpixx::graph_create(world, adj);
+    const int me = world.rank();
+    const auto got = sym.neighbor_allgather(me);
+    if (me == 0) CHECK(got == std::vector<int>{1});
+    else if (me == 1) CHECK(got == std::vector<int>{0});
+    else CHECK(got.empty());
 }

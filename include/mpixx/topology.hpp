@@ -21,9 +21,11 @@
 #include <mpixx/detail/std_light.hpp>
 #include <mpixx/detail/owner.hpp>
 
+#include <algorithm>
 #include <climits>
 #include <concepts>
 #include <cstddef>
+#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,7 +47,8 @@ enum class topology_kind : int {
 
 /// A balanced split of `nnodes` processes over `ndims` dimensions, largest first (MPI_Dims_create):
 /// dims_create(6, 2) = {3, 2}, dims_create(3, 2) = {3, 1}. `hint` (empty, or ndims entries) fixes the
-/// entries that are > 0 and leaves those that are 0 free; the fixed ones must divide nnodes.
+/// entries that are > 0 and leaves those that are 0 free; the fixed ones must divide nnodes (and be
+/// nnodes when none is free: MPI_ERR_DIMS otherwise).
 [[nodiscard]] inline std::vector<int> dims_create(int nnodes, int ndims, std::vector<int> hint = {}) {
     constexpr const char* routine = "mpixx::dims_create";
     if (nnodes < 1) [[unlikely]]
@@ -57,16 +60,20 @@ enum class topology_kind : int {
         detail::throw_length(routine, MPI_ERR_DIMS, "hint", hint.size(), static_cast<std::size_t>(ndims),
                              "(one per dimension) were");
     long long fixed = 1;
+    bool any_free = false;
     for (std::size_t i = 0; i < hint.size(); ++i) {
         if (hint[i] < 0) [[unlikely]]
             detail::throw_entry(routine, MPI_ERR_DIMS, "hint", i, hint[i], "entries are 0 (free) or > 0 (fixed)");
-        if (hint[i] > 0) fixed *= hint[i];
-        if (fixed > nnodes) break; // cannot divide: reported below, and no overflow
+        if (hint[i] > 0 && fixed <= nnodes) fixed *= hint[i]; // stops growing past nnodes: no overflow
+        any_free |= hint[i] == 0;
     }
-    if (nnodes % fixed != 0 || (ndims == 0 && nnodes != 1)) [[unlikely]]
+    // With no free entry the fixed ones are the answer, so their product must be nnodes itself (MPICH
+    // 4.0's MPI_Dims_create returns {3, 1} for 6 processes unchecked: a grid for 3).
+    if (fixed > nnodes || nnodes % fixed != 0 || (!any_free && fixed != nnodes)) [[unlikely]]
         detail::throw_usage(routine, MPI_ERR_DIMS,
                             "the fixed dimensions " + detail::describe_ints(hint) + " cannot hold " +
-                                std::to_string(nnodes) + " processes (their product must divide it)");
+                                std::to_string(nnodes) + " processes (their product must divide it, and equal " +
+                                "it when no entry is 0)");
     if (ndims > 0) MPIXX_CALL(MPI_Dims_create, nnodes, ndims, hint.data());
     return hint;
 }
@@ -321,7 +328,8 @@ private:
 
 /// A communicator whose processes form a graph (MPI_Graph_create): node i is rank i, its neighbours are
 /// edges[index[i-1] .. index[i]). Neighbourhood collectives see neighbors() in both directions (in and
-/// out degree are the number of neighbours). Cheap to copy.
+/// out degree are the number of neighbours); MPI allows them only on a symmetric graph (as many edges
+/// from i to j as from j to i), so on any other they throw MPI_ERR_TOPOLOGY. Cheap to copy.
 class graph_communicator : public detail::neighbor_layer {
 public:
     /// A null graph communicator (what processes beyond the graph's nodes get).
@@ -374,7 +382,27 @@ private:
         std::vector<int> index, edges;
     };
     graph_communicator(communicator c, detail::rc<const state> s, int degree)
-        : neighbor_layer(std::move(c), degree, degree), state_(std::move(s)) {}
+        : neighbor_layer(std::move(c), degree, degree), state_(std::move(s)) {
+        asymmetric_ = !symmetric(*state_);
+    }
+    /// Whether every pair of nodes has as many edges one way as the other (MPI allows neighbourhood
+    /// collectives on a graph only then: a one-way edge leaves its target's receive unmatched, a hang).
+    /// Every process holds the whole graph, so all reach the same verdict without communicating.
+    static bool symmetric(const state& s) {
+        std::vector<unsigned long long> there, back;
+        there.reserve(s.edges.size());
+        back.reserve(s.edges.size());
+        for (std::size_t i = 0, e = 0; i < s.index.size(); ++i)
+            for (; e < static_cast<std::size_t>(s.index[i]); ++e) {
+                const auto a = static_cast<unsigned long long>(i);
+                const auto b = static_cast<unsigned long long>(static_cast<unsigned>(s.edges[e]));
+                there.push_back(a << 32 | b);
+                back.push_back(b << 32 | a);
+            }
+        std::ranges::sort(there);
+        std::ranges::sort(back);
+        return there == back;
+    }
     const state& get(const char* routine) const {
         if (!state_) [[unlikely]]
             detail::throw_null_topology(routine);
@@ -525,12 +553,64 @@ inline void check_neighbors(const char* routine, const char* what, const char* w
         throw_usage(routine, MPI_ERR_ARG, "more than INT_MAX neighbours");
 }
 
+/// Checked mode: whether the edges this process lists agree with its peers' lists (one MPI_Alltoall of
+/// edge counts): "" if so, else what differs. Edges one side lacks leave a neighbourhood collective
+/// waiting for a block that never comes. `ok` false: this process's lists are bad, it sends zeros.
+inline std::string dist_graph_mismatch(const communicator& comm, int_args sources, int_args destinations, bool ok) {
+    const auto n = static_cast<std::size_t>(comm.size());
+    std::vector<int> out(n), in(n), mine(n);
+    if (ok) {
+        for (std::size_t i = 0; i < destinations.size(); ++i) ++out[static_cast<std::size_t>(destinations[i])];
+        for (std::size_t i = 0; i < sources.size(); ++i) ++mine[static_cast<std::size_t>(sources[i])];
+    }
+    MPIXX_COLL_CALL(MPI_Alltoall, MPI_Ialltoall, out.data(), 1, MPI_INT, in.data(), 1, MPI_INT, comm.native());
+    std::string what;
+    for (std::size_t j = 0; ok && j < n; ++j)
+        if (in[j] != mine[j])
+            what += (what.empty() ? "" : "; ") + ("rank " + std::to_string(j) + " lists rank " +
+                                                  std::to_string(comm.rank()) + " " + std::to_string(in[j]) +
+                                                  " time(s) among its destinations, which lists it " +
+                                                  std::to_string(mine[j]) + " time(s) among its sources");
+    return what;
+}
+
+/// Every process learns whether another one's arguments were refused (one MPI_Allreduce; in checked
+/// mode also whether the edges agree), so that all throw together: the others would otherwise wait in
+/// MPI_Dist_graph_create_adjacent, or later in a neighbourhood collective, for the one that threw.
+inline void agree_dist_graph(const communicator& comm, const std::exception_ptr& local, int_args sources,
+                             int_args destinations, const char* routine) {
+    int v[2] = {local ? comm.rank() : INT_MAX, INT_MAX}; // lowest rank refused, lowest with a mismatch
+    [[maybe_unused]] std::string what;
+#if MPIXX_CHECKED
+    what = dist_graph_mismatch(comm, sources, destinations, !local);
+    if (!what.empty()) v[1] = comm.rank();
+#else
+    (void)sources, (void)destinations;
+#endif
+    MPIXX_COLL_CALL(MPI_Allreduce, MPI_Iallreduce, MPI_IN_PLACE, v, 2, MPI_INT, MPI_MIN, comm.native());
+    if (local) [[unlikely]]
+        std::rethrow_exception(local);
+    if (v[0] != INT_MAX) [[unlikely]]
+        throw_usage(routine, MPI_ERR_ARG, "rank " + std::to_string(v[0]) + " passed arguments it refused (see its error)");
+    if (v[1] != INT_MAX) [[unlikely]]
+        throw_usage(routine, MPI_ERR_TOPOLOGY,
+                    "checked mode: the processes disagree on the edges (every destination of one must list it as a "
+                    "source, as often): " +
+                        (what.empty() ? "rank " + std::to_string(v[1]) + " found a mismatch (see its error)" : what));
+}
+
 inline dist_graph_communicator dist_graph_adjacent(const communicator& comm, int_args sources, int_args destinations,
                                                    const int_args* sw, const int_args* dw, bool reorder) {
     constexpr const char* routine = "mpixx::dist_graph_create_adjacent";
-    check_topology_parent(comm, routine);
-    check_neighbors(routine, "sources", "source_weights", sources, sw, comm.size());
-    check_neighbors(routine, "destinations", "dest_weights", destinations, dw, comm.size());
+    check_topology_parent(comm, routine); // the communicator is the same everywhere: all throw alike
+    std::exception_ptr local;
+    try { // per-process lists: one process's bad list must reach the others (agree_dist_graph)
+        check_neighbors(routine, "sources", "source_weights", sources, sw, comm.size());
+        check_neighbors(routine, "destinations", "dest_weights", destinations, dw, comm.size());
+    } catch (const error&) {
+        local = std::current_exception();
+    }
+    agree_dist_graph(comm, local, sources, destinations, routine);
     const int dummy = 0; // a non-null array for an empty list (MPI reads none of it)
     const auto arr = [&](int_args a) { return a.size() ? a.data() : &dummy; };
     // Weighted with no neighbour: MPI_WEIGHTS_EMPTY (a null array could read as MPI_UNWEIGHTED).
@@ -549,7 +629,9 @@ inline dist_graph_communicator dist_graph_adjacent(const communicator& comm, int
 
 /// A distributed-graph communicator (MPI_Dist_graph_create_adjacent; collective): this process receives
 /// from `sources` and sends to `destinations` (ranks of `comm`, repeats allowed), unweighted. Every
-/// process must make the edges agree (a source of one is a destination of the other).
+/// process must make the edges agree (a source of one is a destination of the other; checked mode
+/// verifies it with one MPI_Alltoall of edge counts). Lists refused on one process throw on every
+/// process (one MPI_Allreduce), so that none waits for it.
 [[nodiscard]] inline dist_graph_communicator dist_graph_create_adjacent(const communicator& comm,
                                                                         detail::int_args sources,
                                                                         detail::int_args destinations,

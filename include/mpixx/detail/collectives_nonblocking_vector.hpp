@@ -13,6 +13,7 @@
 #include <mpixx/request.hpp>
 
 #include <mpixx/detail/owner.hpp>
+#include <ranges>
 #include <span>
 #include <utility>
 
@@ -24,6 +25,13 @@ struct w_payload final : request_payload<void> {
     w_payload(w_side a, w_side b) : s(std::move(a)), r(std::move(b)) {}
     void finish(const MPI_Status&) override {}
 };
+
+/// A range of per-peer buffers whose memory outlives the call: an lvalue range or a range of borrowed
+/// buffers (spans, borrowed views), whose elements are not temporaries either (a range yielding
+/// containers by value would hand MPI the addresses of destroyed copies).
+template <class V>
+concept peer_targets = (borrowable<V> || borrowable<std::ranges::range_value_t<V>>) &&
+                       borrowable<std::ranges::range_reference_t<V>>;
 
 /// Non-blocking v-collectives; the next layer (collectives.hpp) adds the other non-blocking collectives.
 class nonblocking_vector_layer : public vector_collective_layer {
@@ -146,12 +154,14 @@ public:
     }
 
     /// Starts an alltoallw with one buffer per peer (MPI_Ialltoallw; see alltoallw(sends, recvs)); the
-    /// request owns the per-peer arrays, the buffers (views) must stay alive until it completes.
+    /// request owns the per-peer arrays, the buffers (views) must stay alive until it completes: a
+    /// temporary range of containers does not compile (their memory would be freed while MPI uses it).
     template <class SV, class RV>
-        requires peer_buffers<const SV&, false> && peer_buffers<RV&, true>
-    [[nodiscard]] request<> ialltoallw(const SV& sends, RV&& recvs) const {
+        requires peer_buffers<const std::remove_reference_t<SV>&, false> && peer_buffers<RV&, true> &&
+                 peer_targets<SV&&> && peer_targets<RV&&>
+    [[nodiscard]] request<> ialltoallw(SV&& sends, RV&& recvs) const {
         check_intra("mpixx::ialltoallw");
-        auto p = detail::make_box<w_payload>(w_side("mpixx::ialltoallw", "sends", sends, size_),
+        auto p = detail::make_box<w_payload>(w_side("mpixx::ialltoallw", "sends", std::as_const(sends), size_),
                                              w_side("mpixx::ialltoallw", "recvs", recvs, size_));
         coll_post q;
         MPIXX_ICOLL(MPI_Ialltoallw, nonnull_send(p->s.base), p->s.counts.data(), p->s.displs.data(), p->s.types.data(),

@@ -13,6 +13,10 @@
 // repeated edges of a graph): MPI libraries disagree on which block lands where (MPICH 4.0 and Open MPI
 // 4.1 each swap them in some forms). On such a Cartesian grid the alltoall-type collectives throw
 // MPI_ERR_TOPOLOGY instead; on graphs with repeated edges only allgather-type results are portable.
+// A null topology communicator (a process left out of a partial grid) and a graph that is not
+// symmetric (MPI allows neighbourhood collectives only on symmetric ones) throw before MPI is called. In
+// checked mode (MPIXX_CHECKED) the blocking forms compare each in-neighbour's block size with this
+// process's (one small neighbour allgather and an allreduce; every rank throws on a mismatch).
 // Into-buffer forms borrow the caller's buffers (lvalues or borrowed ranges; a temporary does not
 // compile for the non-blocking and persistent forms); value forms own them in the request.
 #pragma once
@@ -22,9 +26,12 @@
 #include <mpixx/collectives.hpp>
 #include <mpixx/communicator.hpp>
 #include <mpixx/request.hpp>
+#include <mpixx/detail/checked_counts.hpp>
 #include <mpixx/detail/owner.hpp>
+#include <mpixx/detail/topology_common.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -149,9 +156,13 @@ public:
     template <send_buffer S, class R>
         requires recv_target<R&&> && neighbor_pair<S, R>
     void neighbor_allgather(const S& sendbuf, R&& recvbuf) const {
+        check_live("mpixx::neighbor_allgather");
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         const auto b = allgather_blocks("mpixx::neighbor_allgather", s, r, indeg_);
+#if MPIXX_CHECKED
+        check_block_sizes("mpixx::neighbor_allgather", signature_bytes(b.send, s.type), signature_bytes(b.recv, r.type));
+#endif
         MPIXX_COLL_BLOCKING(std::max(b.send, b.recv), MPI_Neighbor_allgather, MPI_Ineighbor_allgather, nonnull_send(s.ptr),
                             count_t(b.send), s.type, nonnull_recv(r.ptr), count_t(b.recv), r.type, comm_);
     }
@@ -167,6 +178,7 @@ public:
     template <class S, class R>
         requires send_target<S&&> && recv_target<R&&> && neighbor_pair<S, R>
     [[nodiscard]] request<> ineighbor_allgather(S&& sendbuf, R&& recvbuf) const {
+        check_live("mpixx::ineighbor_allgather");
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
         const auto b = allgather_blocks("mpixx::ineighbor_allgather", s, r, indeg_);
@@ -179,6 +191,7 @@ public:
     template <class S>
         requires send_buffer<S> && plain_buffer<S>
     [[nodiscard]] request<std::vector<elem_t<S>>> ineighbor_allgather(S&& sendbuf) const {
+        check_live("mpixx::ineighbor_allgather");
         auto p = detail::make_box<vec_payload<elem_t<S>, owned_t<S>>>();
         p->send = own(std::forward<S>(sendbuf));
         auto s = view(p->send);
@@ -200,6 +213,9 @@ public:
         auto r = view(recvbuf);
         check_blocks_unambiguous("mpixx::neighbor_alltoall");
         const auto b = alltoall_blocks("mpixx::neighbor_alltoall", s, r, indeg_, outdeg_);
+#if MPIXX_CHECKED
+        check_block_sizes("mpixx::neighbor_alltoall", signature_bytes(b.send, s.type), signature_bytes(b.recv, r.type));
+#endif
         MPIXX_COLL_BLOCKING(std::max(b.send, b.recv), MPI_Neighbor_alltoall, MPI_Ineighbor_alltoall,
                             nonnull_send(s.ptr), count_t(b.send), s.type, nonnull_recv(r.ptr), count_t(b.recv),
                             r.type, comm_);
@@ -252,6 +268,7 @@ public:
     template <int&..., class S, class R>
         requires send_target<S&&> && recv_target<R&&> && neighbor_pair<S, R>
     [[nodiscard]] persistent_request neighbor_allgather_init(S&& sendbuf, R&& recvbuf) const {
+        check_live("mpixx::neighbor_allgather_init");
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
         const auto b = allgather_blocks("mpixx::neighbor_allgather_init", s, r, indeg_);
@@ -296,15 +313,56 @@ protected:
         return neighbor_block(routine, s) * static_cast<std::size_t>(indeg_);
     }
 
-    /// Refuses alltoall-type collectives where the block order is ambiguous (see throw_doubled_neighbor).
+    /// Refuses a neighbourhood collective on a null topology communicator (a process left out of a
+    /// partial grid or a graph, or a default-constructed one) with a clear error: MPI's own MPI_ERR_COMM
+    /// names an internal routine (MPI_Comm_test_inter) instead. Also on a graph that is not symmetric.
+    void check_live(const char* routine) const {
+        if (comm_ == MPI_COMM_NULL || asymmetric_) [[unlikely]]
+            throw_unusable(routine);
+    }
+    /// Refuses alltoall-type collectives on a null communicator, or where the block order is ambiguous
+    /// (see throw_doubled_neighbor).
     void check_blocks_unambiguous(const char* routine) const {
+        check_live(routine);
         if (doubled_) [[unlikely]]
             throw_doubled_neighbor(routine);
     }
 
+#if MPIXX_CHECKED
+    /// Checked mode (as checked_counts.hpp for the v-collectives; blocking forms): each in-neighbour's
+    /// block must have the size this process receives per in-neighbour (one neighbour allgather of a byte
+    /// count, then every rank reaches the same verdict). MPI does not see a receive block larger than
+    /// what is sent: the blocks land at the wrong places with gaps between them (a process without
+    /// out-neighbours takes its block size from its receive buffer, which may be too large).
+    void check_block_sizes(const char* routine, std::uint64_t send_bytes, std::uint64_t recv_bytes) const {
+        constexpr std::uint64_t none = ~std::uint64_t{0}; // a proc_null in-neighbour sends nothing
+        std::vector<std::uint64_t> from(static_cast<std::size_t>(indeg_), none);
+        MPIXX_COLL_CALL(MPI_Neighbor_allgather, MPI_Ineighbor_allgather, &send_bytes, 1, MPI_UINT64_T,
+                        nonnull_recv(from.data()), 1, MPI_UINT64_T, comm_);
+        std::string what;
+        for (std::size_t i = 0; i < from.size(); ++i)
+            if (from[i] != none && from[i] != recv_bytes) [[unlikely]]
+                what += (what.empty() ? "" : "; ") + ("in-neighbour " + std::to_string(i) + " sends blocks of " +
+                                                      std::to_string(from[i]) + " bytes, rank " +
+                                                      std::to_string(rank_) + " receives blocks of " +
+                                                      std::to_string(recv_bytes));
+        agree_on_counts(routine, comm_, rank_, std::move(what));
+    }
+#endif
+
     int indeg_ = 0;
     int outdeg_ = 0;
-    bool doubled_ = false; // a Cartesian grid with a periodic dimension of 1 or 2 processes
+    bool doubled_ = false;    // a Cartesian grid with a periodic dimension of 1 or 2 processes
+    bool asymmetric_ = false; // a graph (MPI_Graph_create) with a one-way edge: no neighbourhood collective
+
+private:
+    [[noreturn, MPIXX_COLD]] void throw_unusable(const char* routine) const {
+        if (comm_ == MPI_COMM_NULL) throw_null_topology(routine);
+        throw error(routine, MPI_ERR_TOPOLOGY,
+                    "the graph is not symmetric (some node lists a neighbour that does not list it back, as "
+                    "often): MPI allows neighbourhood collectives on a graph only when it is, and the processes "
+                    "would wait for blocks that never come (use dist_graph_create_adjacent for one-way edges)");
+    }
 };
 
 } // namespace mpixx::detail
