@@ -732,6 +732,20 @@ TEST_CASE("defects 14: alltoallw / ialltoallw with per-peer datatypes and byte d
     MPI_Type_free(&block);
 }
 
+// alltoallw(sends, recvs) with a range yielding containers by value: refused at compile time (MPI would
+// get the addresses of copies destroyed before the call: a use-after-free, every element wrong)
+inline auto vectors_by_value() {
+    return std::views::iota(0, 2) | std::views::transform([](int i) { return std::vector<int>(2, i); });
+}
+template <class C>
+concept w_takes_by_value = requires(const C& c, std::vector<std::vector<int>>& r) { c.alltoallw(vectors_by_value(), r); };
+template <class C>
+concept w_takes_lvalues = requires(const C& c, const std::vector<std::vector<int>>& s, std::vector<std::vector<int>>& r) {
+    c.alltoallw(s, r);
+};
+static_assert(!w_takes_by_value<mpixx::communicator>);
+static_assert(w_takes_lvalues<mpixx::communicator>);
+
 TEST_CASE("defects 14: alltoallw checks blocks of negative-extent datatypes with their true bounds") {
     auto comm = mpixx::world().dup();
     const int p = comm.size(), r = comm.rank();

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <ranges>
 #include <span>
 #include <vector>
 
@@ -43,6 +44,18 @@ template <class G>
 concept borrows_temporary_recv = requires(G& g, int x) { g.ineighbor_allgather(x, std::vector<int>(2)); };
 template <class G>
 concept borrows_temporary_send = requires(G& g, std::vector<int>& r) { g.ineighbor_alltoall(std::vector<int>(2), r); };
+// A range yielding containers by value: MPI would get the addresses of destroyed copies.
+inline auto by_value_vectors() {
+    return std::views::iota(0, 2) | std::views::transform([](int i) { return std::vector<int>(4, i); });
+}
+template <class G>
+concept takes_by_value_sends = requires(G& g, std::vector<std::vector<int>>& r) {
+    g.neighbor_alltoallw(by_value_vectors(), r);
+};
+template <class G>
+concept takes_lvalue_sends = requires(G& g, const std::vector<std::vector<int>>& s, std::vector<std::vector<int>>& r) {
+    g.neighbor_alltoallw(s, r);
+};
 } // namespace
 
 TEST_CASE("neighbor: allgather and alltoall on a Cartesian grid, proc_null blocks untouched") {
@@ -218,6 +231,11 @@ TEST_CASE("neighbor: allgatherv and alltoallv with per-neighbour counts") {
     auto r2 = g.ineighbor_alltoallv(send, sc, sd, recv2, rc, rd);
     r2.wait();
     CHECK(recv2 == recv);
+}
+
+TEST_CASE("neighbor: alltoallw refuses a range yielding containers by value (compile time)") {
+    STATIC_REQUIRE(!takes_by_value_sends<mpixx::cart_communicator>);
+    STATIC_REQUIRE(takes_lvalue_sends<mpixx::cart_communicator>);
 }
 
 TEST_CASE("neighbor: alltoallw with one buffer per neighbour and with MPI datatypes") {

@@ -395,9 +395,12 @@ rank_block split_blocks(const char* routine, const char* what, const W& whole, c
 }
 
 /// A range of per-peer buffers for alltoallw (one buffer per rank: layout views, raw views, spans, ...).
+/// Its elements must not be temporaries (a range yielding containers by value, such as a transform
+/// view, would hand MPI the addresses of copies destroyed before the call).
 template <class V, bool Recv>
 concept peer_buffers = std::ranges::sized_range<V> && std::ranges::forward_range<V> &&
-                       (Recv ? recv_buffer<std::ranges::range_reference_t<V>> : send_buffer<std::ranges::range_reference_t<V>>);
+                       (Recv ? recv_buffer<std::ranges::range_reference_t<V>> : send_buffer<std::ranges::range_reference_t<V>>) &&
+                       borrowable<std::ranges::range_reference_t<V>>;
 
 /// alltoallw's arrays for one side, built from one buffer per peer: the lowest address is the base,
 /// each peer's displacement its byte offset from it (int, as MPI_Alltoallw wants), its own count and

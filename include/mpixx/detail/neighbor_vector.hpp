@@ -144,14 +144,17 @@ struct w_table final : request_payload<void> {
     }
 };
 
-/// A range of send buffers, one per neighbour.
+/// A range of send buffers, one per neighbour. Its elements must not be temporaries (a range yielding
+/// containers by value would hand MPI the addresses of copies destroyed before the call).
 template <class R>
 concept send_buffer_range = std::ranges::sized_range<R> && std::ranges::input_range<R> &&
-                            send_buffer<std::ranges::range_reference_t<R>>;
+                            send_buffer<std::ranges::range_reference_t<R>> &&
+                            borrowable<std::ranges::range_reference_t<R>>;
 /// A range of receive buffers, one per neighbour (each writable).
 template <class R>
 concept recv_buffer_range = std::ranges::sized_range<R> && std::ranges::input_range<R> &&
-                            recv_buffer<std::ranges::range_reference_t<R>>;
+                            recv_buffer<std::ranges::range_reference_t<R>> &&
+                            borrowable<std::ranges::range_reference_t<R>>;
 /// A range of buffers whose memory outlives a temporary range: an lvalue range, or a range of borrowed
 /// ranges (spans, views of the caller's memory).
 template <class R>
@@ -169,6 +172,7 @@ public:
     void neighbor_allgatherv(const S& sendbuf, R&& recvbuf, std::span<const int> counts,
                              std::span<const int> displs) const {
         constexpr const char* routine = "mpixx::neighbor_allgatherv";
+        check_live(routine); // null communicator, asymmetric graph
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         check_int_count(routine, s.count);
@@ -209,6 +213,7 @@ public:
         requires send_target<S&&> && recv_target<R&&> && neighbor_pair<S, R> && count_target<C&&> && count_target<D&&>
     [[nodiscard]] request<> ineighbor_allgatherv(S&& sendbuf, R&& recvbuf, C&& counts_, D&& displs_) const {
         constexpr const char* routine = "mpixx::ineighbor_allgatherv";
+        check_live(routine); // null communicator, asymmetric graph
         const std::span<const int> counts(counts_), displs(displs_);
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
@@ -327,6 +332,7 @@ public:
         requires send_target<S&&> && recv_target<R&&> && neighbor_pair<S, R> && count_target<C&&> && count_target<D&&>
     [[nodiscard]] persistent_request neighbor_allgatherv_init(S&& sendbuf, R&& recvbuf, C&& counts_, D&& displs_) const {
         constexpr const char* routine = "mpixx::neighbor_allgatherv_init";
+        check_live(routine); // null communicator, asymmetric graph
         const std::span<const int> counts(counts_), displs(displs_);
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
