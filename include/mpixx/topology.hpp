@@ -21,7 +21,6 @@
 #include <mpixx/detail/std_light.hpp>
 #include <mpixx/detail/owner.hpp>
 
-#include <algorithm>
 #include <climits>
 #include <concepts>
 #include <cstddef>
@@ -387,21 +386,36 @@ private:
     }
     /// Whether every pair of nodes has as many edges one way as the other (MPI allows neighbourhood
     /// collectives on a graph only then: a one-way edge leaves its target's receive unmatched, a hang).
-    /// Every process holds the whole graph, so all reach the same verdict without communicating.
+    /// Every process holds the whole graph, so all reach the same verdict without communicating. O(nodes
+    /// + edges), no sort (the core stays without <algorithm>): the reversed adjacency lists are built by
+    /// counting, then each node's neighbours and reversed neighbours are compared as multisets.
     static bool symmetric(const state& s) {
-        std::vector<unsigned long long> there, back;
-        there.reserve(s.edges.size());
-        back.reserve(s.edges.size());
-        for (std::size_t i = 0, e = 0; i < s.index.size(); ++i)
-            for (; e < static_cast<std::size_t>(s.index[i]); ++e) {
-                const auto a = static_cast<unsigned long long>(i);
-                const auto b = static_cast<unsigned long long>(static_cast<unsigned>(s.edges[e]));
-                there.push_back(a << 32 | b);
-                back.push_back(b << 32 | a);
+        const std::size_t n = s.index.size(), m = s.edges.size();
+        const auto first = [&](std::size_t i) { return i == 0 ? std::size_t{0} : static_cast<std::size_t>(s.index[i - 1]); };
+        const auto last = [&](std::size_t i) { return static_cast<std::size_t>(s.index[i]); };
+        const auto node = [&](std::size_t e) { return static_cast<std::size_t>(s.edges[e]); };
+        std::vector<std::size_t> start(n + 1, 0), rev(m);
+        for (std::size_t e = 0; e < m; ++e) ++start[node(e) + 1];
+        for (std::size_t i = 0; i < n; ++i) start[i + 1] += start[i];
+        std::vector<std::size_t> at(start.begin(), start.end() - 1);
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t e = first(i); e < last(i); ++e) rev[at[node(e)]++] = i;
+        std::vector<long long> mark(n, 0);
+        for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t e = first(i); e < last(i); ++e) ++mark[node(e)];
+            for (std::size_t k = start[i]; k < start[i + 1]; ++k) --mark[rev[k]];
+            bool same = true;
+            for (std::size_t e = first(i); e < last(i); ++e) {
+                same = same && mark[node(e)] == 0;
+                mark[node(e)] = 0;
             }
-        std::ranges::sort(there);
-        std::ranges::sort(back);
-        return there == back;
+            for (std::size_t k = start[i]; k < start[i + 1]; ++k) {
+                same = same && mark[rev[k]] == 0;
+                mark[rev[k]] = 0;
+            }
+            if (!same) return false;
+        }
+        return true;
     }
     const state& get(const char* routine) const {
         if (!state_) [[unlikely]]

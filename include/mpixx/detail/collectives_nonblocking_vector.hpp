@@ -13,7 +13,7 @@
 #include <mpixx/request.hpp>
 
 #include <mpixx/detail/owner.hpp>
-#include <ranges>
+#include <mpixx/detail/std_light.hpp> // range_value_t, range_reference_t (light, as the core must be)
 #include <span>
 #include <utility>
 
