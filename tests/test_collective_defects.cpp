@@ -7,6 +7,7 @@
 // interposition (this executable's own MPI_Bcast/MPI_Allreduce) to pin what each path costs.
 #include "mpixx_test.hpp"
 #include "error_class.hpp"
+#include "by_value_range.hpp"
 #include "owning_view.hpp"
 
 #include <mpixx/communicator.hpp>
@@ -734,22 +735,6 @@ TEST_CASE("defects 14: alltoallw / ialltoallw with per-peer datatypes and byte d
 
 // alltoallw(sends, recvs) with a range yielding containers by value: refused at compile time (MPI would
 // get the addresses of copies destroyed before the call: a use-after-free, every element wrong)
-// A sized forward range yielding containers BY VALUE (written by hand: clang 14 cannot compile
-// libstdc++ 12's views::transform).
-struct vectors_by_value_range {
-    struct iterator {
-        using value_type = std::vector<int>;
-        using difference_type = std::ptrdiff_t;
-        int i = 0;
-        std::vector<int> operator*() const { return std::vector<int>(2, i); }
-        iterator& operator++() { ++i; return *this; }
-        iterator operator++(int) { auto t = *this; ++i; return t; }
-        bool operator==(const iterator&) const = default;
-    };
-    iterator begin() const { return {0}; }
-    iterator end() const { return {2}; }
-    std::size_t size() const { return 2; }
-};
 template <class C>
 concept w_takes_by_value = requires(const C& c, std::vector<std::vector<int>>& r) { c.alltoallw(vectors_by_value_range{}, r); };
 template <class C>

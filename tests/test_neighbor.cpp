@@ -5,6 +5,7 @@
 #include "mpixx_test.hpp"
 
 #include "error_class.hpp"
+#include "by_value_range.hpp"
 #include "pmpi_handle_counts.hpp"
 
 #include <mpixx/layout.hpp>
@@ -45,22 +46,6 @@ concept borrows_temporary_recv = requires(G& g, int x) { g.ineighbor_allgather(x
 template <class G>
 concept borrows_temporary_send = requires(G& g, std::vector<int>& r) { g.ineighbor_alltoall(std::vector<int>(2), r); };
 // A range yielding containers by value: MPI would get the addresses of destroyed copies.
-// A sized forward range yielding containers BY VALUE (written by hand: clang 14 cannot compile
-// libstdc++ 12's views::transform).
-struct vectors_by_value_range {
-    struct iterator {
-        using value_type = std::vector<int>;
-        using difference_type = std::ptrdiff_t;
-        int i = 0;
-        std::vector<int> operator*() const { return std::vector<int>(2, i); }
-        iterator& operator++() { ++i; return *this; }
-        iterator operator++(int) { auto t = *this; ++i; return t; }
-        bool operator==(const iterator&) const = default;
-    };
-    iterator begin() const { return {0}; }
-    iterator end() const { return {2}; }
-    std::size_t size() const { return 2; }
-};
 template <class G>
 concept takes_by_value_sends = requires(G& g, std::vector<std::vector<int>>& r) {
     g.neighbor_alltoallw(vectors_by_value_range{}, r);
