@@ -147,6 +147,30 @@ TEST_CASE("partition: misuse throws mpixx::error with MPI_ERR_ARG") {
     }
 }
 
+// A part count no std::vector can hold threw std::length_error from the vector's constructor instead of
+// an mpixx::error (e.g. a negative count cast to std::size_t). No allocation is attempted here (ASan
+// would abort on a huge one): the count is refused before.
+TEST_CASE("partition: block_counts / block_displs of more parts than a vector holds throw MPI_ERR_ARG") {
+    constexpr std::size_t huge = SIZE_MAX / 2;
+    CHECK(error_class_of([] { (void)mpixx::block_counts(10, huge); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { (void)mpixx::block_counts<int>(10, huge); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { (void)mpixx::block_counts<char>(0, SIZE_MAX); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { (void)mpixx::block_displs(10, huge); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { (void)mpixx::block_displs<int>(10, huge); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([] { (void)mpixx::block_counts(10LL, static_cast<long long>(huge)); }) == MPI_ERR_ARG);
+    try {
+        (void)mpixx::block_displs<int>(10, huge);
+        FAIL("no exception");
+    } catch (const mpixx::error& e) {
+        CHECK(e.routine() == "mpixx::block_displs");
+        CHECK(std::string(e.what()).find(std::to_string(huge) + " parts do not fit a std::vector") !=
+              std::string::npos);
+    }
+    // ordinary part counts work as before
+    CHECK(mpixx::block_counts<int>(10, 4) == std::vector<int>{3, 3, 2, 2});
+    CHECK(mpixx::block_displs<int>(10, 4) == std::vector<int>{0, 3, 6, 8});
+}
+
 TEST_CASE("partition: every rank's range, summed over the communicator, covers 0..n-1 exactly once") {
     auto comm = mpixx::world().dup(); // a private message space per test case
     const std::size_t size = static_cast<std::size_t>(comm.size());

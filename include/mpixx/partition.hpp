@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <new>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -132,6 +133,33 @@ inline std::size_t comm_parts(const comm_base& comm, const char* routine) {
 }
 
 namespace detail {
+/// Throws MPI_ERR_ARG for more parts than a std::vector<I> can hold (cold path).
+[[noreturn, MPIXX_COLD]] inline void throw_too_many_parts(const char* routine, std::size_t parts, std::size_t max) {
+    throw_usage(routine, MPI_ERR_ARG,
+                std::to_string(parts) + " parts do not fit a std::vector (max_size() is " + std::to_string(max) + ")");
+}
+
+/// Throws MPI_ERR_NO_MEM when the vector of `parts` values could not be allocated (cold path).
+[[noreturn, MPIXX_COLD]] inline void throw_no_mem_parts(const char* routine, std::size_t parts, std::size_t bytes) {
+    throw_usage(routine, MPI_ERR_NO_MEM,
+                "no memory for " + std::to_string(parts) + " parts (" + std::to_string(bytes) + " bytes)");
+}
+
+/// `parts` copies of `v`: an mpixx::error rather than std::length_error / std::bad_alloc from the vector
+/// (a part count that big is a wrong argument, e.g. a negative count cast to std::size_t).
+template <class I>
+constexpr std::vector<I> part_vector(std::size_t parts, I v, const char* routine) {
+    std::vector<I> out;
+    if (parts > out.max_size()) [[unlikely]]
+        throw_too_many_parts(routine, parts, out.max_size());
+    try {
+        out.assign(parts, v);
+    } catch (const std::bad_alloc&) {
+        throw_no_mem_parts(routine, parts, parts * sizeof(I)); // parts <= max_size(): no overflow
+    }
+    return out;
+}
+
 /// `v` as an I; MPI_ERR_COUNT when it does not fit (e.g. block_counts<int> of more than INT_MAX items).
 template <std::integral I>
 constexpr I narrow_count(std::size_t v, const char* routine) {
@@ -144,12 +172,13 @@ constexpr I narrow_count(std::size_t v, const char* routine) {
 
 /// Items per part, in part order (the counts of a scatterv/gatherv of n items over `parts` ranks).
 /// `block_counts<int>` gives what the v-collectives take (std::span<const int>); values that do not fit
-/// I throw MPI_ERR_COUNT.
+/// I throw MPI_ERR_COUNT, more parts than a std::vector holds MPI_ERR_ARG, no memory MPI_ERR_NO_MEM.
 template <std::integral I = std::size_t>
 [[nodiscard]] constexpr std::vector<I> block_counts(std::size_t n, std::size_t parts) {
     detail::check_parts(parts, "mpixx::block_counts");
     const std::size_t q = n / parts, r = n % parts; // the first r parts get q + 1
-    std::vector<I> counts(parts, detail::narrow_count<I>(q, "mpixx::block_counts"));
+    std::vector<I> counts = detail::part_vector(parts, detail::narrow_count<I>(q, "mpixx::block_counts"),
+                                                "mpixx::block_counts");
     if (r != 0) {
         const I bigger = detail::narrow_count<I>(q + 1, "mpixx::block_counts");
         for (std::size_t i = 0; i < r; ++i) counts[i] = bigger;
@@ -157,12 +186,12 @@ template <std::integral I = std::size_t>
     return counts;
 }
 
-/// Offset of each part's first item (the displacements of a scatterv/gatherv of n items); I as in
-/// block_counts.
+/// Offset of each part's first item (the displacements of a scatterv/gatherv of n items); I and the
+/// errors as in block_counts.
 template <std::integral I = std::size_t>
 [[nodiscard]] constexpr std::vector<I> block_displs(std::size_t n, std::size_t parts) {
     detail::check_parts(parts, "mpixx::block_displs");
-    std::vector<I> displs(parts, 0); // (parts, 0): clang 14 rejects the (parts) form in constexpr
+    std::vector<I> displs = detail::part_vector(parts, I{0}, "mpixx::block_displs");
     for (std::size_t i = 0; i < parts; ++i)
         displs[i] = detail::narrow_count<I>(block_range(n, parts, i).begin, "mpixx::block_displs");
     return displs;
