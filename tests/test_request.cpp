@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <climits>
+#include <cstdint>
 #include <numeric>
 #include <optional>
 #include <stdexcept>
@@ -602,4 +604,30 @@ TEST_CASE("request_pool: adding many requests costs linear time") {
     CHECK(misplaced == 0);
     CHECK(pool.size() == n);
     CHECK_FALSE(pool.wait_any().has_value()); // none pending
+}
+
+// reserve() of more than a pool can hold threw std::length_error from std::vector instead of an
+// mpixx::error. No allocation is attempted for these sizes (ASan would abort on a huge one).
+TEST_CASE("request_pool: reserve beyond INT_MAX requests throws MPI_ERR_COUNT, the pool stays usable") {
+    auto comm = mpixx::world().dup();
+    mpixx::request_pool<int> pool;
+    mpixx::request_pool<> borrowed;
+    const std::size_t too_many = static_cast<std::size_t>(INT_MAX) + 1;
+    expect_class([&] { pool.reserve(too_many); }, MPI_ERR_COUNT);
+    expect_class([&] { pool.reserve(SIZE_MAX / 2); }, MPI_ERR_COUNT);
+    expect_class([&] { borrowed.reserve(SIZE_MAX); }, MPI_ERR_COUNT);
+    try {
+        borrowed.reserve(too_many);
+        FAIL("no error raised");
+    } catch (const mpixx::error& e) {
+        CHECK(e.routine() == "mpixx::request_pool::reserve");
+        CHECK(std::string(e.what()).find("at most INT_MAX") != std::string::npos);
+    }
+    pool.reserve(16);
+    CHECK(pool.empty());
+    int got = -1;
+    pool.add(comm.irecv<int>(left_of(comm), 9));
+    comm.send(comm.rank(), right_of(comm), 9);
+    if (auto c = pool.wait_any()) got = c->value;
+    CHECK(got == left_of(comm));
 }

@@ -26,7 +26,9 @@
 #include <concepts>
 #include <cstddef>
 #include <exception>
+#include <new>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -77,9 +79,10 @@ public:
         const MPI_Request h = r.native();
         // Room first, so that nothing below throws once `r` is taken. Geometric growth: reserving exactly
         // i + 1 reallocated on every add, making n adds cost O(n^2).
+        // Capped at INT_MAX, the most a pool holds (2 * i would pass it from 2^30 requests on).
         if (entries_.capacity() <= i || handles_.capacity() <= i || indices_.capacity() <= i ||
             statuses_.capacity() <= i)
-            reserve(i < 4 ? 8 : 2 * i);
+            grow(i < 4 ? 8 : i < max_requests / 2 ? 2 * i : max_requests, "mpixx::request_pool::add");
         entries_.push_back(std::move(r));
         handles_.push_back(h);
         indices_.push_back(0);
@@ -90,13 +93,9 @@ public:
         }
         return i;
     }
-    /// Reserves room for n requests.
-    void reserve(std::size_t n) {
-        entries_.reserve(n);
-        handles_.reserve(n);
-        indices_.reserve(n);
-        statuses_.reserve(n);
-    }
+    /// Reserves room for n requests: more than INT_MAX (what add() allows) throws MPI_ERR_COUNT, no
+    /// memory MPI_ERR_NO_MEM.
+    void reserve(std::size_t n) { grow(n, "mpixx::request_pool::reserve"); }
     /// Waits for every pending request (results dropped) and empties the pool.
     void clear() noexcept {
         entries_.clear(); // each pending request waits in its destructor
@@ -208,6 +207,32 @@ private:
         return entries_[i];
     }
     request<T>& at(std::size_t i) { return const_cast<request<T>&>(std::as_const(*this).at(i)); }
+    static constexpr std::size_t max_requests = INT_MAX; // the count of MPI_Waitany/Waitsome/Waitall
+
+    /// reserve(): an mpixx::error rather than std::length_error / std::bad_alloc from the vectors.
+    void grow(std::size_t n, const char* routine) {
+        if (n > max_requests) [[unlikely]]
+            throw_reserve_too_many(n, routine);
+        try {
+            entries_.reserve(n);
+            handles_.reserve(n);
+            indices_.reserve(n);
+            statuses_.reserve(n);
+        } catch (const std::bad_alloc&) {
+            throw_no_mem(n, routine);
+        } catch (const std::length_error&) { // only where max_size() < INT_MAX (32-bit)
+            throw_no_mem(n, routine);
+        }
+    }
+    [[noreturn, MPIXX_COLD]] static void throw_reserve_too_many(std::size_t n, const char* routine) {
+        detail::throw_usage(routine, MPI_ERR_COUNT,
+                            "room for " + std::to_string(n) +
+                                " requests asked, but a pool holds at most INT_MAX (the count of "
+                                "MPI_Waitany/Waitsome/Waitall)");
+    }
+    [[noreturn, MPIXX_COLD]] static void throw_no_mem(std::size_t n, const char* routine) {
+        detail::throw_usage(routine, MPI_ERR_NO_MEM, "no memory for " + std::to_string(n) + " requests");
+    }
     [[noreturn, MPIXX_COLD]] static void throw_too_many() {
         detail::throw_usage("mpixx::request_pool::add", MPI_ERR_COUNT,
                             "a pool holds at most INT_MAX requests (the count of MPI_Waitany/Waitsome/Waitall)");
