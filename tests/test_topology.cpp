@@ -10,6 +10,7 @@
 
 #include <array>
 #include <numeric>
+#include <string>
 #include <vector>
 
 using mpixx_test::error_class_of;
@@ -423,6 +424,50 @@ TEST_CASE("topology: a distributed graph refused on one process is refused on al
 #endif
         auto ok = mpixx::dist_graph_create_adjacent(world, {(me + 1) % p}, {(me + p - 1) % p});
         CHECK(ok.neighbor_allgather(me) == std::vector<int>{(me + 1) % p});
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("topology: weights given on some processes only are refused on all (MPI_ERR_NOT_SAME)") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        const int p = world.size(), me = world.rank();
+        const std::vector<int> src{(me + p - 1) % p}, dst{(me + 1) % p}, w{7};
+        // Agreeing: all weighted, or none (the only cases at one process).
+        auto all = mpixx::dist_graph_create_adjacent(world, src, dst, w, w);
+        CHECK(all.weighted());
+        CHECK(all.source_weights() == w);
+        auto none = mpixx::dist_graph_create_adjacent(world, src, dst);
+        CHECK(!none.weighted());
+        // MPI leaves a mix undefined (MPICH builds a graph, weighted on some ranks only): every rank throws.
+        const auto mixed = [&](int weighted_rank) {
+            try {
+                if (me == weighted_rank) (void)mpixx::dist_graph_create_adjacent(world, src, dst, w, w);
+                else (void)mpixx::dist_graph_create_adjacent(world, src, dst);
+                return std::string("no error");
+            } catch (const mpixx::error& e) {
+                CHECK(e.error_class() == MPI_ERR_NOT_SAME);
+                return std::string(e.what());
+            }
+        };
+        if (p >= 2) {
+            CHECK(mixed(0).find("rank 0 gave weights but rank 1 did not") != std::string::npos);
+            CHECK(mixed(p - 1).find("rank " + std::to_string(p - 1) + " gave weights but rank 0 did not") !=
+                  std::string::npos);
+            // weighted with no neighbour (MPI_WEIGHTS_EMPTY) on rank 0 only is weighted too
+            const std::vector<int> empty;
+            const int cls = error_class_of([&] {
+                if (me == 0) (void)mpixx::dist_graph_create_adjacent(world, empty, empty, empty, empty);
+                else (void)mpixx::dist_graph_create_adjacent(world, empty, empty);
+            });
+            CHECK(cls == MPI_ERR_NOT_SAME);
+        } else {
+            CHECK(mixed(0) == "no error"); // one process: all of them weighted
+        }
+        // the communicator is still usable by all
+        auto ok = mpixx::dist_graph_create_adjacent(world, src, dst);
+        CHECK(ok.neighbor_allgather(me) == std::vector<int>{(me + p - 1) % p});
     }
     CHECK(handle_counts::now() == before);
 }

@@ -588,24 +588,31 @@ inline std::string dist_graph_mismatch(const communicator& comm, int_args source
     return what;
 }
 
-/// Every process learns whether another one's arguments were refused (one MPI_Allreduce; in checked
-/// mode also whether the edges agree), so that all throw together: the others would otherwise wait in
+/// Every process learns whether another one's arguments were refused, whether all gave weights or none
+/// (MPI requires it; a mix is undefined) and, in checked mode, whether the edges agree: one
+/// MPI_Allreduce, so that all throw together: the others would otherwise wait in
 /// MPI_Dist_graph_create_adjacent, or later in a neighbourhood collective, for the one that threw.
-inline void agree_dist_graph(const communicator& comm, const std::exception_ptr& local, int_args sources,
-                             int_args destinations, const char* routine) {
-    int v[2] = {local ? comm.rank() : INT_MAX, INT_MAX}; // lowest rank refused, lowest with a mismatch
+inline void agree_dist_graph(const communicator& comm, const std::exception_ptr& local, bool weighted,
+                             int_args sources, int_args destinations, const char* routine) {
+    const int me = comm.rank();
+    // Lowest rank refused, lowest with an edge mismatch, lowest weighted, lowest unweighted.
+    int v[4] = {local ? me : INT_MAX, INT_MAX, weighted ? me : INT_MAX, weighted ? INT_MAX : me};
     [[maybe_unused]] std::string what;
 #if MPIXX_CHECKED
     what = dist_graph_mismatch(comm, sources, destinations, !local);
-    if (!what.empty()) v[1] = comm.rank();
+    if (!what.empty()) v[1] = me;
 #else
     (void)sources, (void)destinations;
 #endif
-    MPIXX_COLL_CALL(MPI_Allreduce, MPI_Iallreduce, MPI_IN_PLACE, v, 2, MPI_INT, MPI_MIN, comm.native());
+    MPIXX_COLL_CALL(MPI_Allreduce, MPI_Iallreduce, MPI_IN_PLACE, v, 4, MPI_INT, MPI_MIN, comm.native());
     if (local) [[unlikely]]
         std::rethrow_exception(local);
     if (v[0] != INT_MAX) [[unlikely]]
         throw_usage(routine, MPI_ERR_ARG, "rank " + std::to_string(v[0]) + " passed arguments it refused (see its error)");
+    if (v[2] != INT_MAX && v[3] != INT_MAX) [[unlikely]]
+        throw_usage(routine, MPI_ERR_NOT_SAME,
+                    "rank " + std::to_string(v[2]) + " gave weights but rank " + std::to_string(v[3]) +
+                        " did not: all processes give weights, or none");
     if (v[1] != INT_MAX) [[unlikely]]
         throw_usage(routine, MPI_ERR_TOPOLOGY,
                     "checked mode: the processes disagree on the edges (every destination of one must list it as a "
@@ -624,7 +631,7 @@ inline dist_graph_communicator dist_graph_adjacent(const communicator& comm, int
     } catch (const error&) {
         local = std::current_exception();
     }
-    agree_dist_graph(comm, local, sources, destinations, routine);
+    agree_dist_graph(comm, local, sw != nullptr, sources, destinations, routine);
     const int dummy = 0; // a non-null array for an empty list (MPI reads none of it)
     const auto arr = [&](int_args a) { return a.size() ? a.data() : &dummy; };
     // Weighted with no neighbour: MPI_WEIGHTS_EMPTY (a null array could read as MPI_UNWEIGHTED).
@@ -642,10 +649,11 @@ inline dist_graph_communicator dist_graph_adjacent(const communicator& comm, int
 } // namespace detail
 
 /// A distributed-graph communicator (MPI_Dist_graph_create_adjacent; collective): this process receives
-/// from `sources` and sends to `destinations` (ranks of `comm`, repeats allowed), unweighted. Every
-/// process must make the edges agree (a source of one is a destination of the other; checked mode
-/// verifies it with one MPI_Alltoall of edge counts). Lists refused on one process throw on every
-/// process (one MPI_Allreduce), so that none waits for it.
+/// from `sources` and sends to `destinations` (ranks of `comm`, repeats allowed), unweighted (a process
+/// calling the weighted form instead makes every process throw MPI_ERR_NOT_SAME). Every process must
+/// make the edges agree (a source of one is a destination of the other; checked mode verifies it with
+/// one MPI_Alltoall of edge counts). Lists refused on one process throw on every process (one
+/// MPI_Allreduce), so that none waits for it.
 [[nodiscard]] inline dist_graph_communicator dist_graph_create_adjacent(const communicator& comm,
                                                                         detail::int_args sources,
                                                                         detail::int_args destinations,
@@ -654,7 +662,7 @@ inline dist_graph_communicator dist_graph_adjacent(const communicator& comm, int
 }
 
 /// A weighted distributed-graph communicator: one weight >= 0 per source and per destination (all
-/// processes must give weights, or none).
+/// processes must give weights, or none: a mix throws MPI_ERR_NOT_SAME on every process).
 [[nodiscard]] inline dist_graph_communicator
 dist_graph_create_adjacent(const communicator& comm, detail::int_args sources, detail::int_args destinations,
                            detail::int_args source_weights, detail::int_args dest_weights, bool reorder = false) {
