@@ -3,7 +3,8 @@
 // `data = comm.bcast(data, 0)` on resizable containers and the fixed-size bcast's size errors (6), a
 // user op that throws on one rank never leaves another rank with a silently wrong result (8), bad roots
 // of every rooted collective (11), alltoallv/alltoallw of empty buffers (12), spellings that did not
-// compile (14), and the typed collectives on intercommunicators (9). MPI calls are counted through PMPI
+// compile (14), the typed collectives on intercommunicators (9), and overlapping receive blocks of the
+// v-collectives (refused: MPI leaves the result undefined). MPI calls are counted through PMPI
 // interposition (this executable's own MPI_Bcast/MPI_Allreduce) to pin what each path costs.
 #include "mpixx_test.hpp"
 #include "error_class.hpp"
@@ -19,6 +20,7 @@
 #include <cstring>
 #include <numeric>
 #include <optional>
+#include <random>
 #include <ranges>
 #include <span>
 #include <stdexcept>
@@ -958,4 +960,130 @@ TEST_CASE("defects 9: the forms not made for intercommunicators throw MPI_ERR_CO
         CHECK(cls == MPI_ERR_COMM);
     }
     inter.barrier(); // nothing was started
+}
+
+// ---- overlapping receive blocks ---------------------------------------------------------------------------
+
+TEST_CASE("v-layout: overlapping receive blocks are refused in any order; valid layouts and send blocks pass") {
+    using mpixx::detail::check_v_layout;
+    const auto layout_error = [](const std::vector<int>& c, const std::vector<int>& d, bool receive,
+                                 MPI_Datatype type = MPI_INT) {
+        return error_of([&] { check_v_layout("test", c, d, static_cast<int>(c.size()), SIZE_MAX, type, receive); });
+    };
+    // valid: packed, reversed, with gaps, zero-count blocks anywhere (an empty block overlaps nothing)
+    CHECK(!layout_error({2, 2, 2}, {0, 2, 4}, true));
+    CHECK(!layout_error({2, 2, 2}, {4, 2, 0}, true));
+    CHECK(!layout_error({2, 0, 2, 0}, {5, 6, 0, 1}, true));
+    CHECK(!layout_error({0, 0, 0}, {3, 3, 3}, true));
+    // overlapping, in ascending order and not
+    auto e = layout_error({2, 2}, {0, 1}, true);
+    REQUIRE(e);
+    CHECK(e->error_class() == MPI_ERR_ARG);
+    CHECK(contains(e->what(), "rank 0 (items [0, 2)) and rank 1 (items [1, 3)) overlap"));
+    e = layout_error({1, 1, 10}, {7, 3, 0}, true); // a long block holding two later ones
+    REQUIRE(e);
+    CHECK(contains(e->what(), "rank 1 (items [3, 4)) and rank 2 (items [0, 10)) overlap"));
+    e = layout_error({2, 2, 2}, {4, 2, 2}, true); // the same displacement twice
+    REQUIRE(e);
+    CHECK(contains(e->what(), "rank 1 (items [2, 4)) and rank 2 (items [2, 4)) overlap"));
+    // send blocks may overlap (MPI allows it); items of an empty datatype touch no memory
+    CHECK(!layout_error({2, 2}, {0, 1}, false));
+    MPI_Datatype empty = MPI_DATATYPE_NULL;
+    MPI_Type_contiguous(0, MPI_INT, &empty);
+    MPI_Type_commit(&empty);
+    CHECK(!layout_error({2, 2}, {0, 1}, true, empty));
+    MPI_Type_free(&empty);
+
+    // many blocks (some empty) packed in a shuffled order: valid; one block moved onto the last item of
+    // another: refused, naming those two
+    const std::size_t n = 1000;
+    std::vector<int> counts(n), order = iota(n), displs(n);
+    for (std::size_t i = 0; i < n; ++i) counts[i] = static_cast<int>(i % 3);
+    std::shuffle(order.begin(), order.end(), std::mt19937(42));
+    int at = 0;
+    for (int i : order) {
+        displs[static_cast<std::size_t>(i)] = at;
+        at += counts[static_cast<std::size_t>(i)];
+    }
+    CHECK(!layout_error(counts, displs, true));
+    const std::size_t a = 301, b = 605; // counts 1 and 2
+    displs[b] = displs[a] + counts[a] - 1;
+    e = layout_error(counts, displs, true);
+    REQUIRE(e);
+    CHECK(e->error_class() == MPI_ERR_ARG);
+    CHECK(contains(e->what(), "rank 301 (items [" + std::to_string(displs[a]) + ", "));
+    CHECK(contains(e->what(), "and rank 605 (items [" + std::to_string(displs[b]) + ", "));
+    CHECK(!layout_error(counts, displs, false));
+}
+
+TEST_CASE("v-layout: every v-collective refuses overlapping receive blocks (MPI_ERR_ARG) before MPI sees them") {
+    auto comm = mpixx::world().dup();
+    const int p = comm.size(), r = comm.rank();
+    const auto P = static_cast<std::size_t>(p);
+    const std::vector<int> mine{10 * r, 10 * r + 1};
+    const std::vector<int> twos(P, 2), zeros(P, 0);
+    std::vector<int> packed(P), rev(P);
+    for (int i = 0; i < p; ++i) {
+        packed[static_cast<std::size_t>(i)] = 2 * i;
+        rev[static_cast<std::size_t>(i)] = 2 * (p - 1 - i);
+    }
+    std::vector<int> all(2 * P, -1);
+    const auto check_gathered = [&](const std::vector<int>& displs) {
+        for (int i = 0; i < p; ++i) {
+            CHECK(all[static_cast<std::size_t>(displs[static_cast<std::size_t>(i)])] == 10 * i);
+            CHECK(all[static_cast<std::size_t>(displs[static_cast<std::size_t>(i)]) + 1] == 10 * i + 1);
+        }
+    };
+    // valid, not in ascending order (rank i's block at 2 (p - 1 - i)): the sorting path accepts it
+    comm.allgatherv(mine, all, twos, rev);
+    check_gathered(rev);
+    // overlapping SEND blocks are legal: every block is `mine`
+    all.assign(2 * P, -1);
+    comm.alltoallv(mine, twos, zeros, all, twos, packed);
+    check_gathered(packed);
+    std::vector<int> got(2, -1);
+    const std::vector<int> root_data{7, 8};
+    comm.scatterv(root_data, twos, zeros, got, 0);
+    CHECK(got == root_data);
+    if (p == 1) return; // one block cannot overlap another
+
+    // block i at i (each block's second item is the next one's first), and the reversed layout with
+    // rank 0's block moved one item down onto rank 1's
+    std::vector<int> step = iota(P), rev_bad = rev;
+    rev_bad[0] -= 1;
+    for (const std::vector<int>* d : {&step, &rev_bad}) {
+        INFO((d == &step ? "ascending" : "reversed"));
+        all.assign(2 * P, -1);
+        const auto e = error_of([&] { comm.allgatherv(mine, all, twos, *d); });
+        REQUIRE(e);
+        CHECK(e->error_class() == MPI_ERR_ARG);
+        CHECK(contains(e->what(), "mpixx::allgatherv"));
+        CHECK(contains(e->what(), "rank 0 (items ["));
+        CHECK(contains(e->what(), ") and rank 1 (items ["));
+        CHECK(all == std::vector<int>(2 * P, -1));
+        CHECK(error_class_of([&] { comm.iallgatherv(mine, all, twos, *d).wait(); }) == MPI_ERR_ARG);
+        CHECK(error_class_of([&] { comm.allgatherv(mpixx::in_place, all, twos, *d); }) == MPI_ERR_ARG);
+        CHECK(error_class_of([&] { comm.alltoallv(mine, twos, zeros, all, twos, *d); }) == MPI_ERR_ARG);
+        CHECK(error_class_of([&] { comm.ialltoallv(mine, twos, zeros, all, twos, *d).wait(); }) == MPI_ERR_ARG);
+        CHECK(error_class_of([&] { comm.alltoallv(mpixx::in_place, all, twos, *d); }) == MPI_ERR_ARG);
+        CHECK(error_class_of([&] { comm.ialltoallv(mpixx::in_place, all, twos, *d).wait(); }) == MPI_ERR_ARG);
+        CHECK(all == std::vector<int>(2 * P, -1));
+        // (i)gatherv: only the root reads the receive layout. Every other rank then takes part in one
+        // correct gatherv, the root too once refused (had its call gone through, the others' call
+        // would have matched it: the CHECK fails instead of the test hanging).
+        bool refused = true;
+        if (r == 0) {
+            refused = error_class_of([&] { comm.gatherv(mine, all, twos, *d, 0); }) == MPI_ERR_ARG;
+            CHECK(refused);
+        }
+        if (refused) comm.gatherv(mine, all, twos, packed, 0);
+        if (r == 0 && refused) check_gathered(packed);
+        refused = true;
+        if (r == 0) {
+            refused = error_class_of([&] { comm.igatherv(mine, all, twos, *d, 0).wait(); }) == MPI_ERR_ARG;
+            CHECK(refused);
+        }
+        if (refused) comm.igatherv(mine, all, twos, packed, 0).wait();
+    }
+    CHECK(comm.allreduce(1, mpixx::sum) == p); // nothing is left pending
 }

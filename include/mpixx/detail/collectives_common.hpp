@@ -1,7 +1,7 @@
 // mpixx/detail/collectives_common.hpp - what the blocking and non-blocking collectives share: the
-// in_place tag, the owned result type of value-returning forms, size checks with their (cold) errors,
-// the int/large-count call dispatch (MPIXX_COLL; MPIXX_COLL_BLOCKING / MPIXX_COLL_CALL for a blocking
-// collective, see below) and per-rank count/displacement arrays.
+// in_place tag, the owned result type of value-returning forms, the int/large-count call dispatch
+// (MPIXX_COLL; MPIXX_COLL_BLOCKING / MPIXX_COLL_CALL for a blocking collective, see below) and per-rank
+// count/displacement arrays. The size checks and their (cold) errors are in detail/v_layout_check.hpp.
 //
 // Blocking collectives and detail::progress: a blocking collective cannot keep probe-sized receives
 // matching while it waits the way a blocking send or recv does (by waiting for its non-blocking twin
@@ -32,6 +32,7 @@
 
 #include <mpixx/detail/std_light.hpp>
 #include <mpixx/detail/owner.hpp>
+#include <mpixx/detail/v_layout_check.hpp>
 #include <array>
 #include <climits>
 #include <cstdint>
@@ -181,143 +182,6 @@ void value_initialise(B& out) {
     }
 }
 
-// ---- errors (cold: the success path builds no string) ----------------------------------------------
-
-/// A receive buffer too small for what the collective delivers: MPI_ERR_TRUNCATE naming both sizes.
-[[noreturn, MPIXX_COLD]] inline void throw_coll_truncate(const char* routine, std::size_t needed,
-                                                         std::size_t capacity, MPI_Datatype type) {
-    throw error(routine, MPI_ERR_TRUNCATE,
-                "the receive buffer holds " + describe_count(capacity, type) + " but the collective delivers " +
-                    describe_count(needed, type));
-}
-
-/// A buffer whose size does not fit the collective: MPI_ERR_COUNT naming both sizes.
-[[noreturn, MPIXX_COLD]] inline void throw_coll_count(const char* routine, const char* what,
-                                                      std::size_t have, std::size_t needed,
-                                                      MPI_Datatype type) {
-    throw error(routine, MPI_ERR_COUNT,
-                std::string(what) + " holds " + describe_count(have, type) + " but " + describe_count(needed, type) +
-                    " are needed");
-}
-
-/// A buffer that must split into one equal block per rank but does not: MPI_ERR_COUNT.
-[[noreturn, MPIXX_COLD]] inline void throw_not_divisible(const char* routine, const char* what,
-                                                         std::size_t have, int size, MPI_Datatype type) {
-    throw error(routine, MPI_ERR_COUNT,
-                std::string(what) + " holds " + describe_count(have, type) +
-                    ", which does not split into equal blocks for a communicator of size " + std::to_string(size));
-}
-
-/// A per-rank count or displacement array of the wrong length: MPI_ERR_COUNT.
-[[noreturn, MPIXX_COLD]] inline void throw_counts_size(const char* routine, const char* what,
-                                                       std::size_t have, int size) {
-    throw error(routine, MPI_ERR_COUNT,
-                std::string(what) + " has " + std::to_string(have) + " entries but the communicator has " +
-                    std::to_string(size) + " ranks");
-}
-
-/// A negative count or displacement: MPI_ERR_COUNT.
-[[noreturn, MPIXX_COLD]] inline void throw_negative(const char* routine, const char* what, int rank,
-                                                    int value) {
-    throw error(routine, MPI_ERR_COUNT,
-                std::string(what) + "[" + std::to_string(rank) + "] is negative (" + std::to_string(value) + ")");
-}
-
-/// A v-collective whose int counts/displacements cannot describe a buffer above INT_MAX elements.
-[[noreturn, MPIXX_COLD]] inline void throw_v_large(const char* routine, std::size_t n) {
-    throw error(routine, MPI_ERR_COUNT,
-                "a buffer of " + std::to_string(n) +
-                    " elements exceeds the int counts/displacements of this form; use the value-returning form, "
-                    "which switches to the MPI-4 large-count call");
-}
-
-/// Throws MPI_ERR_COUNT when a count given as int counts/displacements would not fit.
-inline void check_int_count(const char* routine, std::size_t n) {
-    if (n > static_cast<std::size_t>(INT_MAX)) [[unlikely]]
-        throw_v_large(routine, n);
-}
-
-/// Checks per-rank counts/displacements against the buffer they address (length `size`, no negative
-/// entry, every block inside `capacity`); a receive buffer that is too small is MPI_ERR_TRUNCATE, a
-/// send buffer MPI_ERR_COUNT.
-inline void check_v_layout(const char* routine, std::span<const int> counts, std::span<const int> displs, int size,
-                           std::size_t capacity, MPI_Datatype type, bool receive) {
-    if (counts.size() != static_cast<std::size_t>(size)) [[unlikely]]
-        throw_counts_size(routine, "counts", counts.size(), size);
-    if (displs.size() != static_cast<std::size_t>(size)) [[unlikely]]
-        throw_counts_size(routine, "displs", displs.size(), size);
-    std::size_t extent = 0;
-    for (std::size_t i = 0; i < counts.size(); ++i) {
-        if (counts[i] < 0) [[unlikely]]
-            throw_negative(routine, "counts", static_cast<int>(i), counts[i]);
-        if (displs[i] < 0) [[unlikely]]
-            throw_negative(routine, "displs", static_cast<int>(i), displs[i]);
-        extent = std::max(extent, static_cast<std::size_t>(displs[i]) + static_cast<std::size_t>(counts[i]));
-    }
-    if (extent > capacity) [[unlikely]] {
-        if (receive) throw_coll_truncate(routine, extent, capacity, type);
-        throw_coll_count(routine, "the send buffer", capacity, extent, type);
-    }
-}
-
-/// Checks that `counts` has one non-negative entry per rank.
-inline void check_counts(const char* routine, std::span<const int> counts, int size) {
-    if (counts.size() != static_cast<std::size_t>(size)) [[unlikely]]
-        throw_counts_size(routine, "counts", counts.size(), size);
-    for (std::size_t i = 0; i < counts.size(); ++i)
-        if (counts[i] < 0) [[unlikely]]
-            throw_negative(routine, "counts", static_cast<int>(i), counts[i]);
-}
-
-/// Block i of an MPI-style (neighbor_)alltoallw does not lie inside its buffer (cold path): a receive
-/// block is MPI_ERR_TRUNCATE, a send block MPI_ERR_COUNT.
-[[noreturn, MPIXX_COLD]] inline void throw_w_block(const char* routine, std::size_t i, bool overflow,
-                                                          const byte_range& r, std::size_t bytes, bool receive) {
-    const std::string where = overflow ? std::string("whose byte range overflows")
-                                       : "touching bytes [" + std::to_string(r.lo) + ", " + std::to_string(r.hi) + ")";
-    const std::string k = "[" + std::to_string(i) + "]";
-    throw error(routine, receive ? MPI_ERR_TRUNCATE : MPI_ERR_COUNT,
-                std::string(receive ? "receive" : "send") + " block " + std::to_string(i) + " (counts" + k +
-                    " items of types" + k + " at byte displs" + k + ", " + where + ") does not lie inside the " +
-                    (receive ? "receive" : "send") + " buffer of " + std::to_string(bytes) + " bytes");
-}
-
-#if defined(OPEN_MPI) && OMPI_MAJOR_VERSION <= 4
-/// Whether `t` has a negative extent (check_w_layout: a defect of Open MPI 4.1).
-inline bool neg_extent(MPI_Datatype t) {
-    MPI_Aint lb = 0, extent = 0;
-    MPIXX_CALL(MPI_Type_get_extent, t, &lb, &extent);
-    return extent < 0;
-}
-#endif
-
-/// Checks alltoallw's per-peer counts, byte displacements and datatypes against a buffer of `bytes`
-/// bytes: one entry per rank, none negative, every non-empty block inside the buffer (its range from the
-/// datatype's true bounds and extent: datatype_range, where a negative extent reaches below).
-inline void check_w_layout(const char* routine, std::span<const int> counts, std::span<const int> displs,
-                           std::span<const MPI_Datatype> types, int size, std::size_t bytes, bool receive) {
-    check_v_layout(routine, counts, displs, size, SIZE_MAX, MPI_BYTE, receive); // lengths and signs
-    if (types.size() != static_cast<std::size_t>(size)) [[unlikely]]
-        throw_counts_size(routine, "types", types.size(), size);
-    for (std::size_t i = 0; i < counts.size(); ++i) {
-        if (counts[i] == 0) continue;
-        byte_range r;
-        const bool ok = datatype_range(displs[i], static_cast<std::size_t>(counts[i]), types[i], r);
-        if (!ok || r.lo < 0 || static_cast<unsigned long long>(r.hi) > bytes) [[unlikely]]
-            throw_w_block(routine, i, !ok, r, bytes, receive);
-#if defined(OPEN_MPI) && OMPI_MAJOR_VERSION <= 4
-        // Open MPI 4.1 mishandles datatypes of negative extent (two items or more) in alltoallw: on one
-        // process (coll/self) the block is written elsewhere (heap corruption), in MPI_Ialltoallw
-        // (libnbc) receive blocks from other ranks never arrive and send blocks hang the call (seen with
-        // raw MPI; MPICH, and Open MPI's blocking call on 2+ processes, are right). Refused there.
-        if (r.hi - r.lo > 0 && counts[i] > 1 && neg_extent(types[i])) [[unlikely]]
-            throw_usage(routine, MPI_ERR_TYPE,
-                        "types[" + std::to_string(i) + "] has a negative extent, which Open MPI 4.1's alltoallw "
-                        "mishandles (memory corruption, lost blocks or a hang)");
-#endif
-    }
-}
-
 // ---- layout views in collectives (layout.hpp: what a view means where per-rank counts are derived) ----
 
 /// Elements of the buffer's element type that a view holds (0: untyped, compare bytes instead).
@@ -446,26 +310,6 @@ struct w_side {
             ++i;
         }
     }
-};
-
-/// Up to 64 ints inline, more on the heap: per-rank displacements without allocating at usual sizes.
-class int_scratch {
-public:
-    explicit int_scratch(std::size_t n) {
-        if (n > inline_size) {
-            heap_ = detail::make_array_for_overwrite<int>(n);
-            p_ = heap_.get();
-        }
-    }
-    int_scratch(const int_scratch&) = delete;
-    int_scratch& operator=(const int_scratch&) = delete;
-    [[nodiscard]] int* data() noexcept { return p_; }
-
-private:
-    static constexpr std::size_t inline_size = 64;
-    int local_[inline_size];
-    detail::box<int[]> heap_;
-    int* p_ = local_;
 };
 
 /// Writes the exclusive prefix sum of `counts` (the packed displacements) into `out`.

@@ -41,14 +41,16 @@ namespace mpixx::inline MPIXX_ABI::detail {
                     std::to_string(degree) + " " + kind);
 }
 
-/// Checks per-neighbour counts/displacements (in elements) against a buffer of `capacity` elements.
+/// Checks per-neighbour counts/displacements (in elements) against a buffer of `capacity` elements;
+/// receive blocks must not overlap (check_v_layout).
 inline void check_neighbor_v(const char* routine, std::span<const int> counts, std::span<const int> displs,
                              int degree, const char* kind, std::size_t capacity, MPI_Datatype type, bool receive) {
     if (counts.size() != static_cast<std::size_t>(degree)) [[unlikely]]
         throw_neighbor_array(routine, "counts", counts.size(), degree, kind);
     if (displs.size() != static_cast<std::size_t>(degree)) [[unlikely]]
         throw_neighbor_array(routine, "displs", displs.size(), degree, kind);
-    check_v_layout(routine, counts, displs, degree, capacity, type, receive);
+    check_v_layout(routine, counts, displs, degree, capacity, type, receive,
+                   receive ? "in-neighbour" : "out-neighbour");
 }
 
 /// Checks per-neighbour counts, byte displacements and datatypes against a buffer of `bytes` bytes
