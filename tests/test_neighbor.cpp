@@ -15,6 +15,7 @@
 #include <array>
 #include <ranges>
 #include <span>
+#include <string>
 #include <vector>
 
 using mpixx_test::error_class_of;
@@ -395,6 +396,94 @@ TEST_CASE("neighbor: value-form alltoall where in- and out-degree differ (blocki
     CHECK(g.ineighbor_allgather(std::vector<int>(send)).wait() == expect);
 }
 
+namespace {
+/// A distributed graph whose last rank is a sink: every other rank sends it one block, it sends nothing
+/// (in-degree size - 1 and out-degree 0 there; out-degree 1 and in-degree 0 elsewhere; no edge on one
+/// process).
+mpixx::dist_graph_communicator sink_graph(const mpixx::communicator& world) {
+    const int p = world.size(), me = world.rank(), last = p - 1;
+    std::vector<int> sources, dests;
+    if (me == last)
+        for (int r = 0; r < last; ++r) sources.push_back(r);
+    else
+        dests.push_back(last);
+    return mpixx::dist_graph_create_adjacent(world, sources, dests);
+}
+} // namespace
+
+TEST_CASE("neighbor: alltoall at a process with in-neighbours but no out-neighbour (a sink)") {
+    auto world = mpixx::world();
+    auto g = sink_graph(world);
+    const int me = g.rank();
+    const bool sink = g.in_degree() > 0 && g.out_degree() == 0;
+    const auto send = g.out_degree() == 0 ? std::vector<int>{} : std::vector<int>{10 * me + 1, 10 * me + 2};
+    std::vector<int> expect;
+    for (int r : g.sources()) expect.insert(expect.end(), {10 * r + 1, 10 * r + 2});
+    // a receive buffer of in_degree() blocks of what the in-neighbours send: the sink's block size
+    std::vector<int> got(expect.size(), -1);
+    g.neighbor_alltoall(send, got);
+    CHECK(got == expect);
+    got.assign(expect.size(), -1);
+    g.ineighbor_alltoall(send, got).wait();
+    CHECK(got == expect);
+    // Refused at the sink before MPI sees them: a receive buffer that is no whole number of blocks, and the
+    // value forms (which cannot size their result there: they used to return blocks of 0 elements while
+    // the in-neighbours sent 2). Every other rank then takes part in one correct exchange, the sink too
+    // once refused (had its call gone through, the others' exchange would have matched it: the CHECK
+    // fails instead of the test hanging).
+    for (int form = 0; form < 3; ++form) {
+        INFO("form " << form);
+        if (form == 0 && world.size() < 3) continue; // one in-neighbour: any buffer is one whole block
+        bool refused = true;
+        if (sink) {
+            std::vector<int> odd(expect.size() + 1, -1);
+            const auto e = error_class_of([&] {
+                if (form == 0) g.neighbor_alltoall(send, odd);
+                else if (form == 1) got = g.neighbor_alltoall(send);
+                else got = g.ineighbor_alltoall(std::vector<int>(send)).wait();
+            });
+            CHECK(e == MPI_ERR_COUNT);
+            refused = e == MPI_ERR_COUNT;
+        }
+        if (!refused) continue;
+        got.assign(expect.size(), -1);
+        if (form < 2) g.neighbor_alltoall(send, got);
+        else g.ineighbor_alltoall(send, got).wait();
+        CHECK(got == expect);
+    }
+    // without in-neighbours the value forms know the answer: nothing
+    if (g.in_degree() == 0 && g.out_degree() == 0) {
+        CHECK(g.neighbor_alltoall(send).empty());
+        CHECK(g.ineighbor_alltoall(std::vector<int>(send)).wait().empty());
+    }
+}
+
+TEST_CASE("neighbor: overlapping receive blocks (allgatherv, alltoallv) are MPI_ERR_ARG; send blocks may overlap") {
+    auto world = mpixx::world();
+    auto g = skip_ring(world);
+    const int me = g.rank();
+    const auto src = g.sources();
+    const std::vector<int> ones{1, 1}, same{0, 0}, apart{0, 1};
+    std::vector<int> got(2, -1);
+    // both in-neighbours' blocks at item 0
+    try {
+        g.neighbor_allgatherv(me, got, ones, same);
+        FAIL("overlapping receive blocks were accepted");
+    } catch (const mpixx::error& e) {
+        CHECK(e.error_class() == MPI_ERR_ARG);
+        CHECK(std::string(e.what()).find("in-neighbour 0 (items [0, 1)) and in-neighbour 1 (items [0, 1)) overlap") !=
+              std::string::npos);
+    }
+    CHECK(error_class_of([&] { g.ineighbor_allgatherv(me, got, ones, same).wait(); }) == MPI_ERR_ARG);
+    const std::vector<int> mine{me};
+    CHECK(error_class_of([&] { g.neighbor_alltoallv(mine, ones, same, got, ones, same); }) == MPI_ERR_ARG);
+    CHECK(error_class_of([&] { g.ineighbor_alltoallv(mine, ones, same, got, ones, same).wait(); }) == MPI_ERR_ARG);
+    CHECK(got == std::vector<int>{-1, -1});
+    // the send side's blocks may share items: both out-neighbours get `mine`
+    g.neighbor_alltoallv(mine, ones, same, got, ones, apart);
+    CHECK(got == src);
+}
+
 TEST_CASE("neighbor: MPI-style alltoallw blocks are checked with the datatype's true bounds (negative extent)") {
     auto world = mpixx::world();
     auto g = skip_ring(world);
@@ -453,5 +542,17 @@ TEST_CASE("neighbor: checked mode compares the v and w counts with what the neig
     // matching counts pass the check
     g.neighbor_allgatherv(me, got, one, rd);
     CHECK(got[0] == g.sources()[0]);
+}
+
+TEST_CASE("neighbor: checked mode catches a sink's receive blocks larger than what its in-neighbours send") {
+    // Whole blocks, but twice what is sent: without checked mode the blocks would land with gaps.
+    auto world = mpixx::world();
+    auto g = sink_graph(world);
+    const int me = g.rank();
+    const std::vector<int> send = g.out_degree() == 0 ? std::vector<int>{} : std::vector<int>{me, me};
+    std::vector<int> twice(4 * static_cast<std::size_t>(g.in_degree()), -1);
+    const int e = error_class_of([&] { g.neighbor_alltoall(send, twice); });
+    CHECK(e == (world.size() > 1 ? MPI_ERR_COUNT : MPI_SUCCESS)); // on every rank
+    CHECK(twice == std::vector<int>(twice.size(), -1));
 }
 #endif
