@@ -11,6 +11,7 @@
 #include <array>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 using mpixx_test::error_class_of;
@@ -515,4 +516,171 @@ TEST_CASE("topology: neighbourhood collectives on a graph that is not symmetric 
     if (me == 0) CHECK(got == std::vector<int>{1});
     else if (me == 1) CHECK(got == std::vector<int>{0});
     else CHECK(got.empty());
+}
+
+namespace {
+/// The error class and text of the mpixx::error that f throws ({MPI_SUCCESS, "no error"} when none).
+template <class F>
+std::pair<int, std::string> error_of(F&& f) {
+    try {
+        f();
+    } catch (const mpixx::error& e) {
+        return {e.error_class(), e.what()};
+    }
+    return {MPI_SUCCESS, "no error"};
+}
+bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+} // namespace
+
+TEST_CASE("topology: Cartesian arguments refused on one process are refused on all (no hang)") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        const int p = world.size(), me = world.rank();
+        if (p >= 2) {
+            // Rank 0 alone asks for a grid of p + 1: it throws its own MPI_ERR_DIMS, the others (who waited in
+            // MPI_Cart_create for it) learn it and throw MPI_ERR_ARG naming it.
+            const auto [cls, what] = error_of([&] { (void)mpixx::cart_create(world, {me == 0 ? p + 1 : p}); });
+            if (me == 0) CHECK(cls == MPI_ERR_DIMS);
+            else {
+                CHECK(cls == MPI_ERR_ARG);
+                CHECK(has(what, "rank 0 passed arguments it refused"));
+            }
+            // The last rank gives three periodic flags for one dimension (MPI_ERR_ARG), the others are fine.
+            const std::vector<bool> three{true, false, true};
+            const auto [pcls, pwhat] = error_of([&] {
+                if (me == p - 1) (void)mpixx::cart_create(world, {p}, three);
+                else (void)mpixx::cart_create(world, {p}, true);
+            });
+            CHECK(pcls == MPI_ERR_ARG);
+            CHECK(has(pwhat, me == p - 1 ? "periodic has 3 entries" : "rank " + std::to_string(p - 1) + " passed"));
+            // Rank 0 alone passes partial_grid for a grid of p - 1: valid there, refused (MPI_ERR_DIMS) elsewhere.
+            const auto [gcls, gwhat] = error_of([&] {
+                if (me == 0) (void)mpixx::cart_create(world, {p - 1}, false, false, mpixx::partial_grid);
+                else (void)mpixx::cart_create(world, {p - 1});
+            });
+            CHECK(gcls == (me == 0 ? MPI_ERR_ARG : MPI_ERR_DIMS));
+            if (me == 0) CHECK(has(gwhat, "rank 1 passed arguments it refused"));
+        }
+        // every process can still make a grid
+        auto grid = mpixx::cart_create(world, {p}, true);
+        CHECK(grid.coords() == std::vector<int>{me});
+        CHECK(grid.neighbors() == std::vector<int>{(me + p - 1) % p, (me + 1) % p});
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("topology: Cartesian arguments that differ between processes throw MPI_ERR_NOT_SAME on all") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        const int p = world.size(), me = world.rank();
+        const auto not_same = [&](auto&& make, const char* what) {
+            const auto [cls, text] = error_of(make);
+            CHECK(cls == MPI_ERR_NOT_SAME);
+            CHECK(has(text, what));
+        };
+        if (p >= 2) {
+            // Each valid alone, but MPI requires the same grid everywhere (MPICH built one, each process
+            // caching the coordinates of its own dims).
+            not_same([&] { (void)mpixx::cart_create(world, me == 0 ? std::vector<int>{p, 1} : std::vector<int>{1, p}); },
+                     "different dims");
+            not_same([&] { (void)mpixx::cart_create(world, me == p - 1 ? std::vector<int>{p} : std::vector<int>{p, 1}); },
+                     "different dims");
+            if (p == 4)
+                not_same([&] { (void)mpixx::cart_create(world, me == 2 ? std::vector<int>{2, 2} : std::vector<int>{4, 1}); },
+                         "rank 0 and rank 2 passed different dims");
+            not_same([&] { (void)mpixx::cart_create(world, {p}, me == 0); }, "different periodic");
+            not_same([&] { (void)mpixx::cart_create(world, {p, 1}, {true, me == p - 1}); }, "different periodic");
+            not_same([&] { (void)mpixx::cart_create(world, {p}, false, me == 1); }, "different reorder");
+            not_same([&] { (void)mpixx::cart_create(world, {1}, false, me == 0, mpixx::partial_grid); },
+                     "different reorder");
+        }
+        // One flag for all and one per dimension agree when they say the same.
+        auto grid = mpixx::cart_create(world, {p, 1}, me == 0 ? mpixx::detail::bool_args(true)
+                                                              : mpixx::detail::bool_args({true, true}));
+        CHECK(grid.periodic() == std::vector<bool>{true, true});
+        CHECK(grid.coords() == std::vector<int>{me, 0});
+        CHECK(grid.shift(0).dest == (me + 1) % p);
+        CHECK(grid.allreduce(1, mpixx::sum) == p);
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("topology: sub with keep flags refused or differing on one process throws on all (no hang)") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        const int p = world.size(), me = world.rank();
+        auto grid = mpixx::cart_create(world, {p, 1});
+        if (p >= 2) {
+            const auto [cls, what] = error_of([&] { (void)grid.sub(me == 0 ? std::vector<bool>{true} : std::vector<bool>{true, false}); });
+            CHECK(cls == (me == 0 ? MPI_ERR_DIMS : MPI_ERR_ARG));
+            if (me != 0) CHECK(has(what, "rank 0 passed arguments it refused"));
+            // rank 0 keeps nothing (alone on a 0-d grid), the others keep dimension 0 (MPI_Cart_sub)
+            const auto [dcls, dwhat] = error_of([&] { (void)grid.sub({me != 0, false}); });
+            CHECK(dcls == MPI_ERR_NOT_SAME);
+            CHECK(has(dwhat, "different keep"));
+        }
+        auto row = grid.sub({true, false});
+        CHECK(row.size() == p);
+        CHECK(row.coords() == std::vector<int>{me});
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("topology: graph arguments refused or differing on one process throw on all (no hang)") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        const int p = world.size(), me = world.rank();
+        // a ring (each node lists both sides: symmetric), and the same ring with node 0's edges doubled
+        std::vector<std::vector<int>> ring(static_cast<std::size_t>(p));
+        for (int i = 0; i < p; ++i) ring[static_cast<std::size_t>(i)] = {(i + p - 1) % p, (i + 1) % p};
+        auto doubled = ring;
+        doubled[0].push_back(1 % p);
+        doubled[1 % p].push_back(0);
+        if (p >= 2) {
+            // rank 0 names a node that does not exist: its own MPI_ERR_RANK, MPI_ERR_ARG elsewhere
+            const auto [cls, what] = error_of([&] {
+                if (me == 0) (void)mpixx::graph_create(world, {1}, {p});
+                else (void)mpixx::graph_create(world, ring);
+            });
+            CHECK(cls == (me == 0 ? MPI_ERR_RANK : MPI_ERR_ARG));
+            if (me != 0) CHECK(has(what, "rank 0 passed arguments it refused"));
+            // one process with other (valid) edges, or fewer nodes: MPI_ERR_NOT_SAME everywhere
+            const auto [ecls, ewhat] = error_of([&] { (void)mpixx::graph_create(world, me == p - 1 ? doubled : ring); });
+            CHECK(ecls == MPI_ERR_NOT_SAME);
+            CHECK(has(ewhat, "different graph"));
+            const auto [ncls, nwhat] = error_of([&] {
+                (void)mpixx::graph_create(world, std::vector<int>(static_cast<std::size_t>(me == 0 ? p - 1 : p), 0),
+                                          std::vector<int>{});
+            });
+            CHECK(ncls == MPI_ERR_NOT_SAME);
+            const auto [rcls, rwhat] = error_of([&] { (void)mpixx::graph_create(world, ring, me == 1); });
+            CHECK(rcls == MPI_ERR_NOT_SAME);
+            CHECK(has(rwhat, "different reorder"));
+        }
+        auto g = mpixx::graph_create(world, ring);
+        CHECK(g.neighbors() == ring[static_cast<std::size_t>(me)]);
+        CHECK(g.neighbor_allgather(me) == ring[static_cast<std::size_t>(me)]);
+    }
+    CHECK(handle_counts::now() == before);
+}
+
+TEST_CASE("topology: a distributed graph with reorder differing between processes throws MPI_ERR_NOT_SAME") {
+    const auto before = handle_counts::now();
+    {
+        auto world = mpixx::world();
+        const int p = world.size(), me = world.rank();
+        const std::vector<int> src{(me + p - 1) % p}, dst{(me + 1) % p};
+        if (p >= 2) {
+            const auto [cls, what] = error_of([&] { (void)mpixx::dist_graph_create_adjacent(world, src, dst, me == p - 1); });
+            CHECK(cls == MPI_ERR_NOT_SAME);
+            CHECK(has(what, "rank " + std::to_string(p - 1) + " passed reorder = true but rank 0 false"));
+        }
+        auto g = mpixx::dist_graph_create_adjacent(world, src, dst, true);
+        CHECK(g.neighbor_allgather(g.rank()).size() == 1);
+    }
+    CHECK(handle_counts::now() == before);
 }

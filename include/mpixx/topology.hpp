@@ -10,13 +10,16 @@
 // construction (MPI numbers a Cartesian communicator's ranks in row-major order of their coordinates):
 // no MPI call, no allocation except for the vectors returned. Bad arguments (dims that do not fit the
 // communicator, a coordinate off a non-periodic grid, a dimension that does not exist, a communicator
-// without the topology asked for) throw mpixx::error before MPI sees them.
+// without the topology asked for) throw mpixx::error before MPI sees them. The constructors make every
+// process throw together when one refuses its arguments or when they differ where MPI requires the same
+// (detail/topology_agree.hpp: one small MPI_Allreduce each), so that none waits in MPI for the others.
 #pragma once
 
 #include <mpixx/config.hpp>
 
 #include <mpixx/communicator.hpp>
 #include <mpixx/detail/neighbor_vector.hpp>
+#include <mpixx/detail/topology_agree.hpp>
 #include <mpixx/detail/topology_common.hpp>
 #include <mpixx/detail/std_light.hpp>
 #include <mpixx/detail/owner.hpp>
@@ -95,10 +98,6 @@ struct shift_result {
     int source; ///< the process at coordinate - disp (proc_null off an open boundary)
     int dest;   ///< the process at coordinate + disp (proc_null off an open boundary)
 };
-
-class cart_communicator;
-cart_communicator cart_create(const communicator& comm, detail::int_args dims, detail::bool_args periodic,
-                              bool reorder, partial_grid_t);
 
 /// A communicator whose processes form an N-dimensional grid (MPI_Cart_create). Cheap to copy (copies
 /// share the handle and the cached grid). Neighbourhood collectives see 2 * ndims() neighbours, in the
@@ -208,16 +207,29 @@ public:
         return n;
     }
     /// The sub-grids that keep the dimensions where `keep` is true (MPI_Cart_sub; collective): this
-    /// process's row of a 2D grid is sub({false, true}). One flag per dimension, or one for all.
+    /// process's row of a 2D grid is sub({false, true}). One flag per dimension, or one for all. MPI
+    /// requires the same keep on every process: one extra small MPI_Allreduce makes all throw together,
+    /// MPI_ERR_NOT_SAME when they differ, MPI_ERR_ARG on the others when one refuses its own flags.
     [[nodiscard]] cart_communicator sub(detail::bool_args keep) const {
         constexpr const char* routine = "mpixx::cart_communicator::sub";
         const state& s = get(routine);
         const std::size_t nd = s.dims.size();
-        if (!keep.uniform() && keep.size() != nd) [[unlikely]]
-            detail::throw_length(routine, MPI_ERR_DIMS, "keep", keep.size(), nd, "(one per dimension) were");
-        std::vector<int> k(nd);
+        std::exception_ptr local;
+        try { // one process's refusal must reach the others before any enters MPI_Cart_sub
+            if (!keep.uniform() && keep.size() != nd) [[unlikely]]
+                detail::throw_length(routine, MPI_ERR_DIMS, "keep", keep.size(), nd, "(one per dimension) were");
+        } catch (const error&) {
+            local = std::current_exception();
+        }
+        std::vector<int> k(local ? 0 : nd);
         bool any = false;
-        for (std::size_t d = 0; d < nd; ++d) any |= (k[d] = keep[d] ? 1 : 0) != 0;
+        detail::args_hash h;
+        for (std::size_t d = 0; d < k.size(); ++d) {
+            any |= (k[d] = keep[d] ? 1 : 0) != 0;
+            h.add(k[d]);
+        }
+        const detail::agreed_arg same[] = {{"keep", h.value()}};
+        detail::agree_args(*this, local, same, routine);
         MPI_Comm c = MPI_COMM_NULL;
         if (any) {
             detail::settle_collectives(comm_);
@@ -270,59 +282,84 @@ private:
     detail::rc<const state> state_;
 };
 
+namespace detail {
+
+/// cart_create's checks of this process's arguments (cold errors): every dimension >= 1 process, a
+/// grid no larger than the communicator (exactly its size unless `partial`), one periodic flag per
+/// dimension or one for all.
+inline void check_cart_args(const communicator& comm, int_args dims, bool_args periodic, bool partial,
+                            const char* routine) {
+    const std::size_t nd = dims.size();
+    if (nd > static_cast<std::size_t>(INT_MAX)) [[unlikely]]
+        throw_usage(routine, MPI_ERR_DIMS, "too many dimensions");
+    long long n = 1;
+    for (std::size_t d = 0; d < nd; ++d) {
+        if (dims[d] <= 0) [[unlikely]]
+            throw_entry(routine, MPI_ERR_DIMS, "dims", d, dims[d], "every dimension needs >= 1 process");
+        if (n <= comm.size()) n *= dims[d]; // stops growing past the size: no overflow
+    }
+    if (n > comm.size() || (!partial && n != comm.size())) [[unlikely]]
+        throw_usage(routine, MPI_ERR_DIMS,
+                    "dims " + describe_ints(dims.span()) + " make a grid of " +
+                        (n > comm.size() ? "more than " + std::to_string(comm.size()) : std::to_string(n)) +
+                        " processes but the communicator has " + std::to_string(comm.size()) +
+                        (partial ? "" : " (mpixx::dims_create(size, ndims) splits it; pass mpixx::partial_grid to "
+                                        "leave processes out)"));
+    if (!periodic.uniform() && periodic.size() != nd) [[unlikely]]
+        throw_length(routine, MPI_ERR_ARG, "periodic", periodic.size(), nd,
+                     "(one per dimension, or one bool for all) were");
+}
+
+/// Both cart_create forms: this process's arguments checked, agreed with the others' (agree_args), created.
+inline cart_communicator cart_make(const communicator& comm, int_args dims, bool_args periodic, bool reorder,
+                                   bool partial) {
+    constexpr const char* routine = "mpixx::cart_create";
+    check_topology_parent(comm, routine); // the communicator is the same everywhere: all throw alike
+    std::exception_ptr local;
+    try { // one process's refusal must reach the others before any enters MPI_Cart_create
+        check_cart_args(comm, dims, periodic, partial, routine);
+    } catch (const error&) {
+        local = std::current_exception();
+    }
+    const std::size_t nd = local ? 0 : dims.size();
+    std::vector<int> periods(nd);
+    args_hash hd, hp;
+    hd.add(static_cast<long long>(nd));
+    hp.add(static_cast<long long>(nd));
+    for (std::size_t d = 0; d < nd; ++d) {
+        periods[d] = periodic[d] ? 1 : 0; // one flag for all and one per dimension agree when they say the same
+        hd.add(dims[d]);
+        hp.add(periods[d]);
+    }
+    const agreed_arg same[] = {{"dims", hd.value()}, {"periodic", hp.value()}, {"reorder", reorder ? 1 : 0}};
+    agree_args(comm, local, same, routine);
+    MPI_Comm c = MPI_COMM_NULL;
+    settle_collectives(comm.native());
+    const int none = 0; // a non-null array for a zero-dimensional grid (MPI reads none of it)
+    MPIXX_CALL(MPI_Cart_create, comm.native(), static_cast<int>(nd), nd ? dims.data() : &none,
+               nd ? periods.data() : &none, reorder ? 1 : 0, &c);
+    if (c == MPI_COMM_NULL) return cart_communicator();
+    return cart_communicator::from(own_created(c));
+}
+
+} // namespace detail
+
 /// A Cartesian communicator over `comm`'s processes (MPI_Cart_create; collective): dims[d] processes along
 /// dimension d (their product must be comm.size(): MPI_ERR_DIMS otherwise), `periodic` one flag per
-/// dimension or one for all; `reorder` lets MPI renumber the processes to fit the machine.
+/// dimension or one for all; `reorder` lets MPI renumber the processes to fit the machine. MPI requires
+/// the same dims, periodic and reorder on every process: one extra small MPI_Allreduce makes every
+/// process throw together, MPI_ERR_NOT_SAME when they differ, and MPI_ERR_ARG on the others when one
+/// process refuses its own arguments (which would otherwise leave them waiting in MPI_Cart_create).
 [[nodiscard]] inline cart_communicator cart_create(const communicator& comm, detail::int_args dims,
                                                    detail::bool_args periodic = false, bool reorder = false) {
-    constexpr const char* routine = "mpixx::cart_create";
-    detail::check_topology_parent(comm, routine);
-    long long n = 1;
-    for (std::size_t d = 0; d < dims.size() && n <= comm.size(); ++d) n *= dims[d] > 0 ? dims[d] : 1;
-    if (n != comm.size()) {
-        for (std::size_t d = 0; d < dims.size(); ++d)
-            if (dims[d] <= 0) [[unlikely]]
-                detail::throw_entry(routine, MPI_ERR_DIMS, "dims", d, dims[d], "every dimension needs >= 1 process");
-        detail::throw_usage(routine, MPI_ERR_DIMS,
-                            "dims " + detail::describe_ints(dims.span()) + " make a grid of " +
-                                (n > comm.size() ? "more than " + std::to_string(comm.size())
-                                                 : std::to_string(n)) +
-                                " processes but the communicator has " + std::to_string(comm.size()) +
-                                " (mpixx::dims_create(size, ndims) splits it; pass mpixx::partial_grid to leave "
-                                "processes out)");
-    }
-    return cart_create(comm, dims, periodic, reorder, partial_grid);
+    return detail::cart_make(comm, dims, periodic, reorder, false);
 }
 
 /// cart_create allowing a grid smaller than the communicator: processes beyond the product of `dims`
 /// get a null cart_communicator.
 [[nodiscard]] inline cart_communicator cart_create(const communicator& comm, detail::int_args dims,
                                                    detail::bool_args periodic, bool reorder, partial_grid_t) {
-    constexpr const char* routine = "mpixx::cart_create";
-    detail::check_topology_parent(comm, routine);
-    const std::size_t nd = dims.size();
-    long long n = 1;
-    for (std::size_t d = 0; d < nd; ++d) {
-        if (dims[d] <= 0) [[unlikely]]
-            detail::throw_entry(routine, MPI_ERR_DIMS, "dims", d, dims[d], "every dimension needs >= 1 process");
-        if (n <= comm.size()) n *= dims[d];
-    }
-    if (n > comm.size()) [[unlikely]]
-        detail::throw_usage(routine, MPI_ERR_DIMS,
-                            "dims " + detail::describe_ints(dims.span()) + " make a grid of more than " +
-                                std::to_string(comm.size()) + " processes, the size of the communicator");
-    if (!periodic.uniform() && periodic.size() != nd) [[unlikely]]
-        detail::throw_length(routine, MPI_ERR_ARG, "periodic", periodic.size(), nd,
-                             "(one per dimension, or one bool for all) were");
-    if (nd > static_cast<std::size_t>(INT_MAX)) [[unlikely]]
-        detail::throw_usage(routine, MPI_ERR_DIMS, "too many dimensions");
-    std::vector<int> periods(nd);
-    for (std::size_t d = 0; d < nd; ++d) periods[d] = periodic[d] ? 1 : 0;
-    MPI_Comm c = MPI_COMM_NULL;
-    detail::settle_collectives(comm.native());
-    MPIXX_CALL(MPI_Cart_create, comm.native(), static_cast<int>(nd), dims.data(), periods.data(), reorder ? 1 : 0, &c);
-    if (c == MPI_COMM_NULL) return cart_communicator();
-    return cart_communicator::from(detail::own_created(c));
+    return detail::cart_make(comm, dims, periodic, reorder, true);
 }
 
 /// A communicator whose processes form a graph (MPI_Graph_create): node i is rank i, its neighbours are
@@ -425,32 +462,56 @@ private:
     detail::rc<const state> state_;
 };
 
-/// A graph communicator over the first index.size() processes of `comm` (MPI_Graph_create; collective):
-/// node i's neighbours are edges[index[i-1] .. index[i]) (index[-1] = 0). Processes beyond the nodes get a
-/// null graph_communicator.
-[[nodiscard]] inline graph_communicator graph_create(const communicator& comm, detail::int_args index,
-                                                     detail::int_args edges, bool reorder = false) {
-    constexpr const char* routine = "mpixx::graph_create";
-    detail::check_topology_parent(comm, routine);
+namespace detail {
+
+/// graph_create's checks of this process's arguments (cold errors).
+inline void check_graph_args(const communicator& comm, int_args index, int_args edges, const char* routine) {
     const std::size_t n = index.size();
     if (n > static_cast<std::size_t>(comm.size())) [[unlikely]]
-        detail::throw_usage(routine, MPI_ERR_ARG,
-                            "index has " + std::to_string(n) + " nodes but the communicator has " +
-                                std::to_string(comm.size()) + " processes");
+        throw_usage(routine, MPI_ERR_ARG,
+                    "index has " + std::to_string(n) + " nodes but the communicator has " +
+                        std::to_string(comm.size()) + " processes");
     int prev = 0;
     for (std::size_t i = 0; i < n; ++i) {
         if (index[i] < prev) [[unlikely]]
-            detail::throw_entry(routine, MPI_ERR_ARG, "index", i, index[i],
-                                "index is a non-decreasing running total of neighbour counts");
+            throw_entry(routine, MPI_ERR_ARG, "index", i, index[i],
+                        "index is a non-decreasing running total of neighbour counts");
         prev = index[i];
     }
     if (static_cast<std::size_t>(prev) != edges.size()) [[unlikely]]
-        detail::throw_length(routine, MPI_ERR_ARG, "edges", edges.size(), static_cast<std::size_t>(prev),
-                             "(the last entry of index) were");
+        throw_length(routine, MPI_ERR_ARG, "edges", edges.size(), static_cast<std::size_t>(prev),
+                     "(the last entry of index) were");
     for (std::size_t i = 0; i < edges.size(); ++i)
         if (static_cast<unsigned>(edges[i]) >= n) [[unlikely]]
-            detail::throw_entry(routine, MPI_ERR_RANK, "edges", i, edges[i],
-                                "not a node of a graph of " + std::to_string(n));
+            throw_entry(routine, MPI_ERR_RANK, "edges", i, edges[i], "not a node of a graph of " + std::to_string(n));
+}
+
+} // namespace detail
+
+/// A graph communicator over the first index.size() processes of `comm` (MPI_Graph_create; collective):
+/// node i's neighbours are edges[index[i-1] .. index[i]) (index[-1] = 0). Processes beyond the nodes get a
+/// null graph_communicator. MPI requires the same index, edges and reorder on every process: one extra
+/// small MPI_Allreduce makes every process throw together, MPI_ERR_NOT_SAME when they differ, and
+/// MPI_ERR_ARG on the others when one process refuses its own arguments.
+[[nodiscard]] inline graph_communicator graph_create(const communicator& comm, detail::int_args index,
+                                                     detail::int_args edges, bool reorder = false) {
+    constexpr const char* routine = "mpixx::graph_create";
+    detail::check_topology_parent(comm, routine); // the communicator is the same everywhere: all throw alike
+    std::exception_ptr local;
+    try { // one process's refusal must reach the others before any enters MPI_Graph_create
+        detail::check_graph_args(comm, index, edges, routine);
+    } catch (const error&) {
+        local = std::current_exception();
+    }
+    detail::args_hash h; // the whole graph: node count, index, edges
+    if (!local) {
+        h.add(static_cast<long long>(index.size()));
+        for (std::size_t i = 0; i < index.size(); ++i) h.add(index[i]);
+        for (std::size_t i = 0; i < edges.size(); ++i) h.add(edges[i]);
+    }
+    const detail::agreed_arg same[] = {{"graph (index and edges)", h.value()}, {"reorder", reorder ? 1 : 0}};
+    detail::agree_args(comm, local, same, routine);
+    const std::size_t n = index.size();
     const int dummy = 0; // MPI never reads it: a non-null array for an empty graph or edge list
     MPI_Comm c = MPI_COMM_NULL;
     detail::settle_collectives(comm.native());
@@ -550,76 +611,6 @@ private:
 
 namespace detail {
 
-/// Checks a list of neighbour ranks and, when given, its weights (cold errors).
-inline void check_neighbors(const char* routine, const char* what, const char* wwhat, int_args ranks,
-                            const int_args* weights, int size) {
-    for (std::size_t i = 0; i < ranks.size(); ++i)
-        if (static_cast<unsigned>(ranks[i]) >= static_cast<unsigned>(size)) [[unlikely]]
-            throw_entry(routine, MPI_ERR_RANK, what, i, ranks[i],
-                        "not a rank of a communicator of size " + std::to_string(size));
-    if (!weights) return;
-    if (weights->size() != ranks.size()) [[unlikely]]
-        throw_length(routine, MPI_ERR_ARG, wwhat, weights->size(), ranks.size(), "(one per neighbour) were");
-    for (std::size_t i = 0; i < weights->size(); ++i)
-        if ((*weights)[i] < 0) [[unlikely]]
-            throw_entry(routine, MPI_ERR_ARG, wwhat, i, (*weights)[i], "weights are >= 0");
-    if (ranks.size() > static_cast<std::size_t>(INT_MAX)) [[unlikely]]
-        throw_usage(routine, MPI_ERR_ARG, "more than INT_MAX neighbours");
-}
-
-/// Checked mode: whether the edges this process lists agree with its peers' lists (one MPI_Alltoall of
-/// edge counts): "" if so, else what differs. Edges one side lacks leave a neighbourhood collective
-/// waiting for a block that never comes. `ok` false: this process's lists are bad, it sends zeros.
-inline std::string dist_graph_mismatch(const communicator& comm, int_args sources, int_args destinations, bool ok) {
-    const auto n = static_cast<std::size_t>(comm.size());
-    std::vector<int> out(n), in(n), mine(n);
-    if (ok) {
-        for (std::size_t i = 0; i < destinations.size(); ++i) ++out[static_cast<std::size_t>(destinations[i])];
-        for (std::size_t i = 0; i < sources.size(); ++i) ++mine[static_cast<std::size_t>(sources[i])];
-    }
-    MPIXX_COLL_CALL(MPI_Alltoall, MPI_Ialltoall, out.data(), 1, MPI_INT, in.data(), 1, MPI_INT, comm.native());
-    std::string what;
-    for (std::size_t j = 0; ok && j < n; ++j)
-        if (in[j] != mine[j])
-            what += (what.empty() ? "" : "; ") + ("rank " + std::to_string(j) + " lists rank " +
-                                                  std::to_string(comm.rank()) + " " + std::to_string(in[j]) +
-                                                  " time(s) among its destinations, which lists it " +
-                                                  std::to_string(mine[j]) + " time(s) among its sources");
-    return what;
-}
-
-/// Every process learns whether another one's arguments were refused, whether all gave weights or none
-/// (MPI requires it; a mix is undefined) and, in checked mode, whether the edges agree: one
-/// MPI_Allreduce, so that all throw together: the others would otherwise wait in
-/// MPI_Dist_graph_create_adjacent, or later in a neighbourhood collective, for the one that threw.
-inline void agree_dist_graph(const communicator& comm, const std::exception_ptr& local, bool weighted,
-                             int_args sources, int_args destinations, const char* routine) {
-    const int me = comm.rank();
-    // Lowest rank refused, lowest with an edge mismatch, lowest weighted, lowest unweighted.
-    int v[4] = {local ? me : INT_MAX, INT_MAX, weighted ? me : INT_MAX, weighted ? INT_MAX : me};
-    [[maybe_unused]] std::string what;
-#if MPIXX_CHECKED
-    what = dist_graph_mismatch(comm, sources, destinations, !local);
-    if (!what.empty()) v[1] = me;
-#else
-    (void)sources, (void)destinations;
-#endif
-    MPIXX_COLL_CALL(MPI_Allreduce, MPI_Iallreduce, MPI_IN_PLACE, v, 4, MPI_INT, MPI_MIN, comm.native());
-    if (local) [[unlikely]]
-        std::rethrow_exception(local);
-    if (v[0] != INT_MAX) [[unlikely]]
-        throw_usage(routine, MPI_ERR_ARG, "rank " + std::to_string(v[0]) + " passed arguments it refused (see its error)");
-    if (v[2] != INT_MAX && v[3] != INT_MAX) [[unlikely]]
-        throw_usage(routine, MPI_ERR_NOT_SAME,
-                    "rank " + std::to_string(v[2]) + " gave weights but rank " + std::to_string(v[3]) +
-                        " did not: all processes give weights, or none");
-    if (v[1] != INT_MAX) [[unlikely]]
-        throw_usage(routine, MPI_ERR_TOPOLOGY,
-                    "checked mode: the processes disagree on the edges (every destination of one must list it as a "
-                    "source, as often): " +
-                        (what.empty() ? "rank " + std::to_string(v[1]) + " found a mismatch (see its error)" : what));
-}
-
 inline dist_graph_communicator dist_graph_adjacent(const communicator& comm, int_args sources, int_args destinations,
                                                    const int_args* sw, const int_args* dw, bool reorder) {
     constexpr const char* routine = "mpixx::dist_graph_create_adjacent";
@@ -631,7 +622,7 @@ inline dist_graph_communicator dist_graph_adjacent(const communicator& comm, int
     } catch (const error&) {
         local = std::current_exception();
     }
-    agree_dist_graph(comm, local, sw != nullptr, sources, destinations, routine);
+    agree_dist_graph(comm, local, sw != nullptr, reorder, sources, destinations, routine);
     const int dummy = 0; // a non-null array for an empty list (MPI reads none of it)
     const auto arr = [&](int_args a) { return a.size() ? a.data() : &dummy; };
     // Weighted with no neighbour: MPI_WEIGHTS_EMPTY (a null array could read as MPI_UNWEIGHTED).
@@ -652,8 +643,8 @@ inline dist_graph_communicator dist_graph_adjacent(const communicator& comm, int
 /// from `sources` and sends to `destinations` (ranks of `comm`, repeats allowed), unweighted (a process
 /// calling the weighted form instead makes every process throw MPI_ERR_NOT_SAME). Every process must
 /// make the edges agree (a source of one is a destination of the other; checked mode verifies it with
-/// one MPI_Alltoall of edge counts). Lists refused on one process throw on every process (one
-/// MPI_Allreduce), so that none waits for it.
+/// one MPI_Alltoall of edge counts) and pass the same reorder (MPI_ERR_NOT_SAME otherwise). Lists refused
+/// on one process throw on every process (one MPI_Allreduce), so that none waits for it.
 [[nodiscard]] inline dist_graph_communicator dist_graph_create_adjacent(const communicator& comm,
                                                                         detail::int_args sources,
                                                                         detail::int_args destinations,
