@@ -4,14 +4,17 @@
 // the client at the last rank, several kinds of task in one pool, a task not registered on the workers,
 // a signature that differs between client and workers, submit by name, cancellation, shutdown, the
 // client's scope left by an exception, large tasks and results, user messages left alone, argument errors,
-// a map whose input range throws, a map cut by shutdown(cancel_pending), misuse of futures and map
-// iterators, options that differ among ranks (checked mode).
+// a map whose input range throws, a map cut by shutdown(cancel_pending) (at one rank too), misuse of
+// futures, map iterators and moved-from maps, announced sizes that do not match their bodies, options
+// that differ among ranks (checked mode).
 #include "mpixx_test.hpp"
+#include "error_class.hpp"
 
 #include <mpixx/communicator.hpp>
 #include <mpixx/executor.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -682,13 +685,49 @@ TEST_CASE("executor: shutdown(cancel_pending) cuts a map with a task_error, neve
         }
     }
     for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == static_cast<int>(i * i));
-    if (comm.size() == 1) { // nothing is pending at 1 rank: the map runs each input as it is consumed
-        CHECK(cancelled == 0);
-        CHECK(got.size() == 50u);
-    } else {
-        CHECK(cancelled == 1);
-        CHECK(got.size() < 50u);
+    // Regression: at 1 rank the map ignored the cut and ran all 50 inputs as they were consumed.
+    CHECK(cancelled == 1);
+    CHECK(got.size() < 50u);
+    if (comm.size() == 1) CHECK(got.size() == 1u); // the inputs not yet iterated are the ones not run
+}
+
+TEST_CASE("executor: shutdown(cancel_pending) with a computed head not yet consumed, and without cancel") {
+    auto comm = mpixx::world().dup();
+    const std::vector<int> in{1, 2, 3, 4, 5, 6, 7, 8};
+    {
+        mpixx::executor ex(comm, {.map_window = 1});
+        if (ex.is_client()) {
+            auto m = ex.map(square, in);
+            auto it = m.begin();
+            CHECK(*it == 1); // computed, not yet consumed: it stays
+            ex.shutdown(true, true);
+            CHECK(*it == 1);
+            std::size_t ran = 1, cancelled = 0;
+            for (++it; it != m.end(); ++it) {
+                try {
+                    const int y = *it; // outside CHECK, which would catch the task_error itself
+                    CHECK(y == in[ran] * in[ran]);
+                    ++ran;
+                } catch (const mpixx::task_error& e) {
+                    ++cancelled;
+                    CHECK(e.task_index() == ran);
+                    CHECK(e.error_class() == MPI_ERR_OTHER);
+                }
+            }
+            CHECK(cancelled == 1);
+            CHECK(ran < in.size());
+        }
     }
+    mpixx::executor ex(comm);
+    if (!ex.is_client()) return;
+    auto m = ex.map(square, in);
+    ex.shutdown(true, false); // no cancel: the whole map still runs, at every size
+    std::size_t n = 0;
+    for (int y : m) {
+        CHECK(y == in[n] * in[n]);
+        ++n;
+    }
+    CHECK(n == in.size());
 }
 
 TEST_CASE("executor: misuse of a future or a map iterator throws mpixx::error, never UB") {
@@ -723,6 +762,149 @@ TEST_CASE("executor: misuse of a future or a map iterator throws mpixx::error, n
     }
     CHECK_THROWS_AS(++it, mpixx::error);
     CHECK(ex.submit(square, 5).get() == 25);
+}
+
+TEST_CASE("executor: a map outliving a client's scope left by an exception is cut, at one rank too") {
+    auto comm = mpixx::world().dup();
+    std::vector<int> in(50);
+    std::iota(in.begin(), in.end(), 0);
+    std::optional<decltype(std::declval<mpixx::executor&>().map(square, in))> m;
+    try {
+        mpixx::executor ex(comm, {.map_window = 2}); // bounded: inputs surely remain when the scope is left
+        if (ex.is_client()) {
+            m.emplace(ex.map(square, in));
+            CHECK(*m->begin() == 0);
+            throw std::runtime_error("client gives up");
+        }
+    } catch (const std::runtime_error&) {
+    }
+    if (comm.rank() != 0) return;
+    REQUIRE(m.has_value());
+    std::size_t got = 0, cancelled = 0;
+    for (auto it = m->begin(); it != m->end(); ++it) {
+        try {
+            const int y = *it;
+            CHECK(y == in[got] * in[got]);
+            ++got;
+        } catch (const mpixx::task_error& e) {
+            ++cancelled;
+            CHECK(e.task_index() == got);
+        }
+    }
+    CHECK(cancelled == 1);
+    CHECK(got < in.size());
+}
+
+TEST_CASE("executor: a moved-from map_range or a default-constructed iterator throws, never UB") {
+    // Regression: begin() on a moved-from map_range dereferenced a null state (a crash at every size).
+    auto comm = mpixx::world().dup();
+    mpixx::executor ex(comm);
+    if (!ex.is_client()) return;
+    const std::vector<int> in{2, 3};
+    auto m = ex.map(square, in);
+    auto moved = std::move(m);
+    CHECK(mpixx_test::error_class_of([&] { (void)m.begin(); }) == MPI_ERR_REQUEST);
+    CHECK_THROWS_WITH(m.begin(), Catch::Matchers::Contains("moved from"));
+    decltype(m.begin()) none;
+    CHECK(none == m.end()); // a default-constructed iterator is at the end
+    CHECK(mpixx_test::error_class_of([&] { (void)*none; }) == MPI_ERR_REQUEST);
+    CHECK(mpixx_test::error_class_of([&] { ++none; }) == MPI_ERR_REQUEST);
+    std::vector<int> got;
+    for (int y : moved) got.push_back(y); // the results went with the move
+    CHECK(got == std::vector<int>{4, 9});
+    CHECK(ex.submit(square, 5).get() == 25);
+}
+
+namespace {
+
+// A long message of the executor's protocol, forged: an announcement of `announced` bytes on `tag` and
+// `body` on tag + 1, both non-blocking (the receiver may be this rank). Keep it alive until waited.
+struct forged {
+    mpixx::detail::exec_announce announce{};
+    std::vector<std::byte> body;
+    std::array<MPI_Request, 2> reqs{MPI_REQUEST_NULL, MPI_REQUEST_NULL};
+
+    forged(std::uint64_t announced, std::vector<std::byte> b) : body(std::move(b)) {
+        mpixx::detail::exec_set_announce(announce, static_cast<std::size_t>(announced));
+    }
+    void send(MPI_Comm c, int to, int tag) {
+        MPI_Isend(announce.data(), static_cast<int>(announce.size()), MPI_BYTE, to, tag, c, &reqs[0]);
+        MPI_Isend(body.data(), static_cast<int>(body.size()), MPI_BYTE, to, tag + 1, c, &reqs[1]);
+    }
+    void wait() { MPI_Waitall(2, reqs.data(), MPI_STATUSES_IGNORE); }
+};
+
+} // namespace
+
+TEST_CASE("executor: an announced size that does not match its body throws MPI_ERR_TRUNCATE, never bad_alloc") {
+    // Regression: the receiver trusted the announced size: a huge one threw std::bad_alloc (not an
+    // mpixx::error), a larger one than the body gave a message of that size, its tail never received.
+    namespace d = mpixx::detail;
+    auto comm = mpixx::world().dup();
+    const MPI_Comm c = comm.native();
+    const int last = comm.size() - 1, tag = 5;
+    std::vector<forged> msgs;
+    msgs.reserve(4);
+    msgs.emplace_back(std::uint64_t{1} << 62, std::vector<std::byte>(9000, std::byte{1})); // absurd size
+    msgs.emplace_back(10000, std::vector<std::byte>(9000, std::byte{2}));                 // more than sent
+    msgs.emplace_back(9000, std::vector<std::byte>(9100, std::byte{3}));                  // less than sent
+    msgs.emplace_back(9000, std::vector<std::byte>(9000, std::byte{4}));                  // right
+    if (comm.rank() == 0)
+        for (forged& f : msgs) f.send(c, last, tag);
+    if (comm.rank() == last) {
+        std::vector<std::byte> inbox(d::exec_inline_bytes), body;
+        int from = -1;
+        CHECK(mpixx_test::error_class_of([&] { (void)d::exec_recv(c, 0, tag, inbox, body, from); }) == MPI_ERR_TRUNCATE);
+        CHECK(body.size() < 10000u); // nothing allocated for the absurd size
+        CHECK_THROWS_WITH(d::exec_recv(c, 0, tag, inbox, body, from),
+                          Catch::Matchers::Contains("announced as 10000 bytes came with a body of 9000 bytes"));
+        CHECK(mpixx_test::error_class_of([&] { (void)d::exec_recv(c, 0, tag, inbox, body, from); }) == MPI_ERR_TRUNCATE);
+        // Each bad body was dropped: the next message comes whole and intact.
+        const auto msg = d::exec_recv(c, 0, tag, inbox, body, from);
+        CHECK(from == 0);
+        REQUIRE(msg.size() == 9000u);
+        CHECK(std::all_of(msg.begin(), msg.end(), [](std::byte x) { return x == std::byte{4}; }));
+    }
+    if (comm.rank() == 0)
+        for (forged& f : msgs) f.wait();
+    check_ring(comm);
+}
+
+TEST_CASE("executor: a worker given a body of the wrong size fails that task and goes on") {
+    namespace d = mpixx::detail;
+    auto comm = mpixx::world().dup();
+    if (comm.size() == 1) return; // needs a worker
+    const MPI_Comm c = comm.native();
+    if (comm.rank() == 1) {
+        CHECK(d::exec_serve(c, 0, 1) == 2u);
+    } else if (comm.rank() == 0) {
+        std::vector<std::byte> inbox(d::exec_inline_bytes), body, task;
+        int from = -1;
+        forged bad(20000, std::vector<std::byte>(10000, std::byte{0}));
+        bad.send(c, 1, d::exec_task_tag);
+        auto reply = d::exec_recv(c, 1, d::exec_reply_tag, inbox, body, from);
+        REQUIRE_FALSE(reply.empty());
+        CHECK(reply[0] == static_cast<std::byte>(d::task_status::bad_arguments));
+        const std::string text(reinterpret_cast<const char*>(reply.data()) + 1, reply.size() - 1);
+        CHECK_THAT(text, Catch::Matchers::Contains("announced as 20000 bytes"));
+        bad.wait();
+        // A genuine long task after it: the worker's stream is intact.
+        const std::vector<std::uint8_t> ones(10000, 1);
+        const auto& e = byte_sum.entry();
+        d::encode_task<std::vector<std::uint8_t>>(task, e.name_hash(), e.signature_hash(), ones);
+        REQUIRE(task.size() > d::exec_inline_bytes);
+        forged good(task.size(), task);
+        good.send(c, 1, d::exec_task_tag);
+        reply = d::exec_recv(c, 1, d::exec_reply_tag, inbox, body, from);
+        REQUIRE_FALSE(reply.empty());
+        CHECK(reply[0] == static_cast<std::byte>(d::task_status::ok));
+        std::uint64_t sum = 0;
+        d::exec_decode<std::uint64_t>(reply.subspan(1), sum);
+        CHECK(sum == 10000u);
+        good.wait();
+        MPI_Send(nullptr, 0, MPI_BYTE, 1, d::exec_task_tag, c); // stop (one per posted receive: depth 1)
+    }
+    check_ring(comm);
 }
 
 #if MPIXX_CHECKED

@@ -65,7 +65,7 @@
 // released. wait = false returns at once and the rest happens during later calls; cancel_pending
 // fails the tasks not yet sent to a worker (task_error "cancelled before it ran") and ends maps (a map
 // cut short yields one such task_error, at its first input not run, before its end: never a silent
-// truncation).
+// truncation; at one rank alike, the inputs not yet iterated being the ones not run).
 // The client's destructor is shutdown(true), with cancel_pending when the scope is left by an exception.
 // Futures and maps stay usable after shutdown: their results are kept on the client.
 // If the pool broke and the workers cannot be released, the destructor calls MPI_Abort (the workers
@@ -303,26 +303,42 @@ public:
         /// An iterator over the given map's results.
         explicit iterator(state_t* s) noexcept : s_(s) {}
         /// Waits for the current result; throws its task_error if the task failed.
-        R& operator*() const { return s_->head(); }
+        R& operator*() const { return state().head(); }
         /// Moves to the next result.
         iterator& operator++() {
-            s_->pop();
+            state().pop();
             return *this;
         }
         /// Moves to the next result.
         void operator++(int) { ++*this; }
-        friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept { return i.s_->at_end(); }
+        /// Whether the results are all consumed (a default-constructed iterator is at the end).
+        friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept {
+            return i.s_ == nullptr || i.s_->at_end();
+        }
 
     private:
+        state_t& state() const {
+            if (s_ == nullptr) [[unlikely]]
+                no_results("the iterator is default-constructed");
+            return *s_;
+        }
         state_t* s_ = nullptr;
     };
 
-    /// The first result's position (call once).
-    iterator begin() noexcept { return iterator(s_.get()); }
+    /// The first result's position (call once); throws mpixx::error (MPI_ERR_REQUEST) on a moved-from range.
+    iterator begin() {
+        if (s_ == nullptr) [[unlikely]]
+            no_results("the map_range was moved from");
+        return iterator(s_.get());
+    }
     /// The end of the results.
     std::default_sentinel_t end() const noexcept { return {}; }
 
 private:
+    /// Misuse of a range or iterator with no map behind it (cold path).
+    [[noreturn, MPIXX_COLD]] static void no_results(const char* why) {
+        detail::throw_usage(detail::exec_routine, MPI_ERR_REQUEST, std::string("no map results to iterate: ") + why);
+    }
     std::shared_ptr<state_t> s_;
 };
 
@@ -461,7 +477,12 @@ public:
     /// The client: shutdown(true), cancelling queued tasks when left by an exception. Aborts the job if
     /// the workers cannot be released (they would wait forever).
     ~executor() {
-        if (!core_ || core_->released()) return;
+        if (!core_) return;
+        if (core_->local()) { // nothing to release; maps still alive are cut alike when left by an exception
+            core_->shutdown(true, std::uncaught_exceptions() > uncaught_);
+            return;
+        }
+        if (core_->released()) return;
         try {
             core_->shutdown(true, std::uncaught_exceptions() > uncaught_);
         } catch (const std::exception& e) {
@@ -543,7 +564,7 @@ public:
         detail::exec_core& core = client_core("map");
         core.check_open("map");
         auto st = std::make_shared<state_t>(core_, t.entry(), std::forward<Range>(inputs));
-        if (!core.local()) core.add_feeder(st);
+        core.add_feeder(st); // at one rank too: shutdown(..., true) cuts it
         return map_range<R, Range, A...>(std::move(st));
     }
 

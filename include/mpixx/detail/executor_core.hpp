@@ -1,6 +1,6 @@
 // mpixx/detail/executor_core.hpp - the engine of mpixx::executor (see mpixx/executor.hpp for the user's
-// view): the wire protocol, the client's pool (slots, queue, feeders, progress), the worker's loop, and
-// the shared state behind a future.
+// view): the wire protocol, the client's pool (slots, queue, feeders, progress), and the shared state
+// behind a future. The wire helpers and the worker's loop are in executor_wire.hpp.
 //
 // Protocol, on mpixx's private duplicate of the user's communicator (detail::private_comm: made
 // collectively by the first pool or task_farm there, then cached; its tags differ from task_farm's and
@@ -18,7 +18,8 @@
 //   *_body_tag          a message longer than exec_inline_bytes is announced on its tag by 9 bytes
 //                       [0x80][u64 size] and follows whole on the body tag: every other message is
 //                       received with ONE MPI call into a fixed buffer (no probe), as a hand-written
-//                       farm of fixed-size messages would.
+//                       farm of fixed-size messages would. A body is matched (MPI_Mprobe) before it
+//                       is received: a size other than the announced one is an error, never trusted.
 // Arguments and results are mpixx-serialized (every bulk run inline). No deadlock, whatever the sizes:
 // a worker keeps in_flight receives posted on the task tag (re-posted after each reply) and the client
 // never has more than in_flight tasks out to it, so the client's blocking send of a task (or of an
@@ -36,6 +37,7 @@
 
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/detail/executor_registry.hpp>
+#include <mpixx/detail/executor_wire.hpp>
 #include <mpixx/task_farm.hpp>
 
 #include <mpixx/detail/std_light.hpp>
@@ -58,122 +60,6 @@
 #include <vector>
 
 namespace mpixx::inline MPIXX_ABI::detail {
-
-inline constexpr int exec_task_tag = 1;
-inline constexpr int exec_task_body_tag = 2;
-inline constexpr int exec_reply_tag = 3;
-inline constexpr int exec_reply_body_tag = 4;
-/// Messages up to this size travel in one piece; longer ones are announced, then sent on the body tag.
-inline constexpr std::size_t exec_inline_bytes = 8192;
-inline constexpr std::byte exec_big_marker{0x80};
-inline constexpr std::size_t exec_announce_bytes = 1 + sizeof(std::uint64_t);
-inline constexpr std::size_t exec_task_header = 1 + 2 * sizeof(std::uint64_t);
-inline constexpr int exec_max_in_flight = 1024;
-inline constexpr const char* exec_routine = "mpixx::executor";
-
-using exec_announce = std::array<std::byte, exec_announce_bytes>;
-
-inline void exec_set_announce(exec_announce& a, std::size_t n) noexcept {
-    const std::uint64_t size = n;
-    a[0] = exec_big_marker;
-    std::memcpy(a.data() + 1, &size, sizeof size);
-}
-
-/// Receives the message of `count` bytes now in `inbox` (from `from`, on `tag`): itself, or the body it
-/// announces (received into `body`, on tag + 1). An empty span is an empty message.
-inline std::span<const std::byte> exec_complete(MPI_Comm comm, int from, int tag, std::size_t count,
-                                                const std::vector<std::byte>& inbox, std::vector<std::byte>& body) {
-    if (count != exec_announce_bytes || inbox[0] != exec_big_marker) return {inbox.data(), count};
-    std::uint64_t size = 0;
-    std::memcpy(&size, inbox.data() + 1, sizeof size);
-    if (body.size() < size) body.resize(static_cast<std::size_t>(size));
-    MPIXX_CALL_COUNT(MPI_Recv, body.data(), static_cast<std::size_t>(size), MPI_BYTE, from, tag + 1, comm,
-                     MPI_STATUS_IGNORE);
-    return {body.data(), static_cast<std::size_t>(size)};
-}
-
-/// Blocks for the next message on `tag` from `source` (or any): one MPI_Recv into `inbox`.
-inline std::span<const std::byte> exec_recv(MPI_Comm comm, int source, int tag, std::vector<std::byte>& inbox,
-                                            std::vector<std::byte>& body, int& from) {
-    MPI_Status st;
-    MPIXX_CALL(MPI_Recv, inbox.data(), static_cast<int>(exec_inline_bytes), MPI_BYTE, source, tag, comm, &st);
-    int n = 0;
-    MPIXX_CALL(MPI_Get_count, &st, MPI_BYTE, &n);
-    from = st.MPI_SOURCE;
-    return exec_complete(comm, from, tag, static_cast<std::size_t>(n), inbox, body);
-}
-
-/// Receives a worker keeps posted; cancelled only when a failure unwinds the worker.
-struct exec_posted {
-    std::vector<MPI_Request> requests;
-    ~exec_posted() {
-        for (MPI_Request& r : requests)
-            if (r != MPI_REQUEST_NULL) {
-                MPI_Cancel(&r);
-                MPI_Wait(&r, MPI_STATUS_IGNORE);
-            }
-    }
-};
-
-/// A worker's loop: runs the tasks the client sends until "stop"; returns how many it ran. It keeps
-/// `depth` receives posted, so that a blocking send of the client (at most `depth` tasks out to this
-/// worker) always finds one; the k-th task matches the k-th posted receive (MPI's ordering rule).
-inline std::size_t exec_serve(MPI_Comm comm, int client, std::size_t depth) {
-    std::vector<std::vector<std::byte>> inboxes(depth, std::vector<std::byte>(exec_inline_bytes));
-    std::vector<std::byte> body, out(1);
-    exec_announce announce{};
-    exec_posted posted{std::vector<MPI_Request>(depth, MPI_REQUEST_NULL)};
-    auto& req = posted.requests;
-    for (std::size_t k = 0; k < depth; ++k)
-        MPIXX_CALL(MPI_Irecv, inboxes[k].data(), static_cast<int>(exec_inline_bytes), MPI_BYTE, client, exec_task_tag,
-                   comm, &req[k]);
-    const task_registry& registry = task_registry::instance();
-    const task_entry* last = nullptr; // tasks of one kind in a row skip the registry's lock
-    std::size_t served = 0;
-    for (std::size_t k = 0;; k = (k + 1) % depth) {
-        MPI_Status st;
-        MPIXX_CALL(MPI_Wait, &req[k], &st);
-        int n = 0;
-        MPIXX_CALL(MPI_Get_count, &st, MPI_BYTE, &n);
-        if (n == 0) { // stop: the client sent one per posted receive, so none is left to match a later pool's task
-            for (std::size_t j = 1; j < depth; ++j) MPIXX_CALL(MPI_Wait, &req[(k + j) % depth], MPI_STATUS_IGNORE);
-            return served;
-        }
-        const std::span<const std::byte> msg =
-            exec_complete(comm, client, exec_task_tag, static_cast<std::size_t>(n), inboxes[k], body);
-        task_status status = task_status::bad_arguments;
-        if (msg.size() < exec_task_header || msg[0] != std::byte{0}) [[unlikely]] {
-            write_text(out, "malformed task message");
-        } else {
-            std::uint64_t name = 0, signature = 0;
-            std::memcpy(&name, msg.data() + 1, sizeof name);
-            std::memcpy(&signature, msg.data() + 1 + sizeof name, sizeof signature);
-            const task_entry* e = last != nullptr && last->name_hash() == name ? last : registry.find(name);
-            if (e != nullptr) last = e;
-            if (e == nullptr) {
-                status = task_status::unknown_task;
-                out.resize(1);
-            } else if (e->signature_hash() != signature) {
-                status = task_status::bad_signature;
-                write_text(out, e->signature());
-            } else {
-                status = e->run(msg.subspan(exec_task_header), out);
-            }
-        }
-        out[0] = static_cast<std::byte>(status);
-        if (out.size() <= exec_inline_bytes) {
-            MPIXX_CALL_COUNT(MPI_Send, out.data(), out.size(), MPI_BYTE, client, exec_reply_tag, comm);
-        } else {
-            exec_set_announce(announce, out.size());
-            MPIXX_CALL(MPI_Send, announce.data(), static_cast<int>(announce.size()), MPI_BYTE, client,
-                       exec_reply_tag, comm);
-            MPIXX_CALL_COUNT(MPI_Send, out.data(), out.size(), MPI_BYTE, client, exec_reply_body_tag, comm);
-        }
-        ++served;
-        MPIXX_CALL(MPI_Irecv, inboxes[k].data(), static_cast<int>(exec_inline_bytes), MPI_BYTE, client, exec_task_tag,
-                   comm, &req[k]);
-    }
-}
 
 /// Marks `comm` as carrying a client's pool (false when one is running there already), or unmarks it.
 inline bool exec_claim(MPI_Comm comm, bool claim) {
@@ -367,7 +253,7 @@ public:
     }
 
     /// A map to pull tasks from when workers have room; kept until it is finished() (a map whose range is
-    /// gone lives on here until its tasks out came back).
+    /// gone lives on here until its tasks out came back). In a pool of one rank, kept only to be cut.
     void add_feeder(std::shared_ptr<task_feeder> f) {
         check_open("map");
         feeders_.push_back(std::move(f));
@@ -394,7 +280,11 @@ public:
     /// calls, or in the executor's destructor).
     void shutdown(bool wait, bool cancel_pending) {
         closing_ = true;
-        if (local()) return;
+        if (local()) { // nothing is out; a map's inputs not yet run are cut as at more ranks
+            if (cancel_pending)
+                for (const auto& f : feeders_) f->cut();
+            return;
+        }
         check_usable();
         if (cancel_pending) {
             while (!pending_.empty()) cancel(pending_.front().sink);
