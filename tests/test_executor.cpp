@@ -280,6 +280,28 @@ TEST_CASE("executor: as_completed yields every future once, the fast before the 
     for ([[maybe_unused]] auto& f : mpixx::as_completed(none)) FAIL("nothing to yield");
 }
 
+TEST_CASE("executor: an as_completed iterator past its end or default-constructed throws, never UB") {
+    // Regression: both read out of bounds or through a null watcher.
+    auto comm = mpixx::world().dup();
+    mpixx::executor ex(comm);
+    if (!ex.is_client()) return;
+    std::vector<mpixx::future<int>> fs;
+    fs.push_back(ex.submit(square, 4));
+    auto range = mpixx::as_completed(fs);
+    auto it = range.begin();
+    REQUIRE(it != range.end());
+    CHECK((*it).get() == 16);
+    ++it;
+    CHECK(it == range.end());
+    CHECK(mpixx_test::error_class_of([&] { (void)*it; }) == MPI_ERR_REQUEST);
+    CHECK_THROWS_WITH(++it, Catch::Matchers::Contains("past its end"));
+    decltype(it) none;
+    CHECK(none == range.end());
+    CHECK(mpixx_test::error_class_of([&] { (void)*none; }) == MPI_ERR_REQUEST);
+    CHECK_THROWS_WITH(++none, Catch::Matchers::Contains("default-constructed"));
+    CHECK(ex.submit(square, 5).get() == 25);
+}
+
 TEST_CASE("executor: a failing task fails only its own future; the pool goes on") {
     auto comm = mpixx::world().dup();
     const int root = comm.size() - 1;

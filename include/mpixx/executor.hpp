@@ -386,20 +386,31 @@ public:
         /// An iterator over the given watcher's futures.
         explicit iterator(watcher* w) noexcept : w_(w) {}
         /// The next finished future.
-        std::ranges::range_reference_t<Futures> operator*() const { return *w_->its[w_->order[w_->yielded]]; }
+        std::ranges::range_reference_t<Futures> operator*() const {
+            check("iterator dereferenced at its end");
+            return *w_->its[w_->order[w_->yielded]];
+        }
         /// Waits, making progress, for the next future to finish.
         iterator& operator++() {
+            check("iterator incremented past its end");
             ++w_->yielded;
             w_->advance();
             return *this;
         }
         /// Waits, making progress, for the next future to finish.
         void operator++(int) { ++*this; }
+        /// A default-constructed iterator is at the end.
         friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept {
-            return i.w_->yielded == i.w_->its.size();
+            return i.w_ == nullptr || i.w_->yielded == i.w_->its.size();
         }
 
     private:
+        // Past the end or default-constructed: an error, not a read out of bounds or through null.
+        void check(const char* at_end) const {
+            if (*this == std::default_sentinel) [[unlikely]]
+                detail::throw_usage("mpixx::as_completed", MPI_ERR_REQUEST,
+                                    w_ == nullptr ? "a default-constructed iterator cannot be used" : at_end);
+        }
         watcher* w_ = nullptr;
     };
 
