@@ -305,6 +305,34 @@ TEST_CASE("window: fetch_and_op, compare_and_swap and get_accumulate are atomic"
     CHECK(old == static_cast<long long>(k * n + n));
 }
 
+TEST_CASE("window: value/index pairs take maxloc, replace and no_op (MPI_DOUBLE_INT is predefined)") {
+    // Regression: replace/no_op on value_index windows did not compile, though MPI allows them on every
+    // predefined datatype.
+    using vi = mpixx::value_index<double>;
+    (void)mpixx::datatype<vi>(); // the struct type of vi's puts and gets is built once, then cached
+    leak_check lc;
+    const auto comm = mpixx::world();
+    const int me = comm.rank(), n = comm.size();
+    auto win = mpixx::window<vi>::allocate(comm, 1);
+    win.local()[0] = vi{-1.0, -1};
+    win.fence();
+    const vi mine{1.5 * me, me}; // an origin lives until the epoch ends
+    win.accumulate(mine, 0, 0, mpixx::maxloc);
+    win.fence();
+    if (me == 0) CHECK(win.local()[0] == vi{1.5 * (n - 1), n - 1});
+    comm.barrier();
+    {
+        auto e = win.lock(0, mpixx::lock_type::exclusive);
+        const vi before = win.fetch_and_op(vi{}, 0, 0, mpixx::no_op); // an atomic read
+        // the maximum, or the replacement of a rank that locked first
+        CHECK((before == vi{1.5 * (n - 1), n - 1} || before.value == -2.0 * before.index));
+        (void)win.fetch_and_op(vi{-2.0 * me, me}, 0, 0, mpixx::replace);
+        CHECK(win.fetch_and_op(vi{}, 0, 0, mpixx::no_op) == vi{-2.0 * me, me});
+    }
+    comm.barrier();
+    if (me == 0) CHECK(win.local()[0].value == -2.0 * win.local()[0].index);
+}
+
 TEST_CASE("window: create exposes the caller's memory") {
     leak_check lc;
     const auto comm = mpixx::world();

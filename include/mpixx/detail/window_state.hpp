@@ -57,9 +57,11 @@ inline constexpr no_op_t no_op{};     ///< MPI_NO_OP: get_accumulate / fetch_and
 
 namespace detail {
 
-/// Element types the predefined RMA ops replace/no_op apply to: MPI's predefined datatypes.
+/// Element types the predefined RMA ops replace/no_op apply to: MPI's predefined datatypes, the
+/// value/index pairs (MPI_DOUBLE_INT, ...) included.
 template <class T>
-inline constexpr bool rma_predefined_type = builtin_mpi_type<T> || (std::is_enum_v<T> && !user_mpi_type<T>);
+inline constexpr bool rma_predefined_type =
+    builtin_mpi_type<T> || (std::is_enum_v<T> && !user_mpi_type<T>) || builtin_loc_pair<T>::value;
 
 /// Whether Op on T is an op MPI allows in one-sided accumulates: a predefined MPI_Op defined on T.
 template <class Op, class T>
