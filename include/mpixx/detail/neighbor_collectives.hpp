@@ -63,15 +63,6 @@ struct neighbor_blocks {
     std::size_t send, recv;
 };
 
-/// A value-form neighbor_alltoall on a process with in-neighbours but no out-neighbour (cold path).
-[[noreturn, MPIXX_COLD]] inline void throw_no_block_size(const char* routine, int indeg) {
-    throw error(routine, MPI_ERR_COUNT,
-                "this process has " + std::to_string(indeg) + (indeg == 1 ? " in-neighbour" : " in-neighbours") +
-                    " but no out-neighbour, so the value form cannot tell the size of the blocks it "
-                    "receives (the send buffer's share per out-neighbour); pass a receive buffer of in_degree() "
-                    "blocks instead");
-}
-
 /// A buffer that does not split into one block per neighbour (cold path).
 [[noreturn, MPIXX_COLD]] inline void throw_neighbor_split(const char* routine, const char* what,
                                                           std::size_t have, int degree,
@@ -124,10 +115,9 @@ neighbor_blocks allgather_blocks(const char* routine, const SV& s, const RV& r, 
 }
 
 /// neighbor_alltoall: one send block per out-neighbour, one receive block per in-neighbour. A process
-/// with no out-neighbour takes its block size from the receive buffer, which must then split into
-/// in-degree equal blocks (MPI_ERR_COUNT); whether those are the size the in-neighbours send cannot be
-/// told without communication (a larger block leaves gaps, a smaller one truncates: checked mode
-/// compares the sizes).
+/// with no out-neighbour takes its block size from the receive buffer (room to spare is left alone, as
+/// elsewhere); whether it is the size the in-neighbours send cannot be told without communication:
+/// checked mode compares the sizes. Refusing locally would leave the other processes waiting.
 template <class SV, class RV>
 neighbor_blocks alltoall_blocks(const char* routine, const SV& s, const RV& r, int indeg, int outdeg) {
     const auto in = static_cast<std::size_t>(indeg), out = static_cast<std::size_t>(outdeg);
@@ -138,11 +128,7 @@ neighbor_blocks alltoall_blocks(const char* routine, const SV& s, const RV& r, i
         sc = s.count / out;
     }
     if (s.type == r.type) {
-        if (out == 0 && in > 0) {
-            if (r.count % in != 0) [[unlikely]]
-                throw_neighbor_split(routine, "the receive buffer", r.count, indeg, "in-neighbour", r.type);
-            sc = r.count / in;
-        }
+        if (out == 0) sc = in > 0 ? r.count / in : 0;
         if (r.count < sc * in) [[unlikely]]
             throw_coll_truncate(routine, sc * in, r.count, r.type);
         return {sc, sc};
@@ -237,8 +223,8 @@ public:
                             r.type, comm_);
     }
     /// neighbor_alltoall returning in_degree() blocks of the size of sendbuf's out_degree() blocks (a
-    /// process with in-neighbours but no out-neighbour cannot size them: MPI_ERR_COUNT, use the
-    /// into-buffer form there).
+    /// process with no out-neighbour receives blocks of 0 elements, right only when its in-neighbours
+    /// send empty blocks, which checked mode verifies in the blocking form: use the into-buffer form there).
     template <send_buffer S>
         requires plain_buffer<S>
     [[nodiscard]] std::vector<elem_t<S>> neighbor_alltoall(const S& sendbuf) const {
@@ -314,16 +300,11 @@ protected:
     neighbor_base() = default;
     neighbor_base(communicator c, int indeg, int outdeg) : communicator(std::move(c)), indeg_(indeg), outdeg_(outdeg) {}
 
-    /// The block size of a value-form alltoall: the send buffer split into out_degree() equal blocks.
-    /// Without out-neighbours it is unknown (0 would silently drop what the in-neighbours send: refused;
-    /// no in-neighbours either: nothing is received).
+    /// The block size of a value-form alltoall: the send buffer split into out_degree() equal blocks (0
+    /// without out-neighbours).
     template <class SV>
     std::size_t neighbor_block(const char* routine, const SV& s) const {
-        if (outdeg_ == 0) {
-            if (indeg_ > 0) [[unlikely]]
-                throw_no_block_size(routine, indeg_);
-            return 0;
-        }
+        if (outdeg_ == 0) return 0;
         const auto out = static_cast<std::size_t>(outdeg_);
         if (s.count % out != 0) [[unlikely]]
             throw_neighbor_split(routine, "the send buffer", s.count, outdeg_, "out-neighbour", s.type);
