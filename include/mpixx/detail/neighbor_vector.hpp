@@ -42,15 +42,17 @@ namespace mpixx::inline MPIXX_ABI::detail {
 }
 
 /// Checks per-neighbour counts/displacements (in elements) against a buffer of `capacity` elements;
-/// receive blocks must not overlap (check_v_layout).
+/// receive blocks must not overlap (check_v_layout), except those of MPI_PROC_NULL in-neighbours of the
+/// topology communicator `comm` (never written).
 inline void check_neighbor_v(const char* routine, std::span<const int> counts, std::span<const int> displs,
-                             int degree, const char* kind, std::size_t capacity, MPI_Datatype type, bool receive) {
+                             int degree, const char* kind, std::size_t capacity, MPI_Datatype type, bool receive,
+                             MPI_Comm comm = MPI_COMM_NULL) {
     if (counts.size() != static_cast<std::size_t>(degree)) [[unlikely]]
         throw_neighbor_array(routine, "counts", counts.size(), degree, kind);
     if (displs.size() != static_cast<std::size_t>(degree)) [[unlikely]]
         throw_neighbor_array(routine, "displs", displs.size(), degree, kind);
     check_v_layout(routine, counts, displs, degree, capacity, type, receive,
-                   receive ? "in-neighbour" : "out-neighbour");
+                   receive ? "in-neighbour" : "out-neighbour", comm);
 }
 
 /// Checks per-neighbour counts, byte displacements and datatypes against a buffer of `bytes` bytes
@@ -178,7 +180,7 @@ public:
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         check_int_count(routine, s.count);
-        check_neighbor_v(routine, counts, displs, indeg_, "in-neighbours", r.count, r.type, true);
+        check_neighbor_v(routine, counts, displs, indeg_, "in-neighbours", r.count, r.type, true, comm_);
 #if MPIXX_CHECKED
         check_neighbor_counts(routine, true, signature_bytes(s.count, s.type), {}, signature_bytes(counts, r.type, indeg_));
 #endif
@@ -220,7 +222,7 @@ public:
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
         check_int_count(routine, s.count);
-        check_neighbor_v(routine, counts, displs, indeg_, "in-neighbours", r.count, r.type, true);
+        check_neighbor_v(routine, counts, displs, indeg_, "in-neighbours", r.count, r.type, true, comm_);
         coll_post q;
         MPIXX_ICOLL(MPI_Ineighbor_allgatherv, nonnull_send(s.ptr), static_cast<int>(s.count), s.type, nonnull_recv(r.ptr),
                    nonnull_array(counts), nonnull_array(displs), r.type, comm_, &q);
@@ -240,7 +242,7 @@ public:
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         check_neighbor_v(routine, sendcounts, sdispls, outdeg_, "out-neighbours", s.count, s.type, false);
-        check_neighbor_v(routine, recvcounts, rdispls, indeg_, "in-neighbours", r.count, r.type, true);
+        check_neighbor_v(routine, recvcounts, rdispls, indeg_, "in-neighbours", r.count, r.type, true, comm_);
 #if MPIXX_CHECKED
         check_neighbor_counts(routine, false, 0, signature_bytes(sendcounts, s.type, outdeg_),
                               signature_bytes(recvcounts, r.type, indeg_));
@@ -263,7 +265,7 @@ public:
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
         check_neighbor_v(routine, sendcounts, sdispls, outdeg_, "out-neighbours", s.count, s.type, false);
-        check_neighbor_v(routine, recvcounts, rdispls, indeg_, "in-neighbours", r.count, r.type, true);
+        check_neighbor_v(routine, recvcounts, rdispls, indeg_, "in-neighbours", r.count, r.type, true, comm_);
         coll_post q;
         MPIXX_ICOLL(MPI_Ineighbor_alltoallv, nonnull_send(s.ptr), nonnull_array(sendcounts), nonnull_array(sdispls),
                    s.type, nonnull_recv(r.ptr), nonnull_array(recvcounts), nonnull_array(rdispls), r.type, comm_, &q);
@@ -339,7 +341,7 @@ public:
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
         check_int_count(routine, s.count);
-        check_neighbor_v(routine, counts, displs, indeg_, "in-neighbours", r.count, r.type, true);
+        check_neighbor_v(routine, counts, displs, indeg_, "in-neighbours", r.count, r.type, true, comm_);
         persistent_post q;
         MPIXX_ICOLL(MPI_Neighbor_allgatherv_init, nonnull_send(s.ptr), static_cast<int>(s.count), s.type, nonnull_recv(r.ptr),
                    nonnull_array(counts), nonnull_array(displs), r.type, comm_, MPI_INFO_NULL, &q);
@@ -358,7 +360,7 @@ public:
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
         check_neighbor_v(routine, sendcounts, sdispls, outdeg_, "out-neighbours", s.count, s.type, false);
-        check_neighbor_v(routine, recvcounts, rdispls, indeg_, "in-neighbours", r.count, r.type, true);
+        check_neighbor_v(routine, recvcounts, rdispls, indeg_, "in-neighbours", r.count, r.type, true, comm_);
         persistent_post q;
         MPIXX_ICOLL(MPI_Neighbor_alltoallv_init, nonnull_send(s.ptr), nonnull_array(sendcounts), nonnull_array(sdispls),
                    s.type, nonnull_recv(r.ptr), nonnull_array(recvcounts), nonnull_array(rdispls), r.type, comm_,

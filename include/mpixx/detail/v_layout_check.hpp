@@ -129,18 +129,29 @@ inline void sort_by_key(int* ix, std::size_t n, std::span<const int> key) noexce
                     " overlap: MPI forbids overlapping receive locations (the result would be undefined)");
 }
 
+/// Whether in-neighbour i of Cartesian communicator `comm` is MPI_PROC_NULL (an open boundary, whose block
+/// MPI never writes). In-neighbours come per dimension, the negative direction first.
+inline bool cart_in_neighbor_null(MPI_Comm comm, std::size_t i) {
+    int source = MPI_PROC_NULL, dest = MPI_PROC_NULL;
+    MPIXX_CALL(MPI_Cart_shift, comm, static_cast<int>(i / 2), 1, &source, &dest);
+    return (i % 2 == 0 ? source : dest) == MPI_PROC_NULL;
+}
+
 /// Refuses two non-empty receive blocks that share an item of the receive type (check_v_layout calls it
 /// only when the blocks are not already in ascending order): the blocks are sorted by displacement
 /// (O(p log p); no allocation up to 64 peers) and swept. Comparing item indices never refuses a valid
 /// layout: a shared index is the same bytes. Overlaps between different indices of a resized type with
-/// an extent smaller than its data are not seen.
+/// an extent smaller than its data are not seen. `topo`, a neighbourhood collective's communicator: the
+/// blocks of a Cartesian grid's MPI_PROC_NULL in-neighbours are left out (MPI writes nothing there).
 inline void check_disjoint(const char* routine, std::span<const int> counts, std::span<const int> displs,
-                           MPI_Datatype type, const char* peer) {
+                           MPI_Datatype type, const char* peer, MPI_Comm topo) {
+    int kind = MPI_UNDEFINED;
+    if (topo != MPI_COMM_NULL) MPIXX_CALL(MPI_Topo_test, topo, &kind);
     int_scratch scratch(counts.size());
     int* ix = scratch.data();
     std::size_t n = 0;
     for (std::size_t i = 0; i < counts.size(); ++i)
-        if (counts[i] != 0) ix[n++] = static_cast<int>(i);
+        if (counts[i] != 0 && !(kind == MPI_CART && cart_in_neighbor_null(topo, i))) ix[n++] = static_cast<int>(i);
     sort_by_key(ix, n, displs);
     long long reach = 0;  // the furthest end of the blocks swept so far
     std::size_t last = 0; // the block that reaches there
@@ -164,9 +175,11 @@ inline void check_disjoint(const char* routine, std::span<const int> counts, std
 /// entry, every block inside `capacity`); a receive buffer that is too small is MPI_ERR_TRUNCATE, a
 /// send buffer MPI_ERR_COUNT. Receive blocks must not overlap (MPI_ERR_ARG; send blocks may): one O(p)
 /// pass confirms the common case, non-empty blocks in ascending order, and only other layouts are
-/// sorted (check_disjoint). Displacements count items of `type`; `peer` names what an index is.
+/// sorted (check_disjoint). Displacements count items of `type`; `peer` names what an index is; `topo` is
+/// a neighbourhood collective's communicator (blocks of MPI_PROC_NULL in-neighbours may overlap).
 inline void check_v_layout(const char* routine, std::span<const int> counts, std::span<const int> displs, int size,
-                           std::size_t capacity, MPI_Datatype type, bool receive, const char* peer = "rank") {
+                           std::size_t capacity, MPI_Datatype type, bool receive, const char* peer = "rank",
+                           MPI_Comm topo = MPI_COMM_NULL) {
     if (counts.size() != static_cast<std::size_t>(size)) [[unlikely]]
         throw_counts_size(routine, "counts", counts.size(), size);
     if (displs.size() != static_cast<std::size_t>(size)) [[unlikely]]
@@ -190,7 +203,7 @@ inline void check_v_layout(const char* routine, std::span<const int> counts, std
         if (receive) throw_coll_truncate(routine, extent, capacity, type);
         throw_coll_count(routine, "the send buffer", capacity, extent, type);
     }
-    if (receive && !ascending) check_disjoint(routine, counts, displs, type, peer);
+    if (receive && !ascending) check_disjoint(routine, counts, displs, type, peer, topo);
 }
 
 /// Checks that `counts` has one non-negative entry per rank.
