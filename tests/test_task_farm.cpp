@@ -43,6 +43,17 @@ struct picky {
     }
 };
 
+// A result that saves but does not load when v == 5 (a decoding failure on the root).
+struct fussy {
+    int v = 0;
+    std::string note; // not an MPI type: the result is serialized
+    template <class Archive>
+    void serialize(Archive& ar) {
+        ar(v, note);
+        if (!Archive::saving() && v == 5) throw std::runtime_error("5 cannot be loaded");
+    }
+};
+
 // The rank a task must have run on: the root itself at 1 rank, never the root otherwise.
 void check_worker(const mpixx::communicator& comm, int worker, int root) {
     if (comm.size() == 1) CHECK(worker == root);
@@ -386,6 +397,29 @@ TEST_CASE("task_farm: a result that fails to serialize on a worker is that task'
         CHECK(out.failures.size() == (comm.size() == 1 ? 0u : 1u));
         for (int t = 0; t < 16; ++t)
             if (t != 9) CHECK(out.results[static_cast<std::size_t>(t)].v == t);
+    }
+    check_ring(comm);
+}
+
+TEST_CASE("task_farm: a result that does not decode on the root is a task_error naming its task") {
+    // Regression: without collect mode the decoder's exception came out bare, without the task's index.
+    auto comm = mpixx::world().dup();
+    std::vector<int> tasks(12);
+    std::iota(tasks.begin(), tasks.end(), 0);
+    const auto f = [](int t) { return fussy{t, "n"}; };
+    try {
+        const auto r = mpixx::task_farm(comm, tasks, f);
+        if (comm.rank() == 0) { // nothing is serialized at 1 rank
+            CHECK(comm.size() == 1);
+            CHECK(r.size() == 12u);
+        }
+    } catch (const mpixx::task_error& e) {
+        CHECK(comm.size() > 1);
+        CHECK(comm.rank() == 0);
+        CHECK(e.task_index() == 5u);
+        CHECK(e.error_class() == MPI_ERR_OTHER);
+        CHECK_THAT(e.task_what(), Catch::Matchers::Contains("does not decode: 5 cannot be loaded"));
+        check_worker(comm, e.worker(), 0);
     }
     check_ring(comm);
 }

@@ -168,6 +168,16 @@ inline std::string farm_recv_text(MPI_Comm comm, int source) {
     return text;
 }
 
+/// The MPI error class of the exception being handled: its own for an mpixx::error, else MPI_ERR_OTHER.
+[[MPIXX_COLD]] inline int current_error_class() {
+    try {
+        throw;
+    } catch (const error& e) {
+        return e.error_class();
+    } catch (...) {
+        return MPI_ERR_OTHER;
+    }
+}
 
 /// Runs one task and sends its result (or its failure) to the root.
 template <class Task, class R, class F>
@@ -370,9 +380,12 @@ private:
                 if constexpr (mpi_type<R>) results[s.index] = value_;
                 else mpixx::deserialize_into(std::span<const std::byte>(bytes_), results[s.index]);
             } catch (...) {
-                // A result that does not decode is that task's failure when collecting.
-                if (collect_) failures_.emplace_back(s.index, w, "its result does not decode: " + current_what());
-                else failure_ = std::current_exception();
+                // A result that does not decode is that task's failure, named by its index (the class of an
+                // mpixx::error, e.g. a corrupt stream's, is kept).
+                std::string why = "its result does not decode: " + current_what();
+                if (collect_) failures_.emplace_back(s.index, w, std::move(why));
+                else failure_ = std::make_exception_ptr(task_error("mpixx::task_farm", {}, s.index, w, std::move(why),
+                                                                   current_error_class()));
             }
         }
         if (can_hand_out()) post_guarded(w);
