@@ -155,6 +155,17 @@ namespace detail {
     }
 }
 
+/// The MPI error class of the exception being handled: its own for an mpixx::error, else `otherwise`.
+[[MPIXX_COLD]] inline int current_error_class(int otherwise) {
+    try {
+        throw;
+    } catch (const error& e) {
+        return e.error_class();
+    } catch (...) {
+        return otherwise;
+    }
+}
+
 /// Checks an MPI return code; the success path is one compare and branch.
 inline void check(int code, const char* routine) {
     if (code != MPI_SUCCESS) [[unlikely]]

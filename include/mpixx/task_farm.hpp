@@ -168,17 +168,6 @@ inline std::string farm_recv_text(MPI_Comm comm, int source) {
     return text;
 }
 
-/// The MPI error class of the exception being handled: its own for an mpixx::error, else MPI_ERR_OTHER.
-[[MPIXX_COLD]] inline int current_error_class() {
-    try {
-        throw;
-    } catch (const error& e) {
-        return e.error_class();
-    } catch (...) {
-        return MPI_ERR_OTHER;
-    }
-}
-
 /// Runs one task and sends its result (or its failure) to the root.
 template <class Task, class R, class F>
 void farm_run_one(MPI_Comm comm, int root, F& f, Task& task, std::span<const std::byte> stream, R& result,
@@ -209,18 +198,6 @@ void farm_run_one(MPI_Comm comm, int root, F& f, Task& task, std::span<const std
     }
 }
 
-/// Receives posted by a worker: cancelled if an MPI failure unwinds the worker with some still posted.
-struct farm_posted {
-    std::vector<MPI_Request> requests;
-    ~farm_posted() {
-        for (auto& r : requests)
-            if (r != MPI_REQUEST_NULL) {
-                MPI_Cancel(&r);
-                MPI_Wait(&r, MPI_STATUS_IGNORE);
-            }
-    }
-};
-
 /// A worker's loop that receives each task when it needs it (serialized tasks, or typed ones one at a time).
 template <class Task, class R, class F>
 void farm_work_plain(MPI_Comm comm, int root, F& f, R& result, std::vector<std::byte>& out) {
@@ -243,7 +220,7 @@ void farm_work(MPI_Comm comm, int root, std::size_t depth, F& f) {
         if (depth == 1) return farm_work_plain<Task>(comm, root, f, result, out); // nothing to keep posted
         // `depth` receives stay posted, so a blocking send of the root always finds one (see above).
         const auto tasks = std::make_unique<Task[]>(depth); // not a vector: vector<bool> has no bools
-        farm_posted posted{std::vector<MPI_Request>(depth, MPI_REQUEST_NULL)};
+        posted_receives posted(depth);
         auto& req = posted.requests;
         for (std::size_t k = 0; k < depth; ++k)
             MPIXX_CALL(MPI_Irecv, &tasks[k], 1, datatype<Task>(), root, farm_task_tag, comm, &req[k]);
@@ -385,7 +362,7 @@ private:
                 std::string why = "its result does not decode: " + current_what();
                 if (collect_) failures_.emplace_back(s.index, w, std::move(why));
                 else failure_ = std::make_exception_ptr(task_error("mpixx::task_farm", {}, s.index, w, std::move(why),
-                                                                   current_error_class()));
+                                                                   current_error_class(MPI_ERR_OTHER)));
             }
         }
         if (can_hand_out()) post_guarded(w);

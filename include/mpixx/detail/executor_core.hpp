@@ -533,14 +533,8 @@ void exec_decode(std::span<const std::byte> bytes, Stored& out) {
 /// The error of a result that does not decode as R (cold path, inside a catch block).
 template <class R>
 [[MPIXX_COLD]] std::exception_ptr exec_decode_error(const task_info& info) {
-    int cls = MPI_ERR_TYPE;
-    try {
-        throw;
-    } catch (const error& e) {
-        cls = e.error_class();
-    } catch (...) {
-    }
-    return exec_error(info, "its result does not decode as " + std::string(type_name<R>()) + ": " + current_what(), cls);
+    return exec_error(info, "its result does not decode as " + std::string(type_name<R>()) + ": " + current_what(),
+                      current_error_class(MPI_ERR_TYPE));
 }
 
 template <class R>

@@ -7,6 +7,7 @@
 
 #include <mpixx/detail/comm_base.hpp>
 #include <mpixx/detail/executor_registry.hpp>
+#include <mpixx/detail/private_comm.hpp>
 #include <mpixx/error.hpp>
 #include <mpixx/message.hpp>
 
@@ -95,18 +96,6 @@ inline std::span<const std::byte> exec_recv(MPI_Comm comm, int source, int tag, 
     return exec_complete(comm, from, tag, static_cast<std::size_t>(n), inbox, body);
 }
 
-/// Receives a worker keeps posted; cancelled only when a failure unwinds the worker.
-struct exec_posted {
-    std::vector<MPI_Request> requests;
-    ~exec_posted() {
-        for (MPI_Request& r : requests)
-            if (r != MPI_REQUEST_NULL) {
-                MPI_Cancel(&r);
-                MPI_Wait(&r, MPI_STATUS_IGNORE);
-            }
-    }
-};
-
 /// A worker's loop: runs the tasks the client sends until "stop"; returns how many it ran. It keeps
 /// `depth` receives posted, so that a blocking send of the client (at most `depth` tasks out to this
 /// worker) always finds one; the k-th task matches the k-th posted receive (MPI's ordering rule).
@@ -114,7 +103,7 @@ inline std::size_t exec_serve(MPI_Comm comm, int client, std::size_t depth) {
     std::vector<std::vector<std::byte>> inboxes(depth, std::vector<std::byte>(exec_inline_bytes));
     std::vector<std::byte> body, out(1);
     exec_announce announce{};
-    exec_posted posted{std::vector<MPI_Request>(depth, MPI_REQUEST_NULL)};
+    posted_receives posted(depth);
     auto& req = posted.requests;
     for (std::size_t k = 0; k < depth; ++k)
         MPIXX_CALL(MPI_Irecv, inboxes[k].data(), static_cast<int>(exec_inline_bytes), MPI_BYTE, client, exec_task_tag,

@@ -8,6 +8,9 @@
 
 #include <mpixx/detail/owner.hpp>
 
+#include <cstddef>
+#include <vector>
+
 namespace mpixx::inline MPIXX_ABI::detail {
 
 /// A duplicate of `comm` private to mpixx (print_ordered's messages can never match a user's receive,
@@ -78,5 +81,21 @@ private:
 };
 
 using private_comm = private_comm_t<0>;
+
+/// Receives a worker of a private protocol (task farm, executor) keeps posted: those still posted when a
+/// failure unwinds the worker are cancelled and completed, so that none outlives its buffer.
+struct posted_receives {
+    explicit posted_receives(std::size_t n) : requests(n, MPI_REQUEST_NULL) {}
+    posted_receives(const posted_receives&) = delete;
+    posted_receives& operator=(const posted_receives&) = delete;
+    ~posted_receives() {
+        for (MPI_Request& r : requests)
+            if (r != MPI_REQUEST_NULL) {
+                MPI_Cancel(&r);
+                MPI_Wait(&r, MPI_STATUS_IGNORE);
+            }
+    }
+    std::vector<MPI_Request> requests;
+};
 
 } // namespace mpixx::detail
