@@ -6,6 +6,7 @@
 #include "error_class.hpp"
 
 #include <mpixx/communicator.hpp>
+#include <mpixx/layout.hpp>
 
 #include <array>
 #include <numeric>
@@ -343,6 +344,37 @@ TEST_CASE("collectives: gatherv, scatterv, allgatherv, alltoallv with rank r con
     std::vector<int> got2(want.size());
     comm.alltoallv(send, sendcounts, packed(sendcounts), got2, recvcounts, packed(recvcounts));
     CHECK(got2 == want);
+}
+
+TEST_CASE("collectives: allgatherv takes layout views; counts are items of the receive buffer's datatype") {
+    // The send count is the send buffer's own (items of its layout), checked by type signature against
+    // counts[rank()]: a layout view sent or received was refused (MPI_ERR_COUNT) as if it had to hold
+    // counts[rank()] items of the receive buffer's datatype.
+    auto comm = mpixx::world().dup();
+    const int p = comm.size(), r = comm.rank();
+    const auto P = static_cast<std::size_t>(p);
+    const mpixx::contiguous_layout<double> three(3);
+    std::vector<int> ones(P, 1), items(P), threes(P, 3), elems(P);
+    for (std::size_t i = 0; i < P; ++i) {
+        items[i] = static_cast<int>(i);
+        elems[i] = 3 * static_cast<int>(i);
+    }
+    std::vector<double> all(3 * P), mine(3);
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<double>(i);
+    for (std::size_t j = 0; j < 3; ++j) mine[j] = 3.0 * r + static_cast<double>(j);
+    // plain doubles received as one item of a 3-double layout per rank
+    std::vector<double> out(3 * P, -1);
+    comm.allgatherv(mine, mpixx::layout_view(out, three, p), ones, items);
+    CHECK(out == all);
+    // one item of the layout sent, received as 3 doubles per rank
+    std::vector<double> out2(3 * P, -1);
+    comm.allgatherv(mpixx::layout_view(mine, three), out2, threes, elems);
+    CHECK(out2 == all);
+    // a block that does not carry counts[rank()] items is still refused, on every rank alike
+    const mpixx::contiguous_layout<double> two(2);
+    CHECK(error_class_of([&] { comm.allgatherv(mpixx::layout_view(mine, two), out2, threes, elems); }) ==
+          MPI_ERR_COUNT);
+    comm.barrier();
 }
 
 TEST_CASE("collectives: a bad root is MPI_ERR_ROOT on every rank, before MPI is called") {

@@ -6,10 +6,12 @@
 #include "error_class.hpp"
 
 #include <mpixx/communicator.hpp>
+#include <mpixx/layout.hpp>
 
 #include <array>
 #include <numeric>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -322,5 +324,49 @@ TEST_CASE("nonblocking collectives: ialltoallw with one buffer per peer, given a
     q.wait();
     for (std::size_t i = 0; i < P; ++i)
         CHECK(recvs[i] == std::vector<int>(static_cast<std::size_t>(r) + 1, 100 * static_cast<int>(i) + r));
+    comm.barrier();
+}
+
+TEST_CASE("nonblocking collectives: igatherv, iscatterv, iallgatherv take layout views like the blocking forms") {
+    // counts are items of the root's (igatherv, iscatterv) or the receive buffer's (iallgatherv) datatype;
+    // this rank's own block is its buffer's count of its own datatype, checked by type signature. The
+    // root refused valid layouts (MPI_ERR_COUNT, MPI_ERR_TRUNCATE: the other ranks then hung) and
+    // iscatterv posted counts[rank()] items of the receive buffer's datatype (MPI's truncation error).
+    auto comm = mpixx::world().dup();
+    const int p = comm.size(), r = comm.rank();
+    const auto P = static_cast<std::size_t>(p);
+    const mpixx::contiguous_layout<double> three(3);
+    std::vector<int> ones(P, 1), items(P), threes(P, 3), elems(P);
+    for (std::size_t i = 0; i < P; ++i) {
+        items[i] = static_cast<int>(i);
+        elems[i] = 3 * static_cast<int>(i);
+    }
+    std::vector<double> all(3 * P), mine(3);
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<double>(i);
+    for (std::size_t j = 0; j < 3; ++j) mine[j] = 3.0 * r + static_cast<double>(j);
+    auto mine_view = mpixx::layout_view(mine, three);
+    const auto all_view = mpixx::layout_view(std::as_const(all), three, p);
+    for (int root : {0, p - 1}) {
+        std::vector<double> g(3 * P, -1), g2(3 * P, -1);
+        auto g_view = mpixx::layout_view(g, three, p);
+        comm.igatherv(mine, g_view, ones, items, root).wait(); // received as layout items
+        comm.igatherv(mine_view, g2, threes, elems, root).wait(); // sent as one layout item
+        if (r == root) {
+            CHECK(g == all);
+            CHECK(g2 == all);
+        }
+        std::vector<double> s(3, -1), s2(3, -1);
+        auto s2_view = mpixx::layout_view(s2, three);
+        comm.iscatterv(all_view, ones, items, s, root).wait(); // sent from layout items
+        comm.iscatterv(all, threes, elems, s2_view, root).wait(); // received as one layout item
+        CHECK(s == mine);
+        CHECK(s2 == mine);
+    }
+    std::vector<double> a(3 * P, -1), a2(3 * P, -1);
+    auto a_view = mpixx::layout_view(a, three, p);
+    comm.iallgatherv(mine, a_view, ones, items).wait();
+    comm.iallgatherv(mine_view, a2, threes, elems).wait();
+    CHECK(a == all);
+    CHECK(a2 == all);
     comm.barrier();
 }

@@ -49,7 +49,7 @@ public:
         if (rank_ == root) {
             auto r = view(recvbuf);
             check_v_layout("mpixx::igatherv", counts, displs, size_, r.count, r.type, true);
-            check_own_count("mpixx::igatherv", counts, s.count, s.type);
+            check_own_block("mpixx::igatherv", "the root's own block", counts, s, r);
             MPIXX_ICOLL(MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, r.ptr, counts.data(), displs.data(),
                        r.type, root, comm_, &q);
         } else {
@@ -71,11 +71,9 @@ public:
         if (rank_ == root) {
             auto s = send_view(sendbuf);
             check_v_layout("mpixx::iscatterv", counts, displs, size_, s.count, s.type, false);
-            const auto mine = own_size(counts);
-            if (r.count < mine) [[unlikely]]
-                throw_coll_truncate("mpixx::iscatterv", mine, r.count, r.type);
-            MPIXX_ICOLL(MPI_Iscatterv, s.ptr, counts.data(), displs.data(), s.type, r.ptr, own_count(counts), r.type, root,
-                       comm_, &q);
+            const int rcount = root_recv_count("mpixx::iscatterv", counts, s, r);
+            MPIXX_ICOLL(MPI_Iscatterv, s.ptr, counts.data(), displs.data(), s.type, r.ptr, rcount, r.type, root, comm_,
+                        &q);
         } else {
             check_int_count("mpixx::iscatterv", r.count);
             MPIXX_ICOLL(MPI_Iscatterv, nullptr, nullptr, nullptr, r.type, r.ptr, static_cast<int>(r.count), r.type, root,
@@ -93,9 +91,11 @@ public:
         auto s = send_view(sendbuf);
         auto r = view(recvbuf);
         check_v_layout("mpixx::iallgatherv", counts, displs, size_, r.count, r.type, true);
-        check_own_count("mpixx::iallgatherv", counts, s.count, s.type);
+        check_int_count("mpixx::iallgatherv", s.count);
+        check_own_block("mpixx::iallgatherv", "this rank's send buffer", counts, s, r);
         coll_post q;
-        MPIXX_ICOLL(MPI_Iallgatherv, s.ptr, own_count(counts), s.type, r.ptr, counts.data(), displs.data(), r.type, comm_, &q);
+        MPIXX_ICOLL(MPI_Iallgatherv, s.ptr, static_cast<int>(s.count), s.type, r.ptr, counts.data(), displs.data(),
+                    r.type, comm_, &q);
         return request<>(q);
     }
 

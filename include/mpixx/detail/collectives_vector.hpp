@@ -32,11 +32,7 @@ public:
         if (rank_ == root) {
             auto r = view(recvbuf);
             check_v_layout("mpixx::gatherv", counts, displs, size_, r.count, r.type, true);
-            if (s.layout || r.layout) // counts are items of the root buffer's datatype (its layout), as in MPI
-                check_block_signature("mpixx::gatherv", "the root's own block", own_size(counts),
-                                      r, s, true);
-            else
-                check_own_count("mpixx::gatherv", counts, s.count, s.type);
+            check_own_block("mpixx::gatherv", "the root's own block", counts, s, r);
 #if MPIXX_CHECKED
             check_rooted_counts("mpixx::gatherv", comm_, rank_, size_, root, signature_bytes(counts, r.type, size_),
                                 signature_bytes(s.count, s.type), true);
@@ -107,16 +103,7 @@ public:
         if (rank_ == root) {
             auto s = view(sendbuf);
             check_v_layout("mpixx::scatterv", counts, displs, size_, s.count, s.type, false);
-            const auto mine = own_size(counts);
-            int rcount = own_count(counts);
-            if (s.layout || r.layout) { // counts are items of the root buffer's datatype (its layout), as in MPI
-                const buffer_view<const void> own{s.ptr, mine, s.type, s.unit, s.layout};
-                check_int_count("mpixx::scatterv", r.count);
-                check_block_signature("mpixx::scatterv", "this rank's receive buffer", r.count, r, own, true);
-                rcount = static_cast<int>(r.count);
-            } else if (r.count < mine) [[unlikely]] {
-                throw_coll_truncate("mpixx::scatterv", mine, r.count, r.type);
-            }
+            const int rcount = root_recv_count("mpixx::scatterv", counts, s, r);
 #if MPIXX_CHECKED
             check_rooted_counts("mpixx::scatterv", comm_, rank_, size_, root, signature_bytes(counts, s.type, size_),
                                 signature_bytes(static_cast<std::size_t>(rcount), r.type), false);
@@ -167,13 +154,15 @@ public:
         auto s = view(sendbuf);
         auto r = view(recvbuf);
         check_v_layout("mpixx::allgatherv", counts, displs, size_, r.count, r.type, true);
-        check_own_count("mpixx::allgatherv", counts, s.count, s.type);
+        check_int_count("mpixx::allgatherv", s.count);
+        check_own_block("mpixx::allgatherv", "this rank's send buffer", counts, s, r);
 #if MPIXX_CHECKED
         check_allgather_counts("mpixx::allgatherv", comm_, rank_, size_, signature_bytes(s.count, s.type),
                                signature_bytes(counts, r.type, size_));
 #endif
-        MPIXX_COLL_CALL(MPI_Allgatherv, MPI_Iallgatherv, s.ptr, own_count(counts), s.type, r.ptr, counts.data(),
-                        displs.data(), r.type, comm_);
+        // s.count items of the send buffer's own datatype: counts[rank()] are items of the receive buffer's
+        MPIXX_COLL_CALL(MPI_Allgatherv, MPI_Iallgatherv, s.ptr, static_cast<int>(s.count), s.type, r.ptr,
+                        counts.data(), displs.data(), r.type, comm_);
     }
     /// allgatherv with the blocks packed in rank order (displacements computed from `counts`).
     template <send_buffer S, class R>
@@ -336,6 +325,33 @@ public:
 
 protected:
     using blocking_collective_layer::blocking_collective_layer;
+
+    /// Checks this rank's send block `s` against its entry of `counts`, which counts items of the receive
+    /// buffer `r`'s datatype (its layout), as in MPI: equal counts for plain buffers, the same type
+    /// signature when either side is a layout view. Shared with the non-blocking v-collectives.
+    template <class SV, class RV>
+    void check_own_block(const char* routine, const char* what, std::span<const int> counts, const SV& s,
+                         const RV& r) const {
+        if (s.layout || r.layout) check_block_signature(routine, what, own_size(counts), r, s, true);
+        else check_own_count(routine, counts, s.count, s.type);
+    }
+
+    /// The root's receive count in a scatterv whose `counts` are items of the send buffer `s`'s datatype:
+    /// counts[rank()] for plain buffers (checked to fit `r`), else r.count items of r's own datatype,
+    /// checked to carry what the root's block does. Shared with iscatterv.
+    template <class SV, class RV>
+    int root_recv_count(const char* routine, std::span<const int> counts, const SV& s, const RV& r) const {
+        const auto mine = own_size(counts);
+        if (!s.layout && !r.layout) {
+            if (r.count < mine) [[unlikely]]
+                throw_coll_truncate(routine, mine, r.count, r.type);
+            return own_count(counts);
+        }
+        const buffer_view<const void> own{s.ptr, mine, s.type, s.unit, s.layout};
+        check_int_count(routine, r.count);
+        check_block_signature(routine, "this rank's receive buffer", r.count, r, own, true);
+        return static_cast<int>(r.count);
+    }
 };
 
 } // namespace mpixx::detail
