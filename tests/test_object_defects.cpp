@@ -242,6 +242,19 @@ TEST_CASE("object defects: zero-length and proc_null messages give value-initial
     CHECK(rec.small.empty());
 }
 
+TEST_CASE("object defects: sendrecv of objects checks its source and tag before it sends anything") {
+    auto comm = mpixx::world().dup();
+    const int right = (comm.rank() + 1) % comm.size();
+    using table = std::map<int, std::string>;
+    const table mine{{comm.rank(), "x"}};
+    // A refused call must not have sent its object: it would meet the peer's next receive.
+    CHECK(error_class_of([&] { (void)comm.sendrecv<table>(mine, right, 5, comm.size() + 2, 5); }) == MPI_ERR_RANK);
+    CHECK(error_class_of([&] { (void)comm.sendrecv<table>(mine, right, 6, mpixx::any_source, -7); }) == MPI_ERR_TAG);
+    comm.barrier(); // every rank's refused call is over: an object it sent has arrived
+    CHECK_FALSE(comm.iprobe(mpixx::any_source, 5).has_value());
+    CHECK_FALSE(comm.iprobe(mpixx::any_source, 6).has_value());
+}
+
 // ---- 4: no request escapes a failed post ----
 
 TEST_CASE("object defects: a send that fails half-way leaves no request in flight") {

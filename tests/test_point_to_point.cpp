@@ -5,13 +5,18 @@
 #include "error_class.hpp"
 
 #include <mpixx/communicator.hpp>
+#include <mpixx/layout.hpp>
 
 #include <array>
 #include <climits>
+#include <new>
+#include <optional>
 #include <numeric>
 #include <span>
 #include <string>
 #include <vector>
+
+using mpixx_test::error_class_of;
 
 namespace {
 
@@ -280,6 +285,133 @@ TEST_CASE("p2p: a receive buffer smaller than the message raises MPI_ERR_TRUNCAT
         CHECK(e.error_class() == MPI_ERR_TRUNCATE);
         CHECK(std::string(e.what()).find("4 x MPI_INT (16 bytes)") != std::string::npos);
     }
+}
+
+TEST_CASE("p2p: sendrecv<container> checks its source and tag before it sends anything") {
+    auto comm = mpixx::world().dup(); // a private message space per test case
+    const int right = right_of(comm);
+    const std::vector<int> mine{1, 2, 3};
+    // A refused call must not have sent: a message left behind would meet the peer's next receive.
+    CHECK(error_class_of([&] { (void)comm.sendrecv<std::vector<int>>(mine, right, 60, comm.size() + 2, 60); }) ==
+          MPI_ERR_RANK);
+    CHECK(error_class_of([&] { (void)comm.sendrecv<std::vector<int>>(mine, right, 61, mpixx::any_source, -7); }) ==
+          MPI_ERR_TAG);
+    comm.barrier(); // every rank's refused call is over: a message it sent has arrived
+    CHECK_FALSE(comm.iprobe(mpixx::any_source, 60).has_value());
+    CHECK_FALSE(comm.iprobe(mpixx::any_source, 61).has_value());
+}
+
+namespace {
+
+/// A datatype of one int 3 ints after its base (lower bound 12 bytes, extent 4), freed with the scope.
+struct offset_int_type {
+    MPI_Datatype t = MPI_DATATYPE_NULL;
+    offset_int_type() {
+        const int disp = 3;
+        MPI_Type_create_indexed_block(1, 1, &disp, MPI_INT, &t);
+        MPI_Type_commit(&t);
+    }
+    ~offset_int_type() { MPI_Type_free(&t); }
+};
+
+} // namespace
+
+TEST_CASE("p2p: sendrecv_replace while a probe-sized receive is pending sends the items where they are") {
+    auto comm = mpixx::world().dup(); // a private message space per test case
+    const int r = comm.rank(), right = right_of(comm), left = left_of(comm);
+    // A pending irecv<std::string> makes blocking calls keep it matching (detail/progress.hpp): then
+    // sendrecv_replace sends a copy of the buffer, which must cover what the datatype touches.
+    auto pending = comm.irecv<std::string>(mpixx::any_source, 62);
+    // lower bound 12: items 3..6 of the buffer (the copy once started at the buffer and read past itself)
+    std::vector<int> buf(8);
+    std::iota(buf.begin(), buf.end(), 100 * r);
+    const offset_int_type offset;
+    comm.sendrecv_replace(mpixx::raw(buf.data(), 4, offset.t), right, 63, left, 63);
+    CHECK(buf == std::vector<int>{100 * r, 100 * r + 1, 100 * r + 2, 100 * left + 3, 100 * left + 4,
+                                  100 * left + 5, 100 * left + 6, 100 * r + 7});
+    // columns of a 4 x 4 matrix, resized to one element: 4 items span the whole matrix (16 x extent)
+    std::vector<int> m(16);
+    std::iota(m.begin(), m.end(), 100 * r);
+    const mpixx::resized_layout<int> column(mpixx::vector_layout<int>(4, 1, 4), 0, sizeof(int));
+    comm.sendrecv_replace(mpixx::layout_view(m.data(), column, 4), right, 64, left, 64);
+    std::vector<int> expected(16);
+    std::iota(expected.begin(), expected.end(), 100 * left);
+    CHECK(m == expected);
+    auto done = comm.isend(std::string("end"), r, 62);
+    CHECK(pending.wait() == "end");
+    done.wait();
+}
+
+TEST_CASE("p2p: a matched message that ends inside a layout item is received as a plain receive would") {
+    auto comm = mpixx::world().dup(); // a private message space per test case
+    const int r = comm.rank();
+    const std::vector<int> six{1, 2, 3, 4, 5, 6};
+    const mpixx::contiguous_layout<int> four(4);
+    // 6 ints into 2 items of 4 ints: legal MPI (the second item partly filled), and so is the matched path.
+    auto s1 = comm.isend(six, r, 65);
+    std::vector<int> dst(8, -1);
+    auto m = comm.mprobe(r, 65);
+    auto st = m.recv(mpixx::layout_view(dst.data(), four, 2));
+    CHECK(dst == std::vector<int>{1, 2, 3, 4, 5, 6, -1, -1});
+    CHECK(st.count<int>() == 6);
+    s1.wait();
+    auto s2 = comm.isend(six, r, 66);
+    std::vector<int> dst2(8, -1);
+    auto m2 = comm.mprobe(r, 66);
+    m2.irecv(mpixx::layout_view(dst2.data(), four, 2)).wait();
+    CHECK(dst2 == dst);
+    s2.wait();
+    // ... but not into 1 item (truncation), and a message ending inside an int matches no int receive.
+    auto s3 = comm.isend(six, r, 67);
+    auto m3 = comm.mprobe(r, 67);
+    CHECK(error_class_of([&] { m3.recv(mpixx::layout_view(dst.data(), four, 1)); }) == MPI_ERR_TRUNCATE);
+    CHECK(m3.pending());
+    m3.recv(dst);
+    s3.wait();
+    auto s4 = comm.isend(std::vector<char>(6, 'x'), r, 68);
+    auto m4 = comm.mprobe(r, 68);
+    int ints[4] = {};
+    CHECK(error_class_of([&] { m4.recv(ints); }) == MPI_ERR_TYPE);
+    CHECK(m4.pending());
+    m4.recv(std::span<char>(reinterpret_cast<char*>(ints), 6));
+    s4.wait();
+}
+
+namespace {
+
+/// An allocator that refuses more than 4 elements (a container with a fixed capacity).
+template <class T>
+struct capped_allocator {
+    using value_type = T;
+    capped_allocator() = default;
+    template <class U>
+    capped_allocator(const capped_allocator<U>&) noexcept {}
+    T* allocate(std::size_t n) {
+        if (n > 4) throw std::bad_alloc();
+        return static_cast<T*>(::operator new(n * sizeof(T)));
+    }
+    void deallocate(T* p, std::size_t) noexcept { ::operator delete(p); }
+    friend bool operator==(capped_allocator, capped_allocator) noexcept { return true; }
+};
+
+} // namespace
+
+TEST_CASE("p2p: a container that cannot grow to the message raises MPI_ERR_NO_MEM, not std::bad_alloc") {
+    auto comm = mpixx::world().dup(); // a private message space per test case
+    const int r = comm.rank();
+    using capped = std::vector<int, capped_allocator<int>>;
+    auto s = comm.isend(std::vector<int>(10, r), r, 69);
+    CHECK(error_class_of([&] { (void)comm.recv<capped>(r, 69); }) == MPI_ERR_NO_MEM);
+    s.wait();                                          // the refused message was taken off the wire
+    CHECK_FALSE(comm.iprobe(r, 69).has_value());
+    auto s2 = comm.isend(std::vector<int>(10, r), r, 70);
+    auto m = comm.mprobe(r, 70);
+    CHECK(error_class_of([&] { (void)m.irecv<capped>(); }) == MPI_ERR_NO_MEM);
+    capped small;
+    CHECK(error_class_of([&] { m.recv_resize(small); }) == MPI_ERR_NO_MEM);
+    CHECK(m.pending()); // as after a truncation: still there to be received otherwise
+    CHECK(m.recv<std::vector<int>>() == std::vector<int>(10, r));
+    s2.wait();
 }
 
 TEST_CASE("p2p: counts above INT_MAX use the large-count calls", "[.large]") {

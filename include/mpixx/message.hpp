@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <exception>
 #include <new>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -102,6 +103,20 @@ inline void drop_message(MPI_Message& m, MPI_Status st, MPI_Comm comm) noexcept 
     m = MPI_MESSAGE_NULL; // MPICH leaves the handle set after an error, although the message is gone
 }
 
+/// Rethrows a container's failure to grow to the `n` items of `type` of a matched message as an
+/// mpixx::error (call in a catch block; cold): std::bad_alloc is MPI_ERR_NO_MEM, std::length_error (more
+/// than the container can hold) MPI_ERR_TRUNCATE. Anything else leaves unchanged.
+[[noreturn, MPIXX_COLD]] inline void throw_resize_failed(const char* routine, std::size_t n, MPI_Datatype type) {
+    try {
+        throw;
+    } catch (const std::bad_alloc&) {
+        throw_usage(routine, MPI_ERR_NO_MEM, "out of memory for the incoming message of " + describe_count(n, type));
+    } catch (const std::length_error&) {
+        throw_usage(routine, MPI_ERR_TRUNCATE,
+                    "the container cannot hold the incoming message of " + describe_count(n, type));
+    }
+}
+
 /// Payload of a typed irecv<T>() of a matched message: owns the value received into.
 template <class T>
 struct owned_mrecv final : request_payload<T> {
@@ -177,7 +192,12 @@ public:
         const MPI_Datatype type = datatype<E>();
         check_pending("mpixx::message::recv"); // before resize: a received message leaves `c` untouched
         check_signature(type, "mpixx::message::recv");
-        c.resize(st_.count(type));
+        const std::size_t n = st_.count(type);
+        try {
+            c.resize(n);
+        } catch (...) { // the message stays pending, as after a truncation
+            detail::throw_resize_failed("mpixx::message::recv", n, type);
+        }
         return receive(std::ranges::data(c), std::ranges::size(c), type);
     }
 
@@ -227,7 +247,12 @@ public:
         std::size_t n = v.count;
         if constexpr (resizable_buffer<T>) {
             check_signature(v.type, "mpixx::message::irecv");
-            p->value.resize(st_.count(v.type));
+            const std::size_t count = st_.count(v.type);
+            try {
+                p->value.resize(count);
+            } catch (...) {
+                detail::throw_resize_failed("mpixx::message::irecv", count, v.type);
+            }
             v = detail::view(p->value);
             n = v.count;
         } else {
@@ -252,11 +277,39 @@ public:
 
 private:
     /// The message's count of `type`, which must fit in `capacity` (throws naming both sizes otherwise).
+    /// A message that ends inside an item (6 ints into a layout of 4 per item) counts that item: MPI
+    /// receives it as a plain receive would (MPI-4.1 3.2.5), the last item partly filled.
     std::size_t fitting_count(std::size_t capacity, MPI_Datatype type, const char* routine) const {
-        const std::size_t incoming = st_.count(type);
+        std::size_t incoming;
+#if MPI_VERSION >= 4
+        MPI_Count n = 0;
+        MPIXX_CALL(MPI_Get_count_c, &st_.native(), type, &n);
+        if (n == MPI_UNDEFINED) [[unlikely]]
+            incoming = items_touched(type);
+        else
+            incoming = static_cast<std::size_t>(n);
+#else
+        int n = 0;
+        MPIXX_CALL(MPI_Get_count, &st_.native(), type, &n);
+        incoming = n == MPI_UNDEFINED ? items_touched(type) : static_cast<std::size_t>(n);
+#endif
         if (incoming > capacity) [[unlikely]]
             detail::throw_truncated(routine, incoming, capacity, type);
         return incoming;
+    }
+
+    /// Items of `type` the message fills or starts (cold: its size is not a whole number of them, or,
+    /// without MPI-4, above INT_MAX of them). A message that ends inside a basic element of `type` (6
+    /// chars as ints) matches no receive of it: MPI_ERR_TYPE, as status::count says.
+    [[MPIXX_COLD]] std::size_t items_touched(MPI_Datatype type) const {
+        MPI_Count bytes = 0, size = 0, elements = 0;
+        MPIXX_CALL(MPI_Get_elements_x, &st_.native(), MPI_BYTE, &bytes);
+        MPIXX_CALL(MPI_Get_elements_x, &st_.native(), type, &elements);
+        MPIXX_CALL(MPI_Type_size_x, type, &size);
+        if (size <= 0 || bytes < 0 || elements == MPI_UNDEFINED) [[unlikely]]
+            detail::throw_usage("mpixx::status::count", MPI_ERR_TYPE,
+                                "message size is not a whole number of elements of the requested type");
+        return static_cast<std::size_t>((bytes + size - 1) / size);
     }
 
     void check_pending(const char* routine) const {

@@ -22,6 +22,7 @@
 #include <mpixx/detail/std_light.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <type_traits>
@@ -177,9 +178,12 @@ public:
     [[nodiscard]] R sendrecv(const S& sendbuf, int dest, int sendtag = 0, int source = any_source,
                              int recvtag = any_tag) const {
         if constexpr (resizable_buffer<R>) {
-            // Post the send first so that two ranks exchanging this way cannot deadlock.
+            // Post the send first so that two ranks exchanging this way cannot deadlock; every argument
+            // is checked before it (a bad source or tag must not leave a message sent by a call that threw).
             check_dest(dest, "mpixx::sendrecv");
             check_send_tag(sendtag, "mpixx::sendrecv");
+            check_source(source, "mpixx::sendrecv");
+            check_recv_tag(recvtag, "mpixx::sendrecv");
             auto s = view(sendbuf);
             MPI_Request req = MPI_REQUEST_NULL;
             if constexpr (checked_p2p) send_signature(comm_, dest, sendtag, s.count, s.type);
@@ -411,16 +415,26 @@ private:
     }
 
     /// sendrecv_replace while probe-sized receives are registered: sends a copy of the buffer and
-    /// receives in place (progress_sendrecv). Returns the MPI return code.
+    /// receives in place (progress_sendrecv). The copy spans every byte the `n` items touch, from the
+    /// datatype's true lower bound (a layout may start after `p`, or reach past n * extent: a resized
+    /// column), and is sent from the address that puts each item where it was. Returns the MPI code.
     [[MPIXX_COLD]] static int progress_sendrecv_replace(MPI_Comm comm, void* p, std::size_t n,
                                                         MPI_Datatype t, int dest, int sendtag,
                                                         int source, int recvtag, MPI_Status* st) {
-        MPI_Aint lb = 0, extent = 0;
+        MPI_Aint lb = 0, extent = 0, true_lb = 0, true_extent = 0;
         if (int rc = MPI_Type_get_extent(t, &lb, &extent); rc != MPI_SUCCESS) return rc;
-        const std::size_t bytes = n * static_cast<std::size_t>(extent);
-        std::vector<std::byte> copy(bytes);
-        if (bytes != 0) std::memcpy(copy.data(), p, bytes);
-        return progress_sendrecv(comm, copy.data(), n, t, dest, sendtag, p, n, t, source, recvtag, st);
+        if (int rc = MPI_Type_get_true_extent(t, &true_lb, &true_extent); rc != MPI_SUCCESS) return rc;
+        // Items are `extent` apart (a negative extent places them before the first).
+        const MPI_Aint step = n == 0 ? 0 : static_cast<MPI_Aint>(n - 1) * extent;
+        const MPI_Aint low = n == 0 ? 0 : true_lb + (step < 0 ? step : 0);
+        const MPI_Aint high = n == 0 ? 0 : true_lb + true_extent + (step > 0 ? step : 0);
+        std::vector<std::byte> copy(static_cast<std::size_t>(high - low));
+        if (!copy.empty()) std::memcpy(copy.data(), static_cast<const std::byte*>(p) + low, copy.size());
+        // The send's base lies `low` bytes before the copy: MPI address arithmetic, not a C++ pointer.
+        MPI_Aint at = 0;
+        if (int rc = MPI_Get_address(copy.data(), &at); rc != MPI_SUCCESS) return rc;
+        const auto from = reinterpret_cast<const void*>(static_cast<std::intptr_t>(MPI_Aint_add(at, -low)));
+        return progress_sendrecv(comm, from, n, t, dest, sendtag, p, n, t, source, recvtag, st);
     }
 };
 

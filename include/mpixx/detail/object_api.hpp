@@ -382,9 +382,14 @@ public:
     template <object_shape R, object_or_wrapped_shape S>
     [[nodiscard]] R sendrecv(const S& value, int dest, int sendtag = 0, int source = any_source,
                              int recvtag = any_tag, object_overload = {}) const {
-        if constexpr (object_ready<unwrapped_t<S>, R>())
+        if constexpr (object_ready<unwrapped_t<S>, R>()) {
+            // Checked before the send is posted: a call that throws must not have sent its object.
+            check_source(source, "mpixx::sendrecv");
+            check_recv_tag(recvtag, "mpixx::sendrecv");
             return sendrecv_object<R>(unwrap(value), dest, sendtag, source, recvtag);
-        else return object_unavailable<R>();
+        } else {
+            return object_unavailable<R>();
+        }
     }
 
     /// Starts the send of an object. An lvalue is borrowed (keep it alive and unchanged until wait());
