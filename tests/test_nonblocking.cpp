@@ -341,3 +341,65 @@ TEST_CASE("nonblocking: errors are mpixx::error with the right class") {
     CHECK_FALSE(rb.pending());
     (void)sb.wait();
 }
+
+TEST_CASE("nonblocking: a receive from proc_null reports source proc_null, tag any_tag, count 0") {
+    // MPI-4.1 3.10. MPICH 4.0's MPI_Irecv reports source 0 and tag 0 (a real rank), its MPI_Recv_init
+    // any_source; its MPI_Isendrecv with a proc_null peer never completes.
+    auto comm = mpixx::world().dup();
+    auto is_proc_null = [](const mpixx::status& s) {
+        CHECK(s.source() == mpixx::proc_null);
+        CHECK(s.tag() == mpixx::any_tag);
+        CHECK(s.count<int>() == 0u);
+        CHECK_FALSE(s.cancelled());
+    };
+    int x = 5;
+    auto a = comm.irecv(x, mpixx::proc_null, 3);
+    a.wait();
+    is_proc_null(a.status());
+    CHECK(x == 5);
+    auto b = comm.irecv<int>(mpixx::proc_null);
+    CHECK(b.wait() == 0);
+    is_proc_null(b.status());
+    auto c = comm.irecv(std::vector<int>(3, 7), mpixx::proc_null);
+    CHECK(c.wait() == std::vector<int>(3, 7));
+    is_proc_null(c.status());
+    auto d = comm.irecv<std::vector<int>>(mpixx::proc_null);
+    CHECK(d.wait().empty());
+    is_proc_null(d.status());
+    auto p = comm.recv_init(x, mpixx::proc_null, 4);
+    for (int k = 0; k < 2; ++k) {
+        p.start();
+        p.wait();
+        is_proc_null(p.status());
+    }
+    mpixx::request_pool<> pool;
+    pool.add(comm.irecv(x, mpixx::proc_null));
+    pool.wait_all();
+    is_proc_null(pool.status(0));
+#if MPI_VERSION >= 4
+    int y = 9;
+    auto e = comm.isendrecv(x, mpixx::proc_null, 0, y, mpixx::proc_null, 0);
+    e.wait();
+    is_proc_null(e.status());
+    CHECK(y == 9);
+    auto f = comm.isendrecv_replace(y, mpixx::proc_null, 0, mpixx::proc_null, 0);
+    f.wait();
+    is_proc_null(f.status());
+    CHECK(y == 9);
+    auto g = comm.isendrecv<int>(x, mpixx::proc_null, 0, mpixx::proc_null, 0);
+    CHECK(g.wait() == 0);
+    is_proc_null(g.status());
+    // One real peer, the other proc_null: the real half happens, the proc_null half does nothing.
+    const int right = right_of(comm), left = left_of(comm);
+    int got = -1;
+    int mine = comm.rank();
+    auto h = comm.isendrecv(mine, right, 6, got, mpixx::proc_null, 6); // sends only
+    auto i = comm.isendrecv(x, mpixx::proc_null, 6, got, left, 6);     // receives only
+    h.wait();
+    is_proc_null(h.status());
+    i.wait();
+    CHECK(got == left);
+    CHECK(i.status().source() == left);
+    CHECK(i.status().tag() == 6);
+#endif
+}

@@ -331,6 +331,81 @@ TEST_CASE("request: cancel") {
     hc.check_balanced();
 }
 
+TEST_CASE("request: a receive that failed (truncated) keeps MPI's status: its source and tag") {
+    // The request is complete and its status() is the message's, not MPI's empty status (any_source).
+    auto comm = mpixx::world().dup();
+    const int right = (comm.rank() + 1) % comm.size(), left = (comm.rank() + comm.size() - 1) % comm.size();
+#ifdef OPEN_MPI
+    if (comm.size() == 1) return; // Open MPI cuts a message to self silently (see test_nonblocking)
+#endif
+    auto truncated = [](auto&& fn) {
+        try {
+            fn();
+            FAIL("no error raised");
+        } catch (const mpixx::error& e) {
+            CHECK(e.error_class() == MPI_ERR_TRUNCATE);
+        }
+    };
+    std::vector<int> small(2);
+    auto s1 = comm.isend(std::vector<int>(10, 1), right, 21);
+    auto r1 = comm.irecv(small, left, 21);
+    truncated([&] { r1.wait(); });
+    CHECK_FALSE(r1.pending());
+    CHECK(r1.status().source() == left);
+    CHECK(r1.status().tag() == 21);
+    (void)s1.wait();
+
+    auto s2 = comm.isend(std::vector<int>(10, 2), right, 22);
+    mpixx::request_pool<> pool;
+    pool.add(comm.irecv(small, left, 22));
+    truncated([&] { pool.wait_all(); });
+    CHECK_FALSE(pool.pending());
+    CHECK(pool.status(0).source() == left);
+    CHECK(pool.status(0).tag() == 22);
+    (void)s2.wait();
+
+    auto s3 = comm.isend(std::vector<int>(10, 3), right, 23);
+    auto p = comm.recv_init(small, left, 23);
+    p.start();
+    truncated([&] { p.wait(); });
+    CHECK_FALSE(p.active());
+    CHECK(p.status().source() == left);
+    CHECK(p.status().tag() == 23);
+    (void)s3.wait();
+}
+
+TEST_CASE("request: start_all of the same persistent request twice is MPI_ERR_REQUEST, nothing starts") {
+    // MPI_Startall would start it twice (a send_init's message went out twice), as start() refuses.
+    auto comm = mpixx::world().dup();
+    int x = 1;
+    int y = 2;
+    auto p = comm.recv_init(x, comm.rank(), 31);
+    auto q = comm.recv_init(y, comm.rank(), 32);
+    try {
+        mpixx::start_all(p, q, p);
+        FAIL_CHECK("no error raised");
+        p.cancel(); // (old behaviour) do not leave receives from self pending
+        p.wait();
+        q.cancel();
+        q.wait();
+    } catch (const mpixx::error& e) {
+        CHECK(e.error_class() == MPI_ERR_REQUEST);
+    }
+    CHECK_FALSE(p.active());
+    CHECK_FALSE(q.active());
+    mpixx::start_all(p, q); // still usable
+    auto s = comm.isend(7, comm.rank(), 31);
+    auto t = comm.isend(8, comm.rank(), 32);
+    p.wait();
+    q.wait();
+    CHECK(p.status().tag() == 31);
+    CHECK(q.status().tag() == 32);
+    CHECK(x == 7);
+    CHECK(y == 8);
+    (void)s.wait();
+    (void)t.wait();
+}
+
 TEST_CASE("request_pool: wait_any returns each index once, in the order the messages were released") {
     auto comm = mpixx::world().dup();
     handle_count hc;

@@ -178,7 +178,9 @@ public:
         MPI_Request r = MPI_REQUEST_NULL;
         MPIXX_CALL_COUNT(MPI_Irecv, v.ptr, v.count, v.type, source, tag, comm_, &r);
         // cancelled, not waited for, if unwinding destroys it
-        return request<>(detail::receive_request, r, recv_payload<void>(nullptr, comm_, v.type));
+        request<> out(detail::receive_request, r, recv_payload<void>(nullptr, comm_, v.type));
+        mark_proc_null(out, source);
+        return out;
     }
 
     /// Starts a receive into a non-borrowable container moved in (a temporary, an owning view): received
@@ -192,7 +194,9 @@ public:
         auto v = view(payload->buf);
         MPI_Request r = MPI_REQUEST_NULL;
         MPIXX_CALL_COUNT(MPI_Irecv, v.ptr, v.count, v.type, source, tag, comm_, &r);
-        return request<B>(detail::receive_request, r, recv_payload<B>(std::move(payload), comm_, v.type));
+        request<B> out(detail::receive_request, r, recv_payload<B>(std::move(payload), comm_, v.type));
+        mark_proc_null(out, source);
+        return out;
     }
 
     /// Starts a receive whose wait() returns a T: one value, or a container sized to the message by a
@@ -208,7 +212,9 @@ public:
             auto v = view(payload->buf);
             MPI_Request r = MPI_REQUEST_NULL;
             MPIXX_CALL_COUNT(MPI_Irecv, v.ptr, v.count, v.type, source, tag, comm_, &r);
-            return request<T>(detail::receive_request, r, recv_payload<T>(std::move(payload), comm_, v.type));
+            request<T> out(detail::receive_request, r, recv_payload<T>(std::move(payload), comm_, v.type));
+            mark_proc_null(out, source);
+            return out;
         }
     }
 
@@ -228,7 +234,9 @@ public:
         auto v = view(recvbuf);
         MPI_Request r = MPI_REQUEST_NULL;
         post_sendrecv(s.ptr, s.count, s.type, dest, sendtag, v.ptr, v.count, v.type, source, recvtag, &r);
-        return request<>(r, sendrecv_payload<void>(nullptr, comm_, v.type, source, recvtag));
+        request<> out(r, sendrecv_payload<void>(nullptr, comm_, v.type, source, recvtag));
+        mark_proc_null(out, source);
+        return out;
     }
 
     /// Starts a send of a borrowed (borrowable) buffer and the receive of one value (MPI_Isendrecv);
@@ -245,7 +253,9 @@ public:
         auto v = view(payload->buf);
         MPI_Request r = MPI_REQUEST_NULL;
         post_sendrecv(s.ptr, s.count, s.type, dest, sendtag, v.ptr, v.count, v.type, source, recvtag, &r);
-        return request<R>(r, sendrecv_payload<R>(std::move(payload), comm_, v.type, source, recvtag));
+        request<R> out(r, sendrecv_payload<R>(std::move(payload), comm_, v.type, source, recvtag));
+        mark_proc_null(out, source);
+        return out;
     }
 
     /// Starts sending the buffer's contents and replacing them with what arrives (MPI_Isendrecv_replace).
@@ -259,8 +269,15 @@ public:
         auto v = view(buf);
         if constexpr (checked_p2p) send_signature(comm_, dest, sendtag, v.count, v.type);
         MPI_Request r = MPI_REQUEST_NULL;
-        MPIXX_CALL_COUNT(MPI_Isendrecv_replace, v.ptr, v.count, v.type, dest, sendtag, source, recvtag, comm_, &r);
-        return request<>(r, sendrecv_payload<void>(nullptr, comm_, v.type, source, recvtag));
+#if defined(MPICH_NUMVERSION) && MPICH_NUMVERSION < 40100000
+        if (dest == MPI_PROC_NULL || source == MPI_PROC_NULL) [[unlikely]] // MPICH 4.0 never completes it
+            post_one_half(v.ptr, v.count, v.type, dest, sendtag, v.ptr, v.count, v.type, source, recvtag, &r);
+        else
+#endif
+            MPIXX_CALL_COUNT(MPI_Isendrecv_replace, v.ptr, v.count, v.type, dest, sendtag, source, recvtag, comm_, &r);
+        request<> out(r, sendrecv_payload<void>(nullptr, comm_, v.type, source, recvtag));
+        mark_proc_null(out, source);
+        return out;
     }
 #endif
 
@@ -307,10 +324,12 @@ public:
         MPI_Request r = MPI_REQUEST_NULL;
         MPIXX_CALL_COUNT(MPI_Recv_init, v.ptr, v.count, v.type, source, tag, comm_, &r);
 #if MPIXX_CHECKED
-        return persistent_request(r, persistent_check::of_recv(comm_, v.type));
+        persistent_request out(r, persistent_check::of_recv(comm_, v.type));
 #else
-        return persistent_request(r);
+        persistent_request out(r);
 #endif
+        mark_proc_null(out, source);
+        return out;
     }
 
 protected:
@@ -347,6 +366,10 @@ private:
     void post_sendrecv(const void* sp, std::size_t sn, MPI_Datatype stype, int dest, int sendtag, void* rp,
                        std::size_t rn, MPI_Datatype rtype, int source, int recvtag, MPI_Request* r) const {
         if constexpr (checked_p2p) send_signature(comm_, dest, sendtag, sn, stype);
+#if defined(MPICH_NUMVERSION) && MPICH_NUMVERSION < 40100000
+        if (dest == MPI_PROC_NULL || source == MPI_PROC_NULL) [[unlikely]] // MPICH 4.0 never completes it
+            return post_one_half(sp, sn, stype, dest, sendtag, rp, rn, rtype, source, recvtag, r);
+#endif
         if (sn <= static_cast<std::size_t>(INT_MAX) && rn <= static_cast<std::size_t>(INT_MAX)) [[likely]]
             MPIXX_CALL(MPI_Isendrecv, sp, static_cast<int>(sn), stype, dest, sendtag, rp, static_cast<int>(rn), rtype,
                        source, recvtag, comm_, r);
@@ -354,7 +377,27 @@ private:
             MPIXX_CALL(MPI_Isendrecv_c, sp, static_cast<MPI_Count>(sn), stype, dest, sendtag, rp,
                        static_cast<MPI_Count>(rn), rtype, source, recvtag, comm_, r);
     }
+
+#if defined(MPICH_NUMVERSION) && MPICH_NUMVERSION < 40100000
+    /// MPICH 4.0's MPI_Isendrecv(_replace) with a proc_null peer never completes: post only the half that
+    /// does something (a send to proc_null and a receive from it are no-ops), the receive when both are
+    /// proc_null (it completes at once; its request reports the proc_null status: mark_proc_null).
+    [[MPIXX_COLD]] void post_one_half(const void* sp, std::size_t sn, MPI_Datatype stype, int dest, int sendtag,
+                                      void* rp, std::size_t rn, MPI_Datatype rtype, int source, int recvtag,
+                                      MPI_Request* r) const {
+        if (dest == MPI_PROC_NULL) MPIXX_CALL_COUNT(MPI_Irecv, rp, rn, rtype, source, recvtag, comm_, r);
+        else MPIXX_CALL_COUNT(MPI_Isend, sp, sn, stype, dest, sendtag, comm_, r);
+    }
 #endif
+#endif
+
+    /// A receive from proc_null reports MPI's proc_null status whatever the MPI library gives (MPICH 4.0:
+    /// source 0, tag 0 from MPI_Irecv, any_source from MPI_Recv_init).
+    template <class R>
+    static void mark_proc_null(R& req, int source) noexcept {
+        if (source == MPI_PROC_NULL) [[unlikely]]
+            request_access::from_proc_null(req);
+    }
 };
 
 } // namespace detail

@@ -186,6 +186,15 @@ void poll_until(F&& ready) {
     }
 }
 
+/// Makes `st` the status of a receive from proc_null: source proc_null, tag any_tag, count 0 (MPI-4.1
+/// 3.10), whatever the MPI library left in it.
+inline void set_proc_null_status(MPI_Status& st) noexcept {
+    st.MPI_SOURCE = MPI_PROC_NULL;
+    st.MPI_TAG = MPI_ANY_TAG;
+    MPI_Status_set_elements(&st, MPI_BYTE, 0);
+    MPI_Status_set_cancelled(&st, 0);
+}
+
 /// Whether MPI can still be called (a request outliving MPI_Finalize is not waited for).
 inline bool mpi_usable() noexcept {
     int finalized = 0;
@@ -232,7 +241,7 @@ public:
     /// Takes the other's operation (the other becomes null).
     request(request&& o) noexcept
         : req_(std::exchange(o.req_, MPI_REQUEST_NULL)), st_(std::exchange(o.st_, mpixx::status())),
-          state_(std::exchange(o.state_, state::null)), cancelled_(o.cancelled_), kind_(o.kind_),
+          state_(std::exchange(o.state_, state::null)), fix_(o.fix_), kind_(o.kind_),
           unwinding_(o.unwinding_), payload_(std::move(o.payload_)) {}
     /// Waits for this request if pending, then takes the other's operation.
     request& operator=(request&& o) noexcept {
@@ -241,7 +250,7 @@ public:
             req_ = std::exchange(o.req_, MPI_REQUEST_NULL);
             st_ = std::exchange(o.st_, mpixx::status());
             state_ = std::exchange(o.state_, state::null);
-            cancelled_ = o.cancelled_;
+            fix_ = o.fix_;
             kind_ = o.kind_;
             unwinding_ = o.unwinding_;
             payload_ = std::move(o.payload_);
@@ -266,7 +275,7 @@ public:
         MPI_Status st;
         const int rc = detail::progress::wait(req_, &st);
         if (rc != MPI_SUCCESS) [[unlikely]]
-            fail(rc, "MPI_Wait");
+            fail(rc, st, "MPI_Wait");
         if constexpr (std::is_void_v<T>) complete(st);
         else return complete(st);
     }
@@ -286,7 +295,7 @@ public:
         int flag = 0;
         MPI_Status st;
         if (int rc = MPI_Test(&req_, &flag, &st); rc != MPI_SUCCESS) [[unlikely]]
-            fail(rc, "MPI_Test");
+            fail(rc, st, "MPI_Test");
         if (!flag) return {};
         if constexpr (std::is_void_v<T>) {
             complete(st);
@@ -306,7 +315,7 @@ public:
         if (state_ != state::pending) [[unlikely]]
             detail::throw_not_pending("mpixx::request::cancel");
         if (req_ == MPI_REQUEST_NULL) {
-            if (payload_ && payload_->cancel()) cancelled_ = true;
+            if (payload_ && payload_->cancel()) fix_ |= fix_cancelled;
             return;
         }
         MPIXX_CALL(MPI_Cancel, &req_);
@@ -348,8 +357,8 @@ private:
 
     /// The request completed with status `st`: record it and produce the result.
     detail::request_result_t<T> complete(MPI_Status& st) {
-        if (cancelled_) [[unlikely]]
-            MPI_Status_set_cancelled(&st, 1);
+        if (fix_) [[unlikely]]
+            fix_status(st);
         st_ = mpixx::status(st);
         state_ = state::done;
         auto payload = std::move(payload_);
@@ -364,10 +373,28 @@ private:
         }
     }
 
-    /// MPI reported an error: a request MPI has freed is complete (its payload goes); then throw.
-    [[noreturn]] void fail(int rc, const char* routine) {
-        if (req_ == MPI_REQUEST_NULL) abandon();
+    /// Corrects MPI's status `st` (cold): a receive from proc_null reports source proc_null, tag any_tag
+    /// and count 0 (MPICH 4.0's MPI_Irecv gives source 0, tag 0); a withdrawn operation is cancelled.
+    [[MPIXX_COLD]] void fix_status(MPI_Status& st) const noexcept {
+        if (fix_ & fix_proc_null) detail::set_proc_null_status(st);
+        if (fix_ & fix_cancelled) MPI_Status_set_cancelled(&st, 1);
+    }
+
+    /// MPI reported an error: a request MPI has freed is complete (its payload goes) and keeps the status
+    /// MPI gave it (a truncated receive's source and tag); then throw.
+    [[noreturn, MPIXX_COLD]] void fail(int rc, const MPI_Status& st, const char* routine) {
+        if (req_ == MPI_REQUEST_NULL) failed(&st);
         detail::throw_mpi_error(rc, routine);
+    }
+    /// MPI completed this request with an error (it freed the handle): no result; the status `st` (when
+    /// MPI filled one in) is kept for status().
+    void failed(const MPI_Status* st) noexcept {
+        if (st) {
+            MPI_Status copy = *st;
+            if (fix_) fix_status(copy);
+            st_ = mpixx::status(copy);
+        }
+        abandon();
     }
     void abandon() noexcept {
         state_ = state::done;
@@ -417,7 +444,8 @@ private:
     MPI_Request req_ = MPI_REQUEST_NULL;
     mpixx::status st_;
     state state_ = state::null;
-    bool cancelled_ = false; // an unposted operation was withdrawn
+    enum : unsigned char { fix_cancelled = 1, fix_proc_null = 2 };
+    unsigned char fix_ = 0; // status corrections (fix_status): withdrawn, or a receive from proc_null
     kind kind_ = kind::wait;
     int unwinding_ = 0; // std::uncaught_exceptions() when made (receives only: sends never ask)
     detail::box<detail::request_payload<T>> payload_;
@@ -446,7 +474,7 @@ public:
     /// Takes the other's handle (the other becomes null).
     persistent_request(persistent_request&& o) noexcept
         : req_(std::exchange(o.req_, MPI_REQUEST_NULL)), st_(std::exchange(o.st_, mpixx::status())),
-          active_(std::exchange(o.active_, false)) {
+          active_(std::exchange(o.active_, false)), proc_null_(std::exchange(o.proc_null_, false)) {
 #if MPIXX_CHECKED
         check_ = std::exchange(o.check_, {});
         coll_ = std::move(o.coll_);
@@ -460,6 +488,7 @@ public:
             req_ = std::exchange(o.req_, MPI_REQUEST_NULL);
             st_ = std::exchange(o.st_, mpixx::status());
             active_ = std::exchange(o.active_, false);
+            proc_null_ = std::exchange(o.proc_null_, false);
 #if MPIXX_CHECKED
             check_ = std::exchange(o.check_, {});
             coll_ = std::move(o.coll_);
@@ -498,8 +527,8 @@ public:
 #endif
         MPI_Status st;
         const int rc = detail::progress::wait(req_, &st);
-        active_ = false; // complete (or failed): inactive either way
-        detail::check(rc, "MPI_Wait");
+        if (rc != MPI_SUCCESS) [[unlikely]]
+            fail(rc, &st, "MPI_Wait"); // complete (or failed): inactive either way
         complete(st);
     }
 
@@ -514,10 +543,8 @@ public:
         detail::progress::poll();
         int flag = 0;
         MPI_Status st;
-        if (int rc = MPI_Test(&req_, &flag, &st); rc != MPI_SUCCESS) [[unlikely]] {
-            active_ = false;
-            detail::throw_mpi_error(rc, "MPI_Test");
-        }
+        if (int rc = MPI_Test(&req_, &flag, &st); rc != MPI_SUCCESS) [[unlikely]]
+            fail(rc, &st, "MPI_Test");
         if (flag) complete(st);
         return flag != 0;
     }
@@ -579,11 +606,33 @@ private:
 
     mpixx::status complete(const MPI_Status& st) {
         st_ = mpixx::status(st);
+        if (proc_null_) [[unlikely]]
+            set_proc_null_status();
         active_ = false;
 #if MPIXX_CHECKED
         check_.on_complete(st);
 #endif
         return st_;
+    }
+
+    /// A receive from proc_null reports source proc_null, tag any_tag and count 0 (MPICH 4.0's
+    /// MPI_Recv_init gives source any_source).
+    [[MPIXX_COLD]] void set_proc_null_status() noexcept {
+        MPI_Status st = st_.native();
+        detail::set_proc_null_status(st);
+        st_ = mpixx::status(st);
+    }
+    /// MPI reported an error: the operation is inactive, with the status MPI gave it (when it filled one
+    /// in: a truncated receive's source and tag); then throw.
+    [[noreturn, MPIXX_COLD]] void fail(int rc, const MPI_Status* st, const char* routine) {
+        failed(st);
+        detail::throw_mpi_error(rc, routine);
+    }
+    void failed(const MPI_Status* st) noexcept {
+        active_ = false;
+        if (!st) return;
+        st_ = mpixx::status(*st);
+        if (proc_null_) set_proc_null_status();
     }
 
     void release() noexcept {
@@ -606,6 +655,7 @@ private:
     MPI_Request req_ = MPI_REQUEST_NULL;
     mpixx::status st_;
     bool active_ = false;
+    bool proc_null_ = false; // a receive from proc_null (its status is corrected: set_proc_null_status)
 #if MPIXX_CHECKED
     detail::persistent_check check_; // checked mode: signatures of a persistent send or receive
     detail::rc<detail::persistent_collective> coll_; // checked mode: a persistent collective's record

@@ -301,7 +301,7 @@ private:
             if (!entries_[i].pending()) continue;
             const bool had_none = access::handle(entries_[i]) == MPI_REQUEST_NULL;
             access::handle(entries_[i]) = handles_[i];
-            access::failed(entries_[i]);
+            access::failed(entries_[i], rc == MPI_ERR_IN_STATUS ? &sts[k] : nullptr);
             if (!entries_[i].pending()) {
                 --pending_;
                 if (had_none) --nulls_;
@@ -331,7 +331,7 @@ private:
             if (rc != MPI_SUCCESS) [[unlikely]] {
                 if (idx >= 0) {
                     access::handle(entries_[static_cast<std::size_t>(idx)]) = handles_[static_cast<std::size_t>(idx)];
-                    access::failed(entries_[static_cast<std::size_t>(idx)]);
+                    access::failed(entries_[static_cast<std::size_t>(idx)], &st);
                     if (!entries_[static_cast<std::size_t>(idx)].pending()) --pending_;
                 }
                 detail::throw_mpi_error(rc, block ? "MPI_Waitany" : "MPI_Testany");
@@ -506,9 +506,14 @@ template <waitable... R>
     const int rc = MPI_Testall(static_cast<int>(n), h.data(), &flag, sts.data());
     if (rc != MPI_SUCCESS) [[unlikely]] {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            ((live[I] ? (access::handle(rs) = h[I], sts[I].MPI_ERROR != MPI_ERR_PENDING ? access::failed(rs) : void())
-                      : void()),
-             ...);
+            // Statuses are filled in only with MPI_ERR_IN_STATUS; MPI_ERR_PENDING there: still pending.
+            const bool in_status = rc == MPI_ERR_IN_STATUS;
+            auto settle = [&](auto& r, std::size_t i) {
+                if (!live[i]) return;
+                access::handle(r) = h[i];
+                if (!in_status || sts[i].MPI_ERROR != MPI_ERR_PENDING) access::failed(r, in_status ? &sts[i] : nullptr);
+            };
+            (settle(rs, I), ...);
         }(std::index_sequence_for<R...>{});
         detail::throw_multi_error(rc, sts.data(), n, "MPI_Testall");
     }

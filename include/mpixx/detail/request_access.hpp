@@ -9,6 +9,7 @@
 #include <mpixx/request.hpp>
 
 #include <concepts>
+#include <cstddef>
 #include <type_traits>
 #include <utility>
 
@@ -49,12 +50,21 @@ struct request_access {
     }
     static mpixx::status complete(persistent_request& p, const MPI_Status& st) { return p.complete(st); }
 
-    /// After MPI reported an error for this request: it is complete when MPI freed it (or inactive).
+    /// After MPI reported an error for this request: it is complete when MPI freed it (or inactive),
+    /// keeping the status `st` MPI gave it (null: MPI filled none in).
     template <class T>
-    static void failed(request<T>& r) noexcept {
-        if (r.req_ == MPI_REQUEST_NULL) r.abandon();
+    static void failed(request<T>& r, const MPI_Status* st) noexcept {
+        if (r.req_ == MPI_REQUEST_NULL) r.failed(st);
     }
-    static void failed(persistent_request& p) noexcept { p.active_ = false; }
+    static void failed(persistent_request& p, const MPI_Status* st) noexcept { p.failed(st); }
+
+    /// Marks a receive from proc_null: its completion reports source proc_null, tag any_tag, count 0
+    /// whatever the MPI library says (MPICH 4.0's MPI_Irecv and MPI_Recv_init do not).
+    template <class T>
+    static void from_proc_null(request<T>& r) noexcept {
+        r.fix_ |= request<T>::fix_proc_null;
+    }
+    static void from_proc_null(persistent_request& p) noexcept { p.proc_null_ = true; }
 
     static void set_active(persistent_request& p) noexcept { p.active_ = true; }
     static void check_startable(const persistent_request& p, const char* routine) { p.check_startable(routine); }
@@ -92,6 +102,14 @@ template <class... P>
     requires(sizeof...(P) > 0 && (std::same_as<std::remove_cvref_t<P>, persistent_request> && ...))
 void start_all(P&&... ps) {
     (detail::request_access::check_startable(ps, "mpixx::start_all"), ...);
+    if constexpr (sizeof...(P) > 1) { // MPI_Startall would start a request passed twice twice (two sends)
+        const persistent_request* const all[] = {&ps...};
+        for (std::size_t i = 1; i < sizeof...(P); ++i)
+            for (std::size_t j = 0; j < i; ++j)
+                if (all[i] == all[j]) [[unlikely]]
+                    detail::throw_usage("mpixx::start_all", MPI_ERR_REQUEST,
+                                        "the same persistent request is passed twice (it can be active once)");
+    }
 #if MPIXX_CHECKED
     if ((detail::request_access::deferred(ps) || ...)) { // a persistent collective waits for its check
         (ps.start(), ...);

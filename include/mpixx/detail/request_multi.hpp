@@ -104,7 +104,7 @@ std::optional<pack_variant_t<R...>> pack_any(bool block, R&... rs) {
                     if (static_cast<std::size_t>(idx) != I) return;
                     auto& r = std::get<I()>(refs);
                     request_access::handle(r) = h[I];
-                    if (rc != MPI_SUCCESS) request_access::failed(r);
+                    if (rc != MPI_SUCCESS) request_access::failed(r, &st);
                     else if (flag) out.emplace(std::in_place_index<I()>, request_access::complete(r, st));
                 },
                 std::index_sequence_for<R...>{});
@@ -162,7 +162,7 @@ std::vector<pack_variant_t<R...>> pack_some(bool block, R&... rs) {
                     if (static_cast<std::size_t>(idx[k]) != I) return;
                     auto& r = std::get<I()>(refs);
                     request_access::handle(r) = h[I];
-                    if (rc != MPI_SUCCESS) request_access::failed(r);
+                    if (rc != MPI_SUCCESS) request_access::failed(r, rc == MPI_ERR_IN_STATUS ? &sts[k] : nullptr);
                 },
                 std::index_sequence_for<R...>{});
         if (rc != MPI_SUCCESS) [[unlikely]]
