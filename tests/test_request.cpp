@@ -406,6 +406,39 @@ TEST_CASE("request: start_all of the same persistent request twice is MPI_ERR_RE
     (void)t.wait();
 }
 
+TEST_CASE("request: a request passed twice to a pack wait or test is MPI_ERR_REQUEST, left untouched") {
+    // MPI would complete its handle twice: MPICH 4.0 aborts (wait_some, test_some, test_all).
+    auto comm = mpixx::world().dup();
+    const int self = comm.rank();
+    auto s = comm.isend(5, self, 41);
+    auto a = comm.irecv<int>(self, 41);
+    (void)s.wait();
+    int y = 0;
+    auto b = comm.irecv(y, self, 42);
+    auto refused = [](auto&& fn) {
+        try {
+            fn();
+            FAIL_CHECK("no error raised");
+        } catch (const mpixx::error& e) {
+            CHECK(e.error_class() == MPI_ERR_REQUEST);
+        }
+    };
+    refused([&] { (void)mpixx::test_all(a, b, a); });
+    refused([&] { (void)mpixx::test_some(b, a, a); });
+    refused([&] { (void)mpixx::wait_some(a, a); });
+    refused([&] { (void)mpixx::test_any(a, a); });
+    refused([&] { (void)mpixx::wait_any(a, b, a); });
+    refused([&] { (void)mpixx::wait_all(b, b); });
+    CHECK(a.pending());
+    CHECK(b.pending());
+    auto t = comm.isend(6, self, 42);
+    auto [va, sb] = mpixx::wait_all(a, b);
+    CHECK(va == 5);
+    CHECK(sb.tag() == 42);
+    CHECK(y == 6);
+    (void)t.wait();
+}
+
 TEST_CASE("request_pool: wait_any returns each index once, in the order the messages were released") {
     auto comm = mpixx::world().dup();
     handle_count hc;

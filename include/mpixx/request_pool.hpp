@@ -12,7 +12,8 @@
 // As in MPI, requests that are not pending (null, completed, inactive persistent) are allowed everywhere
 // and skipped: wait_all/test_all give them T{} (or MPI's empty status); wait_any/test_any return an
 // empty optional and wait_some/test_some an empty vector when nothing is pending (MPI_UNDEFINED), so a
-// `while (auto c = pool.wait_any())` loop ends by itself.
+// `while (auto c = pool.wait_any())` loop ends by itself. One request passed twice to a pack form is
+// MPI_ERR_REQUEST (MPI would complete its handle twice).
 #pragma once
 
 #include <mpixx/config.hpp>
@@ -445,6 +446,7 @@ struct is_pool<request_pool<T>> : std::true_type {};
 template <waitable... R>
     requires(sizeof...(R) > 0)
 std::tuple<detail::completion_result_t<std::remove_cvref_t<R>>...> wait_all(R&&... rs) {
+    detail::check_distinct("mpixx::wait_all", rs...);
     return {detail::wait_result(rs)...}; // braced: left to right
 }
 
@@ -493,6 +495,7 @@ template <waitable... R>
 [[nodiscard]] std::optional<std::tuple<detail::completion_result_t<std::remove_cvref_t<R>>...>> test_all(R&&... rs) {
     using access = detail::request_access;
     constexpr std::size_t n = sizeof...(R);
+    detail::check_distinct("mpixx::test_all", rs...);
     const std::array<bool, n> live{access::pending(rs)...};
     if (!(access::prepare(rs) && ...)) {
         detail::progress::poll();

@@ -52,6 +52,24 @@ Result not_pending_result(const char* routine) {
     }
 }
 
+/// Throws MPI_ERR_REQUEST for a request passed twice to a multi-request wait (cold path).
+[[noreturn, MPIXX_COLD]] inline void throw_duplicate_request(const char* routine) {
+    throw_usage(routine, MPI_ERR_REQUEST,
+                "the same request is passed twice (MPI would complete its handle twice; MPICH aborts)");
+}
+
+/// Refuses a pack that names one request twice: a few pointer compares.
+template <class... R>
+void check_distinct(const char* routine, const R&... rs) {
+    if constexpr (sizeof...(R) > 1) {
+        const void* const all[] = {static_cast<const void*>(&rs)...};
+        for (std::size_t i = 1; i < sizeof...(R); ++i)
+            for (std::size_t j = 0; j < i; ++j)
+                if (all[i] == all[j]) [[unlikely]]
+                    throw_duplicate_request(routine);
+    }
+}
+
 template <class F, std::size_t... I>
 void for_each_index(F&& f, std::index_sequence<I...>) {
     (f(std::integral_constant<std::size_t, I>{}), ...);
@@ -66,6 +84,7 @@ std::optional<pack_variant_t<R...>> pack_any(bool block, R&... rs) {
     constexpr std::size_t n = sizeof...(R);
     using V = pack_variant_t<R...>;
     auto refs = std::tie(rs...);
+    check_distinct(block ? "mpixx::wait_any" : "mpixx::test_any", rs...);
     if (!(request_access::pending(rs) || ...)) [[unlikely]]
         return std::nullopt; // MPI_UNDEFINED
     progress::backoff b;
@@ -123,6 +142,7 @@ std::vector<pack_variant_t<R...>> pack_some(bool block, R&... rs) {
     using V = pack_variant_t<R...>;
     auto refs = std::tie(rs...);
     std::vector<V> out;
+    check_distinct(block ? "mpixx::wait_some" : "mpixx::test_some", rs...);
     if (!(request_access::pending(rs) || ...)) [[unlikely]]
         return out; // MPI_UNDEFINED
     progress::backoff b;
