@@ -439,6 +439,28 @@ TEST_CASE("request: a request passed twice to a pack wait or test is MPI_ERR_REQ
     (void)t.wait();
 }
 
+TEST_CASE("request: a started persistent receive in a scope left by an exception is cancelled, not waited for") {
+    // As request's receives (README: a pending receive is cancelled during unwinding); it hung forever.
+    auto comm = mpixx::world().dup();
+    const int me = comm.rank();
+    std::vector<int> buf(4, -1);
+    try {
+        auto p = comm.recv_init(buf, me, 905);
+        p.start();
+        throw std::runtime_error("left the scope");
+    } catch (const std::runtime_error&) {
+    }
+    CHECK(buf == std::vector<int>(4, -1));
+    // Nothing was taken: a message sent now reaches a new receive intact; an idle one still completes.
+    const std::vector<int> payload{1, 2, 3, 4};
+    auto s = comm.isend(payload, me, 905);
+    auto q = comm.recv_init(buf, me, 905);
+    q.start();
+    q.wait();
+    CHECK(buf == payload);
+    (void)s.wait();
+}
+
 TEST_CASE("request_pool: wait_any returns each index once, in the order the messages were released") {
     auto comm = mpixx::world().dup();
     handle_count hc;

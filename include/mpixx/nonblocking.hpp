@@ -328,6 +328,7 @@ public:
 #else
         persistent_request out(r);
 #endif
+        request_access::as_receive(out); // cancelled, not waited for, if unwinding destroys it started
         mark_proc_null(out, source);
         return out;
     }

@@ -58,6 +58,7 @@
 #include <mpixx/config.hpp>
 
 #include <mpixx/detail/progress.hpp>
+#include <mpixx/detail/request_support.hpp>
 #include <mpixx/error.hpp>
 #include <mpixx/status.hpp>
 #if MPIXX_CHECKED
@@ -66,7 +67,6 @@
 #endif
 
 #include <concepts>
-#include <cstdio>
 #include <exception>
 #include <optional>
 #include <type_traits>
@@ -147,29 +147,6 @@ using request_result_t = std::conditional_t<std::is_void_v<T>, mpixx::status, T>
 
 struct request_access;
 
-/// Throws MPI_ERR_REQUEST for an operation on a request that is not pending (cold path).
-[[noreturn, MPIXX_COLD]] inline void throw_not_pending(const char* routine) {
-    throw_usage(routine, MPI_ERR_REQUEST, "the request is not pending (it is null, moved from, or already completed)");
-}
-
-/// Throws MPI_ERR_REQUEST for a wait/test of a request<T> with no T left to hand out (cold path).
-[[noreturn, MPIXX_COLD]] inline void throw_result_taken(const char* routine) {
-    throw_usage(routine, MPI_ERR_REQUEST,
-                "the request has no result to hand out (it is null, moved from, or its result was already "
-                "taken by wait() or test())");
-}
-
-/// Prints an error that a destructor cannot throw (with the rank), so that it is not lost.
-inline void report_destructor_error(const char* what) noexcept {
-    int initialized = 0, finalized = 0, rank = -1;
-    MPI_Initialized(&initialized);
-    MPI_Finalized(&finalized);
-    if (initialized && !finalized) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    std::fprintf(stderr, "mpixx: rank %d: error while completing a pending request in its destructor: %s\n", rank,
-                 what);
-    std::fflush(stderr);
-}
-
 /// Polls `ready()` until it returns true (posting an operation that waits for something), marked for
 /// the hang report as a wait.
 template <class F>
@@ -184,22 +161,6 @@ void poll_until(F&& ready) {
     } else {
         loop();
     }
-}
-
-/// Makes `st` the status of a receive from proc_null: source proc_null, tag any_tag, count 0 (MPI-4.1
-/// 3.10), whatever the MPI library left in it.
-inline void set_proc_null_status(MPI_Status& st) noexcept {
-    st.MPI_SOURCE = MPI_PROC_NULL;
-    st.MPI_TAG = MPI_ANY_TAG;
-    MPI_Status_set_elements(&st, MPI_BYTE, 0);
-    MPI_Status_set_cancelled(&st, 0);
-}
-
-/// Whether MPI can still be called (a request outliving MPI_Finalize is not waited for).
-inline bool mpi_usable() noexcept {
-    int finalized = 0;
-    MPI_Finalized(&finalized);
-    return !finalized;
 }
 
 } // namespace detail
@@ -474,7 +435,8 @@ public:
     /// Takes the other's handle (the other becomes null).
     persistent_request(persistent_request&& o) noexcept
         : req_(std::exchange(o.req_, MPI_REQUEST_NULL)), st_(std::exchange(o.st_, mpixx::status())),
-          active_(std::exchange(o.active_, false)), proc_null_(std::exchange(o.proc_null_, false)) {
+          active_(std::exchange(o.active_, false)), proc_null_(std::exchange(o.proc_null_, false)),
+          receive_(std::exchange(o.receive_, false)), unwinding_(o.unwinding_) {
 #if MPIXX_CHECKED
         check_ = std::exchange(o.check_, {});
         coll_ = std::move(o.coll_);
@@ -489,6 +451,8 @@ public:
             st_ = std::exchange(o.st_, mpixx::status());
             active_ = std::exchange(o.active_, false);
             proc_null_ = std::exchange(o.proc_null_, false);
+            receive_ = std::exchange(o.receive_, false);
+            unwinding_ = o.unwinding_;
 #if MPIXX_CHECKED
             check_ = std::exchange(o.check_, {});
             coll_ = std::move(o.coll_);
@@ -605,39 +569,42 @@ private:
 #endif
 
     mpixx::status complete(const MPI_Status& st) {
-        st_ = mpixx::status(st);
-        if (proc_null_) [[unlikely]]
-            set_proc_null_status();
+        record(st);
         active_ = false;
 #if MPIXX_CHECKED
-        check_.on_complete(st);
+        check_.on_complete(st_.native());
 #endif
         return st_;
     }
-
-    /// A receive from proc_null reports source proc_null, tag any_tag and count 0 (MPICH 4.0's
-    /// MPI_Recv_init gives source any_source).
-    [[MPIXX_COLD]] void set_proc_null_status() noexcept {
-        MPI_Status st = st_.native();
-        detail::set_proc_null_status(st);
+    /// Keeps MPI's status; a receive from proc_null reports source proc_null, tag any_tag, count 0
+    /// (MPICH 4.0's MPI_Recv_init says any_source).
+    void record(MPI_Status st) noexcept {
+        if (proc_null_) [[unlikely]]
+            detail::set_proc_null_status(st);
         st_ = mpixx::status(st);
     }
-    /// MPI reported an error: the operation is inactive, with the status MPI gave it (when it filled one
-    /// in: a truncated receive's source and tag); then throw.
+    /// MPI reported an error: inactive, with the status MPI filled in (null: none); then throw.
     [[noreturn, MPIXX_COLD]] void fail(int rc, const MPI_Status* st, const char* routine) {
         failed(st);
         detail::throw_mpi_error(rc, routine);
     }
     void failed(const MPI_Status* st) noexcept {
         active_ = false;
-        if (!st) return;
-        st_ = mpixx::status(*st);
-        if (proc_null_) set_proc_null_status();
+        if (st) record(*st);
+    }
+
+    /// A started receive in a scope an exception leaves: cancelled (MPI_Cancel), not waited for forever
+    /// (as request's receives; a matched one completes at once).
+    [[MPIXX_COLD]] void cancel_unwinding() noexcept {
+        if (MPI_Cancel(&req_) != MPI_SUCCESS) return;
+        if (MPI_Wait(&req_, MPI_STATUS_IGNORE) == MPI_SUCCESS) active_ = false;
     }
 
     void release() noexcept {
         if (req_ == MPI_REQUEST_NULL) return;
         if (!detail::mpi_usable()) return;
+        if (active_ && receive_ && std::uncaught_exceptions() > unwinding_) [[unlikely]]
+            cancel_unwinding();
         if (active_) {
             try {
                 wait();
@@ -656,6 +623,8 @@ private:
     mpixx::status st_;
     bool active_ = false;
     bool proc_null_ = false; // a receive from proc_null (its status is corrected: set_proc_null_status)
+    bool receive_ = false;   // a receive: cancelled, not waited for, by a release() during unwinding
+    int unwinding_ = 0;      // receives: std::uncaught_exceptions() when made
 #if MPIXX_CHECKED
     detail::persistent_check check_; // checked mode: signatures of a persistent send or receive
     detail::rc<detail::persistent_collective> coll_; // checked mode: a persistent collective's record

@@ -10,6 +10,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <exception>
 #include <type_traits>
 #include <utility>
 
@@ -65,6 +66,12 @@ struct request_access {
         r.fix_ |= request<T>::fix_proc_null;
     }
     static void from_proc_null(persistent_request& p) noexcept { p.proc_null_ = true; }
+    /// Marks a persistent receive: a started one is cancelled, not waited for, when its destructor runs
+    /// during stack unwinding (as request's receives).
+    static void as_receive(persistent_request& p) noexcept {
+        p.receive_ = true;
+        p.unwinding_ = std::uncaught_exceptions();
+    }
 
     static void set_active(persistent_request& p) noexcept { p.active_ = true; }
     static void check_startable(const persistent_request& p, const char* routine) { p.check_startable(routine); }
