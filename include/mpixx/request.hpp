@@ -52,7 +52,8 @@
 //
 // persistent_request: any inactive persistent handle (MPI_Send_init, MPI_Recv_init, MPI_Bcast_init, ...);
 // start(), wait(), test(), restartable; start_all(p...) is MPI_Startall. The destructor waits for an
-// active one and then frees it (MPI_Request_free only when inactive).
+// active one and then frees it (MPI_Request_free only when inactive); during stack unwinding a started
+// persistent receive (recv_init) is cancelled instead, as request's receives.
 #pragma once
 
 #include <mpixx/config.hpp>
@@ -463,7 +464,7 @@ public:
     }
     persistent_request(const persistent_request&) = delete;
     persistent_request& operator=(const persistent_request&) = delete;
-    /// Waits for an active operation, then frees the handle.
+    /// Waits for an active operation (during unwinding a receive is cancelled), then frees the handle.
     ~persistent_request() { release(); }
 
     /// Starts the operation (MPI_Start); throws MPI_ERR_REQUEST if it is null or already active.
