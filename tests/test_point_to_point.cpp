@@ -412,6 +412,20 @@ TEST_CASE("p2p: a container that cannot grow to the message raises MPI_ERR_NO_ME
     CHECK(m.pending()); // as after a truncation: still there to be received otherwise
     CHECK(m.recv<std::vector<int>>() == std::vector<int>(10, r));
     s2.wait();
+    // irecv<C>() sized by a probe: the message arrived first, or after the receive was posted; either
+    // way an mpixx::error, and the message taken off the wire as by recv<C>().
+    // (A send to oneself may complete only once received: wait for the sends afterwards.)
+    auto s3 = comm.isend(std::vector<int>(10, r), r, 71);
+    while (!comm.iprobe(r, 71)) {
+    }
+    CHECK(error_class_of([&] { (void)comm.irecv<capped>(r, 71).wait(); }) == MPI_ERR_NO_MEM);
+    s3.wait();
+    CHECK_FALSE(comm.iprobe(r, 71).has_value());
+    auto q = comm.irecv<capped>(r, 72);
+    auto s4 = comm.isend(std::vector<int>(10, r), r, 72);
+    CHECK(error_class_of([&] { (void)q.wait(); }) == MPI_ERR_NO_MEM);
+    s4.wait();
+    CHECK_FALSE(comm.iprobe(r, 72).has_value());
 }
 
 TEST_CASE("p2p: counts above INT_MAX use the large-count calls", "[.large]") {

@@ -12,8 +12,8 @@
 // As in MPI, requests that are not pending (null, completed, inactive persistent) are allowed everywhere
 // and skipped: wait_all/test_all give them T{} (or MPI's empty status); wait_any/test_any return an
 // empty optional and wait_some/test_some an empty vector when nothing is pending (MPI_UNDEFINED), so a
-// `while (auto c = pool.wait_any())` loop ends by itself. One request passed twice to a pack form is
-// MPI_ERR_REQUEST (MPI would complete its handle twice).
+// `while (auto c = pool.wait_any())` loop ends by itself. One pending request passed twice to a pack form
+// is MPI_ERR_REQUEST (MPI would complete its handle twice); null and completed ones may repeat.
 #pragma once
 
 #include <mpixx/config.hpp>

@@ -58,14 +58,15 @@ Result not_pending_result(const char* routine) {
                 "the same request is passed twice (MPI would complete its handle twice; MPICH aborts)");
 }
 
-/// Refuses a pack that names one request twice: a few pointer compares.
+/// Refuses a pack that names one pending request twice: a few pointer compares. Null, completed and
+/// inactive requests may repeat, as MPI allows for null and inactive handles in an array.
 template <class... R>
 void check_distinct(const char* routine, const R&... rs) {
     if constexpr (sizeof...(R) > 1) {
-        const void* const all[] = {static_cast<const void*>(&rs)...};
+        const void* const all[] = {request_access::pending(rs) ? static_cast<const void*>(&rs) : nullptr...};
         for (std::size_t i = 1; i < sizeof...(R); ++i)
             for (std::size_t j = 0; j < i; ++j)
-                if (all[i] == all[j]) [[unlikely]]
+                if (all[i] != nullptr && all[i] == all[j]) [[unlikely]]
                     throw_duplicate_request(routine);
     }
 }
