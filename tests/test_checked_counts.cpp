@@ -96,6 +96,22 @@ TEST_CASE("checked allgatherv: ranks whose counts disagree throw on every rank",
     CHECK(comm.allreduce(1, mpixx::sum) == n);
 }
 
+TEST_CASE("checked gatherv/allgatherv: a send buffer that disagrees with every rank's count throws on every rank",
+          "[checked]") {
+    // Its own count check used to throw on that rank alone, before the checked exchange: the others hung.
+    auto comm = mpixx::world();
+    const int n = comm.size(), me = comm.rank();
+    const int odd = n - 1; // the last rank sends two ints where every rank's counts say one
+    std::vector<int> mine(me == odd ? 2 : 1, me);
+    std::vector<int> counts(static_cast<std::size_t>(n), 1), displs(static_cast<std::size_t>(n));
+    std::exclusive_scan(counts.begin(), counts.end(), displs.begin(), 0);
+    std::vector<int> all(static_cast<std::size_t>(n), -1);
+    require_count_error([&] { comm.allgatherv(mine, all, counts, displs); }, "mpixx::allgatherv");
+    CHECK(comm.allreduce(1, mpixx::sum) == n);
+    require_count_error([&] { comm.gatherv(mine, all, counts, displs, odd); }, "mpixx::gatherv"); // root's own
+    CHECK(comm.allreduce(1, mpixx::sum) == n);
+}
+
 TEST_CASE("checked alltoallv: a rank expecting less than its peer sends throws on every rank", "[checked]") {
     auto comm = mpixx::world();
     const int n = comm.size(), me = comm.rank();

@@ -425,7 +425,9 @@ TEST_CASE("collectives: buffers of the wrong size are errors naming both sizes")
         std::vector<int> short_recv(std::size_t(p * (p + 1) / 2 - 1));
         CHECK(error_class_of([&] { comm.gatherv(std::vector<int>(1), short_recv, counts, 0); }) == MPI_ERR_TRUNCATE);
         std::vector<int> full(std::size_t(p * (p + 1) / 2));
+#if !MPIXX_CHECKED // checked mode reports the root's own block on every rank (test_checked_counts)
         CHECK(error_class_of([&] { comm.gatherv(std::vector<int>(2), full, counts, 0); }) == MPI_ERR_COUNT);
+#endif
         CHECK(error_class_of([&] { comm.gatherv(std::vector<int>(1), short_recv, std::vector<int>{1}, 0); }) ==
               (p == 1 ? MPI_ERR_TRUNCATE : MPI_ERR_COUNT));
         CHECK(error_class_of([&] { comm.scatterv(short_recv, counts, one, 0); }) == MPI_ERR_COUNT);

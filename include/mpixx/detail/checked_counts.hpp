@@ -60,7 +60,7 @@ inline void agree_on_counts(const char* routine, MPI_Comm comm, int rank, std::s
 /// rank sends; scatterv: `root_side[i]` = bytes the root sends to rank i, `mine` = bytes this rank
 /// receives. `root_side` is read at the root only. Two collectives (a scatter and an allgather).
 /// Called after the local argument checks passed (those still throw on the calling rank alone, as
-/// without checked mode). `root_side` may be empty off the root.
+/// without checked mode), but before the check of this rank's own block, which it reports on every rank. `root_side` may be empty off the root.
 inline void check_rooted_counts(const char* routine, MPI_Comm comm, int rank, int size, int root,
                                 const std::vector<std::uint64_t>& root_side, std::uint64_t mine, bool gather) {
     std::uint64_t from_root = 0;

@@ -32,11 +32,12 @@ public:
         if (rank_ == root) {
             auto r = view(recvbuf);
             check_v_layout("mpixx::gatherv", counts, displs, size_, r.count, r.type, true);
-            check_own_block("mpixx::gatherv", "the root's own block", counts, s, r);
 #if MPIXX_CHECKED
+            // First: a root's block that disagrees with its count then throws on every rank, not here alone.
             check_rooted_counts("mpixx::gatherv", comm_, rank_, size_, root, signature_bytes(counts, r.type, size_),
                                 signature_bytes(s.count, s.type), true);
 #endif
+            check_own_block("mpixx::gatherv", "the root's own block", counts, s, r);
             MPIXX_COLL_CALL(MPI_Gatherv, MPI_Igatherv, s.ptr, static_cast<int>(s.count), s.type, r.ptr, counts.data(),
                             displs.data(), r.type, root, comm_);
         } else {
@@ -155,11 +156,12 @@ public:
         auto r = view(recvbuf);
         check_v_layout("mpixx::allgatherv", counts, displs, size_, r.count, r.type, true);
         check_int_count("mpixx::allgatherv", s.count);
-        check_own_block("mpixx::allgatherv", "this rank's send buffer", counts, s, r);
 #if MPIXX_CHECKED
+        // First: a send buffer that disagrees with its count then throws on every rank, not here alone.
         check_allgather_counts("mpixx::allgatherv", comm_, rank_, size_, signature_bytes(s.count, s.type),
                                signature_bytes(counts, r.type, size_));
 #endif
+        check_own_block("mpixx::allgatherv", "this rank's send buffer", counts, s, r);
         // s.count items of the send buffer's own datatype: counts[rank()] are items of the receive buffer's
         MPIXX_COLL_CALL(MPI_Allgatherv, MPI_Iallgatherv, s.ptr, static_cast<int>(s.count), s.type, r.ptr,
                         counts.data(), displs.data(), r.type, comm_);
