@@ -4,6 +4,7 @@
 // buffers of the wrong size) raised before MPI is called.
 #include "mpixx_test.hpp"
 #include "error_class.hpp"
+#include "layout_v_blocks.hpp"
 
 #include <mpixx/communicator.hpp>
 #include <mpixx/layout.hpp>
@@ -353,15 +354,10 @@ TEST_CASE("collectives: allgatherv takes layout views; counts are items of the r
     auto comm = mpixx::world().dup();
     const int p = comm.size(), r = comm.rank();
     const auto P = static_cast<std::size_t>(p);
-    const mpixx::contiguous_layout<double> three(3);
-    std::vector<int> ones(P, 1), items(P), threes(P, 3), elems(P);
-    for (std::size_t i = 0; i < P; ++i) {
-        items[i] = static_cast<int>(i);
-        elems[i] = 3 * static_cast<int>(i);
-    }
-    std::vector<double> all(3 * P), mine(3);
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<double>(i);
-    for (std::size_t j = 0; j < 3; ++j) mine[j] = 3.0 * r + static_cast<double>(j);
+    const mpixx_test::layout_v_blocks b(p, r);
+    const auto& three = b.three;
+    const auto &ones = b.ones, &items = b.items, &threes = b.threes, &elems = b.elems;
+    const auto &all = b.all, &mine = b.mine;
     // plain doubles received as one item of a 3-double layout per rank
     std::vector<double> out(3 * P, -1);
     comm.allgatherv(mine, mpixx::layout_view(out, three, p), ones, items);
