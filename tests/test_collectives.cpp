@@ -355,20 +355,17 @@ TEST_CASE("collectives: allgatherv takes layout views; counts are items of the r
     const int p = comm.size(), r = comm.rank();
     const auto P = static_cast<std::size_t>(p);
     const mpixx_test::layout_v_blocks b(p, r);
-    const auto& three = b.three;
-    const auto &ones = b.ones, &items = b.items, &threes = b.threes, &elems = b.elems;
-    const auto &all = b.all, &mine = b.mine;
     // plain doubles received as one item of a 3-double layout per rank
     std::vector<double> out(3 * P, -1);
-    comm.allgatherv(mine, mpixx::layout_view(out, three, p), ones, items);
-    CHECK(out == all);
+    comm.allgatherv(b.mine, mpixx::layout_view(out, b.three, p), b.ones, b.items);
+    CHECK(out == b.all);
     // one item of the layout sent, received as 3 doubles per rank
     std::vector<double> out2(3 * P, -1);
-    comm.allgatherv(mpixx::layout_view(mine, three), out2, threes, elems);
-    CHECK(out2 == all);
+    comm.allgatherv(mpixx::layout_view(b.mine, b.three), out2, b.threes, b.elems);
+    CHECK(out2 == b.all);
     // a block that does not carry counts[rank()] items is still refused, on every rank alike
     const mpixx::contiguous_layout<double> two(2);
-    CHECK(error_class_of([&] { comm.allgatherv(mpixx::layout_view(mine, two), out2, threes, elems); }) ==
+    CHECK(error_class_of([&] { comm.allgatherv(mpixx::layout_view(b.mine, two), out2, b.threes, b.elems); }) ==
           MPI_ERR_COUNT);
     comm.barrier();
 }

@@ -337,32 +337,29 @@ TEST_CASE("nonblocking collectives: igatherv, iscatterv, iallgatherv take layout
     const int p = comm.size(), r = comm.rank();
     const auto P = static_cast<std::size_t>(p);
     const mpixx_test::layout_v_blocks b(p, r);
-    const auto& three = b.three;
-    const auto &ones = b.ones, &items = b.items, &threes = b.threes, &elems = b.elems;
-    const auto &all = b.all, &mine = b.mine;
-    auto mine_view = mpixx::layout_view(mine, three);
-    const auto all_view = mpixx::layout_view(std::as_const(all), three, p);
+    auto mine_view = mpixx::layout_view(b.mine, b.three);
+    const auto all_view = mpixx::layout_view(std::as_const(b.all), b.three, p);
     for (int root : {0, p - 1}) {
         std::vector<double> g(3 * P, -1), g2(3 * P, -1);
-        auto g_view = mpixx::layout_view(g, three, p);
-        comm.igatherv(mine, g_view, ones, items, root).wait(); // received as layout items
-        comm.igatherv(mine_view, g2, threes, elems, root).wait(); // sent as one layout item
+        auto g_view = mpixx::layout_view(g, b.three, p);
+        comm.igatherv(b.mine, g_view, b.ones, b.items, root).wait(); // received as layout items
+        comm.igatherv(mine_view, g2, b.threes, b.elems, root).wait(); // sent as one layout item
         if (r == root) {
-            CHECK(g == all);
-            CHECK(g2 == all);
+            CHECK(g == b.all);
+            CHECK(g2 == b.all);
         }
         std::vector<double> s(3, -1), s2(3, -1);
-        auto s2_view = mpixx::layout_view(s2, three);
-        comm.iscatterv(all_view, ones, items, s, root).wait(); // sent from layout items
-        comm.iscatterv(all, threes, elems, s2_view, root).wait(); // received as one layout item
-        CHECK(s == mine);
-        CHECK(s2 == mine);
+        auto s2_view = mpixx::layout_view(s2, b.three);
+        comm.iscatterv(all_view, b.ones, b.items, s, root).wait(); // sent from layout items
+        comm.iscatterv(b.all, b.threes, b.elems, s2_view, root).wait(); // received as one layout item
+        CHECK(s == b.mine);
+        CHECK(s2 == b.mine);
     }
     std::vector<double> a(3 * P, -1), a2(3 * P, -1);
-    auto a_view = mpixx::layout_view(a, three, p);
-    comm.iallgatherv(mine, a_view, ones, items).wait();
-    comm.iallgatherv(mine_view, a2, threes, elems).wait();
-    CHECK(a == all);
-    CHECK(a2 == all);
+    auto a_view = mpixx::layout_view(a, b.three, p);
+    comm.iallgatherv(b.mine, a_view, b.ones, b.items).wait();
+    comm.iallgatherv(mine_view, a2, b.threes, b.elems).wait();
+    CHECK(a == b.all);
+    CHECK(a2 == b.all);
     comm.barrier();
 }
