@@ -117,6 +117,17 @@ inline void drop_message(MPI_Message& m, MPI_Status st, MPI_Comm comm) noexcept 
     }
 }
 
+/// Resizes `c` to the `n` items of `type` of a matched message; a container that cannot grow throws
+/// throw_resize_failed's mpixx::error, and the message stays pending.
+template <class C>
+void resize_for_message(C& c, std::size_t n, MPI_Datatype type, const char* routine) {
+    try {
+        c.resize(n);
+    } catch (...) {
+        throw_resize_failed(routine, n, type);
+    }
+}
+
 /// Payload of a typed irecv<T>() of a matched message: owns the value received into.
 template <class T>
 struct owned_mrecv final : request_payload<T> {
@@ -192,12 +203,7 @@ public:
         const MPI_Datatype type = datatype<E>();
         check_pending("mpixx::message::recv"); // before resize: a received message leaves `c` untouched
         check_signature(type, "mpixx::message::recv");
-        const std::size_t n = st_.count(type);
-        try {
-            c.resize(n);
-        } catch (...) { // the message stays pending, as after a truncation
-            detail::throw_resize_failed("mpixx::message::recv", n, type);
-        }
+        detail::resize_for_message(c, st_.count(type), type, "mpixx::message::recv"); // pending if it throws
         return receive(std::ranges::data(c), std::ranges::size(c), type);
     }
 
@@ -247,12 +253,7 @@ public:
         std::size_t n = v.count;
         if constexpr (resizable_buffer<T>) {
             check_signature(v.type, "mpixx::message::irecv");
-            const std::size_t count = st_.count(v.type);
-            try {
-                p->value.resize(count);
-            } catch (...) {
-                detail::throw_resize_failed("mpixx::message::irecv", count, v.type);
-            }
+            detail::resize_for_message(p->value, st_.count(v.type), v.type, "mpixx::message::irecv");
             v = detail::view(p->value);
             n = v.count;
         } else {

@@ -141,12 +141,7 @@ private:
         using E = std::remove_cv_t<std::ranges::range_value_t<C&>>;
         const MPI_Datatype type = datatype<E>();
         m.check_signature(type, "mpixx::irecv");
-        const std::size_t n = m.status().count(type);
-        try {
-            out_.resize(n);
-        } catch (...) { // bad_alloc, length_error: an mpixx::error, the message left matched
-            detail::throw_resize_failed("mpixx::irecv", n, type);
-        }
+        detail::resize_for_message(out_, m.status().count(type), type, "mpixx::irecv");
         MPIXX_CALL_COUNT(MPI_Imrecv, std::ranges::data(out_), std::ranges::size(out_), type, &m.native(), &r);
     }
     C out_;
